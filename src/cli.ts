@@ -1,0 +1,239 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import { AwsClients } from './collect/clients.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
+import { parseCidrs, parsePositiveInteger, parseRegions, splitList } from './config/parse.ts';
+import { runScan, type ScanOptions } from './engine/scan.ts';
+import { selectRules } from './engine/select.ts';
+import { UserInputError } from './model/errors.ts';
+import type { Report } from './model/report.ts';
+import { loadSnapshot } from './model/snapshot.ts';
+import { isClean, TOOL } from './report/build.ts';
+import { formatJson } from './report/json.ts';
+import { formatRules } from './report/rules.ts';
+import { styleFor } from './report/style.ts';
+import { formatTable } from './report/table.ts';
+import { formatText } from './report/text.ts';
+
+export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2 } as const;
+
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Client settings for tests (endpoint, retry strategy); the SDK defaults otherwise. */
+  clientOverrides?: Record<string, unknown>;
+}
+
+interface ScopeFlags {
+  regions?: string;
+  allRegions?: boolean;
+  rules?: string;
+  regionConcurrency?: string;
+  quiet?: boolean;
+}
+
+interface ScanFlags extends ScopeFlags {
+  input?: string;
+  format: 'table' | 'json' | 'text';
+  output?: string;
+  skipDefaultVpcs?: boolean;
+  allowedCidrs?: string;
+}
+
+/** Writes through a temporary file so that a reader never sees half a report. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    throw new UserInputError(
+      `--output: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+}
+
+function regionsFrom(flags: ScopeFlags): string[] | 'all' | undefined {
+  if (flags.allRegions && flags.regions)
+    throw new UserInputError('--regions and --all-regions exclude each other');
+  if (flags.allRegions) return 'all';
+  if (flags.regions !== undefined) return parseRegions(splitList(flags.regions), '--regions');
+  return undefined;
+}
+
+function liveSource(
+  flags: ScopeFlags,
+  io: CliIo,
+  progress: (message: string) => void,
+): ScanOptions['source'] {
+  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  const regions = regionsFrom(flags) ?? (homeRegion ? [homeRegion] : undefined);
+  if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
+    throw new UserInputError(
+      'no region to scan: set AWS_REGION or pass --regions r1,r2 (or --all-regions with AWS_REGION set)',
+    );
+  }
+  return {
+    kind: 'live',
+    clients: new AwsClients({ overrides: io.clientOverrides }),
+    regions,
+    homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
+    regionConcurrency: flags.regionConcurrency
+      ? parsePositiveInteger(flags.regionConcurrency, '--region-concurrency')
+      : DEFAULT_REGION_CONCURRENCY,
+    onProgress: progress,
+  };
+}
+
+function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
+  return io.stderr.isTTY && !flags.quiet ? (message) => io.stderr.write(`… ${message}\n`) : () => {};
+}
+
+function render(report: Report, flags: ScanFlags, io: CliIo): string {
+  const toTerminal = flags.output === undefined && io.stdout.isTTY === true;
+  const style = styleFor(toTerminal, io.env);
+  const shown = flags.quiet
+    ? { ...report, results: report.results.filter((r) => r.status !== 'PASS') }
+    : report;
+  switch (flags.format) {
+    case 'json':
+      return formatJson(report);
+    case 'text':
+      return formatText(shown, style);
+    default:
+      return formatTable(shown, style, toTerminal ? io.stdout.columns : undefined);
+  }
+}
+
+async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
+  const rules = selectRules(flags.rules === undefined ? undefined : splitList(flags.rules), '--rules');
+  const cidrText = flags.allowedCidrs ?? io.env.ALLOWED_SOURCE_CIDRS ?? '';
+  const allowedSourceCidrs = parseCidrs(
+    splitList(cidrText),
+    flags.allowedCidrs !== undefined ? '--allowed-cidrs' : 'ALLOWED_SOURCE_CIDRS',
+  );
+  const progress = progressFor(flags, io);
+  let source: ScanOptions['source'];
+  if (flags.input !== undefined) {
+    if (flags.allRegions)
+      throw new UserInputError('--all-regions reads the live account; with --input use --regions');
+    const inventory = await loadSnapshot(flags.input);
+    const regions = regionsFrom(flags);
+    source = { kind: 'snapshot', inventory, regions: regions === 'all' ? undefined : regions };
+  } else {
+    source = liveSource(flags, io, progress);
+  }
+  const { report } = await runScan({
+    rules,
+    config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
+    source,
+  });
+  const text = render(report, flags, io);
+  if (flags.output !== undefined) {
+    await writeAtomically(flags.output, text);
+    progress(`report written to ${flags.output}`);
+  } else {
+    io.stdout.write(text);
+  }
+  return isClean(report) ? EXIT.CLEAN : EXIT.FINDINGS;
+}
+
+async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliIo): Promise<number> {
+  const rules = selectRules(flags.rules === undefined ? undefined : splitList(flags.rules), '--rules');
+  const progress = progressFor(flags, io);
+  const { inventory } = await runScan({
+    rules,
+    config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
+    source: liveSource(flags, io, progress),
+  });
+  const text = `${JSON.stringify(inventory, null, 2)}\n`;
+  if (flags.output === undefined) io.stdout.write(text);
+  else {
+    await writeAtomically(flags.output, text);
+    progress(`evidence written to ${flags.output}`);
+  }
+  return EXIT.CLEAN;
+}
+
+function addScopeOptions(command: Command): Command {
+  return command
+    .option('--regions <list>', 'comma-separated regions (default: AWS_REGION, or every region of --input)')
+    .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
+    .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
+    .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
+    .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
+}
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('sagemaker-compliance-scanner')
+    .description('Checks that SageMaker accounts keep the private (PrivateLink) posture AWS recommends.')
+    .version(TOOL.version)
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  addScopeOptions(
+    program
+      .command('scan')
+      .description('judge a live account (default AWS credentials) or an evidence file (--input)')
+      .option('-i, --input <file>', 'judge this snapshot/evidence file instead of the live account')
+      .addOption(
+        new Option('-f, --format <format>', 'output format')
+          .choices(['table', 'json', 'text'])
+          .default('table'),
+      )
+      .option('-o, --output <file>', 'write the report to a file instead of stdout')
+      .option('--skip-default-vpcs', 'leave default VPCs out of the VPC rules')
+      .option(
+        '--allowed-cidrs <list>',
+        'approved source ranges for aws:SourceIp (default: ALLOWED_SOURCE_CIDRS)',
+      ),
+  ).action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
+
+  addScopeOptions(
+    program
+      .command('snapshot')
+      .description('write everything the rules read from the live account to an evidence file')
+      .option('-o, --output <file>', 'evidence file to write (default: stdout)'),
+  ).action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
+
+  program
+    .command('rules')
+    .description('list the rules with their metadata')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action((flags: { format: 'table' | 'json' }) => {
+      io.stdout.write(formatRules(flags.format));
+      setExit(EXIT.CLEAN);
+    });
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; user errors are one line on stderr, never a stack. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.CLEAN;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.CLEAN : EXIT.USAGE;
+    }
+    if (error instanceof UserInputError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    io.stderr.write(
+      `error: the scan failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.FINDINGS;
+  }
+}

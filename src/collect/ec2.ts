@@ -1,0 +1,175 @@
+import {
+  DescribeRegionsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcEndpointServicesCommand,
+  type EC2Client,
+  paginateDescribeVpcEndpoints,
+  paginateDescribeVpcs,
+  type Vpc,
+  type VpcEndpoint,
+} from '@aws-sdk/client-ec2';
+import pLimit from 'p-limit';
+import type {
+  CollectionError,
+  InventorySection,
+  RegionInventory,
+  VpcDnsAttributes,
+} from '../model/inventory.ts';
+import { acceptedServiceNames, SAGEMAKER_ENDPOINT_KINDS } from '../rules/support.ts';
+import { collectionError, plain } from './errors.ts';
+
+/** The largest page EC2's Describe* calls return. */
+export const EC2_PAGE_SIZE = 1000;
+/** DescribeVpcAttribute calls in flight per region. */
+const ATTRIBUTE_CONCURRENCY = 8;
+
+export interface RegionRequest {
+  client: EC2Client;
+  region: string;
+  accountId: string;
+  partition: string;
+  needs: ReadonlySet<InventorySection>;
+}
+
+/**
+ * `DescribeVpcEndpointServices` has no SDK paginator, and filtering by name either fails the whole
+ * call (ServiceNames with one unknown name) or is broken in moto: list everything, page by page.
+ */
+async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
+  const names: string[] = [];
+  const seenTokens = new Set<string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new DescribeVpcEndpointServicesCommand({ MaxResults: EC2_PAGE_SIZE, NextToken }),
+    );
+    for (const name of page.ServiceNames ?? []) if (name.includes('sagemaker')) names.push(name);
+    NextToken = page.NextToken || undefined;
+    if (NextToken !== undefined) {
+      if (seenTokens.has(NextToken))
+        throw new Error(`DescribeVpcEndpointServices repeated NextToken ${NextToken}`);
+      seenTokens.add(NextToken);
+    }
+  } while (NextToken !== undefined);
+  return names.sort();
+}
+
+async function listVpcs(client: EC2Client): Promise<Vpc[]> {
+  const vpcs: Vpc[] = [];
+  for await (const page of paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {})) {
+    vpcs.push(...(page.Vpcs ?? []));
+  }
+  return vpcs;
+}
+
+function requiredServiceNames(partition: string, region: string): string[] {
+  return SAGEMAKER_ENDPOINT_KINDS.flatMap((kind) => acceptedServiceNames(partition, region, kind));
+}
+
+async function listSageMakerEndpoints(
+  client: EC2Client,
+  partition: string,
+  region: string,
+): Promise<VpcEndpoint[]> {
+  const endpoints: VpcEndpoint[] = [];
+  const paginator = paginateDescribeVpcEndpoints(
+    { client, pageSize: EC2_PAGE_SIZE },
+    { Filters: [{ Name: 'service-name', Values: requiredServiceNames(partition, region) }] },
+  );
+  for await (const page of paginator) endpoints.push(...(page.VpcEndpoints ?? []));
+  return endpoints;
+}
+
+async function readDnsAttributes(
+  client: EC2Client,
+  vpcIds: string[],
+): Promise<Record<string, VpcDnsAttributes>> {
+  const limit = pLimit(ATTRIBUTE_CONCURRENCY);
+  const entries = await Promise.all(
+    vpcIds.map((VpcId) =>
+      limit(async (): Promise<[string, VpcDnsAttributes]> => {
+        const [support, hostnames] = await Promise.all([
+          client.send(new DescribeVpcAttributeCommand({ VpcId, Attribute: 'enableDnsSupport' })),
+          client.send(new DescribeVpcAttributeCommand({ VpcId, Attribute: 'enableDnsHostnames' })),
+        ]);
+        return [
+          VpcId,
+          {
+            enableDnsSupport: support.EnableDnsSupport?.Value,
+            enableDnsHostnames: hostnames.EnableDnsHostnames?.Value,
+          },
+        ];
+      }),
+    ),
+  );
+  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * Reads one region's EC2 sections. A section whose calls fail is left out and its error recorded,
+ * so that the rules needing it report ERROR while the other sections and regions still count.
+ */
+export async function collectRegion(request: RegionRequest): Promise<RegionInventory> {
+  const { client, region, partition, needs } = request;
+  const inventory: RegionInventory = { region };
+  const errors: CollectionError[] = [];
+  const attempt = async (section: InventorySection, read: () => Promise<void>) => {
+    try {
+      await read();
+    } catch (error) {
+      errors.push(collectionError(section, error));
+    }
+  };
+  await Promise.all([
+    needs.has('endpointServices') &&
+      attempt('endpointServices', async () => {
+        inventory.endpointServices = await listSageMakerServiceNames(client);
+      }),
+    (needs.has('vpcs') || needs.has('vpcAttributes')) &&
+      attempt('vpcs', async () => {
+        inventory.vpcs = plain(await listVpcs(client));
+      }),
+    (needs.has('vpcEndpoints') || needs.has('vpcAttributes')) &&
+      attempt('vpcEndpoints', async () => {
+        inventory.vpcEndpoints = plain(await listSageMakerEndpoints(client, partition, region));
+      }),
+  ]);
+  if (needs.has('vpcAttributes')) {
+    if (inventory.vpcs === undefined || inventory.vpcEndpoints === undefined) {
+      errors.push({
+        section: 'vpcAttributes',
+        code: 'DependencyFailed',
+        message: 'not read because the VPCs or endpoints of the region could not be read',
+      });
+    } else {
+      const ownedVpcIds = new Set(
+        inventory.vpcs
+          .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === request.accountId)
+          .map((vpc) => vpc.VpcId),
+      );
+      const required = new Set(requiredServiceNames(partition, region));
+      const holding = new Set<string>();
+      for (const endpoint of inventory.vpcEndpoints) {
+        if (endpoint.VpcId && ownedVpcIds.has(endpoint.VpcId) && required.has(endpoint.ServiceName ?? '')) {
+          holding.add(endpoint.VpcId);
+        }
+      }
+      await attempt('vpcAttributes', async () => {
+        inventory.vpcAttributes = await readDnsAttributes(client, [...holding].sort());
+      });
+    }
+  }
+  if (!needs.has('vpcs')) delete inventory.vpcs;
+  if (!needs.has('vpcEndpoints')) delete inventory.vpcEndpoints;
+  if (errors.length > 0) inventory.collectionErrors = errors;
+  return inventory;
+}
+
+/** The regions enabled for the account (opt-in regions only once opted in). */
+export async function listEnabledRegions(client: EC2Client): Promise<string[]> {
+  const response = await client.send(new DescribeRegionsCommand({ AllRegions: false }));
+  return (response.Regions ?? [])
+    .map((region) => region.RegionName)
+    .filter((name): name is string => typeof name === 'string')
+    .sort();
+}

@@ -1,0 +1,16 @@
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+
+export interface CallerAccount {
+  accountId: string;
+  partition: string;
+}
+
+/** The account and partition of the credentials in use (`arn:<partition>:sts::<account>:...`). */
+export async function whoAmI(client: STSClient): Promise<CallerAccount> {
+  const identity = await client.send(new GetCallerIdentityCommand({}));
+  const partition = identity.Arn?.split(':')[1];
+  if (!identity.Account || !partition) {
+    throw new Error(`GetCallerIdentity returned no account or ARN (${JSON.stringify(identity)})`);
+  }
+  return { accountId: identity.Account, partition };
+}

@@ -1,0 +1,61 @@
+import ipaddr from 'ipaddr.js';
+import { UserInputError } from '../model/errors.ts';
+
+/** `a, b,,c` → `['a', 'b', 'c']`. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/**
+ * Approved source ranges as canonical CIDRs. A bare address is a single host (/32 or /128), as IAM
+ * reads it. `source` names the option or variable in the error.
+ */
+export function parseCidrs(values: readonly string[], source: string): string[] {
+  return values.map((value) => {
+    try {
+      if (!value.includes('/')) {
+        const address = ipaddr.parse(value);
+        return `${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`;
+      }
+      const [address, prefix] = ipaddr.parseCIDR(value);
+      const network =
+        address.kind() === 'ipv4'
+          ? ipaddr.IPv4.networkAddressFromCIDR(value)
+          : ipaddr.IPv6.networkAddressFromCIDR(value);
+      return `${network.toString()}/${prefix}`;
+    } catch {
+      throw new UserInputError(
+        `${source}: "${value}" is not an IPv4 or IPv6 CIDR (e.g. 203.0.113.0/24, 2001:db8::/32)`,
+      );
+    }
+  });
+}
+
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export function parseRegions(values: readonly string[], source: string): string[] {
+  for (const value of values) {
+    if (!REGION_NAME.test(value)) {
+      throw new UserInputError(`${source}: "${value}" is not an AWS region name (e.g. eu-west-1)`);
+    }
+  }
+  return [...new Set(values)];
+}
+
+export function parsePositiveInteger(value: string, source: string, max = 64): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) {
+    throw new UserInputError(`${source}: "${value}" is not a whole number from 1 to ${max}`);
+  }
+  return number;
+}
+
+export function parseBoolean(value: string, source: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(normalized)) return true;
+  if (['false', '0', 'no', ''].includes(normalized)) return false;
+  throw new UserInputError(`${source}: "${value}" is not true or false`);
+}

@@ -1,0 +1,67 @@
+import type { RuleConfig } from '../model/config.ts';
+import type { Inventory } from '../model/inventory.ts';
+import { type Result, resultId, type SkippedScope } from '../model/result.ts';
+import type { Rule } from '../rules/types.ts';
+
+export interface Evaluation {
+  results: Result[];
+  skipped: SkippedScope[];
+  evaluated: Record<string, Record<string, number>>;
+}
+
+function compareResults(a: Result, b: Result): number {
+  return (
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.accountId.localeCompare(b.accountId) ||
+    a.region.localeCompare(b.region) ||
+    a.resourceId.localeCompare(b.resourceId)
+  );
+}
+
+/**
+ * Runs the rules over an inventory. A rule that throws is a defect, but still must not read as
+ * compliant: it becomes one ERROR per account naming the rule.
+ */
+export function evaluate(inventory: Inventory, rules: readonly Rule[], config: RuleConfig): Evaluation {
+  const results: Result[] = [];
+  const skipped: SkippedScope[] = [];
+  const evaluated: Record<string, Record<string, number>> = {};
+  for (const rule of rules) {
+    const { meta } = rule;
+    try {
+      const output = rule.check({ inventory, config });
+      if (output.evaluated) evaluated[meta.id] = output.evaluated;
+      skipped.push(...output.skipped.map((entry) => ({ ruleId: meta.id, ...entry })));
+      for (const draft of output.results) {
+        results.push({
+          id: resultId(meta.id, draft.accountId, draft.region, draft.resourceId),
+          ruleId: meta.id,
+          severity: meta.severity,
+          title: meta.title,
+          ...draft,
+          remediation:
+            draft.remediation ??
+            `${meta.remediation.text}${meta.remediation.cli ? ` (${meta.remediation.cli})` : ''}`,
+        });
+      }
+    } catch (error) {
+      for (const account of inventory.accounts) {
+        results.push({
+          id: resultId(meta.id, account.accountId, 'global', 'rule-failure'),
+          ruleId: meta.id,
+          severity: meta.severity,
+          title: meta.title,
+          status: 'ERROR',
+          accountId: account.accountId,
+          region: 'global',
+          resourceType: 'Rule',
+          resourceId: 'rule-failure',
+          message: `Rule ${meta.id} failed while evaluating: ${error instanceof Error ? error.message : String(error)}`,
+          remediation: 'Report this to the scanner maintainers with the evidence file (npm run snapshot).',
+          evidence: {},
+        });
+      }
+    }
+  }
+  return { results: results.sort(compareResults), skipped, evaluated };
+}

@@ -1,0 +1,62 @@
+import packageJson from '../../package.json' with { type: 'json' };
+import type { Evaluation } from '../engine/evaluate.ts';
+import { countsKey, type Report, type StatusCounts } from '../model/report.ts';
+import type { Rule } from '../rules/types.ts';
+
+export const TOOL = { name: packageJson.name, version: packageJson.version };
+
+export interface ReportInput {
+  scanId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  complete: boolean;
+  accounts: string[];
+  regions: string[];
+  rules: readonly Rule[];
+  evaluation: Evaluation;
+  apiCalls: Record<string, number>;
+}
+
+const zero = (): StatusCounts => ({ pass: 0, fail: 0, error: 0 });
+
+export function buildReport(input: ReportInput): Report {
+  const { evaluation } = input;
+  const summary: Report['summary'] = {
+    ...zero(),
+    byRule: Object.fromEntries(input.rules.map((rule) => [rule.meta.id, zero()])),
+    bySeverity: {},
+    evaluated: evaluation.evaluated,
+  };
+  for (const result of evaluation.results) {
+    const key = countsKey(result.status);
+    summary[key] += 1;
+    const byRule = summary.byRule[result.ruleId] ?? zero();
+    byRule[key] += 1;
+    summary.byRule[result.ruleId] = byRule;
+    const bySeverity = summary.bySeverity[result.severity] ?? zero();
+    bySeverity[key] += 1;
+    summary.bySeverity[result.severity] = bySeverity;
+  }
+  return {
+    schemaVersion: 1,
+    tool: TOOL,
+    scanId: input.scanId,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    complete: input.complete,
+    scope: {
+      accounts: input.accounts,
+      regions: input.regions,
+      rules: input.rules.map((rule) => rule.meta.id),
+      skipped: evaluation.skipped,
+    },
+    summary,
+    results: evaluation.results,
+    stats: { apiCalls: input.apiCalls },
+  };
+}
+
+/** Clean means nothing failed and nothing could not be judged. */
+export function isClean(report: Report): boolean {
+  return report.summary.fail === 0 && report.summary.error === 0;
+}

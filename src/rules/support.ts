@@ -1,0 +1,154 @@
+import type { Vpc } from '@aws-sdk/client-ec2';
+import {
+  type AccountInventory,
+  findCollectionError,
+  type InventorySection,
+  type Plain,
+  type RegionInventory,
+  type RegionSection,
+} from '../model/inventory.ts';
+import type { ResultDraft, SkippedScope } from '../model/result.ts';
+import type { RuleContext, RuleOutput } from './types.ts';
+
+/**
+ * The DNS-style prefix of AWS service names: `com.amazonaws` everywhere but the China partition,
+ * which uses `cn.com.amazonaws`.
+ */
+export function serviceNamePrefix(partition: string, region: string): string {
+  return partition === 'aws-cn' || region.startsWith('cn-') ? 'cn.com.amazonaws' : 'com.amazonaws';
+}
+
+export type SageMakerEndpointKind = 'sagemaker.api' | 'sagemaker.runtime';
+export const SAGEMAKER_ENDPOINT_KINDS: readonly SageMakerEndpointKind[] = [
+  'sagemaker.api',
+  'sagemaker.runtime',
+];
+
+/** The exact service names (standard and FIPS) that satisfy one required endpoint kind. */
+export function acceptedServiceNames(
+  partition: string,
+  region: string,
+  kind: SageMakerEndpointKind,
+): string[] {
+  const base = `${serviceNamePrefix(partition, region)}.${region}.${kind}`;
+  return [base, `${base}-fips`];
+}
+
+/** The required SageMaker kind a service name is, compared exactly; undefined for any other name. */
+export function sageMakerKindOf(
+  serviceName: string,
+  partition: string,
+  region: string,
+): SageMakerEndpointKind | undefined {
+  return SAGEMAKER_ENDPOINT_KINDS.find((kind) =>
+    acceptedServiceNames(partition, region, kind).includes(serviceName),
+  );
+}
+
+/** EC2 answers `available`, the SDK's enum says `Available`: compare without case. */
+export function sameValue(actual: string | undefined, expected: string): boolean {
+  return actual !== undefined && actual.toLowerCase() === expected.toLowerCase();
+}
+
+export function ec2Arn(partition: string, region: string, accountId: string, resource: string): string {
+  return `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
+}
+
+export interface RegionScope {
+  account: AccountInventory;
+  region: RegionInventory;
+}
+
+/** One ERROR result per missing section of a region, quoting why collection did not get it. */
+export function missingSectionErrors(
+  scope: RegionScope,
+  sections: readonly InventorySection[],
+): ResultDraft[] {
+  const missing = sections.filter(
+    (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
+  );
+  if (missing.length === 0) return [];
+  const reasons = missing.map((section) => {
+    const error = findCollectionError(scope.region.collectionErrors, section);
+    return error ? `${section} (${error.code}: ${error.message})` : `${section} (not in the inventory)`;
+  });
+  return [
+    {
+      status: 'ERROR',
+      accountId: scope.account.accountId,
+      region: scope.region.region,
+      resourceType: 'AWS::EC2::Region',
+      resourceId: scope.region.region,
+      message: `Could not judge region ${scope.region.region}: missing ${reasons.join('; ')}.`,
+      remediation:
+        'Grant the scanner the read permissions listed by `sagemaker-compliance-scanner rules`, check that the region is enabled, and scan again.',
+      evidence: { missingSections: missing },
+    },
+  ];
+}
+
+/** Whether the region offers SageMaker over PrivateLink at all; when it does not, a skip entry says so. */
+export function sageMakerOffered(
+  scope: RegionScope,
+  partition: string,
+  ruleId: string,
+): SkippedScope | undefined {
+  const names = acceptedServiceNames(partition, scope.region.region, 'sagemaker.api');
+  if (scope.region.endpointServices?.some((name) => names.includes(name))) return undefined;
+  return {
+    ruleId,
+    accountId: scope.account.accountId,
+    region: scope.region.region,
+    reason: `${names[0]} is not offered in ${scope.region.region} (DescribeVpcEndpointServices does not list it)`,
+  };
+}
+
+/**
+ * The VPCs a VPC rule judges: owned by the account (a shared VPC is judged in its owner's account),
+ * and not default when the configuration leaves default VPCs out. The others come back as skips.
+ */
+export function vpcsInScope(
+  context: RuleContext,
+  scope: RegionScope,
+  ruleId: string,
+): { vpcs: Plain<Vpc>[]; skipped: SkippedScope[] } {
+  const vpcs: Plain<Vpc>[] = [];
+  const skipped: SkippedScope[] = [];
+  const where = { ruleId, accountId: scope.account.accountId, region: scope.region.region };
+  for (const vpc of scope.region.vpcs ?? []) {
+    if (vpc.OwnerId !== undefined && vpc.OwnerId !== scope.account.accountId) {
+      skipped.push({
+        ...where,
+        resourceId: vpc.VpcId,
+        reason: `shared VPC owned by ${vpc.OwnerId}: judged in the owner's account`,
+      });
+    } else if (vpc.IsDefault === true && context.config.skipDefaultVpcs) {
+      skipped.push({ ...where, resourceId: vpc.VpcId, reason: 'default VPC left out (skipDefaultVpcs)' });
+    } else {
+      vpcs.push(vpc);
+    }
+  }
+  return { vpcs, skipped };
+}
+
+/** Every (account, region) pair of the inventory, in order. */
+export function* regionScopes(context: RuleContext): Generator<RegionScope> {
+  for (const account of context.inventory.accounts) {
+    for (const region of account.regions) yield { account, region };
+  }
+}
+
+/** Runs a per-region check over every region of the inventory and gathers what it says. */
+export function checkEachRegion(
+  context: RuleContext,
+  checkRegion: (context: RuleContext, scope: RegionScope) => RuleOutput,
+): RuleOutput {
+  const results: ResultDraft[] = [];
+  const skipped: SkippedScope[] = [];
+  for (const scope of regionScopes(context)) {
+    const output = checkRegion(context, scope);
+    results.push(...output.results);
+    skipped.push(...output.skipped);
+  }
+  return { results, skipped };
+}
