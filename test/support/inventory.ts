@@ -1,0 +1,125 @@
+import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import { evaluate } from '../../src/engine/evaluate.ts';
+import { DEFAULT_RULE_CONFIG, type RuleConfig } from '../../src/model/config.ts';
+import type {
+  AccountInventory,
+  Inventory,
+  Plain,
+  RegionInventory,
+  VpcDnsAttributes,
+} from '../../src/model/inventory.ts';
+import type { Result, SkippedScope } from '../../src/model/result.ts';
+import type { Rule } from '../../src/rules/types.ts';
+
+/** The account that owns the inventories built here. */
+export const ACCOUNT_ID = '111122223333';
+export const OTHER_ACCOUNT_ID = '444455556666';
+
+export type EndpointKind =
+  | 'sagemaker.api'
+  | 'sagemaker.runtime'
+  | 'sagemaker.api-fips'
+  | 'sagemaker.runtime-fips'
+  | 'sagemaker.featurestore-runtime'
+  | 'sagemaker.metrics';
+
+/**
+ * The AWS service name of a SageMaker endpoint kind, as EC2 spells it.
+ *
+ * @example serviceName('eu-west-1', 'sagemaker.api') // 'com.amazonaws.eu-west-1.sagemaker.api'
+ */
+export function serviceName(region: string, kind: EndpointKind): string {
+  const prefix = region.startsWith('cn-') ? 'cn.com.amazonaws' : 'com.amazonaws';
+  return `${prefix}.${region}.${kind}`;
+}
+
+/** A VPC as DescribeVpcs returns it, owned by {@link ACCOUNT_ID} unless `extra` says otherwise. */
+export function vpc(VpcId: string, extra: Partial<Plain<Vpc>> = {}): Plain<Vpc> {
+  return {
+    VpcId,
+    OwnerId: ACCOUNT_ID,
+    IsDefault: false,
+    State: 'available',
+    CidrBlock: '10.0.0.0/16',
+    ...extra,
+  };
+}
+
+/** An available interface endpoint with private DNS on, as DescribeVpcEndpoints returns it. */
+export function endpoint(
+  VpcEndpointId: string,
+  VpcId: string,
+  ServiceName: string,
+  extra: Partial<Plain<VpcEndpoint>> = {},
+): Plain<VpcEndpoint> {
+  return {
+    VpcEndpointId,
+    VpcId,
+    ServiceName,
+    VpcEndpointType: 'Interface',
+    State: 'available',
+    PrivateDnsEnabled: true,
+    OwnerId: ACCOUNT_ID,
+    ...extra,
+  };
+}
+
+export const DNS_ON: VpcDnsAttributes = { enableDnsSupport: true, enableDnsHostnames: true };
+
+/** The SageMaker service names DescribeVpcEndpointServices lists in a region that offers them. */
+export function offeredServices(region: string): string[] {
+  return [
+    serviceName(region, 'sagemaker.api'),
+    serviceName(region, 'sagemaker.featurestore-runtime'),
+    serviceName(region, 'sagemaker.metrics'),
+    serviceName(region, 'sagemaker.runtime'),
+  ];
+}
+
+/**
+ * A region where SageMaker is offered. Every VPC that holds an endpoint gets DNS support and
+ * hostnames on unless `attributes` says otherwise; pass a section as `undefined` to leave it out.
+ */
+export function region(
+  name: string,
+  parts: {
+    vpcs?: Plain<Vpc>[];
+    endpoints?: Plain<VpcEndpoint>[];
+    attributes?: Record<string, VpcDnsAttributes>;
+    services?: string[];
+  } = {},
+): RegionInventory {
+  const endpoints = parts.endpoints ?? [];
+  const defaults = Object.fromEntries(
+    endpoints.flatMap((item) => (item.VpcId ? [[item.VpcId, DNS_ON] as const] : [])),
+  );
+  return {
+    region: name,
+    endpointServices: 'services' in parts ? parts.services : offeredServices(name),
+    vpcs: 'vpcs' in parts ? parts.vpcs : [],
+    vpcAttributes: 'attributes' in parts ? parts.attributes : defaults,
+    vpcEndpoints: 'endpoints' in parts ? parts.endpoints : [],
+  };
+}
+
+export function inventory(
+  regions: RegionInventory[],
+  options: { partition?: string; accountId?: string; account?: Partial<AccountInventory> } = {},
+): Inventory {
+  return {
+    snapshotVersion: 1,
+    collectedAt: '2026-01-01T00:00:00.000Z',
+    partition: options.partition ?? 'aws',
+    accounts: [{ accountId: options.accountId ?? ACCOUNT_ID, regions, ...options.account }],
+  };
+}
+
+/** Runs one rule through the engine, so results carry their ids, severity and remediation. */
+export function runRule(
+  rule: Rule,
+  input: Inventory,
+  config: Partial<RuleConfig> = {},
+): { results: Result[]; skipped: SkippedScope[] } {
+  const { results, skipped } = evaluate(input, [rule], { ...DEFAULT_RULE_CONFIG, ...config });
+  return { results, skipped };
+}
