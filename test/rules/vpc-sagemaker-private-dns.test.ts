@@ -100,7 +100,7 @@ describe('vpc-sagemaker-private-dns', () => {
       evidence: { privateDnsEnabled: privateDns, ...attributes },
     });
     for (const setting of off) expect(results[0]?.message).toContain(setting);
-    expect(results[0]?.message.split(' on ').length - 1).toBe(off.length);
+    expect((results[0]?.message ?? '').split(' on ').length - 1).toBe(off.length);
   });
 
   it('judges FIPS endpoints and endpoints whose state is in upper case', () => {
@@ -212,7 +212,7 @@ describe('vpc-sagemaker-private-dns', () => {
     ]);
   });
 
-  it.each([
+  it.each<{ case: string; attributes: Record<string, VpcDnsAttributes>; unknown: string[] }>([
     {
       case: 'no attributes for the VPC',
       attributes: {},
@@ -220,7 +220,7 @@ describe('vpc-sagemaker-private-dns', () => {
     },
     {
       case: 'DNS hostnames not read',
-      attributes: { [VPC_ID]: { enableDnsSupport: true } as VpcDnsAttributes },
+      attributes: { [VPC_ID]: { enableDnsSupport: true } },
       unknown: ['enableDnsHostnames'],
     },
   ])('returns ERROR for an endpoint whose VPC has $case', ({ attributes, unknown }) => {

@@ -45,14 +45,20 @@ export function vpc(VpcId: string, extra: Partial<Plain<Vpc>> = {}): Plain<Vpc> 
   };
 }
 
+/**
+ * Endpoint fields as EC2 sends them: the wire says `available`, `pendingAcceptance`, while the
+ * SDK's `State` enum is capitalised, so a state is any string here.
+ */
+export type EndpointFields = Omit<Partial<Plain<VpcEndpoint>>, 'State'> & { State?: string };
+
 /** An available interface endpoint with private DNS on, as DescribeVpcEndpoints returns it. */
 export function endpoint(
   VpcEndpointId: string,
   VpcId: string,
   ServiceName: string,
-  extra: Partial<Plain<VpcEndpoint>> = {},
+  extra: EndpointFields = {},
 ): Plain<VpcEndpoint> {
-  return {
+  const fields: EndpointFields = {
     VpcEndpointId,
     VpcId,
     ServiceName,
@@ -62,6 +68,7 @@ export function endpoint(
     OwnerId: ACCOUNT_ID,
     ...extra,
   };
+  return fields as Plain<VpcEndpoint>;
 }
 
 export const DNS_ON: VpcDnsAttributes = { enableDnsSupport: true, enableDnsHostnames: true };
