@@ -1,0 +1,150 @@
+import type { Inventory } from '../model/inventory.ts';
+import type { Result } from '../model/result.ts';
+import { matchesAny } from './glob.ts';
+import type { Suppression } from './suppressions.ts';
+
+export const SUPPRESS_TAG_KEY = 'sagemaker-compliance:suppress';
+
+export interface Muted {
+  reason: string;
+  expires: string;
+  owner?: string;
+  /** Index of the entry in the suppressions file, or `tag` when a resource tag muted it. */
+  entry: number | 'tag';
+}
+
+export interface SuppressionSummary {
+  entry: number;
+  rule: string;
+  reason: string;
+  expires: string;
+  owner?: string;
+}
+
+export interface InvalidSuppressionTag {
+  accountId: string;
+  resourceId: string;
+  value: string;
+  problem: string;
+}
+
+export interface SuppressionOutcome<R extends Result> {
+  results: (R & { muted?: Muted })[];
+  expiredSuppressions: SuppressionSummary[];
+  unusedSuppressions: SuppressionSummary[];
+  invalidSuppressionTags: InvalidSuppressionTag[];
+}
+
+export interface TagSuppressionOptions {
+  inventory: Inventory;
+  horizonDays: number;
+}
+
+function summary(suppression: Suppression): SuppressionSummary {
+  const { entry, rule, reason, expires, owner } = suppression;
+  return { entry, rule, reason, expires, ...(owner ? { owner } : {}) };
+}
+
+function applies(suppression: Suppression, result: Result): boolean {
+  const { matchers } = suppression;
+  return (
+    (suppression.rule === '*' || suppression.rule === result.ruleId) &&
+    matchesAny(matchers.accounts, result.accountId) &&
+    matchesAny(matchers.regions, result.region) &&
+    matchesAny(matchers.resources, result.resourceId, result.resourceArn)
+  );
+}
+
+type Tags = { Key?: string; Value?: string }[] | undefined;
+
+/** Tags of the resources a result can name: VPCs, endpoints, IAM users and roles. */
+function tagIndex(inventory: Inventory): Map<string, Tags> {
+  const index = new Map<string, Tags>();
+  for (const account of inventory.accounts) {
+    const key = (id: string | undefined) => `${account.accountId}|${id}`;
+    for (const region of account.regions) {
+      for (const vpc of region.vpcs ?? []) index.set(key(vpc.VpcId), vpc.Tags);
+      for (const endpoint of region.vpcEndpoints ?? []) index.set(key(endpoint.VpcEndpointId), endpoint.Tags);
+    }
+    for (const user of account.iam?.UserDetailList ?? []) index.set(key(user.Arn), user.Tags);
+    for (const role of account.iam?.RoleDetailList ?? []) index.set(key(role.Arn), role.Tags);
+  }
+  return index;
+}
+
+function suppressTagOf(index: Map<string, Tags>, result: Result): string | undefined {
+  const tagsOf = (id: string | undefined) =>
+    id === undefined ? undefined : index.get(`${result.accountId}|${id}`);
+  const tags = tagsOf(result.resourceId) ?? tagsOf(result.resourceArn);
+  return tags?.find((tag) => tag.Key === SUPPRESS_TAG_KEY)?.Value;
+}
+
+const TAG_VALUE = /^\s*([\w*,\s-]+?)\s+until\s+(\d{4}-\d{2}-\d{2})\s*:\s*(\S.*)$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * Parses `<rule-ids> until <date>: <reason>`. Returns the mute for this rule, or a problem that the
+ * report lists (a malformed or too-distant tag never mutes).
+ */
+function muteFromTag(
+  value: string,
+  ruleId: string,
+  now: Date,
+  horizonDays: number,
+): { muted?: Muted; problem?: string } {
+  const match = TAG_VALUE.exec(value);
+  if (!match) return { problem: 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"' };
+  const [, ruleList = '', expires = '', reason = ''] = match;
+  const rules = ruleList.split(',').map((rule) => rule.trim());
+  const expiresAt = new Date(`${expires}T00:00:00Z`);
+  if (Number.isNaN(expiresAt.getTime())) return { problem: `${expires} is not a date` };
+  if (expiresAt.getTime() > now.getTime() + horizonDays * DAY_MS) {
+    return { problem: `${expires} is more than ${horizonDays} days ahead` };
+  }
+  if (!rules.includes('*') && !rules.includes(ruleId)) return {};
+  if (expiresAt <= now) return { problem: `expired on ${expires}` };
+  return { muted: { reason: reason.trim(), expires, entry: 'tag' } };
+}
+
+/**
+ * Marks FAIL results that an active suppression covers as muted; their status stays FAIL, so the
+ * record is whole. ERROR is never muted: it means "not checked", and nobody can accept that.
+ */
+export function applySuppressions<R extends Result>(
+  results: readonly R[],
+  suppressions: readonly Suppression[],
+  now: Date,
+  tags?: TagSuppressionOptions,
+): SuppressionOutcome<R> {
+  const active = suppressions.filter((suppression) => suppression.expiresAt > now);
+  const used = new Set<number>();
+  const index = tags ? tagIndex(tags.inventory) : undefined;
+  const invalidSuppressionTags: InvalidSuppressionTag[] = [];
+  const marked = results.map((result) => {
+    if (result.status !== 'FAIL') return result;
+    const suppression = active.find((candidate) => applies(candidate, result));
+    if (suppression) {
+      used.add(suppression.entry);
+      const { reason, expires, owner, entry } = suppression;
+      return { ...result, muted: { reason, expires, ...(owner ? { owner } : {}), entry } };
+    }
+    const value = index && suppressTagOf(index, result);
+    if (value === undefined || tags === undefined) return result;
+    const { muted, problem } = muteFromTag(value, result.ruleId, now, tags.horizonDays);
+    if (problem) {
+      invalidSuppressionTags.push({
+        accountId: result.accountId,
+        resourceId: result.resourceId,
+        value,
+        problem,
+      });
+    }
+    return muted ? { ...result, muted } : result;
+  });
+  return {
+    results: marked,
+    expiredSuppressions: suppressions.filter((suppression) => suppression.expiresAt <= now).map(summary),
+    unusedSuppressions: active.filter((suppression) => !used.has(suppression.entry)).map(summary),
+    invalidSuppressionTags,
+  };
+}
