@@ -1,0 +1,156 @@
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { AwsClients } from '../../src/collect/clients.ts';
+
+/**
+ * Canned AWS behaviour beneath the SDK's retry middleware, so that retries, throttling and
+ * pagination run through the real client code. (`aws-sdk-client-mock` replaces `send`, which
+ * skips the middleware stack and with it the retry strategy.)
+ *
+ * A responder gets the command input and how many times this responder has been called (attempts,
+ * retries included, starting at 0) and returns the command output or throws an AWS error.
+ */
+export type Responder = (input: Record<string, unknown>, attempt: number) => unknown;
+
+/** Every attempt the fake served, in order: a retried request appears once per attempt. */
+export class AttemptLog {
+  readonly attempts: { operation: string; input: Record<string, unknown> }[] = [];
+
+  count(operation: string): number {
+    return this.attempts.filter((attempt) => attempt.operation === operation).length;
+  }
+}
+
+/** Credentials and a retry strategy that never sleeps, so fault tests run in milliseconds. */
+export function fastClientOverrides(maxAttempts = 4): Record<string, unknown> {
+  return {
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, () => 1),
+  };
+}
+
+/** {@link AwsClients} whose clients retry up to `maxAttempts` times without waiting. */
+export function fastClients(maxAttempts = 4): AwsClients {
+  return new AwsClients({ overrides: fastClientOverrides(maxAttempts) });
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: unknown,
+        context: { commandName?: string },
+      ) => (args: { input: object }) => Promise<unknown>,
+      options: { step: 'deserialize'; name: string; priority: 'high' },
+    ): void;
+  };
+}
+
+/**
+ * Serves every command of `client` from `responders` (keyed by operation, e.g. `DescribeVpcs`),
+ * at the deserialize step: below retries and signing, above the network. An operation without a
+ * responder fails the test loudly instead of reaching the network.
+ *
+ * @example
+ * const log = serveFromResponders(clients.ec2('eu-west-1'), {
+ *   DescribeVpcs: failFirst(2, () => throttlingError(EC2ServiceException), pagesOf('Vpcs', vpcs)),
+ * });
+ */
+export function serveFromResponders(
+  client: unknown,
+  responders: Record<string, Responder>,
+  log = new AttemptLog(),
+): AttemptLog {
+  const calls = new Map<string, number>();
+  (client as MiddlewareClient).middlewareStack.add(
+    (_next, context) => async (args) => {
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      const input = args.input as Record<string, unknown>;
+      log.attempts.push({ operation, input });
+      const responder = responders[operation];
+      if (!responder) throw new Error(`no canned response for ${operation}`);
+      const attempt = calls.get(operation) ?? 0;
+      calls.set(operation, attempt + 1);
+      const output = await responder(input, attempt);
+      return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
+    },
+    { step: 'deserialize', name: 'cannedAwsResponses', priority: 'high' },
+  );
+  return log;
+}
+
+type ExceptionClass = new (options: {
+  name: string;
+  $fault: 'client' | 'server';
+  $metadata: { httpStatusCode?: number };
+  message: string;
+}) => Error;
+
+/** A real service exception, as the SDK's deserializer would throw it. */
+export function awsError(
+  Exception: ExceptionClass,
+  name: string,
+  httpStatusCode: number,
+  message = `${name} (injected)`,
+): Error {
+  return new Exception({
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode },
+    message,
+  });
+}
+
+/** EC2's throttling error (`RequestLimitExceeded`, HTTP 503); pass `Throttling`/400 for IAM or STS. */
+export function throttlingError(Exception: ExceptionClass, name = 'RequestLimitExceeded', status = 503) {
+  return awsError(Exception, name, status, 'Request limit exceeded.');
+}
+
+/** EC2's access denied (`UnauthorizedOperation`, HTTP 403). */
+export function accessDenied(Exception: ExceptionClass, name = 'UnauthorizedOperation') {
+  return awsError(Exception, name, 403, 'You are not authorized to perform this operation.');
+}
+
+/**
+ * Throws a fresh error for the first `times` calls that `when` selects, then answers with `then`.
+ * `times: Infinity` is an error that outlasts every retry.
+ */
+export function failFirst(
+  times: number,
+  makeError: () => Error,
+  then: Responder,
+  when: (input: Record<string, unknown>) => boolean = () => true,
+): Responder {
+  let failed = 0;
+  return (input, attempt) => {
+    if (when(input) && failed < times) {
+      failed += 1;
+      throw makeError();
+    }
+    return then(input, attempt);
+  };
+}
+
+/** Always the same output. */
+export function always(output: object): Responder {
+  return () => output;
+}
+
+/**
+ * Pages of `items` under `key`, chained by `NextToken` values `page-1`, `page-2`…, sized by the
+ * request's `MaxResults` (or `pageSize`). Pair with {@link failFirst} and `when` on a token to
+ * fail the call that follows a given page.
+ */
+export function pagesOf(key: string, items: readonly unknown[], pageSize = 1000): Responder {
+  return (input) => {
+    const size = typeof input.MaxResults === 'number' ? input.MaxResults : pageSize;
+    const page = typeof input.NextToken === 'string' ? Number(input.NextToken.replace('page-', '')) : 0;
+    const start = page * size;
+    const more = start + size < items.length;
+    return { [key]: items.slice(start, start + size), ...(more ? { NextToken: `page-${page + 1}` } : {}) };
+  };
+}
+
+/** Selects the call that carries this `NextToken`, for {@link failFirst}'s `when`. */
+export function afterToken(token: string): (input: Record<string, unknown>) => boolean {
+  return (input) => input.NextToken === token;
+}
