@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { DEFAULT_REGION_CONCURRENCY } from '../collect/index.ts';
+import { selectRules } from '../engine/select.ts';
+import { UserInputError } from '../model/errors.ts';
+import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, splitList } from './parse.ts';
+
+/**
+ * When the scan publishes to SNS. An enum, not a boolean, so that new policies (e.g. only on
+ * changes since the last scan) are one more member.
+ */
+export const NOTIFY_MODES = ['on-findings', 'always', 'never'] as const;
+export type NotifyMode = (typeof NOTIFY_MODES)[number];
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Time kept in reserve when deciding whether to start another region. A region started just
+ * before the cut-off must still finish: its EC2 reads with adaptive retries (ten attempts ride out
+ * about half a minute of throttling), then evaluation (well under a second, IAM included) and the
+ * SNS publishes (a few parts, each retried by the SDK). One minute covers that with room to spare
+ * and still leaves most of a 5 to 15 minute timeout for scanning.
+ */
+export const DEFAULT_DEADLINE_MARGIN_SECONDS = 60;
+
+/** The deployed configuration of the scan Lambda, read from its environment once per cold start. */
+export interface LambdaEnvironment {
+  /** Where findings go; absent is allowed only while every invocation publishes nothing. */
+  findingsTopicArn?: string;
+  /** The function's own region: account-wide calls go there, and it is the default scan scope. */
+  homeRegion: string;
+  regions: string[] | 'all';
+  /** Rule ids from RULES; undefined means every registered rule. */
+  ruleIds?: string[];
+  allowedSourceCidrs: string[];
+  skipDefaultVpcs: boolean;
+  notify: NotifyMode;
+  regionConcurrency: number;
+  logLevel: LogLevel;
+  deadlineMarginMs: number;
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+const variables = z.object({
+  AWS_REGION: z.string({ error: 'is not set (the Lambda runtime always sets it)' }).min(1, 'is empty'),
+  FINDINGS_TOPIC_ARN: z
+    .string()
+    .regex(TOPIC_ARN, 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
+    .optional(),
+  SCAN_REGIONS: z.string().optional(),
+  RULES: z.string().optional(),
+  ALLOWED_SOURCE_CIDRS: z.string().optional(),
+  SKIP_DEFAULT_VPCS: z.string().optional(),
+  NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
+  REGION_CONCURRENCY: z.string().optional(),
+  LOG_LEVEL: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .default('INFO'),
+  DEADLINE_MARGIN_SECONDS: z.string().optional(),
+});
+
+/** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+  );
+}
+
+/**
+ * Validates the Lambda environment. Throws a {@link UserInputError} whose message starts with the
+ * name of the first variable at fault.
+ *
+ * @example
+ * const environment = loadLambdaEnvironment(process.env); // at module scope: once per cold start
+ */
+export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment {
+  const parsed = variables.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserInputError(
+      `environment variable ${String(issue?.path[0] ?? '?')} ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  const values = parsed.data;
+  const scanRegions = values.SCAN_REGIONS?.trim();
+  const ruleIds = values.RULES === undefined ? undefined : splitList(values.RULES);
+  if (ruleIds !== undefined) selectRules(ruleIds, 'environment variable RULES');
+  return {
+    findingsTopicArn: values.FINDINGS_TOPIC_ARN,
+    homeRegion: parseRegions([values.AWS_REGION], 'environment variable AWS_REGION')[0] as string,
+    regions:
+      scanRegions === undefined
+        ? [values.AWS_REGION]
+        : scanRegions.toLowerCase() === 'all'
+          ? 'all'
+          : parseRegions(splitList(scanRegions), 'environment variable SCAN_REGIONS'),
+    ruleIds,
+    allowedSourceCidrs: parseCidrs(
+      splitList(values.ALLOWED_SOURCE_CIDRS ?? ''),
+      'environment variable ALLOWED_SOURCE_CIDRS',
+    ),
+    skipDefaultVpcs: parseBoolean(
+      values.SKIP_DEFAULT_VPCS ?? 'false',
+      'environment variable SKIP_DEFAULT_VPCS',
+    ),
+    notify: values.NOTIFY,
+    regionConcurrency:
+      values.REGION_CONCURRENCY === undefined
+        ? DEFAULT_REGION_CONCURRENCY
+        : parsePositiveInteger(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
+    logLevel: values.LOG_LEVEL,
+    deadlineMarginMs:
+      1000 *
+      (values.DEADLINE_MARGIN_SECONDS === undefined
+        ? DEFAULT_DEADLINE_MARGIN_SECONDS
+        : parsePositiveInteger(
+            values.DEADLINE_MARGIN_SECONDS,
+            'environment variable DEADLINE_MARGIN_SECONDS',
+            840,
+          )),
+  };
+}

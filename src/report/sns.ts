@@ -1,0 +1,249 @@
+import {
+  type MessageAttributeValue,
+  PublishCommand,
+  type PublishCommandInput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
+import type { NotifyMode } from '../config/env.ts';
+import type { Report } from '../model/report.ts';
+import { type Result, SEVERITIES } from '../model/result.ts';
+import { formatEmail, formatSubject, type MessagePart, notableResults, resourceLine } from './email.ts';
+
+/** SNS's publish limit: message, both variants inside it, and the attributes, in UTF-8 bytes. */
+export const SNS_MAX_BYTES = 262_144;
+
+/** A notification as published, with the results it carries (for counting and logging). */
+export interface Notification {
+  input: PublishCommandInput & { Message: string; Subject: string };
+  part: MessagePart;
+}
+
+/** Whether this report is sent under the given notification policy. */
+export function shouldNotify(mode: NotifyMode, report: Report): boolean {
+  if (mode === 'never') return false;
+  if (mode === 'always') return true;
+  return report.summary.fail + report.summary.error > 0;
+}
+
+/** The size SNS counts: the message, the subject and every attribute's name, type and value. */
+export function publishBytes(input: PublishCommandInput): number {
+  let bytes = Buffer.byteLength(input.Message ?? '') + Buffer.byteLength(input.Subject ?? '');
+  for (const [name, value] of Object.entries(input.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '');
+    bytes += Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+/** The bytes `text` takes once escaped inside a JSON string. */
+function escapedBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+function maxSeverity(report: Report): string {
+  for (const severity of SEVERITIES) {
+    const counts = report.summary.bySeverity[severity];
+    if (counts && counts.fail + counts.error > 0) return severity;
+  }
+  return 'none';
+}
+
+function attributes(report: Report, part: MessagePart): Record<string, MessageAttributeValue> {
+  const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+  const number = (value: number): MessageAttributeValue => ({
+    DataType: 'Number',
+    StringValue: String(value),
+  });
+  return {
+    maxSeverity: text(maxSeverity(report)),
+    failCount: number(report.summary.fail),
+    errorCount: number(report.summary.error),
+    accountId: text(report.scope.accounts.join(',') || 'unknown'),
+    scanId: text(report.scanId),
+    part: number(part.number),
+    partCount: number(part.count),
+  };
+}
+
+/** The `default` variant: the report without PASS results and API statistics, as compact JSON. */
+function machineVariant(report: Report, part: MessagePart): string {
+  const { results: _all, stats: _stats, ...rest } = report;
+  return JSON.stringify({
+    ...rest,
+    part: { number: part.number, count: part.count, totalResults: part.totalResults },
+    results: part.results,
+  });
+}
+
+function notification(report: Report, topicArn: string, part: MessagePart): Notification {
+  return {
+    part,
+    input: {
+      TopicArn: topicArn,
+      MessageStructure: 'json',
+      Subject: formatSubject(report, part),
+      Message: JSON.stringify({ default: machineVariant(report, part), email: formatEmail(report, part) }),
+      MessageAttributes: attributes(report, part),
+    },
+  };
+}
+
+/** Most severe first, rules kept together, FAIL before ERROR: the order people read them in. */
+function readingOrder(results: readonly Result[]): Result[] {
+  const rank = (result: Result) =>
+    (result.status === 'FAIL' ? 0 : 1) * 10 + SEVERITIES.indexOf(result.severity);
+  return results
+    .map((result, index) => ({ result, index }))
+    .sort(
+      (a, b) =>
+        rank(a.result) - rank(b.result) ||
+        a.result.ruleId.localeCompare(b.result.ruleId) ||
+        a.index - b.index,
+    )
+    .map(({ result }) => result);
+}
+
+/** A rule heading's fixed words and a section heading, generously. */
+const GROUP_TEXT_BYTES = 160;
+
+/**
+ * Fills parts greedily with an estimate of what each result adds (its JSON, its email line, the
+ * rule's heading and fix the first time the rule appears in a part). The estimate is checked
+ * against the real size afterwards.
+ */
+function packByEstimate(results: readonly Result[], budget: number): Result[][] {
+  const chunks: Result[][] = [];
+  let current: Result[] = [];
+  let used = 0;
+  let rulesInChunk = new Set<string>();
+  const costOf = (result: Result, groupKey: string) =>
+    escapedBytes(JSON.stringify(result)) +
+    1 +
+    escapedBytes(`${resourceLine(result)}\n`) +
+    (rulesInChunk.has(groupKey)
+      ? 0
+      : escapedBytes(`${result.title}${result.remediation}`) + GROUP_TEXT_BYTES);
+  for (const result of results) {
+    const groupKey = `${result.status}:${result.ruleId}`;
+    if (current.length > 0 && used + costOf(result, groupKey) > budget) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+      rulesInChunk = new Set();
+    }
+    used += costOf(result, groupKey);
+    current.push(result);
+    rulesInChunk.add(groupKey);
+  }
+  if (current.length > 0 || chunks.length === 0) chunks.push(current);
+  return chunks;
+}
+
+/** A result that alone exceeds the limit keeps its verdict and loses its evidence in the SNS copy. */
+function withoutEvidence(result: Result): Result {
+  return {
+    ...result,
+    evidence: { omitted: 'evidence too large for an SNS message; see the JSON report of the invocation' },
+  };
+}
+
+/**
+ * Splits the FAIL and ERROR results of a report into SNS publish requests that each fit
+ * {@link SNS_MAX_BYTES}, each self-contained (summary, subject and attributes of the whole scan)
+ * and numbered. No result is dropped. A clean report gives one all-clear message.
+ *
+ * @example
+ * for (const { input } of buildNotifications(report, topicArn)) await sns.send(new PublishCommand(input));
+ */
+export function buildNotifications(
+  report: Report,
+  topicArn: string,
+  maxBytes = SNS_MAX_BYTES,
+): Notification[] {
+  const results = readingOrder(notableResults(report));
+  const totalResults = results.length;
+  const empty = notification(report, topicArn, { results: [], number: 999, count: 999, totalResults });
+  const budget = maxBytes - publishBytes(empty.input) - 1024;
+  let chunks = packByEstimate(results, Math.max(budget, 1));
+  for (;;) {
+    const built = chunks.map((chunk, index) =>
+      notification(report, topicArn, {
+        results: chunk,
+        number: index + 1,
+        count: chunks.length,
+        totalResults,
+      }),
+    );
+    const tooBig = built.findIndex(({ input }) => publishBytes(input) > maxBytes);
+    const oversized = built[tooBig];
+    if (oversized === undefined) return built;
+    const chunk = chunks[tooBig] as Result[];
+    if (chunk.length > 1) {
+      const half = Math.ceil(chunk.length / 2);
+      chunks = [
+        ...chunks.slice(0, tooBig),
+        chunk.slice(0, half),
+        chunk.slice(half),
+        ...chunks.slice(tooBig + 1),
+      ];
+    } else if (
+      chunk.length === 1 &&
+      Object.keys((chunk[0] as Result).evidence).length > 0 &&
+      !('omitted' in (chunk[0] as Result).evidence)
+    ) {
+      chunks = chunks.map((c, index) => (index === tooBig ? [withoutEvidence(chunk[0] as Result)] : c));
+    } else {
+      throw new Error(
+        `SNS message part ${tooBig + 1} is ${publishBytes(oversized.input)} bytes even with one result; the limit is ${maxBytes}`,
+      );
+    }
+  }
+}
+
+/** Thrown when a part could not be published after the SDK's retries; says what did get through. */
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+
+  constructor(
+    readonly deliveredParts: number[],
+    readonly failedPart: number,
+    readonly partCount: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `SNS publish of part ${failedPart}/${partCount} failed (${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}); delivered parts: ${deliveredParts.length === 0 ? 'none' : deliveredParts.join(', ')}`,
+    );
+  }
+}
+
+export interface PublishOutcome {
+  messageIds: string[];
+  /** FAIL and ERROR results delivered over all parts. */
+  resultsPublished: number;
+}
+
+/**
+ * Publishes the parts in order. The SDK retries each; if one still fails, the remaining parts are
+ * not sent and a {@link PublishError} reports which parts were delivered.
+ */
+export async function publishNotifications(
+  client: SNSClient,
+  notifications: readonly Notification[],
+  onDelivered: (notification: Notification, messageId: string) => void = () => {},
+): Promise<PublishOutcome> {
+  const messageIds: string[] = [];
+  const delivered: number[] = [];
+  let resultsPublished = 0;
+  for (const item of notifications) {
+    try {
+      const output = await client.send(new PublishCommand(item.input));
+      messageIds.push(output.MessageId ?? '');
+    } catch (error) {
+      throw new PublishError(delivered, item.part.number, item.part.count, error);
+    }
+    delivered.push(item.part.number);
+    resultsPublished += item.part.results.length;
+    onDelivered(item, messageIds.at(-1) ?? '');
+  }
+  return { messageIds, resultsPublished };
+}
