@@ -1,0 +1,45 @@
+import type { Rule } from '../src/rules/types.ts';
+
+/**
+ * Read actions that IAM cannot scope to a resource (their only resource is `*`): EC2 `Describe*`
+ * calls have no resource types, and `iam:GetAccountAuthorizationDetails` is account-wide. A rule
+ * that declares anything else must first get a resource scope here, so no new permission is
+ * granted on `*` by accident.
+ */
+const ACCOUNT_WIDE_READS: readonly RegExp[] = [
+  /^ec2:Describe[A-Za-z]+$/,
+  /^iam:GetAccountAuthorizationDetails$/,
+];
+
+/** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */
+export const LIST_REGIONS_ACTION = 'ec2:DescribeRegions';
+
+const ACTION_SHAPE = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+
+/**
+ * The read actions the scanner's role needs for the given rules: the union of each rule's
+ * declared `meta.permissions`, plus listing the account's regions. Sorted and without duplicates.
+ *
+ * Throws when a rule declares a wildcard or an action outside {@link ACCOUNT_WIDE_READS}, so a
+ * rule cannot widen the role silently.
+ *
+ * @example
+ * scannerReadActions(RULES); // ['ec2:DescribeRegions', 'ec2:DescribeVpcAttribute', ...]
+ */
+export function scannerReadActions(rules: readonly Rule[]): string[] {
+  const actions = new Set<string>([LIST_REGIONS_ACTION]);
+  for (const rule of rules) {
+    for (const action of rule.meta.permissions) {
+      if (!ACTION_SHAPE.test(action)) {
+        throw new Error(`Rule ${rule.meta.id} declares "${action}": permissions must be exact actions`);
+      }
+      if (!ACCOUNT_WIDE_READS.some((pattern) => pattern.test(action))) {
+        throw new Error(
+          `Rule ${rule.meta.id} declares "${action}", which infra/permissions.ts does not know how to scope: add its resource scope there`,
+        );
+      }
+      actions.add(action);
+    }
+  }
+  return [...actions].sort();
+}

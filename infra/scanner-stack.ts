@@ -1,0 +1,395 @@
+import { fileURLToPath } from 'node:url';
+import {
+  Aws,
+  CfnOutput,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { LogLevel, NotifyMode } from '../src/config/env.ts';
+import { parseCidrs, parseRegions } from '../src/config/parse.ts';
+import { selectRules } from '../src/engine/select.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/scan-handler.ts';
+import type { Rule } from '../src/rules/types.ts';
+import { scannerReadActions } from './permissions.ts';
+
+/** 02:00 every night. */
+export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
+export const DEFAULT_TIME_ZONE = 'UTC';
+/** Emitted once by every scan that finished (complete or not), so its absence means "quiet". */
+export const SCAN_COMPLETED_METRIC = 'ScanDurationMs';
+/** One night plus two hours of slack for a late or retried run. */
+export const QUIET_HOURS = 26;
+
+/** Sized for a large account: see "Memory and timeout" in the README. */
+export const MEMORY_MB = 1024;
+export const TIMEOUT = Duration.minutes(10);
+
+const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.meta.url));
+
+/** What a deployment may choose; everything has a default suited to a nightly scan. */
+export interface ScannerStackProps extends StackProps {
+  /** Email addresses subscribed to the findings topic. Each must confirm the subscription. */
+  alertEmails?: string[];
+  /** EventBridge Scheduler expression. Default {@link DEFAULT_SCHEDULE}. */
+  schedule?: string;
+  /** IANA time zone the schedule is read in, e.g. `Europe/Paris`. Default `UTC`. */
+  timeZone?: string;
+  /** Regions to scan, or `all` enabled regions. Default: the region the stack is deployed in. */
+  regions?: string[] | 'all';
+  /** Rule ids to run. Default: every rule in the registry. */
+  rules?: string[];
+  /** Approved source CIDRs for `aws:SourceIp` conditions. Default: none. */
+  allowedSourceCidrs?: string[];
+  skipDefaultVpcs?: boolean;
+  /** `always` also mails the nightly all-clear; `never` only returns reports. Default `on-findings`. */
+  notify?: NotifyMode;
+  regionConcurrency?: number;
+  logLevel?: LogLevel;
+  /** Off by default: a new account's concurrency quota of 10 rejects any reservation. */
+  reservedConcurrency?: number;
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The nightly SageMaker compliance scanner: a scheduled Lambda that reads the account, publishes
+ * findings to an encrypted SNS topic, and raises alarms on that topic when it fails or goes quiet.
+ *
+ * @example
+ * new ScannerStack(app, 'SageMakerComplianceScanner', { alertEmails: ['secops@example.com'] });
+ */
+export class ScannerStack extends Stack {
+  readonly topic: sns.Topic;
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ScannerStackProps = {}) {
+    super(scope, id, props);
+    const rules = selectRules(props.rules, 'rules');
+    const alarmNamePrefix = `${this.stackName}-`;
+
+    const key = new kms.Key(this, 'FindingsKey', {
+      description: 'Encrypts the SageMaker compliance findings topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.topic = new sns.Topic(this, 'Findings', {
+      displayName: 'SageMaker compliance findings',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of props.alertEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    const logGroup = new logs.LogGroup(this, 'ScanLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    const failureQueue = encryptedQueue(this, 'ScanFailures', 'failed scans after Lambda retries');
+    const undeliveredQueue = encryptedQueue(this, 'UndeliveredInvocations', 'schedules Scheduler gave up on');
+
+    const role = new iam.Role(this, 'ScanRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Reads what the enabled compliance rules need and publishes findings; writes nothing',
+    });
+    const readActions = scannerReadActions(rules);
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ReadAccountForRules', actions: readActions, resources: ['*'] }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishFindings',
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptFindings',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
+    });
+    this.function = new nodejs.NodejsFunction(this, 'Scan', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: MEMORY_MB,
+      timeout: TIMEOUT,
+      role,
+      logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      description: 'Nightly and on-demand SageMaker PrivateLink compliance scan',
+      environment: scanEnvironment(this.topic, rules, props),
+      onFailure: new destinations.SqsDestination(failureQueue),
+      retryAttempts: 2,
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        externalModules: [],
+        // Bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+
+    this.scheduleNightlyScan(props, undeliveredQueue);
+    this.addAlarms(alarmNamePrefix, failureQueue, undeliveredQueue);
+    this.restrictPublishers(key, role, alarmNamePrefix);
+
+    new CfnOutput(this, 'FindingsTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'ScanFunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'AuditCommand', {
+      description:
+        'Runs an audit now and prints the JSON report (the read timeout covers the function timeout)',
+      value: Fn.join('', [
+        'aws lambda invoke --region ',
+        Aws.REGION,
+        ' --function-name ',
+        this.function.functionName,
+        ` --cli-read-timeout ${TIMEOUT.toSeconds() + 60} --cli-binary-format raw-in-base64-out --payload '{}' report.json`,
+      ]),
+    });
+  }
+
+  private scheduleNightlyScan(props: ScannerStackProps, undeliveredQueue: sqs.Queue): void {
+    const schedule = props.schedule ?? DEFAULT_SCHEDULE;
+    if (!/^(cron|rate|at)\(.+\)$/.test(schedule)) {
+      throw new Error(`schedule "${schedule}" is not a Scheduler expression such as ${DEFAULT_SCHEDULE}`);
+    }
+    const scheduleName = `${this.stackName}-nightly-scan`;
+    const role = new iam.Role(this, 'SchedulerRole', {
+      description: 'Lets the nightly schedule invoke the scan function and nothing else',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': Aws.ACCOUNT_ID,
+            'aws:SourceArn': this.formatArn({
+              service: 'scheduler',
+              resource: 'schedule',
+              resourceName: `default/${scheduleName}`,
+            }),
+          },
+        },
+      }),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeScan',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.functionArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParkUndelivered',
+        actions: ['sqs:SendMessage'],
+        resources: [undeliveredQueue.queueArn],
+      }),
+    );
+    new scheduler.CfnSchedule(this, 'NightlyScan', {
+      name: scheduleName,
+      description: 'Runs the SageMaker compliance scan with the deployed configuration',
+      scheduleExpression: schedule,
+      scheduleExpressionTimezone: props.timeZone ?? DEFAULT_TIME_ZONE,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: this.function.functionArn,
+        roleArn: role.roleArn,
+        // Scheduler passes this as the event; an empty payload means "the deployed configuration".
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: Duration.hours(2).toSeconds() },
+        deadLetterConfig: { arn: undeliveredQueue.queueArn },
+      },
+    });
+  }
+
+  private addAlarms(prefix: string, failureQueue: sqs.Queue, undeliveredQueue: sqs.Queue): void {
+    const notify = new cloudwatchActions.SnsAction(this.topic);
+    const alarms = [
+      new cloudwatch.Alarm(this, 'ScanErrorsAlarm', {
+        alarmName: `${prefix}scan-errors`,
+        alarmDescription:
+          'The compliance scan function failed (it threw or timed out), so last night\'s findings may be missing. Open the function\'s log group, filter on "ERROR", fix the cause (permissions, quota, bad configuration) and run an audit by hand with the AuditCommand stack output.',
+        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'ScanFailuresQueueAlarm', {
+        alarmName: `${prefix}scan-failures-queued`,
+        alarmDescription:
+          'A scan failed on every Lambda retry and its event is in the ScanFailures queue: no findings were published for that run. Read the message (it holds the error), fix the cause, run an audit by hand, then purge the queue to clear this alarm.',
+        metric: failureQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'UndeliveredInvocationsAlarm', {
+        alarmName: `${prefix}schedule-undelivered`,
+        alarmDescription:
+          'EventBridge Scheduler could not invoke the scan function (throttled, deleted or not permitted), so the nightly scan did not start. Read the message in the UndeliveredInvocations queue for the error code, fix it, run an audit by hand, then purge the queue.',
+        metric: undeliveredQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'ScannerQuietAlarm', {
+        alarmName: `${prefix}scanner-quiet`,
+        alarmDescription: `No compliance scan has finished in ${QUIET_HOURS} hours: the schedule may be disabled or deleted, or every run is failing before it reports. Check that the ${this.stackName}-nightly-scan schedule is enabled, look at the other scanner alarms and the function's logs, then run an audit by hand.`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: SCAN_COMPLETED_METRIC,
+          // Powertools adds the service as a dimension to every metric it emits.
+          dimensionsMap: { service: SERVICE_NAME },
+          period: Duration.hours(1),
+          statistic: cloudwatch.Stats.SAMPLE_COUNT,
+        }),
+        threshold: 1,
+        evaluationPeriods: QUIET_HOURS,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No data is exactly the symptom: a scanner that stopped emits nothing at all.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    ];
+    for (const alarm of alarms) alarm.addAlarmAction(notify);
+  }
+
+  /**
+   * Same-account principals with `sns:Publish` in their own policies could publish without the
+   * topic's consent, so a Deny shuts out everyone but the scan role and this stack's alarms.
+   */
+  private restrictPublishers(key: kms.Key, scanRole: iam.Role, alarmNamePrefix: string): void {
+    const ownAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmNamePrefix}*`,
+      },
+    };
+    const cloudwatchPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsPublish',
+        principals: [cloudwatchPrincipal],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: ownAlarms,
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ScannerPublishes',
+        principals: [new iam.ArnPrincipal(scanRole.roleArn)],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyScannerAndAlarmsPublish',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          // Both must hold to deny: a service principal has no PrincipalArn, a role no service name.
+          StringNotEquals: {
+            'aws:PrincipalArn': scanRole.roleArn,
+            'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com',
+          },
+        },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsEncryptNotifications',
+        principals: [cloudwatchPrincipal],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: ownAlarms,
+      }),
+    );
+  }
+}
+
+function encryptedQueue(scope: Construct, id: string, purpose: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: `This queue is itself a dead-letter queue (${purpose}); nothing consumes it automatically, an alarm tells a person to read it.`,
+  });
+  return queue;
+}
+
+function scanEnvironment(
+  topic: sns.Topic,
+  rules: readonly Rule[],
+  props: ScannerStackProps,
+): Record<string, string> {
+  const regions =
+    props.regions === undefined || props.regions === 'all'
+      ? props.regions
+      : parseRegions(props.regions, 'regions');
+  const environment: Record<string, string> = {
+    FINDINGS_TOPIC_ARN: topic.topicArn,
+    // The handler's own default is its region; spelt out so the console shows what is scanned.
+    SCAN_REGIONS: regions === undefined ? Aws.REGION : regions === 'all' ? 'all' : regions.join(','),
+    RULES: rules.map((rule) => rule.meta.id).join(','),
+    SKIP_DEFAULT_VPCS: String(props.skipDefaultVpcs ?? false),
+    NOTIFY: props.notify ?? 'on-findings',
+    LOG_LEVEL: props.logLevel ?? 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  if (props.allowedSourceCidrs?.length) {
+    environment.ALLOWED_SOURCE_CIDRS = parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs').join(',');
+  }
+  if (props.regionConcurrency !== undefined) environment.REGION_CONCURRENCY = String(props.regionConcurrency);
+  return environment;
+}
