@@ -1,0 +1,114 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { SizeMeasurement } from './scan-once.ts';
+import { SIZES, type SizeName } from './synthetic.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    latency: { type: 'string', default: '40' },
+    sizes: { type: 'string', default: Object.keys(SIZES).join(',') },
+    'import-runs': { type: 'string', default: '7' },
+  },
+});
+const BUNDLE = 'dist/scan/index.mjs';
+const log = (text: string) => {
+  if (!values.json) process.stdout.write(`${text}\n`);
+};
+
+function measureScan(size: SizeName, concurrency: number): SizeMeasurement {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/scan-once.ts',
+      '--size',
+      size,
+      '--concurrency',
+      String(concurrency),
+      '--latency',
+      values.latency,
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+  );
+  if (child.status !== 0) throw new Error(`bench of ${size} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as SizeMeasurement;
+}
+
+const median = (numbers: number[]) =>
+  [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
+
+function startupMs(args: string[], env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  const child = spawnSync(process.execPath, args, { env, stdio: 'ignore' });
+  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${child.status}`);
+  return performance.now() - start;
+}
+
+function measureBundle() {
+  if (!existsSync(BUNDLE)) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'ignore' });
+  const bytes = readFileSync(BUNDLE);
+  const runs = Number(values['import-runs']);
+  // A cold start of the deployed module: its configuration is read at import, as in Lambda.
+  const env = {
+    ...process.env,
+    AWS_REGION: 'eu-west-1',
+    FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:findings',
+    NODE_NO_WARNINGS: '1',
+  };
+  const importTimes = Array.from({ length: runs }, () =>
+    startupMs(
+      ['--input-type=module', '-e', `await import(${JSON.stringify(`${process.cwd()}/${BUNDLE}`)})`],
+      env,
+    ),
+  );
+  const emptyTimes = Array.from({ length: runs }, () => startupMs(['-e', ''], env));
+  return {
+    bytes: bytes.length,
+    gzipBytes: gzipSync(bytes).length,
+    coldImportMedianMs: Math.round(median(importTimes)),
+    emptyNodeMedianMs: Math.round(median(emptyTimes)),
+  };
+}
+
+const total = (calls: Record<string, number>) => Object.values(calls).reduce((sum, n) => sum + n, 0);
+const sizes = values.sizes.split(',') as SizeName[];
+log(
+  `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, latency ${values.latency} ms per call`,
+);
+log('');
+log(
+  '| size | VPCs | IAM items | API calls (minimum) | extra | collect s | evaluate CPU ms | peak RSS MB | results | results/s |',
+);
+log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+const measurements: SizeMeasurement[] = [];
+for (const size of sizes) {
+  const m = measureScan(size, 4);
+  measurements.push(m);
+  const byOperation = Object.entries(m.apiCalls)
+    .map(([operation, count]) => `${operation.split(':')[1]} ${count} (${m.minimumCalls[operation] ?? 0})`)
+    .join(', ');
+  log(
+    `| ${size} | ${m.vpcs} | ${m.iamItems} | ${byOperation} | ${total(m.apiCalls) - total(m.minimumCalls)} | ${(m.collectMs / 1000).toFixed(1)} | ${m.evaluateCpuMs} | ${m.peakRssMb} | ${m.results} | ${m.resultsPerSecond} |`,
+  );
+}
+const comparisonSize: SizeName = sizes.includes('large') ? 'large' : (sizes.at(-1) as SizeName);
+const serial = measureScan(comparisonSize, 1);
+const parallel = measurements.find((m) => m.size === comparisonSize) as SizeMeasurement;
+log('');
+log(
+  `Region concurrency on ${comparisonSize}: 1 region at a time ${(serial.collectMs / 1000).toFixed(1)} s, 4 at a time ${(parallel.collectMs / 1000).toFixed(1)} s (same ${total(serial.apiCalls)} calls).`,
+);
+const bundle = measureBundle();
+log(
+  `Lambda bundle ${BUNDLE}: ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped); cold import median ${bundle.coldImportMedianMs} ms vs empty Node start ${bundle.emptyNodeMedianMs} ms (${(bundle.coldImportMedianMs / bundle.emptyNodeMedianMs).toFixed(1)}×, target < 3×).`,
+);
+if (values.json) {
+  process.stdout.write(
+    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison: { size: comparisonSize, serial, parallel }, bundle }, null, 2)}\n`,
+  );
+}
