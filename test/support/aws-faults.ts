@@ -136,13 +136,13 @@ export function always(output: object): Responder {
 }
 
 /**
- * Pages of `items` under `key`, chained by `NextToken` values `page-1`, `page-2`…, sized by the
- * request's `MaxResults` (or `pageSize`). Pair with {@link failFirst} and `when` on a token to
+ * Pages of `items` under `key`, chained by `NextToken` values `page-1`, `page-2`…, of `pageSize`
+ * items or the request's `MaxResults` if smaller. Pair with {@link failFirst} and `when` on a token to
  * fail the call that follows a given page.
  */
-export function pagesOf(key: string, items: readonly unknown[], pageSize = 1000): Responder {
-  return (input) => {
-    const size = typeof input.MaxResults === 'number' ? input.MaxResults : pageSize;
+export function pagesOf(key: string, items: readonly unknown[], pageSize = 1000) {
+  return (input: Record<string, unknown>): Record<string, unknown> => {
+    const size = Math.min(pageSize, typeof input.MaxResults === 'number' ? input.MaxResults : pageSize);
     const page = typeof input.NextToken === 'string' ? Number(input.NextToken.replace('page-', '')) : 0;
     const start = page * size;
     const more = start + size < items.length;
