@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH } from '../../src/report/email.ts';
+import { aReport, aResult, goldenReport } from '../fixtures/email/report.ts';
+
+const GOLDEN = new URL('../fixtures/email/scan-report.golden.txt', import.meta.url);
+
+describe('formatEmail', () => {
+  it('writes the email people read exactly as the golden file shows it', async () => {
+    // Prepare
+    const expected = await readFile(GOLDEN, 'utf8');
+
+    // Act
+    const email = formatEmail(goldenReport());
+
+    // Assess
+    expect(email).toBe(expected);
+  });
+
+  it('opens with one paragraph naming the account, regions, time and counts by status and severity', () => {
+    // Act
+    const firstParagraph = formatEmail(goldenReport()).split('\n\n')[0] as string;
+
+    // Assess
+    expect(firstParagraph).toContain('account 123456789012');
+    expect(firstParagraph).toContain('regions eu-north-1, eu-west-1, us-east-1');
+    expect(firstParagraph).toContain('2025-03-04T02:00:00.000Z');
+    expect(firstParagraph).toContain('1 passing, 4 failing, 1 could not be checked');
+    expect(firstParagraph).toContain('high 4 failing, 1 not checked');
+  });
+
+  it('strips control characters and ANSI escapes that came from AWS data, so no line can be forged', () => {
+    // Act
+    const email = formatEmail(goldenReport());
+
+    // Assess
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+    expect(email).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(email.split('\n').filter((line) => line.startsWith('FAKE LINE'))).toEqual([]);
+  });
+
+  it('contains no JSON and lists every failing resource on its own line with region and id', () => {
+    // Act
+    const lines = formatEmail(goldenReport()).split('\n');
+
+    // Assess
+    expect(lines.some((line) => line.includes('{'))).toBe(false);
+    expect(lines).toContain(
+      '  eu-west-1  vpc-0a1b2c3d4e5f60001  No interface endpoint for sagemaker.api or sagemaker.runtime.',
+    );
+    expect(lines.filter((line) => line.startsWith('  How to fix:'))).toHaveLength(2);
+  });
+
+  it('says all clear when nothing failed and nothing errored', () => {
+    // Prepare
+    const report = aReport([aResult({ resourceId: 'vpc-1', status: 'PASS' })]);
+
+    // Act
+    const email = formatEmail(report);
+
+    // Assess
+    expect(email).toContain('Every check passed: no action needed.');
+    expect(email).not.toContain('FAILING');
+    expect(email).not.toContain('COULD NOT CHECK');
+  });
+});
+
+describe('formatSubject', () => {
+  it.each([
+    {
+      name: 'failures and errors',
+      results: [
+        aResult({ resourceId: 'vpc-1', severity: 'critical' }),
+        aResult({ resourceId: 'vpc-2' }),
+        aResult({ resourceId: 'vpc-3', status: 'ERROR' }),
+      ],
+      subject: '[FAIL] SageMaker compliance 123456789012: 2 failing (1 critical), 1 error',
+    },
+    {
+      name: 'only errors',
+      results: [
+        aResult({ resourceId: 'vpc-3', status: 'ERROR' }),
+        aResult({ resourceId: 'r', status: 'ERROR' }),
+      ],
+      subject: '[ERROR] SageMaker compliance 123456789012: 2 errors, nothing failing',
+    },
+    {
+      name: 'an all-clear',
+      results: [aResult({ resourceId: 'vpc-1', status: 'PASS' })],
+      subject: '[OK] SageMaker compliance 123456789012: all 1 check pass',
+    },
+  ])('summarises $name in the subject', ({ results, subject }) => {
+    // Act
+    const text = formatSubject(aReport(results));
+
+    // Assess
+    expect(text).toBe(subject);
+  });
+
+  it('numbers the parts and stays under 100 ASCII characters even for huge counts and many accounts', () => {
+    // Prepare
+    const report = aReport([aResult({ resourceId: 'vpc-1' })], { complete: false });
+    report.summary.fail = 123_456_789;
+    report.summary.error = 987_654_321;
+    report.scope.accounts = ['123456789012', '210987654321'];
+
+    // Act
+    const subject = formatSubject(report, { number: 1234, count: 5678 });
+
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    expect(subject).toMatch(
+      /^\[FAIL\] SageMaker compliance 2 accounts: 123456789 failing .*\(part 1234\/5678\)$/,
+    );
+    expect(subject).toMatch(/^[\u0020-\u007e]+$/);
+  });
+});
