@@ -52,6 +52,10 @@ const { inventory } = await collectLive({
 });
 const collectMs = performance.now() - collectStart;
 
+// The mocks keep every call they served; drop them and collect that garbage first, so that the
+// evaluation's CPU time is the rules' own.
+restore();
+(globalThis as { gc?: () => void }).gc?.();
 const cpuStart = process.cpuUsage();
 const evaluateStart = performance.now();
 const evaluation = evaluate(inventory, RULES, {
@@ -60,7 +64,6 @@ const evaluation = evaluate(inventory, RULES, {
 });
 const evaluateWallMs = performance.now() - evaluateStart;
 const cpu = process.cpuUsage(cpuStart);
-restore();
 
 const measurement: SizeMeasurement = {
   size,
