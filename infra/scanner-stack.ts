@@ -160,9 +160,7 @@ export class ScannerStack extends Stack {
         mainFields: ['module', 'main'],
         bundleAwsSDK: true,
         externalModules: [],
-        // Bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // No createRequire banner: scripts/build.ts bundles the same way and its Node 24 test shows none is needed.
       },
     });
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { propsFromContext } from '../../infra/scanner-app.ts';
+
+const reader = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('deployment context', () => {
+  it('splits comma lists from -c values and reads `all` regions', () => {
+    // Prepare
+    const read = reader({
+      alertEmails: 'a@x.com, b@y.com',
+      regions: 'all',
+      allowedSourceCidrs: '10.0.0.0/8,2001:db8::/32',
+      skipDefaultVpcs: 'true',
+      reservedConcurrency: '2',
+      notify: 'always',
+    });
+
+    // Act
+    const props = propsFromContext(read);
+
+    // Assess
+    expect(props).toMatchObject({
+      alertEmails: ['a@x.com', 'b@y.com'],
+      regions: 'all',
+      allowedSourceCidrs: ['10.0.0.0/8', '2001:db8::/32'],
+      skipDefaultVpcs: true,
+      reservedConcurrency: 2,
+      notify: 'always',
+    });
+  });
+
+  it('accepts JSON arrays and booleans from cdk.json', () => {
+    // Prepare
+    const read = reader({ regions: ['eu-west-1', 'us-east-1'], skipDefaultVpcs: false });
+
+    // Act
+    const props = propsFromContext(read);
+
+    // Assess
+    expect(props.regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(props.skipDefaultVpcs).toBe(false);
+  });
+
+  it('leaves every choice to the stack defaults when nothing is given', () => {
+    // Act
+    const props = propsFromContext(reader({}));
+
+    // Assess
+    expect(Object.values(props).every((value) => value === undefined)).toBe(true);
+  });
+
+  it.each([
+    ['alertEmails', 'secops', /alertEmails: "secops" is not an email address/],
+    ['notify', 'sometimes', /notify: expected one of on-findings, always, never/],
+    ['reservedConcurrency', '0', /reservedConcurrency: expected a whole number of at least 1/],
+    ['skipDefaultVpcs', 'maybe', /skipDefaultVpcs: expected true or false/],
+  ])('names the key when %s is %s', (key, value, message) => {
+    // Prepare
+    const read = reader({ [key]: value });
+
+    // Act
+    const parse = () => propsFromContext(read);
+
+    // Assess
+    expect(parse).toThrow(message);
+  });
+});

@@ -1,0 +1,520 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Construct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scannerReadActions } from '../../infra/permissions.ts';
+import { configureApp, STACK_NAME } from '../../infra/scanner-app.ts';
+import { QUIET_HOURS, ScannerStack } from '../../infra/scanner-stack.ts';
+import { loadLambdaEnvironment } from '../../src/config/env.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../src/handlers/scan-handler.ts';
+import { RULES } from '../../src/rules/index.ts';
+
+// Unit tests skip esbuild; `npm test` runs the real bundling through `cdk synth`.
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+let stack: ScannerStack;
+let template: Template;
+let customised: Template;
+
+function logicalId(construct: Construct): string {
+  const child = construct.node.defaultChild ?? construct;
+  return Stack.of(construct).getLogicalId(child as Parameters<Stack['getLogicalId']>[0]);
+}
+
+function ref(construct: Construct): { Ref: string } {
+  return { Ref: logicalId(construct) };
+}
+
+function arnOf(construct: Construct): { 'Fn::GetAtt': [string, string] } {
+  return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
+}
+
+function child(id: string): Construct {
+  const found = stack.node.tryFindChild(id);
+  if (!found) throw new Error(`no construct ${id}`);
+  return found;
+}
+
+/** Every statement of every inline policy attached to the role, in template order. */
+function statementsOfRole(from: Template, role: Construct): unknown[] {
+  return Object.values(from.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([ref(role)]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+beforeAll(() => {
+  const app = new App({
+    context: { ...SKIP_BUNDLING, alertEmails: 'secops@example.com, oncall@example.org' },
+  });
+  stack = configureApp(app);
+  const other = new ScannerStack(app, 'Customised', {
+    regions: 'all',
+    rules: ['vpc-sagemaker-private-dns'],
+    allowedSourceCidrs: ['203.0.113.7/24'],
+    reservedConcurrency: 1,
+    schedule: 'cron(30 1 ? * MON-FRI *)',
+    timeZone: 'Europe/Paris',
+    notify: 'always',
+  });
+  template = Template.fromStack(stack);
+  customised = Template.fromStack(other);
+});
+
+describe('the scan function', () => {
+  it('runs the bundled handler on nodejs24.x arm64 with its log group', () => {
+    // Prepare
+    const logGroup = child('ScanLogs');
+
+    // Act
+    const functions = template.findResources('AWS::Lambda::Function');
+
+    // Assess
+    expect(Object.keys(functions)).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 600,
+      LoggingConfig: { LogGroup: ref(logGroup) },
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
+  it('keeps its logs for three months', () => {
+    // Act
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+
+    // Assess
+    expect(Object.values(logGroups).map((group) => group.Properties.RetentionInDays)).toEqual([90]);
+  });
+
+  it('gets its configuration from the stack, in a form the handler accepts', () => {
+    // Prepare
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const variables = fn?.Properties.Environment.Variables;
+
+    // Act
+    const parsed = loadLambdaEnvironment({
+      ...variables,
+      AWS_REGION: 'eu-west-1',
+      FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings',
+      SCAN_REGIONS: 'eu-west-1',
+    });
+
+    // Assess
+    expect(variables).toEqual({
+      FINDINGS_TOPIC_ARN: ref(stack.topic),
+      SCAN_REGIONS: { Ref: 'AWS::Region' },
+      RULES: RULES.map((rule) => rule.meta.id).join(','),
+      SKIP_DEFAULT_VPCS: 'false',
+      NOTIFY: 'on-findings',
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(parsed.ruleIds).toEqual(RULES.map((rule) => rule.meta.id));
+  });
+
+  it('passes the chosen regions, rules, CIDRs and reserved concurrency through', () => {
+    // Act
+    const [fn] = Object.values(customised.findResources('AWS::Lambda::Function'));
+
+    // Assess
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      SCAN_REGIONS: 'all',
+      RULES: 'vpc-sagemaker-private-dns',
+      ALLOWED_SOURCE_CIDRS: '203.0.113.0/24',
+      NOTIFY: 'always',
+    });
+  });
+
+  it('refuses an unknown rule id or a malformed CIDR at synth time', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
+    const unknownRule = () => new ScannerStack(app, 'BadRule', { rules: ['no-such-rule'] });
+    const badCidr = () => new ScannerStack(app, 'BadCidr', { allowedSourceCidrs: ['10.0.0.0/33'] });
+
+    // Assess
+    expect(unknownRule).toThrow(/rules: unknown rule id "no-such-rule"/);
+    expect(badCidr).toThrow(/allowedSourceCidrs: "10.0.0.0\/33"/);
+  });
+
+  it('sends events that failed every retry to the encrypted failure queue', () => {
+    // Prepare
+    const failures = child('ScanFailures');
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(stack.function),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(failures) } },
+    });
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(failures)],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+});
+
+describe('the scan role', () => {
+  it('has exactly the rules\u2019 read actions, its logs, and publishing to this topic', () => {
+    // Prepare
+    const role = child('ScanRole');
+
+    // Act
+    const statements = statementsOfRole(template, role);
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Sid: 'ReadAccountForRules',
+        Effect: 'Allow',
+        Action: [
+          'ec2:DescribeRegions',
+          'ec2:DescribeVpcAttribute',
+          'ec2:DescribeVpcEndpointServices',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeVpcs',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arnOf(child('ScanLogs')),
+      },
+      { Sid: 'PublishFindings', Effect: 'Allow', Action: 'sns:Publish', Resource: ref(stack.topic) },
+      {
+        Sid: 'EncryptFindings',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: arnOf(child('FindingsKey')),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Resource: arnOf(child('ScanFailures')),
+      },
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/"Action":(\[[^\]]*)?"[^"]*\*"/);
+  });
+
+  it('has no managed policies', () => {
+    // Assess
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('narrows the read actions to the enabled rules', () => {
+    // Prepare
+    const only = RULES.filter((rule) => rule.meta.id === 'vpc-sagemaker-private-dns');
+
+    // Act
+    const actions = scannerReadActions(only);
+
+    // Assess
+    expect(actions).toEqual(
+      [...new Set(['ec2:DescribeRegions', ...(only[0]?.meta.permissions ?? [])])].sort(),
+    );
+  });
+
+  it('refuses a rule that declares a wildcard or an action it cannot scope', () => {
+    // Prepare
+    const [first] = RULES;
+    if (!first) throw new Error('registry is empty');
+    const withPermissions = (permissions: string[]) => ({ ...first, meta: { ...first.meta, permissions } });
+
+    // Act
+    const wildcard = () => scannerReadActions([withPermissions(['ec2:Describe*'])]);
+    const unscoped = () => scannerReadActions([withPermissions(['s3:GetObject'])]);
+
+    // Assess
+    expect(wildcard).toThrow(/"ec2:Describe\*": permissions must be exact actions/);
+    expect(unscoped).toThrow(/"s3:GetObject", which infra\/permissions.ts does not know how to scope/);
+  });
+});
+
+describe('the nightly schedule', () => {
+  it('invokes the function at 02:00 UTC with retries and a dead-letter queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: `${STACK_NAME}-nightly-scan`,
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: arnOf(stack.function),
+        RoleArn: arnOf(child('SchedulerRole')),
+        Input: '{}',
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: arnOf(child('UndeliveredInvocations')) },
+      },
+    });
+  });
+
+  it('takes the cron expression and time zone from the properties', () => {
+    // Assess
+    customised.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 1 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+    });
+  });
+
+  it('uses a role that can only invoke this function and park undelivered events', () => {
+    // Prepare
+    const role = child('SchedulerRole');
+
+    // Act
+    const statements = statementsOfRole(template, role);
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Sid: 'InvokeScan',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: arnOf(stack.function),
+      },
+      {
+        Sid: 'ParkUndelivered',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arnOf(child('UndeliveredInvocations')),
+      },
+    ]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': Match.anyValue(),
+              },
+            },
+          }),
+        ],
+      },
+    });
+  });
+});
+
+describe('the findings topic', () => {
+  it('is a standard topic encrypted with a rotating customer managed key', () => {
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: arnOf(child('FindingsKey')),
+      FifoTopic: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('subscribes each address given in the alertEmails context', () => {
+    // Act
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map(
+      (subscription) => subscription.Properties,
+    );
+
+    // Assess
+    expect(subscriptions).toEqual([
+      { Protocol: 'email', Endpoint: 'secops@example.com', TopicArn: ref(stack.topic) },
+      { Protocol: 'email', Endpoint: 'oncall@example.org', TopicArn: ref(stack.topic) },
+    ]);
+  });
+
+  it('lets only the scan role and this stack\u2019s alarms publish, over TLS', () => {
+    // Prepare
+    const alarmArns = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':cloudwatch:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:alarm:${STACK_NAME}-*`,
+        ],
+      ],
+    };
+    const topic = ref(stack.topic);
+
+    // Act
+    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+
+    // Assess
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'AllowPublishThroughSSLOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: 'AlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': alarmArns },
+        },
+      },
+      {
+        Sid: 'ScannerPublishes',
+        Effect: 'Allow',
+        Principal: { AWS: arnOf(child('ScanRole')) },
+        Action: 'sns:Publish',
+        Resource: topic,
+      },
+      {
+        Sid: 'OnlyScannerAndAlarmsPublish',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: {
+          StringNotEquals: {
+            'aws:PrincipalArn': arnOf(child('ScanRole')),
+            'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('lets this stack\u2019s alarms use the key to publish', () => {
+    // Assess
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AlarmsEncryptNotifications',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: Match.objectLike({ ArnLike: Match.anyValue() }),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the alarms', () => {
+  const alarmNamed = (suffix: string) => {
+    const found = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+      (alarm) => alarm.Properties.AlarmName === `${STACK_NAME}-${suffix}`,
+    );
+    if (!found) throw new Error(`no alarm ${suffix}`);
+    return found.Properties;
+  };
+
+  it('notify the findings topic, each with instructions', () => {
+    // Act
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+    // Assess
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([ref(stack.topic)]);
+      expect(alarm.Properties.AlarmDescription).toMatch(/run an audit by hand/i);
+    }
+  });
+
+  it('fire on any function error', () => {
+    // Act
+    const alarm = alarmNamed('scan-errors');
+
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: ref(stack.function) }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('fire when the failure queue or the undelivered queue holds a message', () => {
+    // Act
+    const failures = alarmNamed('scan-failures-queued');
+    const undelivered = alarmNamed('schedule-undelivered');
+
+    // Assess
+    for (const [alarm, queue] of [
+      [failures, child('ScanFailures')],
+      [undelivered, child('UndeliveredInvocations')],
+    ] as const) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('fire when no scan has finished for 26 hours, counting silence as failure', () => {
+    // Act
+    const alarm = alarmNamed('scanner-quiet');
+
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'ScanDurationMs',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'SampleCount',
+      Period: 3600,
+      EvaluationPeriods: QUIET_HOURS,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+});
+
+describe('the outputs', () => {
+  it('give the topic, the function and the command for an audit by hand', () => {
+    // Assess
+    template.hasOutput('FindingsTopicArn', { Value: ref(stack.topic) });
+    template.hasOutput('ScanFunctionName', { Value: ref(stack.function) });
+    template.hasOutput('AuditCommand', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'aws lambda invoke --region ',
+            { Ref: 'AWS::Region' },
+            ' --function-name ',
+            ref(stack.function),
+            " --cli-read-timeout 660 --cli-binary-format raw-in-base64-out --payload '{}' report.json",
+          ],
+        ],
+      },
+    });
+  });
+});
