@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { SEVERITIES, STATUSES } from './result.ts';
+
+const counts = z.strictObject({
+  pass: z.number().int().nonnegative(),
+  fail: z.number().int().nonnegative(),
+  error: z.number().int().nonnegative(),
+});
+
+const isoTimestamp = z.iso.datetime({ offset: true });
+
+const skipped = z.strictObject({
+  ruleId: z.string().optional(),
+  accountId: z.string().optional(),
+  region: z.string(),
+  resourceId: z.string().optional(),
+  reason: z.string(),
+});
+
+const result = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{24}$/, 'hash of rule id, account, region and resource id'),
+  ruleId: z.string(),
+  status: z.enum(STATUSES),
+  severity: z.enum(SEVERITIES),
+  accountId: z.string(),
+  region: z.string().meta({ description: 'an AWS region, or "global" for IAM resources' }),
+  resourceType: z.string(),
+  resourceId: z.string(),
+  resourceArn: z.string().optional(),
+  title: z.string(),
+  message: z.string(),
+  remediation: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * The JSON report (`--format json`, the Lambda's result, the SNS payload), schema version 1.
+ * `schemas/report.schema.json` is generated from it (`npm run schemas`).
+ */
+export const reportSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    tool: z.strictObject({ name: z.string(), version: z.string() }),
+    scanId: z.string(),
+    startedAt: isoTimestamp,
+    finishedAt: isoTimestamp,
+    complete: z.boolean().meta({
+      description: 'false when part of the scope was not reached (deadline); those parts are ERROR results',
+    }),
+    scope: z.strictObject({
+      accounts: z.array(z.string()),
+      regions: z.array(z.string()),
+      rules: z.array(z.string()),
+      skipped: z.array(skipped),
+    }),
+    summary: z.strictObject({
+      ...counts.shape,
+      byRule: z.record(z.string(), counts),
+      bySeverity: z.partialRecord(z.enum(SEVERITIES), counts),
+      evaluated: z.record(z.string(), z.record(z.string(), z.number())),
+    }),
+    results: z.array(result),
+    stats: z.strictObject({
+      apiCalls: z
+        .record(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/), z.number().int().nonnegative())
+        .meta({ description: 'requests per `service:Operation` (retries not counted); empty for --input' }),
+    }),
+  })
+  .meta({ title: 'SageMaker compliance scanner report', description: 'schemaVersion 1' });
