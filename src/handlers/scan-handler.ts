@@ -40,7 +40,7 @@ function recordMetrics(metrics: Metrics, report: Report, durationMs: number): vo
   for (const [ruleId, counts] of Object.entries(report.summary.byRule)) {
     for (const status of STATUSES) {
       const single = metrics.singleMetric();
-      single.addDimensions({ ruleId, status });
+      single.addDimension('ruleId', ruleId).addDimension('status', status);
       single.addMetric(
         'Results',
         MetricUnit.Count,
