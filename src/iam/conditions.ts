@@ -1,0 +1,185 @@
+import { contains, type IpFamily, type IpRange, parseIpRange } from './ip.ts';
+
+/** Three-valued truth plus "not understood" (an operator or value the evaluator does not know). */
+export type Truth = 'true' | 'false' | 'unknown' | 'error';
+
+/** What the request context says about one condition key. */
+export type KeyState =
+  | { kind: 'absent' }
+  | { kind: 'ip'; family: IpFamily; value: bigint }
+  | { kind: 'string'; value: string }
+  /** Present with a value the scanner cannot know (e.g. `aws:SourceVpce` through an endpoint). */
+  | { kind: 'present' };
+
+/** Keys not listed are unknown: they may be absent or hold any value. */
+export type RequestContext = ReadonlyMap<string, KeyState>;
+
+const POSITIVE = new Set([
+  'StringEquals',
+  'StringEqualsIgnoreCase',
+  'StringLike',
+  'NumericEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'BinaryEquals',
+  'IpAddress',
+  'ArnEquals',
+  'ArnLike',
+]);
+const NEGATED = new Set([
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringNotLike',
+  'NumericNotEquals',
+  'DateNotEquals',
+  'NotIpAddress',
+  'ArnNotEquals',
+  'ArnNotLike',
+]);
+
+/** One `operator: { key: values }` pair of a Condition block. */
+export interface ConditionClause {
+  /** As written, for evidence. */
+  operator: string;
+  base: string;
+  setOperator?: 'ForAnyValue' | 'ForAllValues';
+  ifExists: boolean;
+  /** As written; compared lower-cased (condition keys are case-insensitive). */
+  key: string;
+  values: string[];
+  /** Set for IP operators whose values all parse. */
+  ranges?: IpRange[];
+  /** Why the evaluator cannot judge this clause, if it cannot. */
+  notUnderstood?: string;
+}
+
+function valueText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/**
+ * The clauses of a statement's Condition block. A block that is not an object of objects is a
+ * malformed statement (the returned problem); unknown operators are kept and judged "not
+ * understood" only if they are reached.
+ */
+export function compileConditions(condition: unknown): { clauses: ConditionClause[]; problem?: string } {
+  if (condition === undefined) return { clauses: [] };
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+    return { clauses: [], problem: 'Condition is not an object' };
+  }
+  const clauses: ConditionClause[] = [];
+  for (const [operator, block] of Object.entries(condition)) {
+    if (typeof block !== 'object' || block === null || Array.isArray(block)) {
+      return { clauses: [], problem: `Condition operator ${operator} does not hold an object of keys` };
+    }
+    const prefix = /^(ForAnyValue|ForAllValues):(.*)$/.exec(operator);
+    const setOperator = prefix ? (prefix[1] as 'ForAnyValue' | 'ForAllValues') : undefined;
+    let base = prefix ? (prefix[2] as string) : operator;
+    const ifExists = base.endsWith('IfExists');
+    if (ifExists) base = base.slice(0, -'IfExists'.length);
+    for (const [key, raw] of Object.entries(block)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      const values = list.map(valueText);
+      const clause: ConditionClause = {
+        operator,
+        base,
+        ifExists,
+        key,
+        values: values.filter((value): value is string => value !== undefined),
+      };
+      if (setOperator) clause.setOperator = setOperator;
+      if (values.some((value) => value === undefined)) {
+        clause.notUnderstood = `${operator} ${key} holds a value that is not a string, number or boolean`;
+      } else if (!POSITIVE.has(base) && !NEGATED.has(base) && !(base === 'Null' && !ifExists)) {
+        clause.notUnderstood = `unknown condition operator ${operator}`;
+      } else if (base === 'IpAddress' || base === 'NotIpAddress') {
+        const ranges = clause.values.map(parseIpRange);
+        if (ranges.some((range) => range === undefined)) {
+          clause.notUnderstood = `${operator} ${key} holds a value that is not an IP address or CIDR`;
+        } else clause.ranges = ranges as IpRange[];
+      }
+      clauses.push(clause);
+    }
+  }
+  return { clauses };
+}
+
+function negate(truth: Truth): Truth {
+  if (truth === 'true') return 'false';
+  if (truth === 'false') return 'true';
+  return truth;
+}
+
+/** The base operator on a present, single value: true when any policy value matches (before negation). */
+function matchPresent(clause: ConditionClause, state: KeyState): Truth {
+  const base = clause.base
+    .replace(/^(String|Numeric|Date|Arn)Not/, '$1')
+    .replace(/^NotIpAddress$/, 'IpAddress');
+  if (state.kind === 'ip') {
+    if (base !== 'IpAddress' || !clause.ranges) return 'unknown';
+    return clause.ranges.some((range) => contains(range, state.family, state.value)) ? 'true' : 'false';
+  }
+  if (state.kind === 'string') {
+    if (base === 'Bool' || base === 'StringEqualsIgnoreCase') {
+      const actual = state.value.toLowerCase();
+      return clause.values.some((value) => value.toLowerCase() === actual) ? 'true' : 'false';
+    }
+    if (base === 'StringEquals') return clause.values.includes(state.value) ? 'true' : 'false';
+    return 'unknown';
+  }
+  return 'unknown';
+}
+
+/**
+ * One clause against the request context, per AWS's documented rules: a missing key fails
+ * positive operators and satisfies negated ones, `...IfExists` is satisfied by a missing key,
+ * `ForAnyValue` on a missing key is false and `ForAllValues` true; on a present single-valued key
+ * both set operators act as the plain operator.
+ */
+export function evaluateClause(clause: ConditionClause, context: RequestContext): Truth {
+  if (clause.notUnderstood) return 'error';
+  const state = context.get(clause.key.toLowerCase());
+  if (clause.base === 'Null') {
+    if (!state) return 'unknown';
+    const present = state.kind !== 'absent';
+    return clause.values.some((value) => (value.toLowerCase() === 'true') !== present) ? 'true' : 'false';
+  }
+  if (!state) return 'unknown';
+  if (state.kind === 'absent') {
+    if (clause.ifExists) return 'true';
+    if (clause.setOperator === 'ForAnyValue') return 'false';
+    if (clause.setOperator === 'ForAllValues') return 'true';
+    return NEGATED.has(clause.base) ? 'true' : 'false';
+  }
+  const matched = matchPresent(clause, state);
+  return NEGATED.has(clause.base) ? negate(matched) : matched;
+}
+
+/** The clauses are ANDed: one false clause decides, whatever the others are. */
+export function evaluateClauses(
+  clauses: readonly ConditionClause[],
+  context: RequestContext,
+): { truth: Truth; clause?: ConditionClause } {
+  let worst: { truth: Truth; clause?: ConditionClause } = { truth: 'true' };
+  for (const clause of clauses) {
+    const truth = evaluateClause(clause, context);
+    if (truth === 'false') return { truth, clause };
+    if (truth === 'error' || (truth === 'unknown' && worst.truth === 'true')) worst = { truth, clause };
+  }
+  return worst;
+}
+
+/** A clause as a person reads it: `NotIpAddress aws:SourceIp [203.0.113.0/24]`. */
+export function describeClause(clause: ConditionClause): string {
+  return `${clause.operator} ${clause.key} [${clause.values.join(', ')}]`;
+}

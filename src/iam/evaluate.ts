@@ -1,0 +1,300 @@
+import {
+  describeClause,
+  evaluateClauses,
+  type KeyState,
+  type RequestContext,
+  type Truth,
+} from './conditions.ts';
+import { globIntersects } from './glob.ts';
+import { formatAddress, type IpPiece, type IpRange, piecesToCidrs, splitAddressSpace } from './ip.ts';
+import { type CompiledStatement, denyCovers } from './policy.ts';
+
+/** Where a statement comes from, as the evidence names it. */
+export interface PolicyRef {
+  /** Policy name (managed) or inline policy name. */
+  name: string;
+  /** Managed policies only. */
+  arn?: string;
+  /** `attached directly`, `attached via group G`, `inline`, `inline via group G`, `permissions boundary`, `policy itself`. */
+  attachment: string;
+}
+
+export interface StatementRef {
+  policy: PolicyRef;
+  statement: CompiledStatement;
+}
+
+/** The statements that decide for one principal (or one policy on its own). */
+export interface PolicySet {
+  identity: StatementRef[];
+  /** Undefined when there is no permissions boundary; a boundary only limits. */
+  boundary?: StatementRef[];
+}
+
+/** A statement as evidence: policy, attachment path, index and Sid, with its conditions. */
+export interface StatementEvidence {
+  policyName: string;
+  policyArn?: string;
+  attachment: string;
+  statementIndex: number;
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+  resources: string[];
+  conditions: string[];
+}
+
+export interface DenyEvidence extends StatementEvidence {
+  applied: boolean;
+  reason: string;
+}
+
+export interface Verdict {
+  status: 'PASS' | 'FAIL' | 'ERROR';
+  /** FAIL: an address outside the approved ranges from which the request is allowed. */
+  offendingAddress?: string;
+  /** The statements that grant the action (at the offending address for a FAIL). */
+  grants: StatementEvidence[];
+  denies: DenyEvidence[];
+  /** The addresses from which the request is allowed, as CIDRs (capped). */
+  allowedFrom: string[];
+  allowedFromTruncated: boolean;
+  /** Set on PASS when the action is allowed from somewhere: whether callers through a VPC endpoint are refused too. */
+  blocksPrivateLink?: boolean;
+  /** What the evaluator could not read, and whether it decided the outcome. */
+  notUnderstood: { statement: StatementEvidence; problem: string }[];
+  /** The boundary's part, when there is one. */
+  boundaryAllows?: boolean;
+}
+
+/** Where the approved ranges come from, already parsed. */
+export interface Approval {
+  ranges: IpRange[];
+}
+
+const ALLOWED_FROM_LIMIT = 64;
+
+const INTERNET_BASE: [string, KeyState][] = [
+  ['aws:sourcevpce', { kind: 'absent' }],
+  ['aws:sourcevpc', { kind: 'absent' }],
+  ['aws:sourcevpcarn', { kind: 'absent' }],
+  ['aws:vpcsourceip', { kind: 'absent' }],
+  ['aws:viaawsservice', { kind: 'string', value: 'false' }],
+];
+
+/** A caller on the public internet at the piece's first address. */
+function internetContext(piece: IpPiece): RequestContext {
+  return new Map<string, KeyState>([
+    ...INTERNET_BASE,
+    ['aws:sourceip', { kind: 'ip', family: piece.family, value: piece.first }],
+  ]);
+}
+
+/** A caller through an interface endpoint: no `aws:SourceIp`, endpoint keys present with unknown values. */
+const PRIVATE_LINK_CONTEXT: RequestContext = new Map<string, KeyState>([
+  ['aws:sourceip', { kind: 'absent' }],
+  ['aws:sourcevpce', { kind: 'present' }],
+  ['aws:sourcevpc', { kind: 'present' }],
+  ['aws:sourcevpcarn', { kind: 'present' }],
+  ['aws:vpcsourceip', { kind: 'present' }],
+  ['aws:viaawsservice', { kind: 'string', value: 'false' }],
+]);
+
+/** Pessimistic: what is not understood grants and does not deny. Optimistic: the reverse. */
+type Mode = 'pessimistic' | 'optimistic';
+
+function applies(truth: Truth, effect: 'Allow' | 'Deny', mode: Mode): boolean {
+  if (truth === 'true') return true;
+  if (truth === 'false') return false;
+  if (truth === 'unknown') return effect === 'Allow';
+  return (effect === 'Allow') === (mode === 'pessimistic');
+}
+
+interface Decision {
+  allowed: boolean;
+  grants: StatementRef[];
+}
+
+class Evaluator {
+  private readonly truthCache = new Map<CompiledStatement, Map<RequestContext, Truth>>();
+  private readonly denies: StatementRef[];
+  private readonly allows: StatementRef[];
+  private readonly boundaryAllows: StatementRef[] | undefined;
+
+  constructor(private readonly set: PolicySet) {
+    const all = [...set.identity, ...(set.boundary ?? [])];
+    this.denies = all.filter((ref) => ref.statement.effect === 'Deny');
+    this.allows = set.identity.filter((ref) => ref.statement.effect === 'Allow');
+    this.boundaryAllows = set.boundary?.filter((ref) => ref.statement.effect === 'Allow');
+  }
+
+  truth(statement: CompiledStatement, context: RequestContext): Truth {
+    let byContext = this.truthCache.get(statement);
+    if (!byContext) {
+      byContext = new Map();
+      this.truthCache.set(statement, byContext);
+    }
+    let truth = byContext.get(context);
+    if (truth === undefined) {
+      truth = evaluateClauses(statement.clauses, context).truth;
+      byContext.set(context, truth);
+    }
+    return truth;
+  }
+
+  private denied(scope: string, denies: StatementRef[]): boolean {
+    return denies.some((ref) => denyCovers(ref.statement, scope));
+  }
+
+  decide(context: RequestContext, mode: Mode): Decision {
+    const denies = this.denies.filter((ref) => applies(this.truth(ref.statement, context), 'Deny', mode));
+    const boundaryScopes = this.boundaryAllows
+      ?.filter((ref) => applies(this.truth(ref.statement, context), 'Allow', mode))
+      .flatMap((ref) => ref.statement.reach)
+      .filter((scope) => !this.denied(scope, denies));
+    const grants = this.allows.filter(
+      (ref) =>
+        applies(this.truth(ref.statement, context), 'Allow', mode) &&
+        ref.statement.reach.some(
+          (scope) =>
+            !this.denied(scope, denies) &&
+            (boundaryScopes === undefined || boundaryScopes.some((limit) => globIntersects(scope, limit))),
+        ),
+    );
+    return { allowed: grants.length > 0, grants };
+  }
+}
+
+function statementEvidence(ref: StatementRef): StatementEvidence {
+  const { statement, policy } = ref;
+  const evidence: StatementEvidence = {
+    policyName: policy.name,
+    attachment: policy.attachment,
+    statementIndex: statement.index,
+    effect: statement.effect,
+    resources: statement.resource ?? (statement.notResource ?? []).map((entry) => `NotResource ${entry}`),
+    conditions: statement.problem === undefined ? statement.clauses.map(describeClause) : [],
+  };
+  if (policy.arn) evidence.policyArn = policy.arn;
+  if (statement.sid !== undefined) evidence.sid = statement.sid;
+  return evidence;
+}
+
+function denyReason(
+  ref: StatementRef,
+  context: RequestContext,
+  address: string,
+  grants: StatementRef[],
+): DenyEvidence {
+  const { truth, clause } = evaluateClauses(ref.statement.clauses, context);
+  const base = statementEvidence(ref);
+  if (truth === 'false') {
+    return {
+      ...base,
+      applied: false,
+      reason: `${clause ? describeClause(clause) : 'its condition'} does not hold for ${address}`,
+    };
+  }
+  if (truth === 'unknown') {
+    return {
+      ...base,
+      applied: false,
+      reason: `it depends on ${clause?.key ?? 'a condition key'}, which the scanner cannot know for an internet caller: not counted on`,
+    };
+  }
+  if (truth === 'error') {
+    return {
+      ...base,
+      applied: false,
+      reason: `not understood (${ref.statement.problem ?? clause?.notUnderstood}): not counted on`,
+    };
+  }
+  const uncovered = grants
+    .flatMap((grant) => grant.statement.reach)
+    .filter((scope) => !denyCovers(ref.statement, scope));
+  if (uncovered.length > 0) {
+    return {
+      ...base,
+      applied: false,
+      reason: `it applies at ${address} but does not cover every notebook granted (${[...new Set(uncovered)].join(', ')})`,
+    };
+  }
+  return { ...base, applied: true, reason: `it applies at ${address} and covers the notebooks granted` };
+}
+
+/**
+ * Judges whether the request (the presigned-URL action on any notebook of the account, from an
+ * internet address) is allowed from outside the approved ranges. With no approved ranges, FAIL
+ * means the request is allowed from every address of IPv4 or of IPv6; any narrower restriction
+ * passes and its ranges are listed for review. Not-understood statements make the verdict ERROR
+ * only when they could change it.
+ */
+export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
+  const evaluator = new Evaluator(set);
+  const statements = [...set.identity, ...(set.boundary ?? [])];
+  const pieces = splitAddressSpace(
+    statements.flatMap((ref) => ref.statement.ipRanges),
+    approval.ranges,
+  );
+  const noRanges = approval.ranges.length === 0;
+  const contexts = new Map(pieces.map((piece) => [piece, internetContext(piece)]));
+  const hasProblems = statements.some((ref) => ref.statement.clauses.some((clause) => clause.notUnderstood));
+
+  const judge = (mode: Mode) => {
+    const allowedPieces = pieces.filter(
+      (piece) => evaluator.decide(contexts.get(piece) as RequestContext, mode).allowed,
+    );
+    let offending: IpPiece | undefined;
+    if (noRanges) {
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const familyPieces = pieces.filter((piece) => piece.family === family);
+        if (!offending && familyPieces.every((piece) => allowedPieces.includes(piece)))
+          offending = familyPieces[0];
+      }
+    } else offending = allowedPieces.find((piece) => !piece.approved);
+    return { allowedPieces, offending };
+  };
+
+  const pessimistic = judge('pessimistic');
+  const optimistic = hasProblems && pessimistic.offending ? judge('optimistic') : pessimistic;
+  const status = !pessimistic.offending ? 'PASS' : optimistic.offending ? 'FAIL' : 'ERROR';
+  const shown = status === 'FAIL' ? optimistic : pessimistic;
+  const mode: Mode = status === 'FAIL' ? 'optimistic' : 'pessimistic';
+
+  const focusPiece = shown.offending ?? pieces.find((piece) => !piece.approved) ?? (pieces[0] as IpPiece);
+  const focus = contexts.get(focusPiece) as RequestContext;
+  const address = formatAddress(focusPiece.family, focusPiece.first);
+  const decision = evaluator.decide(focus, mode);
+  const grantRefs =
+    status === 'FAIL' ? decision.grants : set.identity.filter((ref) => ref.statement.effect === 'Allow');
+  const allowedFrom = piecesToCidrs(shown.allowedPieces);
+
+  const verdict: Verdict = {
+    status,
+    grants: grantRefs.map(statementEvidence),
+    denies: statements
+      .filter((ref) => ref.statement.effect === 'Deny' && ref.statement.problem === undefined)
+      .map((ref) => denyReason(ref, focus, address, grantRefs)),
+    allowedFrom: allowedFrom.slice(0, ALLOWED_FROM_LIMIT),
+    allowedFromTruncated: allowedFrom.length > ALLOWED_FROM_LIMIT,
+    notUnderstood: statements
+      .filter((ref) => ref.statement.clauses.some((clause) => clause.notUnderstood))
+      .filter((ref) => ref.statement.problem === undefined || ref.statement.effect === 'Allow')
+      .map((ref) => ({
+        statement: statementEvidence(ref),
+        problem:
+          ref.statement.problem ??
+          ref.statement.clauses.find((clause) => clause.notUnderstood)?.notUnderstood ??
+          'not understood',
+      })),
+  };
+  if (shown.offending) verdict.offendingAddress = address;
+  if (set.boundary) {
+    verdict.boundaryAllows = set.boundary.some(
+      (ref) => ref.statement.effect === 'Allow' && evaluator.truth(ref.statement, focus) !== 'false',
+    );
+  }
+  if (status === 'PASS' && shown.allowedPieces.length > 0) {
+    verdict.blocksPrivateLink = !evaluator.decide(PRIVATE_LINK_CONTEXT, 'pessimistic').allowed;
+  }
+  return verdict;
+}

@@ -1,0 +1,131 @@
+import ipaddr from 'ipaddr.js';
+
+export type IpFamily = 'ipv4' | 'ipv6';
+
+/** A CIDR block as an inclusive integer range, which makes splitting and containment plain arithmetic. */
+export interface IpRange {
+  family: IpFamily;
+  first: bigint;
+  last: bigint;
+}
+
+const BITS: Record<IpFamily, number> = { ipv4: 32, ipv6: 128 };
+
+function toBigInt(bytes: number[]): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+/**
+ * A CIDR or bare address (a /32 or /128) as AWS reads an `aws:SourceIp` condition value; host bits
+ * are ignored as AWS ignores them. Undefined when the text is not an address.
+ *
+ * @example parseIpRange('203.0.113.7/24') // 203.0.113.0 – 203.0.113.255
+ */
+export function parseIpRange(text: string): IpRange | undefined {
+  const trimmed = text.trim();
+  try {
+    const [address, prefix] = trimmed.includes('/')
+      ? ipaddr.parseCIDR(trimmed)
+      : (() => {
+          const parsed = ipaddr.parse(trimmed);
+          return [parsed, BITS[parsed.kind()]] as const;
+        })();
+    const family = address.kind();
+    const bits = BigInt(BITS[family]);
+    const hostBits = bits - BigInt(prefix);
+    const value = toBigInt(address.toByteArray());
+    const first = (value >> hostBits) << hostBits;
+    return { family, first, last: first + (1n << hostBits) - 1n };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The address at integer `value`, in the family's canonical text form. */
+export function formatAddress(family: IpFamily, value: bigint): string {
+  const count = BITS[family] / 8;
+  const bytes: number[] = [];
+  for (let index = count - 1; index >= 0; index--) bytes.push(Number((value >> BigInt(index * 8)) & 255n));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+export function contains(range: IpRange, family: IpFamily, value: bigint): boolean {
+  return range.family === family && range.first <= value && value <= range.last;
+}
+
+/** One piece of the address space in which no CIDR of the policies or the approved list changes. */
+export interface IpPiece {
+  family: IpFamily;
+  first: bigint;
+  last: bigint;
+  /** Inside an approved range (the whole piece is, since approved boundaries are cut points). */
+  approved: boolean;
+}
+
+/**
+ * Cuts both address families at every boundary of `ranges` and `approved`. The outcome of
+ * `IpAddress`/`NotIpAddress` conditions over these CIDRs is constant inside each piece, so judging
+ * one representative address per piece is exact.
+ */
+export function splitAddressSpace(ranges: readonly IpRange[], approved: readonly IpRange[]): IpPiece[] {
+  const pieces: IpPiece[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const end = 1n << BigInt(BITS[family]);
+    const cuts = new Set<bigint>([0n, end]);
+    for (const range of [...ranges, ...approved]) {
+      if (range.family !== family) continue;
+      cuts.add(range.first);
+      cuts.add(range.last + 1n);
+    }
+    const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let index = 0; index + 1 < sorted.length; index++) {
+      const first = sorted[index] as bigint;
+      const last = (sorted[index + 1] as bigint) - 1n;
+      pieces.push({
+        family,
+        first,
+        last,
+        approved: approved.some((range) => contains(range, family, first)),
+      });
+    }
+  }
+  return pieces;
+}
+
+/** The fewest CIDRs that exactly cover the inclusive range first–last. */
+export function rangeToCidrs(family: IpFamily, first: bigint, last: bigint): string[] {
+  const bits = BITS[family];
+  const cidrs: string[] = [];
+  let start = first;
+  while (start <= last) {
+    let size = 0;
+    while (
+      size < bits &&
+      (start & ((1n << BigInt(size + 1)) - 1n)) === 0n &&
+      start + (1n << BigInt(size + 1)) - 1n <= last
+    ) {
+      size++;
+    }
+    cidrs.push(`${formatAddress(family, start)}/${bits - size}`);
+    start += 1n << BigInt(size);
+  }
+  return cidrs;
+}
+
+/** Adjacent pieces merged and written as CIDRs, for evidence a person can read. */
+export function piecesToCidrs(pieces: readonly IpPiece[]): string[] {
+  const cidrs: string[] = [];
+  let current: { family: IpFamily; first: bigint; last: bigint } | undefined;
+  for (const piece of pieces) {
+    if (current && current.family === piece.family && current.last + 1n === piece.first) {
+      current.last = piece.last;
+      continue;
+    }
+    if (current) cidrs.push(...rangeToCidrs(current.family, current.first, current.last));
+    current = { family: piece.family, first: piece.first, last: piece.last };
+  }
+  if (current) cidrs.push(...rangeToCidrs(current.family, current.first, current.last));
+  return cidrs;
+}

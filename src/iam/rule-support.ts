@@ -1,0 +1,70 @@
+import { type AccountInventory, findCollectionError } from '../model/inventory.ts';
+import { GLOBAL_REGION, type ResultDraft } from '../model/result.ts';
+import type { RuleContext } from '../rules/types.ts';
+import type { Approval, StatementEvidence, Verdict } from './evaluate.ts';
+import { type IpRange, parseIpRange } from './ip.ts';
+
+/** The approved ranges of the configuration, parsed (the configuration layer already validated them). */
+export function approvalOf(context: RuleContext): Approval {
+  return {
+    ranges: context.config.allowedSourceCidrs
+      .map(parseIpRange)
+      .filter((range): range is IpRange => range !== undefined),
+  };
+}
+
+/** One ERROR per account whose IAM data is missing, quoting why collection did not get it. */
+export function missingIamError(account: AccountInventory, resourceType: string): ResultDraft {
+  const error = findCollectionError(account.collectionErrors, 'iam');
+  const reason = error ? `${error.code}: ${error.message}` : 'the inventory has no iam section';
+  return {
+    status: 'ERROR',
+    accountId: account.accountId,
+    region: GLOBAL_REGION,
+    resourceType,
+    resourceId: `${account.accountId}/iam`,
+    message: `Could not judge the IAM principals and policies of account ${account.accountId}: ${reason}.`,
+    remediation:
+      'Grant the scanner iam:GetAccountAuthorizationDetails (see `sagemaker-compliance-scanner rules`) and scan again.',
+    evidence: { missingSection: 'iam', ...(error ? { collectionError: error } : {}) },
+  };
+}
+
+/** `policy AmazonSageMakerFullAccess (attached via group ds), statement 1 (Sid AllowAll)`. */
+export function describeStatement(statement: StatementEvidence): string {
+  const sid = statement.sid ? ` (Sid ${statement.sid})` : '';
+  const place = statement.statementIndex >= 0 ? `, statement ${statement.statementIndex}${sid}` : '';
+  return `policy ${statement.policyName} (${statement.attachment})${place}`;
+}
+
+/** Where the request is allowed from, phrased for a message. */
+export function describeOrigin(verdict: Verdict, approval: Approval): string {
+  if (approval.ranges.length === 0) {
+    return `every ${verdict.offendingAddress?.includes(':') ? 'IPv6' : 'IPv4'} address (no source-IP restriction; no approved ranges configured)`;
+  }
+  return `${verdict.offendingAddress} (outside the approved ranges)`;
+}
+
+/** The evidence every IAM verdict carries. */
+export function verdictEvidence(verdict: Verdict, context: RuleContext): Record<string, unknown> {
+  const evidence: Record<string, unknown> = {
+    action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+    approvedRanges: context.config.allowedSourceCidrs,
+    grantingStatements: verdict.grants,
+    deniesConsidered: verdict.denies,
+    allowedFrom: verdict.allowedFrom,
+  };
+  if (verdict.allowedFromTruncated) evidence.allowedFromTruncated = true;
+  if (verdict.offendingAddress) evidence.offendingAddress = verdict.offendingAddress;
+  if (verdict.boundaryAllows !== undefined) evidence.permissionsBoundaryAllows = verdict.boundaryAllows;
+  if (verdict.blocksPrivateLink !== undefined) evidence.blocksPrivateLink = verdict.blocksPrivateLink;
+  if (verdict.notUnderstood.length > 0) evidence.notUnderstood = verdict.notUnderstood;
+  return evidence;
+}
+
+/** The fix that fits the approved ranges (or the lack of them). */
+export function guardrailHint(context: RuleContext): string {
+  const ranges = context.config.allowedSourceCidrs;
+  const list = ranges.length > 0 ? JSON.stringify(ranges) : '["<approved CIDRs>"]';
+  return `add a statement {"Effect":"Deny","Action":"sagemaker:CreatePresignedNotebookInstanceUrl","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":${list}}}}`;
+}
