@@ -66,12 +66,14 @@ describe('published JSON Schemas', () => {
       'schemas/report.schema.json',
       'schemas/snapshot.schema.json',
     ]);
-    for (const [path, schema] of Object.entries(generated)) expect(JSON.parse(committed(path)), path).toEqual(schema);
+    for (const [path, schema] of Object.entries(generated))
+      expect(JSON.parse(committed(path)), path).toEqual(schema);
   });
 
-  it('describe the Report type exactly', () => {
+  it('describe the Report type: each is assignable to the other', () => {
     // Assess
-    expectTypeOf<z.output<typeof reportSchema>>().toEqualTypeOf<Report>();
+    expectTypeOf<z.output<typeof reportSchema>>().toExtend<Report>();
+    expectTypeOf<Report>().toExtend<z.output<typeof reportSchema>>();
   });
 
   it('accept the demo snapshot', async () => {
