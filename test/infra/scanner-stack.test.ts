@@ -185,6 +185,7 @@ describe('the scan role', () => {
           'ec2:DescribeVpcEndpointServices',
           'ec2:DescribeVpcEndpoints',
           'ec2:DescribeVpcs',
+          'iam:GetAccountAuthorizationDetails',
         ],
         Resource: '*',
       },
