@@ -9,12 +9,30 @@ export interface Evaluation {
   evaluated: Record<string, Record<string, number>>;
 }
 
+/** Code-unit order: `localeCompare` depends on the host's locale, and reports must not. */
+function compareText(a: string | undefined, b: string | undefined): number {
+  const left = a ?? '';
+  const right = b ?? '';
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
 function compareResults(a: Result, b: Result): number {
   return (
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.accountId.localeCompare(b.accountId) ||
-    a.region.localeCompare(b.region) ||
-    a.resourceId.localeCompare(b.resourceId)
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.accountId, b.accountId) ||
+    compareText(a.region, b.region) ||
+    compareText(a.resourceId, b.resourceId) ||
+    compareText(a.id, b.id)
+  );
+}
+
+function compareSkipped(a: SkippedScope, b: SkippedScope): number {
+  return (
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.accountId, b.accountId) ||
+    compareText(a.region, b.region) ||
+    compareText(a.resourceId, b.resourceId) ||
+    compareText(a.reason, b.reason)
   );
 }
 
@@ -63,5 +81,5 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
       }
     }
   }
-  return { results: results.sort(compareResults), skipped, evaluated };
+  return { results: results.sort(compareResults), skipped: skipped.sort(compareSkipped), evaluated };
 }

@@ -5,9 +5,17 @@ import { headerLines, skippedLines, summaryLine } from './text.ts';
 
 const HEADINGS = ['STATUS', 'SEVERITY', 'RULE', 'ACCOUNT', 'REGION', 'RESOURCE', 'MESSAGE'] as const;
 
+/** Below this many characters for the message, a terminal gets one block per result instead of rows. */
+const MIN_MESSAGE_WIDTH = 30;
+
+function cut(text: string, width: number | undefined): string {
+  return width !== undefined && text.length > width ? `${text.slice(0, Math.max(1, width - 1))}…` : text;
+}
+
 /**
  * One row per result. Columns are padded to their widest cell; the message column is cut to the
- * terminal width when there is one, and left whole for files and pipes.
+ * terminal width when there is one, and left whole for files and pipes. A terminal too narrow for
+ * the columns gets each result as a short block of lines, each cut to the width, so no row wraps.
  */
 export function formatTable(report: Report, style: Style = PLAIN, width?: number): string {
   const rows = report.results.map((result) => [
@@ -22,6 +30,8 @@ export function formatTable(report: Report, style: Style = PLAIN, width?: number
   const widths = HEADINGS.map((heading, column) =>
     Math.max(heading.length, ...rows.map((row) => (row[column] as string).length)),
   );
+  const fixedWidth = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
+  const narrow = width !== undefined && fixedWidth + MIN_MESSAGE_WIDTH > width;
   const render = (cells: readonly string[], colourStatus: boolean) => {
     const fixed = cells
       .slice(0, -1)
@@ -30,21 +40,29 @@ export function formatTable(report: Report, style: Style = PLAIN, width?: number
         return colourStatus && column === 0 ? style.status(cell as 'PASS', padded) : padded;
       })
       .join('  ');
-    const fixedWidth = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
-    let message = cells.at(-1) as string;
-    if (width !== undefined && fixedWidth + message.length > width) {
-      message = `${message.slice(0, Math.max(10, width - fixedWidth - 1))}…`;
-    }
+    const message = cut(cells.at(-1) as string, width === undefined ? undefined : width - fixedWidth);
     return `${fixed}  ${message}`;
   };
+  const block = (cells: readonly string[]) => {
+    const [status, severity, ruleId, accountId, region, resourceId, message] = cells as string[];
+    const heading = cut(`${status}  ${severity}  ${ruleId}`, width);
+    return [
+      style.status(status as 'PASS', heading.slice(0, (status as string).length)) +
+        heading.slice((status as string).length),
+      cut(`  ${accountId}  ${region}  ${resourceId}`, width),
+      cut(`  ${message}`, width),
+    ];
+  };
+  const body = narrow
+    ? rows.flatMap((row) => block(row))
+    : [style.bold(render(HEADINGS, false)), ...rows.map((row) => render(row, true))];
   const lines = [
-    ...headerLines(report),
+    ...headerLines(report).map((line) => cut(line, width)),
     '',
-    style.bold(render(HEADINGS, false)),
-    ...rows.map((row) => render(row, true)),
+    ...body,
     '',
     style.bold(summaryLine(report)),
-    ...skippedLines(report),
+    ...skippedLines(report).map((line) => cut(line, width)),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,8 @@ import { PLAIN, type Style } from './style.ts';
 
 export function summaryLine(report: Report): string {
   const { pass, fail, error } = report.summary;
-  return `${report.results.length} results: ${pass} PASS, ${fail} FAIL, ${error} ERROR${report.complete ? '' : ' (INCOMPLETE scan)'}`;
+  // From the summary, not the rows: --quiet hides PASS rows but the scan still judged them.
+  return `${pass + fail + error} results: ${pass} PASS, ${fail} FAIL, ${error} ERROR${report.complete ? '' : ' (INCOMPLETE scan)'}`;
 }
 
 export function headerLines(report: Report): string[] {

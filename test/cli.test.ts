@@ -1,0 +1,410 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.ts';
+import type { Report } from '../src/model/report.ts';
+import { fakeIo } from './support/cli-io.ts';
+import { endpoint, inventory, region, serviceName, vpc } from './support/inventory.ts';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const DEMO = join(ROOT, 'examples/demo-account.json');
+const BIN = join(ROOT, 'bin/sagemaker-compliance-scanner.mjs');
+const VPC_RULES = 'vpc-sagemaker-endpoints,vpc-sagemaker-private-dns';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
+const ANSI = /\u001b\[/;
+
+let dir: string;
+let clean: string;
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function run(argv: string[], options: Parameters<typeof fakeIo>[0] = {}) {
+  const io = fakeIo(options);
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'scanner-cli-'));
+  const name = 'eu-west-1';
+  clean = file(
+    'clean.json',
+    JSON.stringify(
+      inventory([
+        region(name, {
+          vpcs: [vpc('vpc-1')],
+          endpoints: [
+            endpoint('vpce-1', 'vpc-1', serviceName(name, 'sagemaker.api')),
+            endpoint('vpce-2', 'vpc-1', serviceName(name, 'sagemaker.runtime')),
+          ],
+        }),
+      ]),
+    ),
+  );
+});
+
+describe('cli exit codes', () => {
+  it('exits 0 when every result passes', async () => {
+    // Act
+    const { code, out, err } = await run(['scan', '--input', clean, '--rules', VPC_RULES]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('3 results: 3 PASS, 0 FAIL, 0 ERROR');
+    expect(err).toBe('');
+  });
+
+  it('exits 1 when any result fails', async () => {
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--rules', VPC_RULES]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out).toMatch(/\d+ results: \d+ PASS, [1-9]\d* FAIL/);
+  });
+
+  it('exits 1 and reports ERROR for a requested region the snapshot lacks', async () => {
+    // Act
+    const { code, out } = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '--regions',
+      'eu-west-1,ap-south-1',
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    const report = JSON.parse(out) as Report;
+    expect(code).toBe(1);
+    expect(
+      report.results.filter((result) => result.region === 'ap-south-1').map((result) => result.status),
+    ).toEqual(['ERROR', 'ERROR']);
+    expect(report.results.find((result) => result.region === 'ap-south-1')?.message).toContain(
+      'NotInSnapshot',
+    );
+    expect(report.scope.regions).toEqual(['ap-south-1', 'eu-west-1']);
+  });
+
+  it.each([
+    {
+      case: 'a missing file',
+      argv: () => ['scan', '--input', join(dir, 'nope.json')],
+      names: ['nope.json', 'ENOENT'],
+    },
+    {
+      case: 'malformed JSON',
+      argv: () => ['scan', '--input', file('bad.json', '{"snapshotVersion": 1,')],
+      names: ['bad.json', 'not valid JSON'],
+    },
+    {
+      case: 'a snapshot without accounts',
+      argv: () => [
+        'scan',
+        '--input',
+        file('no-accounts.json', JSON.stringify({ snapshotVersion: 1, collectedAt: 'x', partition: 'aws' })),
+      ],
+      names: ['no-accounts.json', '$.accounts'],
+    },
+    {
+      case: 'a VPC without VpcId deep in the snapshot',
+      argv: () => {
+        const broken = inventory([region('eu-west-1', { vpcs: [{ OwnerId: '111122223333' }] })]);
+        return ['scan', '--input', file('no-vpc-id.json', JSON.stringify(broken))];
+      },
+      names: ['$.accounts[0].regions[0].vpcs[0].VpcId'],
+    },
+    {
+      case: 'an unknown rule id',
+      argv: () => ['scan', '--input', clean, '--rules', 'vpc-sagemaker-endpoints,no-such-rule'],
+      names: ['--rules', 'no-such-rule'],
+    },
+    { case: 'an unknown option', argv: () => ['scan', '--input', clean, '--bogus'], names: ['--bogus'] },
+    { case: 'an unknown command', argv: () => ['audit'], names: ['audit'] },
+    {
+      case: 'a bad --regions value',
+      argv: () => ['scan', '--input', clean, '--regions', 'eu-west-1,Mars'],
+      names: ['--regions', 'Mars'],
+    },
+    {
+      case: 'a bad --allowed-cidrs value',
+      argv: () => ['scan', '--input', clean, '--allowed-cidrs', '10.0.0.0/8,10.0.0.300/32'],
+      names: ['--allowed-cidrs', '10.0.0.300/32'],
+    },
+    {
+      case: 'a bad --format value',
+      argv: () => ['scan', '--input', clean, '--format', 'xml'],
+      names: ['xml'],
+    },
+    {
+      case: '--all-regions with --input',
+      argv: () => ['scan', '--input', clean, '--all-regions'],
+      names: ['--all-regions'],
+    },
+    { case: 'a live scan without any region', argv: () => ['scan'], names: ['AWS_REGION', '--regions'] },
+    {
+      case: 'a bad ALLOWED_SOURCE_CIDRS variable',
+      argv: () => ['scan', '--input', clean],
+      env: { ALLOWED_SOURCE_CIDRS: 'nonsense' },
+      names: ['ALLOWED_SOURCE_CIDRS', 'nonsense'],
+    },
+  ])('exits 2 with a one-line message naming the culprit for $case', async ({ argv, names, env }) => {
+    // Act
+    const { code, out, err } = await run(argv(), { env });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^error: /);
+    expect(err).not.toMatch(/\n\s+at /);
+    for (const name of names) expect(err).toContain(name);
+  });
+});
+
+describe('cli output', () => {
+  it('prints a JSON report that the published schema accepts', async () => {
+    // Prepare
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/report.schema.json'), 'utf8'));
+    const validate = new Ajv2020({ strict: true, validateFormats: false }).compile(schema);
+
+    // Act
+    const { out } = await run(['scan', '--input', DEMO, '--format', 'json']);
+
+    // Assess
+    const report = JSON.parse(out) as Report;
+    expect(validate(report)).toBe(true);
+    expect(report.stats.apiCalls).toEqual({});
+  });
+
+  it('prints the same results in the same order whatever the order of --regions', async () => {
+    // Act
+    const first = await run([
+      'scan',
+      '--input',
+      DEMO,
+      '--format',
+      'json',
+      '--regions',
+      'eu-west-1,us-east-1',
+    ]);
+    const second = await run([
+      'scan',
+      '--input',
+      DEMO,
+      '--format',
+      'json',
+      '--regions',
+      'us-east-1,eu-west-1',
+    ]);
+
+    // Assess
+    const a = JSON.parse(first.out) as Report;
+    const b = JSON.parse(second.out) as Report;
+    expect(b.results).toEqual(a.results);
+    expect(b.scope).toEqual(a.scope);
+    expect(b.summary).toEqual(a.summary);
+  });
+
+  it('prints text grouped by rule, failures first, each with its fix', async () => {
+    // Act
+    const { out } = await run([
+      'scan',
+      '--input',
+      DEMO,
+      '--format',
+      'text',
+      '--rules',
+      'vpc-sagemaker-endpoints',
+    ]);
+
+    // Assess
+    const lines = out.split('\n');
+    const heading = lines.findIndex((line) => line.startsWith('[high] vpc-sagemaker-endpoints'));
+    expect(heading).toBeGreaterThan(0);
+    expect(lines[heading + 1]).toMatch(/^ {2}FAIL /);
+    expect(lines[heading + 2]).toMatch(/^ {8}Fix: Create .*aws ec2 create-vpc-endpoint --region/);
+    expect(out).toMatch(/ {2}PASS /);
+  });
+
+  it('prints a table with one row per result', async () => {
+    // Act
+    const { out } = await run(['scan', '--input', clean, '--rules', VPC_RULES]);
+
+    // Assess
+    const rows = out.split('\n').filter((line) => /^(PASS|FAIL|ERROR) /.test(line));
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 6).join(' '))).toEqual([
+      'PASS high vpc-sagemaker-endpoints 111122223333 eu-west-1 vpc-1',
+      'PASS high vpc-sagemaker-private-dns 111122223333 eu-west-1 vpce-1',
+      'PASS high vpc-sagemaker-private-dns 111122223333 eu-west-1 vpce-2',
+    ]);
+    expect(out).toMatch(/^STATUS +SEVERITY +RULE +ACCOUNT +REGION +RESOURCE +MESSAGE$/m);
+  });
+
+  it('with --quiet hides PASS rows but still counts them', async () => {
+    // Act
+    const { out, err } = await run(['scan', '--input', DEMO, '--rules', VPC_RULES, '--quiet'], { tty: true });
+
+    // Assess
+    const rows = out.split('\n').filter((line) => /^\S*(PASS|FAIL|ERROR)\b/.test(line));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((row) => row.includes('PASS'))).toBe(false);
+    expect(out).toMatch(/10 results: 5 PASS, 5 FAIL, 0 ERROR/);
+    expect(err).toBe('');
+  });
+
+  it('with --output writes the report to the file and nothing to stdout', async () => {
+    // Prepare
+    const output = join(dir, 'report.json');
+
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--format', 'json', '--output', output]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect((JSON.parse(readFileSync(output, 'utf8')) as Report).results.length).toBeGreaterThan(0);
+  });
+
+  it('exits 2 naming the path when --output cannot be written', async () => {
+    // Act
+    const { code, err } = await run(['scan', '--input', DEMO, '--output', join(dir, 'missing-dir', 'r.txt')]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toContain('--output');
+    expect(err).toContain('missing-dir');
+  });
+
+  it.each([
+    { case: 'a terminal', tty: true, env: {}, colour: true },
+    { case: 'a terminal with NO_COLOR set', tty: true, env: { NO_COLOR: '1' }, colour: false },
+    { case: 'a pipe', tty: false, env: {}, colour: false },
+  ])('uses colour only on $case', async ({ tty, env, colour }) => {
+    // Act
+    const table = await run(['scan', '--input', DEMO], { tty, env });
+    const text = await run(['scan', '--input', DEMO, '--format', 'text'], { tty, env });
+
+    // Assess
+    expect(ANSI.test(table.out)).toBe(colour);
+    expect(ANSI.test(text.out)).toBe(colour);
+  });
+
+  it('keeps every table line within a narrow terminal', async () => {
+    // Act
+    const { out } = await run(['scan', '--input', DEMO, '--rules', VPC_RULES], {
+      tty: true,
+      columns: 80,
+      env: { NO_COLOR: '1' },
+    });
+
+    // Assess
+    const lines = out.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(out).toContain('FAIL  high  vpc-sagemaker-endpoints');
+    expect(out).toContain('10 results: 5 PASS, 5 FAIL, 0 ERROR');
+  });
+
+  it('cuts the message column to a wide terminal and leaves it whole in a pipe', async () => {
+    // Act
+    const terminal = await run(['scan', '--input', DEMO, '--rules', VPC_RULES], {
+      tty: true,
+      columns: 160,
+      env: { NO_COLOR: '1' },
+    });
+    const pipe = await run(['scan', '--input', DEMO, '--rules', VPC_RULES], { columns: 160 });
+
+    // Assess
+    const rows = (out: string) => out.split('\n').filter((line) => /^(PASS|FAIL|ERROR) /.test(line));
+    for (const row of rows(terminal.out)) expect(row.length).toBeLessThanOrEqual(160);
+    expect(rows(terminal.out).some((row) => row.endsWith('…'))).toBe(true);
+    expect(rows(pipe.out).some((row) => row.length > 160)).toBe(true);
+  });
+
+  it.each([
+    [
+      'scan',
+      [
+        '--input',
+        '--regions',
+        '--all-regions',
+        '--rules',
+        '--format',
+        '--output',
+        '--skip-default-vpcs',
+        '--allowed-cidrs',
+        '--quiet',
+        '--region-concurrency',
+      ],
+    ],
+    ['snapshot', ['--output', '--regions', '--all-regions', '--rules', '--quiet', '--region-concurrency']],
+  ])('lists every option of %s in --help', async (command, options) => {
+    // Act
+    const { code, out } = await run([command, '--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    for (const option of options) expect(out).toContain(option);
+  });
+
+  it('lists the commands in the top-level --help', async () => {
+    // Act
+    const { code, out } = await run(['--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    for (const command of ['scan', 'snapshot', 'rules'])
+      expect(out).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+  });
+
+  it('lists the rules with their metadata as JSON', async () => {
+    // Act
+    const { code, out } = await run(['rules', '--format', 'json']);
+
+    // Assess
+    expect(code).toBe(0);
+    const metas = JSON.parse(out) as { id: string; permissions: string[] }[];
+    expect(metas.map((meta) => meta.id)).toContain('vpc-sagemaker-endpoints');
+    expect(metas.find((meta) => meta.id === 'vpc-sagemaker-private-dns')?.permissions).toContain(
+      'ec2:DescribeVpcAttribute',
+    );
+  });
+});
+
+describe('the installed command', () => {
+  it('runs a scan of the demo snapshot as a child process and exits 1', () => {
+    // Act
+    const child = spawnSync(process.execPath, [BIN, 'scan', '--input', DEMO, '--format', 'json'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+
+    // Assess
+    expect(child.status).toBe(1);
+    expect(child.stderr).toBe('');
+    expect((JSON.parse(child.stdout) as Report).summary.fail).toBeGreaterThan(0);
+  });
+
+  it('exits 2 with one line on stderr for a bad option', () => {
+    // Act
+    const child = spawnSync(process.execPath, [BIN, 'scan', '--regions', 'nowhere'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+
+    // Assess
+    expect(child.status).toBe(2);
+    expect(child.stdout).toBe('');
+    expect(child.stderr).toBe('error: --regions: "nowhere" is not an AWS region name (e.g. eu-west-1)\n');
+  });
+});
