@@ -12,6 +12,7 @@ import type { Report } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
+import type { Rule } from '../rules/types.ts';
 import { parseScanEvent, type ScanRequest } from './event.ts';
 
 export const SERVICE_NAME = 'sagemaker-compliance-scanner';
@@ -34,6 +35,16 @@ export type ScanHandler = (
 function effectiveNotify(request: ScanRequest, environment: LambdaEnvironment): NotifyMode {
   if (request.dryRun) return 'never';
   return request.notify ?? environment.notify;
+}
+
+/** Each rule's general fix, worded as the engine words a result's default remediation. */
+function remediationsOf(rules: readonly Rule[]): Record<string, string> {
+  return Object.fromEntries(
+    rules.map(({ meta }) => [
+      meta.id,
+      `${meta.remediation.text}${meta.remediation.cli ? ` (${meta.remediation.cli})` : ''}`,
+    ]),
+  );
 }
 
 function recordMetrics(metrics: Metrics, report: Report, durationMs: number): void {
@@ -108,7 +119,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
 
       let resultsPublished = 0;
       if (topicArn !== undefined && shouldNotify(notify, report)) {
-        const notifications = buildNotifications(report, topicArn);
+        const notifications = buildNotifications(report, topicArn, { remediations: remediationsOf(rules) });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>
           logger.info('Notification published', {
             part: item.part.number,

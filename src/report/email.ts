@@ -133,31 +133,41 @@ function groupByRule(results: readonly Result[]): Result[][] {
   );
 }
 
-/** The remediation most of the group shares: printed once; a resource with its own fix gets it inline. */
-function commonRemediation(group: readonly Result[]): string {
-  const counts = new Map<string, number>();
-  for (const result of group) counts.set(result.remediation, (counts.get(result.remediation) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+/** Extra knowledge for the email that results do not carry. */
+export interface EmailOptions {
+  /** Each rule's general remediation by rule id, printed once per rule. */
+  remediations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The fix printed once for the rule: its general remediation, or else the one every result shares.
+ * A resource whose own fix differs (a command with its ids filled in) gets that fix on its own line.
+ */
+function ruleRemediation(group: readonly Result[], options: EmailOptions): string | undefined {
+  const first = group[0] as Result;
+  const general = options.remediations?.[first.ruleId];
+  if (general !== undefined) return general;
+  return group.every((result) => result.remediation === first.remediation) ? first.remediation : undefined;
 }
 
 function ruleHeading(first: Result, count: number, what: string): string {
   return `[${first.severity.toUpperCase()}] ${printable(first.title)} (${first.ruleId}): ${count} ${what}`;
 }
 
-function failingSection(results: readonly Result[]): string[] {
+function failingSection(results: readonly Result[], options: EmailOptions): string[] {
   const groups = groupByRule(results.filter((result) => result.status === 'FAIL'));
   if (groups.length === 0) return [];
   const lines = ['', 'FAILING', ''];
   for (const group of groups) {
     const first = group[0] as Result;
-    const fix = commonRemediation(group);
+    const fix = ruleRemediation(group, options);
     lines.push(ruleHeading(first, group.length, 'failing'));
     for (const result of group) {
       lines.push(resourceLine(result));
-      if (result.remediation !== fix)
-        lines.push(`    Fix for this resource: ${printable(result.remediation)}`);
+      if (result.remediation !== fix) lines.push(`    Fix: ${printable(result.remediation)}`);
     }
-    lines.push(`  How to fix: ${printable(fix)}`, '');
+    if (fix !== undefined) lines.push(`  How to fix: ${printable(fix)}`);
+    lines.push('');
   }
   return lines;
 }
@@ -196,8 +206,12 @@ function skippedSection(report: Report): string[] {
  * the fix once per rule, then what could not be checked and why. Plain text only; everything that
  * came from AWS passes through {@link printable}.
  */
-export function formatEmail(report: Report, part: MessagePart = singlePart(report)): string {
-  const lines = [...introduction(report, part), ...failingSection(part.results)];
+export function formatEmail(
+  report: Report,
+  part: MessagePart = singlePart(report),
+  options: EmailOptions = {},
+): string {
+  const lines = [...introduction(report, part), ...failingSection(part.results, options)];
   lines.push(...couldNotCheckSection(part.results));
   if (part.totalResults === 0) {
     lines.push('', 'Every check passed: no action needed.');

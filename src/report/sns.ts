@@ -7,7 +7,14 @@ import {
 import type { NotifyMode } from '../config/env.ts';
 import type { Report } from '../model/report.ts';
 import { type Result, SEVERITIES } from '../model/result.ts';
-import { formatEmail, formatSubject, type MessagePart, notableResults, resourceLine } from './email.ts';
+import {
+  type EmailOptions,
+  formatEmail,
+  formatSubject,
+  type MessagePart,
+  notableResults,
+  resourceLine,
+} from './email.ts';
 
 /** SNS's publish limit: message, both variants inside it, and the attributes, in UTF-8 bytes. */
 export const SNS_MAX_BYTES = 262_144;
@@ -75,14 +82,22 @@ function machineVariant(report: Report, part: MessagePart): string {
   });
 }
 
-function notification(report: Report, topicArn: string, part: MessagePart): Notification {
+function notification(
+  report: Report,
+  topicArn: string,
+  part: MessagePart,
+  options: EmailOptions,
+): Notification {
   return {
     part,
     input: {
       TopicArn: topicArn,
       MessageStructure: 'json',
       Subject: formatSubject(report, part),
-      Message: JSON.stringify({ default: machineVariant(report, part), email: formatEmail(report, part) }),
+      Message: JSON.stringify({
+        default: machineVariant(report, part),
+        email: formatEmail(report, part, options),
+      }),
       MessageAttributes: attributes(report, part),
     },
   };
@@ -111,29 +126,36 @@ const GROUP_TEXT_BYTES = 160;
  * rule's heading and fix the first time the rule appears in a part). The estimate is checked
  * against the real size afterwards.
  */
-function packByEstimate(results: readonly Result[], budget: number): Result[][] {
+function packByEstimate(results: readonly Result[], budget: number, options: EmailOptions): Result[][] {
   const chunks: Result[][] = [];
   let current: Result[] = [];
   let used = 0;
-  let rulesInChunk = new Set<string>();
-  const costOf = (result: Result, groupKey: string) =>
-    escapedBytes(JSON.stringify(result)) +
-    1 +
-    escapedBytes(`${resourceLine(result)}\n`) +
-    (rulesInChunk.has(groupKey)
-      ? 0
-      : escapedBytes(`${result.title}${result.remediation}`) + GROUP_TEXT_BYTES);
+  // The fix each rule group of the current part prints once; a result with another fix adds a line.
+  let groupFixes = new Map<string, string>();
+  const costOf = (result: Result, groupKey: string) => {
+    const groupFix = groupFixes.get(groupKey);
+    const sharedFix = options.remediations?.[result.ruleId] ?? groupFix ?? result.remediation;
+    return (
+      escapedBytes(JSON.stringify(result)) +
+      1 +
+      escapedBytes(`${resourceLine(result)}\n`) +
+      (result.remediation === sharedFix ? 0 : escapedBytes(result.remediation) + 16) +
+      (groupFix === undefined ? escapedBytes(`${result.title}${sharedFix}`) + GROUP_TEXT_BYTES : 0)
+    );
+  };
   for (const result of results) {
     const groupKey = `${result.status}:${result.ruleId}`;
     if (current.length > 0 && used + costOf(result, groupKey) > budget) {
       chunks.push(current);
       current = [];
       used = 0;
-      rulesInChunk = new Set();
+      groupFixes = new Map();
     }
     used += costOf(result, groupKey);
     current.push(result);
-    rulesInChunk.add(groupKey);
+    if (!groupFixes.has(groupKey)) {
+      groupFixes.set(groupKey, options.remediations?.[result.ruleId] ?? result.remediation);
+    }
   }
   if (current.length > 0 || chunks.length === 0) chunks.push(current);
   return chunks;
@@ -155,24 +177,40 @@ function withoutEvidence(result: Result): Result {
  * @example
  * for (const { input } of buildNotifications(report, topicArn)) await sns.send(new PublishCommand(input));
  */
+export interface NotificationOptions extends EmailOptions {
+  /** The publish limit; smaller in tests. */
+  maxBytes?: number;
+}
+
 export function buildNotifications(
   report: Report,
   topicArn: string,
-  maxBytes = SNS_MAX_BYTES,
+  options: NotificationOptions = {},
 ): Notification[] {
+  const { maxBytes = SNS_MAX_BYTES } = options;
   const results = readingOrder(notableResults(report));
   const totalResults = results.length;
-  const empty = notification(report, topicArn, { results: [], number: 999, count: 999, totalResults });
+  const empty = notification(
+    report,
+    topicArn,
+    { results: [], number: 999, count: 999, totalResults },
+    options,
+  );
   const budget = maxBytes - publishBytes(empty.input) - 1024;
-  let chunks = packByEstimate(results, Math.max(budget, 1));
+  let chunks = packByEstimate(results, Math.max(budget, 1), options);
   for (;;) {
     const built = chunks.map((chunk, index) =>
-      notification(report, topicArn, {
-        results: chunk,
-        number: index + 1,
-        count: chunks.length,
-        totalResults,
-      }),
+      notification(
+        report,
+        topicArn,
+        {
+          results: chunk,
+          number: index + 1,
+          count: chunks.length,
+          totalResults,
+        },
+        options,
+      ),
     );
     const tooBig = built.findIndex(({ input }) => publishBytes(input) > maxBytes);
     const oversized = built[tooBig];

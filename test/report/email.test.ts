@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH } from '../../src/report/email.ts';
-import { aReport, aResult, goldenReport } from '../fixtures/email/report.ts';
+import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH, singlePart } from '../../src/report/email.ts';
+import { aReport, aResult, GOLDEN_REMEDIATIONS, goldenReport } from '../fixtures/email/report.ts';
 
 const GOLDEN = new URL('../fixtures/email/scan-report.golden.txt', import.meta.url);
 
@@ -9,9 +9,10 @@ describe('formatEmail', () => {
   it('writes the email people read exactly as the golden file shows it', async () => {
     // Prepare
     const expected = await readFile(GOLDEN, 'utf8');
+    const report = goldenReport();
 
     // Act
-    const email = formatEmail(goldenReport());
+    const email = formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS });
 
     // Assess
     expect(email).toBe(expected);
@@ -39,9 +40,12 @@ describe('formatEmail', () => {
     expect(email.split('\n').filter((line) => line.startsWith('FAKE LINE'))).toEqual([]);
   });
 
-  it('contains no JSON and lists every failing resource on its own line with region and id', () => {
+  it('lists every failing resource on its own line, the rule fix once, a resource-specific fix inline', () => {
+    // Prepare
+    const report = goldenReport();
+
     // Act
-    const lines = formatEmail(goldenReport()).split('\n');
+    const lines = formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS }).split('\n');
 
     // Assess
     expect(lines.some((line) => line.includes('{'))).toBe(false);
@@ -49,6 +53,9 @@ describe('formatEmail', () => {
       '  eu-west-1  vpc-0a1b2c3d4e5f60001  No interface endpoint for sagemaker.api or sagemaker.runtime.',
     );
     expect(lines.filter((line) => line.startsWith('  How to fix:'))).toHaveLength(2);
+    expect(lines.filter((line) => line.startsWith('    Fix: '))).toEqual([
+      '    Fix: Turn on enableDnsHostnames: aws ec2 modify-vpc-attribute --vpc-id vpc-0a1b2c3d4e5f60002 --enable-dns-hostnames',
+    ]);
   });
 
   it('says all clear when nothing failed and nothing errored', () => {

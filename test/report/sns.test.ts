@@ -161,12 +161,12 @@ describe('shouldNotify', () => {
   const erroring = aReport([aResult({ resourceId: 'vpc-1', status: 'ERROR' })]);
 
   it.each([
-    ['on-findings', clean, false],
-    ['on-findings', failing, true],
-    ['on-findings', erroring, true],
-    ['always', clean, true],
-    ['never', failing, false],
-  ] as const)('with NOTIFY=%s publishes %#: %s', (mode, report, expected) => {
+    { mode: 'on-findings', name: 'a clean report', report: clean, expected: false },
+    { mode: 'on-findings', name: 'a failing report', report: failing, expected: true },
+    { mode: 'on-findings', name: 'a report with errors', report: erroring, expected: true },
+    { mode: 'always', name: 'a clean report', report: clean, expected: true },
+    { mode: 'never', name: 'a failing report', report: failing, expected: false },
+  ] as const)('with NOTIFY=$mode, publishing $name is $expected', ({ mode, report, expected }) => {
     // Act
     const decision = shouldNotify(mode, report);
 
