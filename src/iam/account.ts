@@ -73,6 +73,7 @@ export class AccountIam {
   private readonly managed = new Map<string, { policy: ManagedPolicy; compiled: CompiledPolicy }>();
   private readonly groups = new Map<string, Group>();
   private readonly groupRefs = new Map<string, StatementRef[]>();
+  private readonly inline = new Map<PolicyDocumentInput | undefined, CompiledPolicy>();
 
   constructor(
     private readonly details: IamAuthorizationDetails,
@@ -95,8 +96,18 @@ export class AccountIam {
     return refs(compiled, { name, arn, attachment });
   }
 
+  /** Inline documents are read by both rules; compile each once. */
+  private compileInline(document: PolicyDocumentInput | undefined): CompiledPolicy {
+    let compiled = this.inline.get(document);
+    if (!compiled) {
+      compiled = compilePolicy(document, this.target);
+      this.inline.set(document, compiled);
+    }
+    return compiled;
+  }
+
   private inlineRefs(inline: InlinePolicy, attachment: string): StatementRef[] {
-    return refs(compilePolicy(inline.PolicyDocument, this.target), {
+    return refs(this.compileInline(inline.PolicyDocument), {
       name: inline.PolicyName ?? '(unnamed)',
       attachment,
     });
@@ -217,7 +228,7 @@ export class AccountIam {
         owner.arn ?? `arn:${this.target.partition}:iam::${this.target.accountId}:${owner.kind}/${ownerName}`;
       for (const inline of owner.inline ?? []) {
         const name = inline.PolicyName ?? '(unnamed)';
-        const compiled = compilePolicy(inline.PolicyDocument, this.target);
+        const compiled = this.compileInline(inline.PolicyDocument);
         const ref: PolicyRef = { name, attachment: 'policy itself' };
         policies.push({
           kind: 'inline',

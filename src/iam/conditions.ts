@@ -50,6 +50,9 @@ export interface ConditionClause {
   /** As written, for evidence. */
   operator: string;
   base: string;
+  /** `base` without its negation (`StringNotEquals` → `StringEquals`); the match before negating. */
+  matchOperator: string;
+  negated: boolean;
   setOperator?: 'ForAnyValue' | 'ForAllValues';
   ifExists: boolean;
   /** As written; compared lower-cased (condition keys are case-insensitive). */
@@ -93,6 +96,10 @@ export function compileConditions(condition: unknown): { clauses: ConditionClaus
       const clause: ConditionClause = {
         operator,
         base,
+        matchOperator: base
+          .replace(/^(String|Numeric|Date|Arn)Not/, '$1')
+          .replace(/^NotIpAddress$/, 'IpAddress'),
+        negated: NEGATED.has(base),
         ifExists,
         key,
         values: values.filter((value): value is string => value !== undefined),
@@ -122,9 +129,7 @@ function negate(truth: Truth): Truth {
 
 /** The base operator on a present, single value: true when any policy value matches (before negation). */
 function matchPresent(clause: ConditionClause, state: KeyState): Truth {
-  const base = clause.base
-    .replace(/^(String|Numeric|Date|Arn)Not/, '$1')
-    .replace(/^NotIpAddress$/, 'IpAddress');
+  const base = clause.matchOperator;
   if (state.kind === 'ip') {
     if (base !== 'IpAddress' || !clause.ranges) return 'unknown';
     return clause.ranges.some((range) => contains(range, state.family, state.value)) ? 'true' : 'false';
@@ -159,10 +164,10 @@ export function evaluateClause(clause: ConditionClause, context: RequestContext)
     if (clause.ifExists) return 'true';
     if (clause.setOperator === 'ForAnyValue') return 'false';
     if (clause.setOperator === 'ForAllValues') return 'true';
-    return NEGATED.has(clause.base) ? 'true' : 'false';
+    return clause.negated ? 'true' : 'false';
   }
   const matched = matchPresent(clause, state);
-  return NEGATED.has(clause.base) ? negate(matched) : matched;
+  return clause.negated ? negate(matched) : matched;
 }
 
 /** The clauses are ANDed: one false clause decides, whatever the others are. */

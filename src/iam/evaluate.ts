@@ -243,12 +243,12 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     const allowedPieces = pieces.filter(
       (piece) => evaluator.decide(contexts.get(piece) as RequestContext, mode).allowed,
     );
+    const allowed = new Set(allowedPieces);
     let offending: IpPiece | undefined;
     if (noRanges) {
       for (const family of ['ipv4', 'ipv6'] as const) {
         const familyPieces = pieces.filter((piece) => piece.family === family);
-        if (!offending && familyPieces.every((piece) => allowedPieces.includes(piece)))
-          offending = familyPieces[0];
+        if (!offending && familyPieces.every((piece) => allowed.has(piece))) offending = familyPieces[0];
       }
     } else offending = allowedPieces.find((piece) => !piece.approved);
     return { allowedPieces, offending };

@@ -48,6 +48,8 @@ function unreadable(index: number, problem: string, target: AccountTarget): Comp
   const clause: ConditionClause = {
     operator: 'unreadable',
     base: 'unreadable',
+    matchOperator: 'unreadable',
+    negated: false,
     ifExists: false,
     key: 'policy',
     values: [],

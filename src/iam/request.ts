@@ -16,8 +16,15 @@ export function allNotebooks(target: AccountTarget): string {
 
 /** Action names are case-insensitive, with `*` and `?` anywhere. */
 export function actionMatches(pattern: string): boolean {
-  return globMatch(pattern, PRESIGNED_URL_ACTION, true);
+  let matches = actionCache.get(pattern);
+  if (matches === undefined) {
+    matches = globMatch(pattern, PRESIGNED_URL_ACTION, true);
+    actionCache.set(pattern, matches);
+  }
+  return matches;
 }
+
+const actionCache = new Map<string, boolean>();
 
 interface ArnParts {
   partition: string;

@@ -6,12 +6,19 @@ import { type IpRange, parseIpRange } from './ip.ts';
 
 /** The approved ranges of the configuration, parsed (the configuration layer already validated them). */
 export function approvalOf(context: RuleContext): Approval {
-  return {
-    ranges: context.config.allowedSourceCidrs
-      .map(parseIpRange)
-      .filter((range): range is IpRange => range !== undefined),
-  };
+  let approval = approvals.get(context.config.allowedSourceCidrs);
+  if (!approval) {
+    approval = {
+      ranges: context.config.allowedSourceCidrs
+        .map(parseIpRange)
+        .filter((range): range is IpRange => range !== undefined),
+    };
+    approvals.set(context.config.allowedSourceCidrs, approval);
+  }
+  return approval;
 }
+
+const approvals = new WeakMap<readonly string[], Approval>();
 
 /** One ERROR per account whose IAM data is missing, quoting why collection did not get it. */
 export function missingIamError(account: AccountInventory, resourceType: string): ResultDraft {
