@@ -354,6 +354,22 @@ describe('vpc-sagemaker-endpoints', () => {
     },
   );
 
+  it('still passes a VPC whose requirements are met when another of its endpoints is incomplete', () => {
+    // Prepare
+    const incomplete = { ...endpoint('vpce-broken', VPC_ID, API), ServiceName: undefined };
+
+    // Act
+    const result = judgeOneVpc([
+      incomplete,
+      endpoint('vpce-a', VPC_ID, API),
+      endpoint('vpce-r', VPC_ID, RUNTIME),
+    ]);
+
+    // Assess
+    expect(result?.status).toBe('PASS');
+    expect(result?.evidence.endpoints).toEqual({ 'sagemaker.api': 'vpce-a', 'sagemaker.runtime': 'vpce-r' });
+  });
+
   it('gives every VPC of every region its own stable result id', () => {
     // Prepare
     const snapshot = inventory([

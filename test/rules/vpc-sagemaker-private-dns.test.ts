@@ -238,6 +238,23 @@ describe('vpc-sagemaker-private-dns', () => {
     for (const name of unknown) expect(results[0]?.message).toContain(name);
   });
 
+  it('returns ERROR for an endpoint that does not say whether private DNS is on', () => {
+    // Prepare
+    const snapshot = inventory([
+      region(REGION, {
+        vpcs: [vpc(VPC_ID)],
+        endpoints: [{ ...endpoint('vpce-a', VPC_ID, API), PrivateDnsEnabled: undefined }],
+      }),
+    ]);
+
+    // Act
+    const { results } = runRule(rule, snapshot);
+
+    // Assess
+    expect(results.map((result) => [result.resourceId, result.status])).toEqual([['vpce-a', 'ERROR']]);
+    expect(results[0]?.message).toContain('privateDnsEnabled');
+  });
+
   it('returns one ERROR for the region when the VPC attributes section is missing', () => {
     // Prepare
     const regionInventory = region(REGION, {
