@@ -43,7 +43,8 @@ describe('rule registry', () => {
       expect(meta.rationale.trim()).not.toBe('');
       expect(meta.remediation.text.trim()).not.toBe('');
       expect(SEVERITIES).toContain(meta.severity);
-      expect(meta.resourceType).toMatch(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/);
+      for (const type of meta.resourceType.split('|'))
+        expect(type).toMatch(/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/);
       expect(meta.references.length).toBeGreaterThan(0);
       for (const reference of meta.references) expect(new URL(reference).protocol).toBe('https:');
       expect(meta.needs.length).toBeGreaterThan(0);
