@@ -15,9 +15,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AwsClients } from '../../src/collect/clients.ts';
 import { collectLive } from '../../src/collect/index.ts';
 import { runScan } from '../../src/engine/scan.ts';
+import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
 import { UserInputError } from '../../src/model/errors.ts';
-import { RULES } from '../../src/rules/index.ts';
 import {
   accessDenied,
   afterToken,
@@ -30,6 +30,8 @@ import {
 } from '../support/aws-faults.ts';
 import { ACCOUNT_ID, endpoint, offeredServices, serviceName, vpc } from '../support/inventory.ts';
 
+/** The EC2 rules: what these tests serve; IAM collection has its own tests. */
+const RULES = selectRules(['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns']);
 const CALLER = { Account: ACCOUNT_ID, Arn: `arn:aws:iam::${ACCOUNT_ID}:role/scanner` };
 /** Class-level stubs for the first block only: the retry block needs the real `send`. */
 const stubClasses = () => ({ ec2: mockClient(EC2Client), sts: mockClient(STSClient) });
