@@ -1,33 +1,5 @@
+import type { Delta, ResolvedEntry } from '../model/annotations.ts';
 import type { Result, Status } from '../model/result.ts';
-
-export type Change = 'new' | 'persisting' | 'regressed' | 'resolved' | 'unchanged';
-
-export interface Delta {
-  /**
-   * For FAIL and ERROR: `new` (not in the previous scan), `regressed` (was PASS), `persisting`.
-   * For PASS: `resolved` (was FAIL or ERROR), `unchanged` otherwise.
-   */
-  change: Change;
-  /** When this problem was first seen (FAIL and ERROR only). */
-  firstSeen?: string;
-  previousStatus?: Status;
-}
-
-/** A problem of the previous scan that is gone: now PASS, or its resource no longer exists. */
-export interface ResolvedEntry {
-  id: string;
-  ruleId: string;
-  accountId: string;
-  region: string;
-  resourceId: string;
-  previousStatus: Status;
-  now: 'PASS' | 'gone';
-  title: string;
-  severity: Result['severity'];
-}
-
-/** What the delta compared against; `error` when the previous report could not be read. */
-export type BaselineInfo = { scanId: string; startedAt: string } | { error: string };
 
 export interface PreviousScan {
   scanId: string;

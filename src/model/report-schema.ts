@@ -31,6 +31,31 @@ const result = z.strictObject({
   message: z.string(),
   remediation: z.string(),
   evidence: z.record(z.string(), z.unknown()),
+  muted: z
+    .strictObject({
+      reason: z.string(),
+      expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      owner: z.string().optional(),
+      entry: z.union([z.number().int().nonnegative(), z.literal('tag')]),
+    })
+    .optional()
+    .meta({ description: 'an accepted exception covers this FAIL: it stays FAIL but does not count' }),
+  delta: z
+    .strictObject({
+      change: z.enum(['new', 'persisting', 'regressed', 'resolved', 'unchanged']),
+      firstSeen: isoTimestamp.optional(),
+      previousStatus: z.enum(STATUSES).optional(),
+    })
+    .optional()
+    .meta({ description: 'the comparison with the previous scan, when there was one to compare with' }),
+});
+
+const suppressionSummary = z.strictObject({
+  entry: z.number().int().nonnegative(),
+  rule: z.string(),
+  reason: z.string(),
+  expires: z.string(),
+  owner: z.string().optional(),
 });
 
 /**
@@ -58,6 +83,11 @@ export const reportSchema = z
       byRule: z.record(z.string(), counts),
       bySeverity: z.partialRecord(z.enum(SEVERITIES), counts),
       evaluated: z.record(z.string(), z.record(z.string(), z.number())),
+      muted: z
+        .number()
+        .int()
+        .nonnegative()
+        .meta({ description: 'FAIL results muted by an accepted exception' }),
     }),
     results: z.array(result),
     stats: z.strictObject({
@@ -65,5 +95,39 @@ export const reportSchema = z
         .record(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/), z.number().int().nonnegative())
         .meta({ description: 'requests per `service:Operation` (retries not counted); empty for --input' }),
     }),
+    expiredSuppressions: z.array(suppressionSummary).optional(),
+    unusedSuppressions: z.array(suppressionSummary).optional(),
+    invalidSuppressionTags: z
+      .array(
+        z.strictObject({
+          accountId: z.string(),
+          resourceId: z.string(),
+          value: z.string(),
+          problem: z.string(),
+        }),
+      )
+      .optional(),
+    baseline: z
+      .union([
+        z.strictObject({ scanId: z.string(), startedAt: isoTimestamp, source: z.string() }),
+        z.strictObject({ error: z.string() }),
+      ])
+      .optional(),
+    resolved: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          ruleId: z.string(),
+          accountId: z.string(),
+          region: z.string(),
+          resourceId: z.string(),
+          previousStatus: z.enum(STATUSES),
+          now: z.enum(['PASS', 'gone']),
+          title: z.string(),
+          severity: z.enum(SEVERITIES),
+        }),
+      )
+      .optional(),
+    storedAt: z.string().optional().meta({ description: 'where the Lambda stored this report' }),
   })
   .meta({ title: 'SageMaker compliance scanner report', description: 'schemaVersion 1' });

@@ -1,3 +1,9 @@
+import type {
+  BaselineInfo,
+  InvalidSuppressionTag,
+  ResolvedEntry,
+  SuppressionSummary,
+} from './annotations.ts';
 import type { Result, Severity, SkippedScope, Status } from './result.ts';
 
 export type StatusCounts = { pass: number; fail: number; error: number };
@@ -21,9 +27,26 @@ export interface Report {
     bySeverity: Partial<Record<Severity, StatusCounts>>;
     /** Per rule, what it examined beyond the resources it reports on. */
     evaluated: Record<string, Record<string, number>>;
+    /** FAIL results that an accepted exception covers (they are counted in `fail` too). */
+    muted: number;
   };
   results: Result[];
   stats: { apiCalls: Record<string, number> };
+  /** With suppressions: entries past their date (they no longer apply) and entries that matched nothing. */
+  expiredSuppressions?: SuppressionSummary[];
+  unusedSuppressions?: SuppressionSummary[];
+  /** With tag suppression on: `sagemaker-compliance:suppress` tags that were ignored, and why. */
+  invalidSuppressionTags?: InvalidSuppressionTag[];
+  /** With a previous report: what it was (or why it could not be read) and the problems gone since. */
+  baseline?: BaselineInfo;
+  resolved?: ResolvedEntry[];
+  /** Where the Lambda stored this report (the audit trail). */
+  storedAt?: string;
+}
+
+/** FAIL results that count: not covered by an accepted exception. */
+export function countedFailures(report: Pick<Report, 'summary'>): number {
+  return report.summary.fail - report.summary.muted;
 }
 
 export function countsKey(status: Status): keyof StatusCounts {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Delta, Muted } from './annotations.ts';
 
 export const STATUSES = ['PASS', 'FAIL', 'ERROR'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -29,6 +30,10 @@ export interface Result extends Required<Omit<ResultDraft, 'resourceArn'>> {
   severity: Severity;
   title: string;
   resourceArn?: string;
+  /** Set on a FAIL that an accepted exception covers: it stays FAIL but does not count. */
+  muted?: Muted;
+  /** How the result compares with the previous scan, when there is one to compare with. */
+  delta?: Delta;
 }
 
 /** A part of the scope that a rule deliberately did not judge, and why. */

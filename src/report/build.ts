@@ -1,6 +1,6 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Evaluation } from '../engine/evaluate.ts';
-import { countsKey, type Report, type StatusCounts } from '../model/report.ts';
+import { countedFailures, countsKey, type Report, type StatusCounts } from '../model/report.ts';
 import type { Rule } from '../rules/types.ts';
 
 export const TOOL = { name: packageJson.name, version: packageJson.version };
@@ -26,6 +26,7 @@ export function buildReport(input: ReportInput): Report {
     byRule: Object.fromEntries(input.rules.map((rule) => [rule.meta.id, zero()])),
     bySeverity: {},
     evaluated: evaluation.evaluated,
+    muted: 0,
   };
   for (const result of evaluation.results) {
     const key = countsKey(result.status);
@@ -56,7 +57,7 @@ export function buildReport(input: ReportInput): Report {
   };
 }
 
-/** Clean means nothing failed and nothing could not be judged. */
+/** Clean means nothing failed (outside accepted exceptions) and nothing could not be judged. */
 export function isClean(report: Report): boolean {
-  return report.summary.fail === 0 && report.summary.error === 0;
+  return countedFailures(report) === 0 && report.summary.error === 0;
 }

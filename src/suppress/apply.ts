@@ -1,32 +1,10 @@
+import type { InvalidSuppressionTag, Muted, SuppressionSummary } from '../model/annotations.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { Result } from '../model/result.ts';
 import { matchesAny } from './glob.ts';
 import type { Suppression } from './suppressions.ts';
 
 export const SUPPRESS_TAG_KEY = 'sagemaker-compliance:suppress';
-
-export interface Muted {
-  reason: string;
-  expires: string;
-  owner?: string;
-  /** Index of the entry in the suppressions file, or `tag` when a resource tag muted it. */
-  entry: number | 'tag';
-}
-
-export interface SuppressionSummary {
-  entry: number;
-  rule: string;
-  reason: string;
-  expires: string;
-  owner?: string;
-}
-
-export interface InvalidSuppressionTag {
-  accountId: string;
-  resourceId: string;
-  value: string;
-  problem: string;
-}
 
 export interface SuppressionOutcome<R extends Result> {
   results: (R & { muted?: Muted })[];

@@ -47,6 +47,7 @@ export function report(results: Result[], extra: Partial<Report> = {}): Report {
       byRule: { 'vpc-sagemaker-endpoints': counts },
       bySeverity: { high: counts },
       evaluated: {},
+      muted: 0,
     },
     results,
     stats: { apiCalls: {} },

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { UserInputError } from '../model/errors.ts';
+import { SEVERITIES, STATUSES } from '../model/result.ts';
+import { jsonPath } from '../model/snapshot.ts';
+import type { PreviousScan } from './delta.ts';
+
+/**
+ * Only what the comparison reads, so that a report written by an older or newer version of the
+ * scanner still serves as a baseline.
+ */
+const previousReportSchema = z.looseObject({
+  scanId: z.string(),
+  startedAt: z.string(),
+  results: z.array(
+    z.looseObject({
+      id: z.string(),
+      ruleId: z.string(),
+      status: z.enum(STATUSES),
+      severity: z.enum(SEVERITIES),
+      accountId: z.string(),
+      region: z.string(),
+      resourceId: z.string(),
+      title: z.string(),
+      delta: z.looseObject({ firstSeen: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
+/** Validates a previous JSON report; the error names the source and the JSON path at fault. */
+export function parseBaseline(data: unknown, source: string): PreviousScan {
+  const parsed = previousReportSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserInputError(
+      `${source}: not a scanner JSON report at ${jsonPath(issue?.path ?? [])}: ${issue?.message}`,
+    );
+  }
+  return parsed.data as unknown as PreviousScan;
+}
+
+export function parseBaselineText(text: string, source: string): PreviousScan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseBaseline(data, source);
+}
+
+/** Reads the `--baseline` file: a report written by `scan --format json` (or stored by the Lambda). */
+export async function loadBaseline(path: string): Promise<PreviousScan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UserInputError(
+      `${path}: cannot read the baseline report (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  return parseBaselineText(text, path);
+}
