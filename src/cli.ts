@@ -3,8 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
 import { parseCidrs, parsePositiveInteger, parseRegions, splitList } from './config/parse.ts';
+import { annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
 import { selectRules } from './engine/select.ts';
+import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import type { Report } from './model/report.ts';
 import { loadSnapshot } from './model/snapshot.ts';
@@ -14,6 +16,8 @@ import { formatRules } from './report/rules.ts';
 import { styleFor } from './report/style.ts';
 import { formatTable } from './report/table.ts';
 import { formatText } from './report/text.ts';
+import { RULES } from './rules/index.ts';
+import { DEFAULT_HORIZON_DAYS, loadSuppressions } from './suppress/suppressions.ts';
 
 export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2 } as const;
 
@@ -39,6 +43,10 @@ interface ScanFlags extends ScopeFlags {
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
+  suppressions?: string;
+  suppressionHorizonDays?: string;
+  tagSuppressions?: boolean;
+  baseline?: string;
 }
 
 /** Writes through a temporary file so that a reader never sees half a report. */
@@ -114,6 +122,23 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     flags.allowedCidrs !== undefined ? '--allowed-cidrs' : 'ALLOWED_SOURCE_CIDRS',
   );
   const progress = progressFor(flags, io);
+  const now = new Date();
+  const horizonDays = flags.suppressionHorizonDays
+    ? parsePositiveInteger(flags.suppressionHorizonDays, '--suppression-horizon-days', 3650)
+    : DEFAULT_HORIZON_DAYS;
+  // Configuration is checked before the scan: a bad exception or baseline fails in a second, not after it.
+  const suppressions =
+    flags.suppressions === undefined
+      ? undefined
+      : await loadSuppressions(flags.suppressions, {
+          knownRuleIds: RULES.map((rule) => rule.meta.id),
+          now,
+          horizonDays,
+        });
+  const baseline =
+    flags.baseline === undefined
+      ? undefined
+      : { previous: await loadBaseline(flags.baseline), source: flags.baseline };
   let source: ScanOptions['source'];
   if (flags.input !== undefined) {
     if (flags.allRegions)
@@ -124,10 +149,17 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   } else {
     source = liveSource(flags, io, progress);
   }
-  const { report } = await runScan({
+  const scan = await runScan({
     rules,
     config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
     source,
+  });
+  const report = annotateReport(scan.report, {
+    suppressions,
+    tagSuppression: flags.tagSuppressions ? { horizonDays } : undefined,
+    baseline,
+    inventory: scan.inventory,
+    now,
   });
   const text = render(report, flags, io);
   if (flags.output !== undefined) {
@@ -191,6 +223,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option(
         '--allowed-cidrs <list>',
         'approved source ranges for aws:SourceIp (default: ALLOWED_SOURCE_CIDRS)',
+      )
+      .option('--suppressions <file>', 'accepted exceptions (JSON or YAML): matching FAILs are muted')
+      .option(
+        '--suppression-horizon-days <n>',
+        `how far ahead a suppression may expire (default ${DEFAULT_HORIZON_DAYS})`,
+      )
+      .option('--tag-suppressions', 'also honour sagemaker-compliance:suppress resource tags')
+      .option(
+        '--baseline <file>',
+        'a previous JSON report: mark results new, persisting, regressed, resolved',
       ),
   ).action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 

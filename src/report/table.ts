@@ -1,7 +1,7 @@
 import type { Report } from '../model/report.ts';
 import { printable } from './sanitize.ts';
 import { PLAIN, type Style } from './style.ts';
-import { headerLines, skippedLines, summaryLine } from './text.ts';
+import { annotationLines, headerLines, resultPrefix, skippedLines, summaryLine } from './text.ts';
 
 const HEADINGS = ['STATUS', 'SEVERITY', 'RULE', 'ACCOUNT', 'REGION', 'RESOURCE', 'MESSAGE'] as const;
 
@@ -25,7 +25,7 @@ export function formatTable(report: Report, style: Style = PLAIN, width?: number
     result.accountId,
     result.region,
     printable(result.resourceId),
-    printable(result.message),
+    `${resultPrefix(result)}${printable(result.message)}`,
   ]);
   const widths = HEADINGS.map((heading, column) =>
     Math.max(heading.length, ...rows.map((row) => (row[column] as string).length)),
@@ -62,7 +62,7 @@ export function formatTable(report: Report, style: Style = PLAIN, width?: number
     ...body,
     '',
     style.bold(summaryLine(report)),
-    ...skippedLines(report).map((line) => cut(line, width)),
+    ...[...annotationLines(report), ...skippedLines(report)].map((line) => cut(line, width)),
   ];
   return `${lines.join('\n')}\n`;
 }

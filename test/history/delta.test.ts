@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithPrevious, type PreviousScan } from '../../src/history/delta.ts';
 import type { Result } from '../../src/model/result.ts';
-import { aResult } from '../suppress/results.ts';
+import { result as aResult } from '../support/report.ts';
 
 const SCOPE = {
   accounts: ['111122223333'],
@@ -21,7 +21,7 @@ describe('what changed since the previous scan', () => {
   it('calls every problem new when there is no previous scan', () => {
     // Act
     const outcome = compareWithPrevious(
-      [aResult({ status: 'FAIL', resourceId: 'vpc-1' }), aResult({ status: 'PASS', resourceId: 'vpc-2' })],
+      [aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL'), aResult('PASS', 'vpc-2', 'vpc-2 is PASS')],
       undefined,
       { ...SCOPE, startedAt: '2026-11-28T02:00:00Z' },
     );
@@ -35,15 +35,10 @@ describe('what changed since the previous scan', () => {
 
   it('follows a problem across three scans: new, persisting with its first sighting, then resolved', () => {
     // Prepare
-    const first = scan('s1', '2026-11-26T02:00:00Z', [aResult({ status: 'FAIL', resourceId: 'vpc-1' })]);
-    const second = scan(
-      's2',
-      '2026-11-27T02:00:00Z',
-      [aResult({ status: 'FAIL', resourceId: 'vpc-1' })],
-      first,
-    );
+    const first = scan('s1', '2026-11-26T02:00:00Z', [aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL')]);
+    const second = scan('s2', '2026-11-27T02:00:00Z', [aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL')], first);
     // Act
-    const third = compareWithPrevious([aResult({ status: 'PASS', resourceId: 'vpc-1' })], second, {
+    const third = compareWithPrevious([aResult('PASS', 'vpc-1', 'vpc-1 is PASS')], second, {
       ...SCOPE,
       startedAt: '2026-11-28T02:00:00Z',
     });
@@ -60,9 +55,9 @@ describe('what changed since the previous scan', () => {
 
   it('marks a problem on a resource that passed last night as regressed', () => {
     // Prepare
-    const previous = scan('s1', '2026-11-27T02:00:00Z', [aResult({ status: 'PASS', resourceId: 'vpc-1' })]);
+    const previous = scan('s1', '2026-11-27T02:00:00Z', [aResult('PASS', 'vpc-1', 'vpc-1 is PASS')]);
     // Act
-    const outcome = compareWithPrevious([aResult({ status: 'FAIL', resourceId: 'vpc-1' })], previous, {
+    const outcome = compareWithPrevious([aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL')], previous, {
       ...SCOPE,
       startedAt: '2026-11-28T02:00:00Z',
     });
@@ -77,11 +72,9 @@ describe('what changed since the previous scan', () => {
   it('resolves a problem whose resource is gone, but only inside the scope this scan covered', () => {
     // Prepare
     const previous = scan('s1', '2026-11-27T02:00:00Z', [
-      aResult({ status: 'FAIL', resourceId: 'vpc-deleted' }),
-      aResult({ status: 'FAIL', resourceId: 'vpc-elsewhere', region: 'us-east-1' }),
-      aResult({
-        status: 'ERROR',
-        resourceId: 'policy',
+      aResult('FAIL', 'vpc-deleted', 'vpc-deleted is FAIL'),
+      aResult('FAIL', 'vpc-elsewhere', 'vpc-elsewhere is FAIL', { region: 'us-east-1' }),
+      aResult('ERROR', 'policy', 'policy is ERROR', {
         ruleId: 'iam-policy-presigned-url-source-ip',
         region: 'global',
       }),

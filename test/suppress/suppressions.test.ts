@@ -10,7 +10,7 @@ import {
   parseSuppressions,
   type SuppressionEntry,
 } from '../../src/suppress/suppressions.ts';
-import { aResult } from './results.ts';
+import { result as aResult } from '../support/report.ts';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
@@ -96,9 +96,7 @@ describe('muting results', () => {
     ['another resource', entry({ resources: ['vpc-0prod*'] }), false],
   ])('matches by %s: muted=%s', (_case, suppressionEntry, muted) => {
     // Prepare
-    const result = aResult({
-      status: 'FAIL',
-      resourceId: 'vpc-0sandbox1',
+    const result = aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL', {
       resourceArn: 'arn:aws:ec2:eu-west-1:111122223333:vpc/vpc-0sandbox1',
     });
     // Act
@@ -117,7 +115,7 @@ describe('muting results', () => {
     );
     // Act
     const outcome = applySuppressions(
-      [aResult({ status: 'FAIL', resourceId: 'vpc-0sandbox1' })],
+      [aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL')],
       suppressions,
       NOW,
     );
@@ -137,8 +135,8 @@ describe('muting results', () => {
   it('never mutes an ERROR, and does not count a matching PASS as a use', () => {
     // Prepare
     const results = [
-      aResult({ status: 'ERROR', resourceId: 'eu-west-1' }),
-      aResult({ status: 'PASS', resourceId: 'vpc-0fixed' }),
+      aResult('ERROR', 'eu-west-1', 'eu-west-1 is ERROR'),
+      aResult('PASS', 'vpc-0fixed', 'vpc-0fixed is PASS'),
     ];
     // Act
     const outcome = applySuppressions(results, parse(entry({ rule: '*' })), NOW);
@@ -150,7 +148,7 @@ describe('muting results', () => {
   it('stops applying at UTC midnight of the expiry date and lists the entry as expired', () => {
     // Prepare
     const suppressions = parse(entry({ expires: '2026-11-29' }));
-    const result = aResult({ status: 'FAIL', resourceId: 'vpc-0sandbox1' });
+    const result = aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL');
     // Act
     const lastMoment = applySuppressions([result], suppressions, new Date('2026-11-28T23:59:59.999Z'));
     const expiry = applySuppressions([result], suppressions, new Date('2026-11-29T00:00:00Z'));
@@ -194,7 +192,7 @@ describe('muting by resource tag', () => {
     ['please ignore', false, 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"'],
   ])('tag %j mutes=%s', (value, muted, problem) => {
     // Prepare
-    const result = aResult({ status: 'FAIL', resourceId: 'vpc-0sandbox1' });
+    const result = aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL');
     // Act
     const outcome = applySuppressions([result], [], NOW, {
       inventory: inventoryTagging(value),
@@ -209,7 +207,7 @@ describe('muting by resource tag', () => {
 
   it('ignores tags unless tag suppression is enabled', () => {
     // Prepare
-    const result = aResult({ status: 'FAIL', resourceId: 'vpc-0sandbox1' });
+    const result = aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL');
     // Act
     const outcome = applySuppressions([result], [], NOW);
     // Assess
