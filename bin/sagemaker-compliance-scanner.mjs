@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { register } from 'tsx/esm/api';
 
+// The CLI contract keeps stderr for progress and one-line errors; the SDK's notice that its
+// future releases need Node 22 would otherwise precede every live scan on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 register();
 const { main } = await import('../src/cli.ts');
 process.exitCode = await main(process.argv.slice(2), {
