@@ -13,7 +13,8 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
  *
  * Context keys: `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
- * `reservedConcurrency`. Comma lists may also be JSON arrays (from cdk.json).
+ * `reservedConcurrency`, `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
+ * `reportRetentionDays`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
  * configureApp(new App()); // npx cdk deploy -c alertEmails=secops@example.com
@@ -46,6 +47,10 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     regionConcurrency: count(read, 'regionConcurrency'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
     reservedConcurrency: count(read, 'reservedConcurrency'),
+    suppressionsFile: text(read, 'suppressionsFile'),
+    tagSuppressions: flag(read, 'tagSuppressions'),
+    suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
+    reportRetentionDays: count(read, 'reportRetentionDays'),
   };
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Aws,
@@ -17,6 +18,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -27,7 +29,9 @@ import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/scan-handler.ts';
 import type { Rule } from '../src/rules/types.ts';
+import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
+import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
 
 /** 02:00 every night. */
 export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
@@ -40,6 +44,11 @@ export const QUIET_HOURS = 26;
 /** Sized for a large account: see "Memory and timeout" in the README. */
 export const MEMORY_MB = 1024;
 export const TIMEOUT = Duration.minutes(10);
+
+/** A year of nightly reports plus a month, so last year's audit can still be compared. */
+export const DEFAULT_REPORT_RETENTION_DAYS = 400;
+/** Every report key starts `reports/<accountId>/`; the role can touch nothing else. */
+export const REPORTS_PREFIX = 'reports';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.meta.url));
 
@@ -65,6 +74,20 @@ export interface ScannerStackProps extends StackProps {
   /** Off by default: a new account's concurrency quota of 10 rejects any reservation. */
   reservedConcurrency?: number;
   logRetention?: logs.RetentionDays;
+  /**
+   * The deployer's suppressions file (JSON, or YAML by extension), validated at synth and shipped
+   * inside the function bundle as JSON, so every change to an exception is a reviewed commit.
+   */
+  suppressionsFile?: string;
+  /**
+   * Honour `sagemaker-compliance:suppress` resource tags. Off by default: anyone who can tag a
+   * resource could then silence the scanner.
+   */
+  tagSuppressions?: boolean;
+  /** How far ahead an exception may expire. Default 365 days. */
+  suppressionHorizonDays?: number;
+  /** Days a report (and each replaced `latest.json`) is kept in the reports bucket. Default 400. */
+  reportRetentionDays?: number;
 }
 
 /**
@@ -77,6 +100,7 @@ export interface ScannerStackProps extends StackProps {
 export class ScannerStack extends Stack {
   readonly topic: sns.Topic;
   readonly function: nodejs.NodejsFunction;
+  readonly reportsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: ScannerStackProps = {}) {
     super(scope, id, props);
@@ -101,6 +125,19 @@ export class ScannerStack extends Stack {
     const logGroup = new logs.LogGroup(this, 'ScanLogs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
     });
+    this.reportsBucket = reportsBucket(
+      this,
+      positiveWholeNumber('reportRetentionDays', props.reportRetentionDays ?? DEFAULT_REPORT_RETENTION_DAYS),
+    );
+    const horizonDays = positiveWholeNumber(
+      'suppressionHorizonDays',
+      props.suppressionHorizonDays ?? DEFAULT_HORIZON_DAYS,
+    );
+    const stagedSuppressions =
+      props.suppressionsFile === undefined
+        ? undefined
+        : stageSuppressions(props.suppressionsFile, horizonDays);
+
     const failureQueue = encryptedQueue(this, 'ScanFailures', 'failed scans after Lambda retries');
     const undeliveredQueue = encryptedQueue(this, 'UndeliveredInvocations', 'schedules Scheduler gave up on');
 
@@ -133,6 +170,26 @@ export class ScannerStack extends Stack {
         resources: [key.keyArn],
       }),
     );
+    const ownReports = `${REPORTS_PREFIX}/${Aws.ACCOUNT_ID}`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'StoreReports',
+        actions: ['s3:PutObject'],
+        resources: [this.reportsBucket.arnForObjects(`${ownReports}/*`)],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadPreviousReport',
+        actions: ['s3:GetObject'],
+        resources: [this.reportsBucket.arnForObjects(`${ownReports}/latest.json`)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*]`,
+      reason:
+        "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject only (no read, list or delete).",
+    });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
@@ -148,20 +205,16 @@ export class ScannerStack extends Stack {
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrency,
       description: 'Nightly and on-demand SageMaker PrivateLink compliance scan',
-      environment: scanEnvironment(this.topic, rules, props),
+      environment: {
+        ...scanEnvironment(this.topic, rules, props),
+        REPORTS_BUCKET: this.reportsBucket.bucketName,
+        SUPPRESSION_HORIZON_DAYS: String(horizonDays),
+        TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
+        ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
+      },
       onFailure: new destinations.SqsDestination(failureQueue),
       retryAttempts: 2,
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        bundleAwsSDK: true,
-        externalModules: [],
-        // No createRequire banner: scripts/build.ts bundles the same way and its Node 24 test shows none is needed.
-      },
+      bundling: scanBundling(stagedSuppressions),
     });
 
     this.scheduleNightlyScan(props, undeliveredQueue);
@@ -170,6 +223,10 @@ export class ScannerStack extends Stack {
 
     new CfnOutput(this, 'FindingsTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'ScanFunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'ReportsBucketName', {
+      description: `Every scan report, under ${REPORTS_PREFIX}/<accountId>/<yyyy>/<mm>/<dd>/<scanId>.json and ${REPORTS_PREFIX}/<accountId>/latest.json`,
+      value: this.reportsBucket.bucketName,
+    });
     new CfnOutput(this, 'AuditCommand', {
       description:
         'Runs an audit now and prints the JSON report (the read timeout covers the function timeout)',
@@ -351,6 +408,72 @@ export class ScannerStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * How the handler is bundled. A staged suppressions file is copied next to the handler, where the
+ * function reads it as {@link SHIPPED_SUPPRESSIONS_PATH}; since the asset hash covers the bundle's
+ * output, a changed exception redeploys the function.
+ */
+export function scanBundling(stagedSuppressions?: string): nodejs.BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: nodejs.OutputFormat.ESM,
+    target: 'node24',
+    minify: true,
+    sourceMap: true,
+    mainFields: ['module', 'main'],
+    bundleAwsSDK: true,
+    externalModules: [],
+    // No createRequire banner: scripts/build.ts bundles the same way and its Node 24 test shows none is needed.
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      // Node, not `cp`, so the hook also runs where bundling uses cmd.exe.
+      afterBundling: (_inputDir, outputDir) =>
+        stagedSuppressions === undefined
+          ? []
+          : [
+              `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" ${JSON.stringify(stagedSuppressions)} ${JSON.stringify(join(outputDir, SHIPPED_SUPPRESSIONS_NAME))}`,
+            ],
+    },
+  };
+}
+
+/**
+ * The audit trail. SSE-S3 rather than the stack's KMS key: the bucket is retained when the stack is
+ * deleted but the key is not, and reports encrypted with a deleted key could never be read again.
+ */
+function reportsBucket(scope: Construct, retentionDays: number): s3.Bucket {
+  const bucket = new s3.Bucket(scope, 'Reports', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [
+      {
+        id: 'ExpireOldReports',
+        expiration: Duration.days(retentionDays),
+        noncurrentVersionExpiration: Duration.days(retentionDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason:
+      'Only the scan role can write here, only under its own account prefix, and versioning keeps every overwritten latest.json; access logs would need a second bucket with the same question about its own logs. Enable CloudTrail S3 data events on this bucket where reads of the reports must be audited.',
+  });
+  return bucket;
+}
+
+function positiveWholeNumber(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name}: expected a whole number of at least 1, got ${value}`);
+  }
+  return value;
 }
 
 function encryptedQueue(scope: Construct, id: string, purpose: string): sqs.Queue {
