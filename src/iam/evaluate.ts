@@ -85,7 +85,7 @@ const INTERNET_BASE: [string, KeyState][] = [
 function internetContext(piece: IpPiece): RequestContext {
   return new Map<string, KeyState>([
     ...INTERNET_BASE,
-    ['aws:sourceip', { kind: 'ip', family: piece.family, value: piece.first }],
+    ['aws:sourceip', { kind: 'ip', family: piece.family, value: piece.representative }],
   ]);
 }
 
@@ -262,7 +262,7 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
 
   const focusPiece = shown.offending ?? pieces.find((piece) => !piece.approved) ?? (pieces[0] as IpPiece);
   const focus = contexts.get(focusPiece) as RequestContext;
-  const address = formatAddress(focusPiece.family, focusPiece.first);
+  const address = formatAddress(focusPiece.family, focusPiece.representative);
   const decision = evaluator.decide(focus, mode);
   const grantRefs =
     status === 'FAIL' ? decision.grants : set.identity.filter((ref) => ref.statement.effect === 'Allow');

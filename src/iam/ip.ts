@@ -67,6 +67,41 @@ export interface IpPiece {
   last: bigint;
   /** Inside an approved range (the whole piece is, since approved boundaries are cut points). */
   approved: boolean;
+  /**
+   * The address judged for the piece. Any address of the piece gives the same verdict; a publicly
+   * routable one is chosen where the piece has one, because the threat is a caller on the internet
+   * and that is the address a person can recognise in the finding.
+   */
+  representative: bigint;
+}
+
+/** Special-purpose ranges that are not globally routable (RFC 6890), in address order. */
+const NOT_PUBLIC: Record<IpFamily, readonly IpRange[]> = {
+  ipv4: [
+    '0.0.0.0/8',
+    '10.0.0.0/8',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+    '172.16.0.0/12',
+    '192.0.0.0/24',
+    '192.0.2.0/24',
+    '192.168.0.0/16',
+    '198.18.0.0/15',
+    '198.51.100.0/24',
+    '203.0.113.0/24',
+    '224.0.0.0/3',
+  ].map((cidr) => parseUncached(cidr) as IpRange),
+  // Only 2000::/3 is global unicast, and 2001:db8::/32 within it is for documentation.
+  ipv6: ['::/3', '2001:db8::/32', '4000::/2', '8000::/1'].map((cidr) => parseUncached(cidr) as IpRange),
+};
+
+function publicRepresentative(family: IpFamily, first: bigint, last: bigint): bigint {
+  let candidate = first;
+  for (const range of NOT_PUBLIC[family]) {
+    if (range.first <= candidate && candidate <= range.last) candidate = range.last + 1n;
+  }
+  return candidate <= last ? candidate : first;
 }
 
 /**
@@ -93,6 +128,7 @@ export function splitAddressSpace(ranges: readonly IpRange[], approved: readonly
         first,
         last,
         approved: approved.some((range) => contains(range, family, first)),
+        representative: publicRepresentative(family, first, last),
       });
     }
   }

@@ -182,7 +182,7 @@ describe.runIf(motoAvailable())('IAM rules against moto', () => {
     const result = report.results.find((entry) => entry.resourceId.endsWith('role/ml-execution'));
     expect(result?.message).toContain('AmazonSageMakerFullAccess (attached directly)');
     expect(result?.evidence).toEqual(
-      expect.objectContaining({ scpsEvaluated: false, offendingAddress: '0.0.0.0' }),
+      expect.objectContaining({ scpsEvaluated: false, offendingAddress: '1.0.0.0' }),
     );
   });
 });

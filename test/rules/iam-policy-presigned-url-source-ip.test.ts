@@ -32,7 +32,7 @@ describe('iam-policy-presigned-url-source-ip', () => {
         resourceId: policyArn('notebooks'),
         region: 'global',
         message: expect.stringContaining(
-          'Customer managed policy notebooks allows presigned notebook URLs from 0.0.0.0',
+          'Customer managed policy notebooks allows presigned notebook URLs from 1.0.0.0',
         ),
       }),
     ]);
