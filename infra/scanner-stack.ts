@@ -24,7 +24,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { LogLevel, NotifyMode } from '../src/config/env.ts';
+import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/scan-handler.ts';
@@ -132,6 +132,7 @@ export class ScannerStack extends Stack {
     const horizonDays = positiveWholeNumber(
       'suppressionHorizonDays',
       props.suppressionHorizonDays ?? DEFAULT_HORIZON_DAYS,
+      MAX_HORIZON_DAYS,
     );
     const stagedSuppressions =
       props.suppressionsFile === undefined
@@ -469,9 +470,10 @@ function reportsBucket(scope: Construct, retentionDays: number): s3.Bucket {
   return bucket;
 }
 
-function positiveWholeNumber(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name}: expected a whole number of at least 1, got ${value}`);
+/** Checked here too, so a value the handler would refuse at every cold start never deploys. */
+function positiveWholeNumber(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`${name}: expected a whole number from 1 to ${max}, got ${value}`);
   }
   return value;
 }

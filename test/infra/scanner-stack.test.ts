@@ -55,6 +55,10 @@ beforeAll(() => {
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',
     notify: 'always',
+    suppressionsFile: 'examples/suppressions.example.json',
+    tagSuppressions: true,
+    suppressionHorizonDays: 400,
+    reportRetentionDays: 30,
   });
   template = Template.fromStack(stack);
   customised = Template.fromStack(other);
@@ -100,6 +104,7 @@ describe('the scan function', () => {
       AWS_REGION: 'eu-west-1',
       FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings',
       SCAN_REGIONS: 'eu-west-1',
+      REPORTS_BUCKET: 'scanner-reports-1a2b3c',
     });
 
     // Assess
@@ -111,6 +116,9 @@ describe('the scan function', () => {
       NOTIFY: 'on-findings',
       LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
+      REPORTS_BUCKET: ref(stack.reportsBucket),
+      SUPPRESSION_HORIZON_DAYS: '365',
+      TAG_SUPPRESSIONS: 'false',
     });
     expect(parsed.ruleIds).toEqual(RULES.map((rule) => rule.meta.id));
   });
@@ -126,6 +134,9 @@ describe('the scan function', () => {
       RULES: 'vpc-sagemaker-private-dns',
       ALLOWED_SOURCE_CIDRS: '203.0.113.0/24',
       NOTIFY: 'always',
+      SUPPRESSIONS_FILE: '/var/task/suppressions.json',
+      SUPPRESSION_HORIZON_DAYS: '400',
+      TAG_SUPPRESSIONS: 'true',
     });
   });
 
@@ -167,9 +178,12 @@ describe('the scan function', () => {
 });
 
 describe('the scan role', () => {
-  it('has exactly the rules\u2019 read actions, its logs, and publishing to this topic', () => {
+  it('has exactly the rules\u2019 read actions, its logs, publishing, and its own report prefix', () => {
     // Prepare
     const role = child('ScanRole');
+    const objectArn = (key: string) => ({
+      'Fn::Join': ['', [arnOf(stack.reportsBucket), '/reports/', { Ref: 'AWS::AccountId' }, key]],
+    });
 
     // Act
     const statements = statementsOfRole(template, role);
@@ -201,6 +215,13 @@ describe('the scan role', () => {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: arnOf(child('FindingsKey')),
+      },
+      { Sid: 'StoreReports', Effect: 'Allow', Action: 's3:PutObject', Resource: objectArn('/*') },
+      {
+        Sid: 'ReadPreviousReport',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: objectArn('/latest.json'),
       },
       {
         Effect: 'Allow',
@@ -247,6 +268,88 @@ describe('the scan role', () => {
     // Assess
     expect(wildcard).toThrow(/"ec2:Describe\*": permissions must be exact actions/);
     expect(unscoped).toThrow(/"s3:GetObject", which infra\/permissions.ts does not know how to scope/);
+  });
+});
+
+describe('the reports bucket', () => {
+  it('is encrypted, versioned, private, owner-enforced and retained when the stack is deleted', () => {
+    // Act
+    const buckets = Object.values(template.findResources('AWS::S3::Bucket'));
+
+    // Assess
+    expect(buckets).toHaveLength(1);
+    expect(buckets[0]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    });
+  });
+
+  it('refuses every request that does not use TLS', () => {
+    // Prepare
+    const bucket = arnOf(stack.reportsBucket);
+
+    // Act
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+
+    // Assess
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.Properties.Bucket).toEqual(ref(stack.reportsBucket));
+    expect(policies[0]?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [bucket, { 'Fn::Join': ['', [bucket, '/*']] }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+  });
+
+  it.each([
+    ['by default', () => template, 400],
+    ['when reportRetentionDays is set', () => customised, 30],
+  ])('expires current and replaced reports after the retention period %s', (_when, from, days) => {
+    // Act
+    const [bucket] = Object.values(from().findResources('AWS::S3::Bucket'));
+
+    // Assess
+    expect(bucket?.Properties.LifecycleConfiguration.Rules).toEqual([
+      {
+        Id: 'ExpireOldReports',
+        Status: 'Enabled',
+        ExpirationInDays: days,
+        NoncurrentVersionExpiration: { NoncurrentDays: days },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ]);
+  });
+
+  it('refuses a retention or a horizon the handler would reject', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
+    const retention = () => new ScannerStack(app, 'BadRetention', { reportRetentionDays: 0 });
+    const fraction = () => new ScannerStack(app, 'FractionHorizon', { suppressionHorizonDays: 1.5 });
+    const decade = () => new ScannerStack(app, 'LongHorizon', { suppressionHorizonDays: 3651 });
+
+    // Assess
+    expect(retention).toThrow(/reportRetentionDays: expected a whole number from 1 to \d+, got 0/);
+    expect(fraction).toThrow(/suppressionHorizonDays: expected a whole number from 1 to 3650, got 1.5/);
+    expect(decade).toThrow(/suppressionHorizonDays: expected a whole number from 1 to 3650, got 3651/);
   });
 });
 
@@ -503,6 +606,7 @@ describe('the outputs', () => {
     // Assess
     template.hasOutput('FindingsTopicArn', { Value: ref(stack.topic) });
     template.hasOutput('ScanFunctionName', { Value: ref(stack.function) });
+    template.hasOutput('ReportsBucketName', { Value: ref(stack.reportsBucket) });
     template.hasOutput('AuditCommand', {
       Value: {
         'Fn::Join': [
