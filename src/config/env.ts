@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { DEFAULT_REGION_CONCURRENCY } from '../collect/index.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
+import { RULES } from '../rules/index.ts';
+import { DEFAULT_HORIZON_DAYS, loadSuppressions, type Suppression } from '../suppress/suppressions.ts';
 import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, splitList } from './parse.ts';
 
 /**
- * When the scan publishes to SNS. An enum, not a boolean, so that new policies (e.g. only on
- * changes since the last scan) are one more member.
+ * When the scan publishes to SNS: on any FAIL or ERROR (muted FAILs aside), always (with the
+ * all-clear), only on changes since the previous scan (and on any ERROR), or never.
  */
-export const NOTIFY_MODES = ['on-findings', 'always', 'never'] as const;
+export const NOTIFY_MODES = ['on-findings', 'always', 'changes', 'never'] as const;
 export type NotifyMode = (typeof NOTIFY_MODES)[number];
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -38,7 +40,16 @@ export interface LambdaEnvironment {
   regionConcurrency: number;
   logLevel: LogLevel;
   deadlineMarginMs: number;
+  /** Where reports are stored and the previous one is read from; no history without it. */
+  reportsBucket?: string;
+  /** The accepted exceptions shipped with the function, loaded by {@link loadDeployedSuppressions}. */
+  suppressionsFile?: string;
+  suppressionHorizonDays: number;
+  tagSuppressions: boolean;
 }
+
+/** Longest accepted SUPPRESSION_HORIZON_DAYS: ten years is already no review at all. */
+export const MAX_HORIZON_DAYS = 3650;
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
@@ -60,6 +71,16 @@ const variables = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
     .default('INFO'),
   DEADLINE_MARGIN_SECONDS: z.string().optional(),
+  REPORTS_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)',
+    )
+    .optional(),
+  SUPPRESSIONS_FILE: z.string().optional(),
+  SUPPRESSION_HORIZON_DAYS: z.string().optional(),
+  TAG_SUPPRESSIONS: z.string().optional(),
 });
 
 /** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
@@ -88,6 +109,11 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
   const scanRegions = values.SCAN_REGIONS?.trim();
   const ruleIds = values.RULES === undefined ? undefined : splitList(values.RULES);
   if (ruleIds !== undefined) selectRules(ruleIds, 'environment variable RULES');
+  if (values.NOTIFY === 'changes' && values.REPORTS_BUCKET === undefined) {
+    throw new UserInputError(
+      'environment variable NOTIFY=changes needs REPORTS_BUCKET: changes are measured against the previous stored report',
+    );
+  }
   return {
     findingsTopicArn: values.FINDINGS_TOPIC_ARN,
     homeRegion: parseRegions([values.AWS_REGION], 'environment variable AWS_REGION')[0] as string,
@@ -121,5 +147,44 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
             'environment variable DEADLINE_MARGIN_SECONDS',
             840,
           )),
+    reportsBucket: values.REPORTS_BUCKET,
+    suppressionsFile: values.SUPPRESSIONS_FILE,
+    suppressionHorizonDays:
+      values.SUPPRESSION_HORIZON_DAYS === undefined
+        ? DEFAULT_HORIZON_DAYS
+        : parsePositiveInteger(
+            values.SUPPRESSION_HORIZON_DAYS,
+            'environment variable SUPPRESSION_HORIZON_DAYS',
+            MAX_HORIZON_DAYS,
+          ),
+    tagSuppressions: parseBoolean(
+      values.TAG_SUPPRESSIONS ?? 'false',
+      'environment variable TAG_SUPPRESSIONS',
+    ),
   };
+}
+
+/**
+ * Loads and validates the deployed suppressions file against the registered rule ids. A bad file
+ * fails the cold start with an error naming the variable, the file and the entry, so a broken
+ * exception is caught at deploy time rather than silently muting nothing (or everything).
+ *
+ * @example
+ * const suppressions = await loadDeployedSuppressions(environment, new Date()); // once per cold start
+ */
+export async function loadDeployedSuppressions(
+  environment: Pick<LambdaEnvironment, 'suppressionsFile' | 'suppressionHorizonDays'>,
+  now: Date,
+): Promise<Suppression[] | undefined> {
+  if (environment.suppressionsFile === undefined) return undefined;
+  try {
+    return await loadSuppressions(environment.suppressionsFile, {
+      knownRuleIds: RULES.map((rule) => rule.meta.id),
+      now,
+      horizonDays: environment.suppressionHorizonDays,
+    });
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    throw new UserInputError(`environment variable SUPPRESSIONS_FILE: ${error.message}`);
+  }
 }

@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../collect/clients.ts';
 import type { LambdaEnvironment, NotifyMode } from '../config/env.ts';
+import { type Annotations, annotateReport } from '../engine/annotate.ts';
 import { runScan } from '../engine/scan.ts';
 import { selectRules } from '../engine/select.ts';
+import { compareWithPrevious } from '../history/delta.ts';
+import { describeStoreError, type PreviousReport, ReportStore } from '../history/store.ts';
 import { UserInputError } from '../model/errors.ts';
 import type { Report } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
 import type { Rule } from '../rules/types.ts';
+import type { Suppression } from '../suppress/suppressions.ts';
 import { parseScanEvent, type ScanRequest } from './event.ts';
 
 export const SERVICE_NAME = 'sagemaker-compliance-scanner';
@@ -23,6 +28,10 @@ export interface ScanHandlerDependencies {
   logger: Logger;
   metrics: Metrics;
   sns: SNSClient;
+  /** Where reports are stored; required when `environment.reportsBucket` is set. */
+  s3?: S3Client;
+  /** The deployed accepted exceptions, validated at cold start. */
+  suppressions?: readonly Suppression[];
   /** AWS clients for one scan; a fresh set per invocation so the API call counts are per scan. */
   awsClients?: () => AwsClients;
 }
@@ -34,7 +43,42 @@ export type ScanHandler = (
 
 function effectiveNotify(request: ScanRequest, environment: LambdaEnvironment): NotifyMode {
   if (request.dryRun) return 'never';
-  return request.notify ?? environment.notify;
+  const notify = request.notify ?? environment.notify;
+  if (notify === 'changes' && environment.reportsBucket === undefined) {
+    throw new UserInputError(
+      'notify: "changes" needs the report history, and REPORTS_BUCKET is not set (use "on-findings" or "always")',
+    );
+  }
+  return notify;
+}
+
+/**
+ * Only a scan of the deployed scope may become the next baseline: a one-region manual audit would
+ * otherwise make tomorrow's nightly scan report the other regions' problems as new.
+ */
+function usesDeployedScope(request: ScanRequest): boolean {
+  return (
+    request.regions === undefined &&
+    request.rules === undefined &&
+    request.allowedSourceCidrs === undefined &&
+    request.skipDefaultVpcs === undefined
+  );
+}
+
+function baselineOf(previous: PreviousReport | undefined): Annotations['baseline'] {
+  if (previous === undefined || previous.kind === 'none') return undefined;
+  return previous.kind === 'found'
+    ? { previous: previous.previous, source: previous.source }
+    : { error: previous.error };
+}
+
+/** The first stored scan of an account: every problem is new, nothing is resolved, nothing is wrong. */
+function withoutPrevious(report: Report): Report {
+  const { results, resolved } = compareWithPrevious(report.results, undefined, {
+    startedAt: report.startedAt,
+    ...report.scope,
+  });
+  return { ...report, results, resolved };
 }
 
 /** Each rule's general fix, worded as the engine words a result's default remediation. */
@@ -47,7 +91,7 @@ function remediationsOf(rules: readonly Rule[]): Record<string, string> {
   );
 }
 
-function recordMetrics(metrics: Metrics, report: Report, durationMs: number): void {
+function recordResultMetrics(metrics: Metrics, report: Report): void {
   for (const [ruleId, counts] of Object.entries(report.summary.byRule)) {
     for (const status of STATUSES) {
       const single = metrics.singleMetric();
@@ -59,8 +103,6 @@ function recordMetrics(metrics: Metrics, report: Report, durationMs: number): vo
       );
     }
   }
-  metrics.addMetric('ScanErrors', MetricUnit.Count, report.summary.error);
-  metrics.addMetric('ScanDurationMs', MetricUnit.Milliseconds, durationMs);
 }
 
 /**
@@ -72,12 +114,24 @@ function recordMetrics(metrics: Metrics, report: Report, durationMs: number): vo
  * await handler({ dryRun: true }, context);
  */
 export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHandler {
-  const { environment, logger, metrics, sns } = dependencies;
+  const { environment, logger, metrics, sns, suppressions } = dependencies;
   const awsClients = dependencies.awsClients ?? (() => new AwsClients());
+  const { reportsBucket } = environment;
+  if (reportsBucket !== undefined && dependencies.s3 === undefined) {
+    throw new Error('REPORTS_BUCKET is set but no S3 client was given to the scan handler');
+  }
+  const store =
+    reportsBucket === undefined || dependencies.s3 === undefined
+      ? undefined
+      : new ReportStore(dependencies.s3, reportsBucket);
   return async (event, context) => {
     const scanId = randomUUID();
     logger.appendKeys({ scanId });
     const started = Date.now();
+    // One ScanErrors value per invocation: the scan's ERROR results, S3 writes that failed, and
+    // the invocation itself when it fails.
+    let scanErrors = 0;
+    let resultsPublished = 0;
     try {
       const request = parseScanEvent(event);
       const notify = effectiveNotify(request, environment);
@@ -89,7 +143,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       }
       const rules = selectRules(request.rules ?? environment.ruleIds, request.rules ? 'rules' : 'RULES');
       logger.info('Scan started', { trigger: request.trigger, dryRun: request.dryRun, notify });
-      const { report } = await runScan({
+      const { report: scanned, inventory } = await runScan({
         scanId,
         rules,
         config: {
@@ -106,20 +160,58 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           onProgress: (message) => logger.debug(message),
         },
       });
-      recordMetrics(metrics, report, Date.now() - started);
-      const { pass, fail, error } = report.summary;
+      recordResultMetrics(metrics, scanned);
+      const accountId = scanned.scope.accounts[0];
+      const history = store !== undefined && accountId !== undefined ? { store, accountId } : undefined;
+      const previous = await history?.store.readPrevious(accountId as string);
+      if (previous?.kind === 'unreadable') {
+        logger.warn('Previous report unreadable: every problem is treated as new', { error: previous.error });
+      }
+      let report = annotateReport(scanned, {
+        suppressions,
+        tagSuppression: environment.tagSuppressions
+          ? { horizonDays: environment.suppressionHorizonDays }
+          : undefined,
+        baseline: baselineOf(previous),
+        inventory,
+        now: new Date(scanned.startedAt),
+      });
+      if (previous?.kind === 'none') report = withoutPrevious(report);
+      scanErrors = report.summary.error;
+      const { pass, fail, error, muted } = report.summary;
       logger.info('Scan finished', {
         pass,
         fail,
         error,
+        muted,
         complete: report.complete,
         regions: report.scope.regions,
       });
       if (!report.complete) logger.warn('Scan incomplete: regions not started before the deadline are ERROR');
 
-      let resultsPublished = 0;
+      // Stored before publishing so that the email can point to it. Storing is not publishing, so
+      // dry runs are stored too. A failed store does not fail the invocation: an asynchronous
+      // retry would run the whole scan again and send every alert twice, while the findings still
+      // reach people through SNS and the failure is logged, counted and said in the email.
+      let storageError: string | undefined;
+      if (history !== undefined) {
+        try {
+          const storedAt = history.store.locationOf(report, history.accountId);
+          await history.store.store({ ...report, storedAt }, history.accountId);
+          report = { ...report, storedAt };
+          logger.info('Report stored', { storedAt });
+        } catch (failure) {
+          storageError = describeStoreError(failure);
+          scanErrors += 1;
+          logger.error('Storing the report failed', { error: failure as Error });
+        }
+      }
+
       if (topicArn !== undefined && shouldNotify(notify, report)) {
-        const notifications = buildNotifications(report, topicArn, { remediations: remediationsOf(rules) });
+        const notifications = buildNotifications(report, topicArn, {
+          remediations: remediationsOf(rules),
+          storageError,
+        });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>
           logger.info('Notification published', {
             part: item.part.number,
@@ -130,7 +222,17 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         );
         resultsPublished = outcome.resultsPublished;
       }
-      metrics.addMetric('ResultsPublished', MetricUnit.Count, resultsPublished);
+
+      // The baseline moves only after the alert went out: if publishing fails, the retried
+      // invocation must still see tonight's new problems as new, or NOTIFY=changes would stay quiet.
+      if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
+        try {
+          await history.store.updateLatest(report, history.accountId);
+        } catch (failure) {
+          scanErrors += 1;
+          logger.error('Updating the baseline (latest.json) failed', { error: failure as Error });
+        }
+      }
       return fitResponse(report);
     } catch (error) {
       if (error instanceof PublishError) {
@@ -145,9 +247,12 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       } else {
         logger.error('Scan failed', { error: error as Error });
       }
-      metrics.addMetric('ScanErrors', MetricUnit.Count, 1);
+      scanErrors += 1;
       throw error;
     } finally {
+      metrics.addMetric('ScanErrors', MetricUnit.Count, scanErrors);
+      metrics.addMetric('ScanDurationMs', MetricUnit.Milliseconds, Date.now() - started);
+      metrics.addMetric('ResultsPublished', MetricUnit.Count, resultsPublished);
       metrics.publishStoredMetrics();
       logger.removeKeys(['scanId']);
     }

@@ -1,4 +1,5 @@
-import type { Report } from '../model/report.ts';
+import type { ResolvedEntry } from '../model/annotations.ts';
+import { countedFailures, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { printable } from './sanitize.ts';
 
@@ -15,6 +16,7 @@ export interface MessagePart {
 /** SNS accepts subjects of fewer than 100 ASCII characters without line breaks. */
 export const MAX_SUBJECT_LENGTH = 99;
 const SKIPPED_LINES_SHOWN = 20;
+const RESOLVED_LINES_SHOWN = 50;
 
 /** The results a notification is about: everything that is not a PASS. */
 export function notableResults(report: Report): Result[] {
@@ -37,13 +39,48 @@ function accountLabel(report: Report): string {
   return accounts.length === 0 ? 'no account' : `${accounts.length} accounts`;
 }
 
-/** The most severe severity that has a FAIL (else an ERROR), with how many results it has. */
+/** A FAIL that counts: not covered by an accepted exception. */
+export function isCountedFailure(result: Result): boolean {
+  return result.status === 'FAIL' && result.muted === undefined;
+}
+
+/** A counted FAIL that the previous scan did not have as a problem. */
+export function isNewFailure(result: Result): boolean {
+  return isCountedFailure(result) && (result.delta?.change === 'new' || result.delta?.change === 'regressed');
+}
+
+/** Whether the report was compared with a previous scan (the delta layout of the email). */
+export function hasHistory(report: Report): report is Report & { resolved: ResolvedEntry[] } {
+  return report.resolved !== undefined;
+}
+
+function mutedBySeverity(report: Report): Partial<Record<Severity, number>> {
+  const muted: Partial<Record<Severity, number>> = {};
+  for (const result of report.results) {
+    if (result.status === 'FAIL' && result.muted) muted[result.severity] = (muted[result.severity] ?? 0) + 1;
+  }
+  return muted;
+}
+
+/** Counts by severity with muted FAILs taken out, so no accepted exception raises an alert. */
+function countedBySeverity(report: Report): Partial<Record<Severity, { fail: number; error: number }>> {
+  const muted = mutedBySeverity(report);
+  const counted: Partial<Record<Severity, { fail: number; error: number }>> = {};
+  for (const severity of SEVERITIES) {
+    const counts = report.summary.bySeverity[severity];
+    if (counts) counted[severity] = { fail: counts.fail - (muted[severity] ?? 0), error: counts.error };
+  }
+  return counted;
+}
+
+/** The most severe severity that has a counted FAIL (else an ERROR), with how many results it has. */
 export function worstSeverity(
   report: Report,
   status: 'fail' | 'error' = 'fail',
 ): { severity: Severity; count: number } | undefined {
+  const counted = countedBySeverity(report);
   for (const severity of SEVERITIES) {
-    const count = report.summary.bySeverity[severity]?.[status] ?? 0;
+    const count = counted[severity]?.[status] ?? 0;
     if (count > 0) return { severity, count };
   }
   return undefined;
@@ -52,19 +89,28 @@ export function worstSeverity(
 /**
  * The subject line: what happened, for whom, in under 100 ASCII characters.
  *
- * @example formatSubject(report) // '[FAIL] SageMaker compliance 123456789012: 7 failing (3 high), 1 error'
+ * Muted FAILs are not counted; with history, new and regressed failures lead.
+ *
+ * @example formatSubject(report) // '[FAIL] SageMaker compliance 123456789012: 2 new, 7 failing (3 high), 1 error'
  */
 export function formatSubject(report: Report, part?: Pick<MessagePart, 'number' | 'count'>): string {
-  const { pass, fail, error } = report.summary;
+  const { pass, error, muted } = report.summary;
+  const fail = countedFailures(report);
   const account = accountLabel(report);
+  const history = hasHistory(report);
   let text: string;
   if (fail > 0) {
     const worst = worstSeverity(report);
-    text = `[FAIL] SageMaker compliance ${account}: ${fail} failing${worst ? ` (${worst.count} ${worst.severity})` : ''}${error > 0 ? `, ${plural(error, 'error')}` : ''}`;
+    const fresh = history ? `${report.results.filter(isNewFailure).length} new, ` : '';
+    text = `[FAIL] SageMaker compliance ${account}: ${fresh}${fail} failing${worst ? ` (${worst.count} ${worst.severity})` : ''}${error > 0 ? `, ${plural(error, 'error')}` : ''}`;
   } else if (error > 0) {
     text = `[ERROR] SageMaker compliance ${account}: ${plural(error, 'error')}, nothing failing`;
   } else {
-    text = `[OK] SageMaker compliance ${account}: all ${plural(pass, 'check')} pass`;
+    const resolved = history && report.resolved.length > 0 ? `${report.resolved.length} resolved, ` : '';
+    text =
+      muted > 0
+        ? `[OK] SageMaker compliance ${account}: ${resolved}nothing failing (${muted} muted)`
+        : `[OK] SageMaker compliance ${account}: ${resolved}all ${plural(pass, 'check')} pass`;
   }
   if (!report.complete) text += ' (incomplete)';
   const suffix = part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
@@ -77,8 +123,9 @@ export function formatSubject(report: Report, part?: Pick<MessagePart, 'number' 
 }
 
 function countsBySeverity(report: Report): string {
+  const counted = countedBySeverity(report);
   const parts = SEVERITIES.flatMap((severity) => {
-    const counts = report.summary.bySeverity[severity];
+    const counts = counted[severity];
     if (!counts || counts.fail + counts.error === 0) return [];
     const pieces = [
       ...(counts.fail > 0 ? [`${counts.fail} failing`] : []),
@@ -89,12 +136,28 @@ function countsBySeverity(report: Report): string {
   return parts.length === 0 ? 'nothing failing at any severity' : parts.join('; ');
 }
 
-function introduction(report: Report, part: MessagePart): string[] {
-  const { pass, fail, error } = report.summary;
+function baselineLine(report: Report): string[] {
+  if (!hasHistory(report)) return [];
+  const { baseline } = report;
+  if (baseline === undefined) return ['No previous report to compare with: every problem is new.'];
+  if ('error' in baseline) {
+    return [
+      `The previous report could not be read, so every problem is treated as new: ${printable(baseline.error)}`,
+    ];
+  }
+  return [`Compared with the scan of ${baseline.startedAt} (scan id ${printable(baseline.scanId)}).`];
+}
+
+function introduction(report: Report, part: MessagePart, options: EmailOptions): string[] {
+  const { pass, error, muted } = report.summary;
   const regions = report.scope.regions.join(', ') || 'none';
   const lines = [
+    ...(options.storageError === undefined
+      ? []
+      : [`This report could not be stored in S3: ${printable(options.storageError)}`, '']),
     `SageMaker compliance scan of account ${printable(report.scope.accounts.join(', ') || 'unknown')}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
-    `Results: ${pass} passing, ${fail} failing, ${error} could not be checked. By severity: ${countsBySeverity(report)}.`,
+    `Results: ${pass} passing, ${countedFailures(report)} failing, ${error} could not be checked${muted > 0 ? `, ${muted} muted as accepted exceptions` : ''}. By severity: ${countsBySeverity(report)}.`,
+    ...baselineLine(report),
   ];
   if (!report.complete) {
     lines.push(
@@ -137,6 +200,8 @@ function groupByRule(results: readonly Result[]): Result[][] {
 export interface EmailOptions {
   /** Each rule's general remediation by rule id, printed once per rule. */
   remediations?: Readonly<Record<string, string>>;
+  /** Why the report is not in S3, said first so nobody looks for it there. */
+  storageError?: string;
 }
 
 /**
@@ -154,16 +219,25 @@ function ruleHeading(first: Result, count: number, what: string): string {
   return `[${first.severity.toUpperCase()}] ${printable(first.title)} (${first.ruleId}): ${count} ${what}`;
 }
 
-function failingSection(results: readonly Result[], options: EmailOptions): string[] {
-  const groups = groupByRule(results.filter((result) => result.status === 'FAIL'));
+function failingSection(
+  failures: readonly Result[],
+  options: EmailOptions,
+  heading = 'FAILING',
+  what = 'failing',
+): string[] {
+  const groups = groupByRule(failures);
   if (groups.length === 0) return [];
-  const lines = ['', 'FAILING', ''];
+  const lines = ['', heading, ''];
   for (const group of groups) {
     const first = group[0] as Result;
     const fix = ruleRemediation(group, options);
-    lines.push(ruleHeading(first, group.length, 'failing'));
+    lines.push(ruleHeading(first, group.length, what));
     for (const result of group) {
-      lines.push(resourceLine(result));
+      lines.push(
+        result.delta?.change === 'regressed'
+          ? `${resourceLine(result)} (regressed: passed in the previous scan)`
+          : resourceLine(result),
+      );
       if (result.remediation !== fix) lines.push(`    Fix: ${printable(result.remediation)}`);
     }
     if (fix !== undefined) lines.push(`  How to fix: ${printable(fix)}`);
@@ -180,6 +254,69 @@ function couldNotCheckSection(results: readonly Result[]): string[] {
     lines.push(ruleHeading(group[0] as Result, group.length, 'not checked'));
     for (const result of group) lines.push(resourceLine(result));
     lines.push('');
+  }
+  return lines;
+}
+
+function resolvedSection(resolved: readonly ResolvedEntry[]): string[] {
+  if (resolved.length === 0) return [];
+  const shown = resolved
+    .slice(0, RESOLVED_LINES_SHOWN)
+    .map(
+      (entry) =>
+        `  ${printable(entry.region)}  ${printable(entry.resourceId)}  ${printable(entry.title)} (${entry.ruleId}): ${entry.now === 'PASS' ? 'now passes' : 'resource gone'}`,
+    );
+  const rest = resolved.length - shown.length;
+  return [
+    '',
+    'RESOLVED SINCE THE PREVIOUS SCAN',
+    '',
+    ...shown,
+    ...(rest > 0 ? [`  and ${rest} more, listed in the report`] : []),
+  ];
+}
+
+function dayOf(timestamp: string): string {
+  return timestamp.slice(0, 10);
+}
+
+/** One line for the failures people already know about, and where the full list is. */
+function persistingLine(report: Report): string[] {
+  const persisting = report.results.filter(
+    (result) => isCountedFailure(result) && result.delta?.change === 'persisting',
+  );
+  const where = report.storedAt === undefined ? 'the JSON variant of this notification' : report.storedAt;
+  if (persisting.length === 0) return ['', `Full report: ${printable(where)}`];
+  const days = persisting.map((result) => dayOf(result.delta?.firstSeen ?? report.startedAt)).sort();
+  const first = days[0] as string;
+  const last = days.at(-1) as string;
+  const since = first === last ? first : `${first} to ${last}`;
+  return [
+    '',
+    `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}); full report: ${printable(where)}`,
+  ];
+}
+
+/** Muted results are never listed as failing; their count, expired and unused entries are. */
+function exceptionsSection(report: Report): string[] {
+  const { muted } = report.summary;
+  const expired = report.expiredSuppressions ?? [];
+  const unused = report.unusedSuppressions ?? [];
+  if (muted + expired.length + unused.length === 0) return [];
+  const lines = ['', 'ACCEPTED EXCEPTIONS', ''];
+  if (muted > 0) lines.push(`${plural(muted, 'accepted exception')} muted (see the report).`);
+  if (expired.length > 0) {
+    lines.push('Expired suppressions, no longer applied (renew or remove):');
+    for (const entry of expired) {
+      lines.push(
+        `  suppressions[${entry.entry}]  ${printable(entry.rule)}  expired ${entry.expires}${entry.owner ? `  owner ${printable(entry.owner)}` : ''}: ${printable(entry.reason)}`,
+      );
+    }
+  }
+  if (unused.length > 0) {
+    lines.push(
+      `${plural(unused.length, 'suppression')} matched nothing (listed in the report as unusedSuppressions).`,
+    );
   }
   return lines;
 }
@@ -202,21 +339,41 @@ function skippedSection(report: Report): string[] {
 }
 
 /**
- * The email a person reads: a summary paragraph, then the failing resources grouped by rule with
- * the fix once per rule, then what could not be checked and why. Plain text only; everything that
- * came from AWS passes through {@link printable}.
+ * The email a person reads: a summary paragraph, then what needs doing, then what could not be
+ * checked and why. With history it leads with what changed (new and regressed failures, resolved
+ * ones, one line for the persisting rest); without, it lists every counted failure. Muted results
+ * are only counted. Plain text only; everything that came from AWS passes through {@link printable}.
  */
 export function formatEmail(
   report: Report,
   part: MessagePart = singlePart(report),
   options: EmailOptions = {},
 ): string {
-  const lines = [...introduction(report, part), ...failingSection(part.results, options)];
-  lines.push(...couldNotCheckSection(part.results));
-  if (part.totalResults === 0) {
-    lines.push('', 'Every check passed: no action needed.');
+  const lines = introduction(report, part, options);
+  if (hasHistory(report)) {
+    lines.push(
+      ...failingSection(
+        part.results.filter(isNewFailure),
+        options,
+        'NEW AND REGRESSED FAILURES',
+        'new or regressed',
+      ),
+      ...resolvedSection(report.resolved),
+      ...persistingLine(report),
+    );
+  } else {
+    lines.push(...failingSection(part.results.filter(isCountedFailure), options));
   }
-  lines.push(...skippedSection(report));
+  lines.push(...couldNotCheckSection(part.results));
+  if (countedFailures(report) + report.summary.error === 0) {
+    lines.push(
+      '',
+      report.summary.muted > 0
+        ? 'Nothing fails outside the accepted exceptions: no action needed.'
+        : 'Every check passed: no action needed.',
+    );
+  }
+  lines.push(...exceptionsSection(report), ...skippedSection(report));
   lines.push(
     '',
     '--',

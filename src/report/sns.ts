@@ -5,15 +5,19 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import type { NotifyMode } from '../config/env.ts';
-import type { Report } from '../model/report.ts';
+import { countedFailures, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES } from '../model/result.ts';
 import {
   type EmailOptions,
   formatEmail,
   formatSubject,
+  hasHistory,
+  isCountedFailure,
+  isNewFailure,
   type MessagePart,
   notableResults,
   resourceLine,
+  worstSeverity,
 } from './email.ts';
 
 /** SNS's publish limit: message, both variants inside it, and the attributes, in UTF-8 bytes. */
@@ -25,11 +29,28 @@ export interface Notification {
   part: MessagePart;
 }
 
-/** Whether this report is sent under the given notification policy. */
+/**
+ * Whether this report is sent under the given notification policy. Muted FAILs never trigger a
+ * message on their own. `changes` sends when a counted failure is new or regressed, when something
+ * was resolved, and on any ERROR (an error may hide a change, so it is never kept quiet).
+ *
+ * @example shouldNotify('changes', report) // false when every failure was already there last night
+ */
 export function shouldNotify(mode: NotifyMode, report: Report): boolean {
-  if (mode === 'never') return false;
-  if (mode === 'always') return true;
-  return report.summary.fail + report.summary.error > 0;
+  switch (mode) {
+    case 'never':
+      return false;
+    case 'always':
+      return true;
+    case 'on-findings':
+      return countedFailures(report) + report.summary.error > 0;
+    case 'changes':
+      return (
+        report.summary.error > 0 ||
+        report.results.some(isNewFailure) ||
+        (hasHistory(report) && report.resolved.length > 0)
+      );
+  }
 }
 
 /** The size SNS counts: the message, the subject and every attribute's name, type and value. */
@@ -47,12 +68,12 @@ function escapedBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text)) - 2;
 }
 
+/** The worst severity of a counted FAIL or an ERROR; muted FAILs do not raise it. */
 function maxSeverity(report: Report): string {
-  for (const severity of SEVERITIES) {
-    const counts = report.summary.bySeverity[severity];
-    if (counts && counts.fail + counts.error > 0) return severity;
-  }
-  return 'none';
+  const fail = worstSeverity(report, 'fail')?.severity;
+  const error = worstSeverity(report, 'error')?.severity;
+  const ranked = [fail, error].filter((severity) => severity !== undefined);
+  return ranked.sort((a, b) => SEVERITIES.indexOf(a) - SEVERITIES.indexOf(b))[0] ?? 'none';
 }
 
 function attributes(report: Report, part: MessagePart): Record<string, MessageAttributeValue> {
@@ -63,8 +84,10 @@ function attributes(report: Report, part: MessagePart): Record<string, MessageAt
   });
   return {
     maxSeverity: text(maxSeverity(report)),
-    failCount: number(report.summary.fail),
+    failCount: number(countedFailures(report)),
     errorCount: number(report.summary.error),
+    mutedCount: number(report.summary.muted),
+    ...(hasHistory(report) ? { newCount: number(report.results.filter(isNewFailure).length) } : {}),
     accountId: text(report.scope.accounts.join(',') || 'unknown'),
     scanId: text(report.scanId),
     part: number(part.number),
@@ -103,10 +126,15 @@ function notification(
   };
 }
 
-/** Most severe first, rules kept together, FAIL before ERROR: the order people read them in. */
+/**
+ * The order people read them in: new and regressed failures, other counted failures, errors, then
+ * muted failures; most severe first within each, rules kept together. The first part of a split
+ * message thus carries what changed.
+ */
 function readingOrder(results: readonly Result[]): Result[] {
-  const rank = (result: Result) =>
-    (result.status === 'FAIL' ? 0 : 1) * 10 + SEVERITIES.indexOf(result.severity);
+  const kind = (result: Result) =>
+    isNewFailure(result) ? 0 : isCountedFailure(result) ? 1 : result.status === 'ERROR' ? 2 : 3;
+  const rank = (result: Result) => kind(result) * 10 + SEVERITIES.indexOf(result.severity);
   return results
     .map((result, index) => ({ result, index }))
     .sort(

@@ -1,5 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_DEADLINE_MARGIN_SECONDS, loadLambdaEnvironment } from '../../src/config/env.ts';
+import {
+  DEFAULT_DEADLINE_MARGIN_SECONDS,
+  loadDeployedSuppressions,
+  loadLambdaEnvironment,
+} from '../../src/config/env.ts';
 import { UserInputError } from '../../src/model/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:sagemaker-findings';
@@ -26,6 +33,10 @@ describe('loadLambdaEnvironment', () => {
       regionConcurrency: 4,
       logLevel: 'INFO',
       deadlineMarginMs: DEFAULT_DEADLINE_MARGIN_SECONDS * 1000,
+      reportsBucket: undefined,
+      suppressionsFile: undefined,
+      suppressionHorizonDays: 365,
+      tagSuppressions: false,
     });
   });
 
@@ -42,6 +53,10 @@ describe('loadLambdaEnvironment', () => {
       LOG_LEVEL: 'debug',
       DEADLINE_MARGIN_SECONDS: '120',
       FINDINGS_TOPIC_ARN: '',
+      REPORTS_BUCKET: 'compliance-reports-123456789012',
+      SUPPRESSIONS_FILE: '/var/task/suppressions.json',
+      SUPPRESSION_HORIZON_DAYS: '90',
+      TAG_SUPPRESSIONS: 'true',
     });
 
     // Assess
@@ -55,7 +70,23 @@ describe('loadLambdaEnvironment', () => {
       regionConcurrency: 8,
       logLevel: 'DEBUG',
       deadlineMarginMs: 120_000,
+      reportsBucket: 'compliance-reports-123456789012',
+      suppressionsFile: '/var/task/suppressions.json',
+      suppressionHorizonDays: 90,
+      tagSuppressions: true,
     });
+  });
+
+  it('accepts NOTIFY=changes when there is a reports bucket to compare with', () => {
+    // Act
+    const environment = loadLambdaEnvironment({
+      AWS_REGION: 'eu-west-1',
+      NOTIFY: 'changes',
+      REPORTS_BUCKET: 'compliance-reports',
+    });
+
+    // Assess
+    expect(environment.notify).toBe('changes');
   });
 
   it('accepts SCAN_REGIONS=all', () => {
@@ -90,7 +121,23 @@ describe('loadLambdaEnvironment', () => {
     ],
     [
       { AWS_REGION: 'eu-west-1', NOTIFY: 'changes-only' },
-      /^environment variable NOTIFY must be one of on-findings, always, never/,
+      /^environment variable NOTIFY must be one of on-findings, always, changes, never/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', NOTIFY: 'changes' },
+      /^environment variable NOTIFY=changes needs REPORTS_BUCKET/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', REPORTS_BUCKET: 's3://Reports_Bucket' },
+      /^environment variable REPORTS_BUCKET is not an S3 bucket name/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', SUPPRESSION_HORIZON_DAYS: 'a year' },
+      /^environment variable SUPPRESSION_HORIZON_DAYS: "a year" is not a whole number from 1 to 3650/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', TAG_SUPPRESSIONS: 'on' },
+      /^environment variable TAG_SUPPRESSIONS: "on" is not true or false/,
     ],
     [
       { AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: '0' },
@@ -119,5 +166,75 @@ describe('loadLambdaEnvironment', () => {
 
     // Assess
     await expect(load).rejects.toThrow(/^environment variable NOTIFY must be one of/);
+  });
+
+  it('fails the cold start of the handler module when the suppressions file has a bad entry', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'suppressions-'));
+    const file = join(directory, 'suppressions.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        suppressions: [
+          { rule: 'vpc-sagemaker-endpoints', reason: 'sandbox', expires: '2099-01-01' },
+          { rule: 'vpc-sagemaker-endpoints', reason: '', expires: '2099-01-01' },
+        ],
+      }),
+    );
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('SUPPRESSIONS_FILE', file);
+    vi.stubEnv('SUPPRESSION_HORIZON_DAYS', '3650');
+
+    // Act
+    const load = import('../../src/handlers/scan.ts');
+
+    // Assess
+    await expect(load).rejects.toThrow(
+      `environment variable SUPPRESSIONS_FILE: ${file}: invalid suppressions at $.suppressions[1].reason`,
+    );
+    await rm(directory, { recursive: true });
+  });
+});
+
+describe('loadDeployedSuppressions', () => {
+  it('validates the entries against the registered rule ids and the horizon', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'suppressions-'));
+    const file = join(directory, 'suppressions.json');
+    const entry = { rule: 'vpc-sagemaker-endpoints', reason: 'sandbox VPC', expires: '2026-06-01' };
+    await writeFile(
+      file,
+      JSON.stringify({ version: 1, suppressions: [entry, { ...entry, rule: 'no-such-rule' }] }),
+    );
+    const now = new Date('2026-03-01T00:00:00Z');
+
+    // Act
+    const unknownRule = await loadDeployedSuppressions(
+      { suppressionsFile: file, suppressionHorizonDays: 365 },
+      now,
+    ).catch((error: unknown) => error);
+    await writeFile(file, JSON.stringify({ version: 1, suppressions: [entry] }));
+    const tooFar = await loadDeployedSuppressions(
+      { suppressionsFile: file, suppressionHorizonDays: 30 },
+      now,
+    ).catch((error: unknown) => error);
+    const valid = await loadDeployedSuppressions(
+      { suppressionsFile: file, suppressionHorizonDays: 365 },
+      now,
+    );
+    const none = await loadDeployedSuppressions({ suppressionHorizonDays: 365 }, now);
+
+    // Assess
+    expect(unknownRule).toBeInstanceOf(UserInputError);
+    expect((unknownRule as Error).message).toMatch(
+      /^environment variable SUPPRESSIONS_FILE: .*suppressions\.json: suppressions\[1\]\.rule: unknown rule id "no-such-rule"/,
+    );
+    expect((tooFar as Error).message).toMatch(
+      /suppressions\[0\]\.expires: 2026-06-01 is more than 30 days ahead/,
+    );
+    expect(valid.map((suppression) => [suppression.entry, suppression.reason])).toEqual([[0, 'sandbox VPC']]);
+    expect(none).toBeUndefined();
+    await rm(directory, { recursive: true });
   });
 });
