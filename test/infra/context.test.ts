@@ -4,7 +4,7 @@ import { propsFromContext } from '../../infra/scanner-app.ts';
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
 
 describe('deployment context', () => {
-  it('splits comma lists from -c values and reads `all` regions', () => {
+  it('splits comma lists from -c values, reads `all` regions and the suppression and history choices', () => {
     // Prepare
     const read = reader({
       alertEmails: 'a@x.com, b@y.com',
@@ -12,7 +12,11 @@ describe('deployment context', () => {
       allowedSourceCidrs: '10.0.0.0/8,2001:db8::/32',
       skipDefaultVpcs: 'true',
       reservedConcurrency: '2',
-      notify: 'always',
+      notify: 'changes',
+      suppressionsFile: ' examples/suppressions.example.json ',
+      tagSuppressions: 'true',
+      suppressionHorizonDays: '180',
+      reportRetentionDays: '730',
     });
 
     // Act
@@ -25,7 +29,11 @@ describe('deployment context', () => {
       allowedSourceCidrs: ['10.0.0.0/8', '2001:db8::/32'],
       skipDefaultVpcs: true,
       reservedConcurrency: 2,
-      notify: 'always',
+      notify: 'changes',
+      suppressionsFile: 'examples/suppressions.example.json',
+      tagSuppressions: true,
+      suppressionHorizonDays: 180,
+      reportRetentionDays: 730,
     });
   });
 
@@ -51,9 +59,12 @@ describe('deployment context', () => {
 
   it.each([
     ['alertEmails', 'secops', /alertEmails: "secops" is not an email address/],
-    ['notify', 'sometimes', /notify: expected one of on-findings, always, never/],
+    ['notify', 'sometimes', /notify: expected one of on-findings, always, changes, never/],
     ['reservedConcurrency', '0', /reservedConcurrency: expected a whole number of at least 1/],
     ['skipDefaultVpcs', 'maybe', /skipDefaultVpcs: expected true or false/],
+    ['tagSuppressions', 'yes', /tagSuppressions: expected true or false/],
+    ['reportRetentionDays', '1y', /reportRetentionDays: expected a whole number of at least 1/],
+    ['suppressionHorizonDays', '-5', /suppressionHorizonDays: expected a whole number of at least 1/],
   ])('names the key when %s is %s', (key, value, message) => {
     // Prepare
     const read = reader({ [key]: value });
