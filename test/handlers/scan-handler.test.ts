@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
@@ -8,13 +9,24 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LambdaEnvironment, loadLambdaEnvironment } from '../../src/config/env.ts';
 import { createScanHandler } from '../../src/handlers/scan-handler.ts';
+import type { Report } from '../../src/model/report.ts';
 import type { Result } from '../../src/model/result.ts';
+import type { Suppression } from '../../src/suppress/suppressions.ts';
+import { parseSuppressions } from '../../src/suppress/suppressions.ts';
 
 const ACCOUNT = '123456789012';
 const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:sagemaker-findings`;
@@ -35,6 +47,12 @@ const ec2 = mockClient(EC2Client);
 const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
+const s3 = mockClient(S3Client);
+const BUCKET = 'compliance-reports';
+const LATEST = `reports/${ACCOUNT}/latest.json`;
+
+/** The bucket as the scans leave it: key → body. */
+let bucket = new Map<string, string>();
 
 /** Everything Powertools wrote: log entries and EMF metric blobs, parsed. */
 let output: Record<string, unknown>[] = [];
@@ -43,14 +61,38 @@ function vpc(VpcId: string, IsDefault = false): Vpc {
   return { VpcId, OwnerId: ACCOUNT, IsDefault, CidrBlock: '10.0.0.0/16', State: 'available' };
 }
 
-function handlerWith(env: Record<string, string>) {
+function handlerWith(env: Record<string, string>, suppressions?: Suppression[]) {
   const environment: LambdaEnvironment = loadLambdaEnvironment({ AWS_REGION: 'eu-west-1', ...env });
   return createScanHandler({
     environment,
     logger: new Logger({ serviceName: 'test', logLevel: 'DEBUG' }),
     metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
     sns: new SNSClient({ region: 'eu-west-1', maxAttempts: 1 }),
+    s3: new S3Client({ region: 'eu-west-1', maxAttempts: 1 }),
+    suppressions,
   });
+}
+
+const HISTORY = { FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints', REPORTS_BUCKET: BUCKET };
+
+function datedKey(report: Report): string {
+  return `reports/${ACCOUNT}/${report.startedAt.slice(0, 10).replaceAll('-', '/')}/${report.scanId}.json`;
+}
+
+const publishedInputs = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+const emailOf = (input: { Message?: string } | undefined) =>
+  JSON.parse(input?.Message ?? '{}').email as string;
+
+function endpoint(VpcId: string, service: string) {
+  return {
+    VpcEndpointId: `vpce-${VpcId.slice(4)}-${service}`,
+    VpcId,
+    OwnerId: ACCOUNT,
+    VpcEndpointType: 'Interface' as const,
+    ServiceName: `com.amazonaws.eu-west-1.sagemaker.${service}`,
+    State: 'available' as const,
+    PrivateDnsEnabled: true,
+  };
 }
 
 const plentyOfTime = { getRemainingTimeInMillis: () => 900_000 };
@@ -89,6 +131,17 @@ beforeEach(() => {
     IsTruncated: false,
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  bucket = new Map();
+  s3.on(PutObjectCommand).callsFake((input) => {
+    bucket.set(input.Key, String(input.Body));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input) => {
+    const text = bucket.get(input.Key);
+    if (text === undefined)
+      throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    return { Body: sdkStreamMixin(Readable.from([Buffer.from(text)])) };
+  });
 });
 
 afterEach(() => {
@@ -98,6 +151,7 @@ afterEach(() => {
   sts.reset();
   iam.reset();
   sns.reset();
+  s3.reset();
 });
 
 describe('scan handler', () => {
@@ -265,6 +319,329 @@ describe('scan handler', () => {
       message: 'Publishing the findings failed',
       deliveredParts: [1],
       failedPart: 2,
+    });
+  });
+});
+
+describe('scan handler with a reports bucket', () => {
+  it('stores the report under its dated key and as latest.json, and points the email to it', async () => {
+    // Prepare
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    const key = datedKey(report);
+    expect(report.storedAt).toBe(`s3://${BUCKET}/${key}`);
+    expect([...bucket.keys()].sort()).toEqual([key, LATEST].sort());
+    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: BUCKET,
+      Key: key,
+      ContentType: 'application/json',
+    });
+    expect(JSON.parse(bucket.get(key) ?? '{}')).toMatchObject({
+      scanId: report.scanId,
+      storedAt: report.storedAt,
+    });
+    expect(JSON.parse(bucket.get(LATEST) ?? '{}').scanId).toBe(report.scanId);
+    expect(report.results.map((result) => result.delta?.change)).toEqual(['new', 'new']);
+    expect(report.baseline).toBeUndefined();
+    const email = emailOf(publishedInputs()[0]);
+    expect(email).toContain('No previous report to compare with: every problem is new.');
+    expect(email).toContain(`Full report: s3://${BUCKET}/${key}`);
+  });
+
+  it.each([
+    { name: 'a dry run', payload: { dryRun: true } },
+    { name: 'a one-region audit', payload: { regions: ['eu-west-1'] } },
+    { name: 'a rule selection', payload: { rules: ['vpc-sagemaker-endpoints'] } },
+    { name: 'other allowed CIDRs', payload: { allowedSourceCidrs: ['198.51.100.0/24'] } },
+    { name: 'a default-VPC override', payload: { skipDefaultVpcs: true } },
+  ])('stores $name but does not make it the next baseline', async ({ payload }) => {
+    // Prepare
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const report = await handler(payload, plentyOfTime);
+
+    // Assess
+    expect([...bucket.keys()]).toEqual([datedKey(report)]);
+  });
+
+  it('compares with latest.json: a problem seen before persists and keeps its first-seen date', async () => {
+    // Prepare
+    const handler = handlerWith(HISTORY);
+    const first = await handler(SCHEDULED_EVENT, plentyOfTime);
+    sns.resetHistory();
+
+    // Act
+    const second = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(second.baseline).toEqual({
+      scanId: first.scanId,
+      startedAt: first.startedAt,
+      source: `s3://${BUCKET}/${LATEST}`,
+    });
+    expect(second.results.map((result) => result.delta)).toEqual([
+      { change: 'persisting', firstSeen: first.startedAt, previousStatus: 'FAIL' },
+      { change: 'persisting', firstSeen: first.startedAt, previousStatus: 'FAIL' },
+    ]);
+    const [publish] = publishedInputs();
+    expect(publish?.Subject).toBe(`[FAIL] SageMaker compliance ${ACCOUNT}: 0 new, 2 failing (2 high)`);
+    expect(emailOf(publish)).toContain(
+      `2 failures persist (first seen ${first.startedAt.slice(0, 10)}); full report: ${second.storedAt}`,
+    );
+  });
+
+  it('still publishes, with every problem new and the reason in the report, when latest.json is unreadable', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'Access Denied',
+      }),
+    );
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(report.baseline).toEqual({
+      error: `cannot read s3://${BUCKET}/${LATEST} (AccessDenied: Access Denied)`,
+    });
+    expect(report.results.map((result) => result.delta?.change)).toEqual(['new', 'new']);
+    const [publish] = publishedInputs();
+    expect(publish?.Subject).toBe(`[FAIL] SageMaker compliance ${ACCOUNT}: 2 new, 2 failing (2 high)`);
+    expect(emailOf(publish)).toContain(
+      'The previous report could not be read, so every problem is treated as new: cannot read',
+    );
+  });
+
+  it('still publishes and succeeds when the report cannot be stored, and says so first in the email', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'Access Denied',
+      }),
+    );
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(report.storedAt).toBeUndefined();
+    const email = emailOf(publishedInputs()[0]);
+    expect(email.split('\n')[0]).toBe('This report could not be stored in S3: AccessDenied: Access Denied');
+    expect(email).toContain('Full report: the JSON variant of this notification');
+    expect(
+      logs()
+        .filter((entry) => entry.level === 'ERROR')
+        .map((entry) => entry.message),
+    ).toEqual(['Storing the report failed', 'Updating the baseline (latest.json) failed']);
+    expect(metricBlobs().find((blob) => 'ScanDurationMs' in blob)).toMatchObject({ ScanErrors: 2 });
+  });
+
+  it('does not move the baseline when publishing fails, so the retry still reports the problems as new', async () => {
+    // Prepare
+    sns
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
+    const handler = handlerWith({ ...HISTORY, NOTIFY: 'changes' });
+
+    // Act
+    const invocation = handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/NotFoundException/);
+    expect([...bucket.keys()].filter((key) => key !== LATEST)).toHaveLength(1);
+    expect(bucket.has(LATEST)).toBe(false);
+  });
+
+  it('with NOTIFY=changes publishes new problems, stays quiet while nothing changes, then reports what was resolved', async () => {
+    // Prepare
+    const handler = handlerWith({ ...HISTORY, NOTIFY: 'changes' });
+    const scan = async () => {
+      sns.resetHistory();
+      const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+      return { report, publishes: publishedInputs() };
+    };
+
+    // Act
+    const first = await scan();
+    const second = await scan();
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [endpoint('vpc-0aaa00000000000a1', 'api'), endpoint('vpc-0aaa00000000000a1', 'runtime')],
+    });
+    const third = await scan();
+    const fourth = await scan();
+
+    // Assess
+    expect(first.publishes.map((input) => input.Subject)).toEqual([
+      `[FAIL] SageMaker compliance ${ACCOUNT}: 2 new, 2 failing (2 high)`,
+    ]);
+    expect(second.publishes).toEqual([]);
+    expect(third.report.resolved).toEqual([
+      expect.objectContaining({ resourceId: 'vpc-0aaa00000000000a1', previousStatus: 'FAIL', now: 'PASS' }),
+    ]);
+    expect(third.publishes.map((input) => input.Subject)).toEqual([
+      `[FAIL] SageMaker compliance ${ACCOUNT}: 0 new, 1 failing (1 high)`,
+    ]);
+    expect(emailOf(third.publishes[0])).toMatch(
+      /RESOLVED SINCE THE PREVIOUS SCAN\n\n {2}eu-west-1 {2}vpc-0aaa00000000000a1 {2}.*: now passes\n/,
+    );
+    expect(fourth.publishes).toEqual([]);
+    expect(
+      fourth.report.results.find((result) => result.resourceId === 'vpc-0aaa00000000000a1')?.delta,
+    ).toEqual({
+      change: 'unchanged',
+      previousStatus: 'PASS',
+    });
+  });
+
+  it('with NOTIFY=changes publishes a regression and any ERROR even when nothing else changed', async () => {
+    // Prepare
+    const handler = handlerWith({ ...HISTORY, NOTIFY: 'changes' });
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [endpoint('vpc-0aaa00000000000a1', 'api'), endpoint('vpc-0aaa00000000000a1', 'runtime')],
+    });
+    await handler(SCHEDULED_EVENT, plentyOfTime);
+    await handler(SCHEDULED_EVENT, plentyOfTime);
+    sns.resetHistory();
+    ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+
+    // Act
+    const regressed = await handler(SCHEDULED_EVENT, plentyOfTime);
+    const afterRegression = publishedInputs();
+    sns.resetHistory();
+    ec2.on(DescribeVpcEndpointsCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+      }),
+    );
+    await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(
+      regressed.results.find((result) => result.resourceId === 'vpc-0aaa00000000000a1')?.delta?.change,
+    ).toBe('regressed');
+    expect(afterRegression).toHaveLength(1);
+    expect(emailOf(afterRegression[0])).toContain('(regressed: passed in the previous scan)');
+    expect(publishedInputs().map((input) => input.Subject)).toEqual([expect.stringMatching(/^\[ERROR\]/)]);
+  });
+
+  it('refuses notify "changes" in a payload when there is no reports bucket', async () => {
+    // Prepare
+    const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC });
+
+    // Act
+    const invocation = handler({ notify: 'changes' }, plentyOfTime);
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/^notify: "changes" needs the report history/);
+    expect(sts.calls()).toHaveLength(0);
+  });
+});
+
+describe('scan handler with accepted exceptions', () => {
+  const suppressions = (resources: string[]) =>
+    parseSuppressions(
+      {
+        version: 1,
+        suppressions: [
+          {
+            rule: 'vpc-sagemaker-endpoints',
+            resources,
+            reason: 'default VPC, no workloads',
+            expires: '2099-01-01',
+          },
+          { rule: 'vpc-sagemaker-endpoints', resources: ['vpc-gone'], reason: 'old', expires: '2099-01-01' },
+        ],
+      },
+      'suppressions.json',
+      { knownRuleIds: ['vpc-sagemaker-endpoints'], now: new Date(), horizonDays: 36_500 },
+    );
+
+  it('mutes covered FAILs: they keep their status but do not count in the subject or the failing list', async () => {
+    // Prepare
+    const handler = handlerWith(
+      { FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' },
+      suppressions(['vpc-0def*']),
+    );
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    const muted = report.results.find((result) => result.resourceId === 'vpc-0def00000000000d1');
+    expect(muted).toMatchObject({ status: 'FAIL', muted: { entry: 0, reason: 'default VPC, no workloads' } });
+    expect(report.unusedSuppressions?.map((entry) => entry.entry)).toEqual([1]);
+    const [publish] = publishedInputs();
+    expect(publish?.Subject).toBe(`[FAIL] SageMaker compliance ${ACCOUNT}: 1 failing (1 high)`);
+    expect(publish?.MessageAttributes).toMatchObject({
+      failCount: { StringValue: '1' },
+      mutedCount: { StringValue: '1' },
+    });
+    const email = emailOf(publish);
+    expect(email).not.toContain('vpc-0def00000000000d1');
+    expect(email).toContain('1 accepted exception muted (see the report).');
+    expect(email).toContain('1 suppression matched nothing');
+    const machine = JSON.parse(JSON.parse(publish?.Message ?? '{}').default);
+    expect(
+      machine.results.find((result: Result) => result.resourceId === 'vpc-0def00000000000d1').muted,
+    ).toEqual(muted?.muted);
+  });
+
+  it('does not publish under on-findings when every FAIL is muted', async () => {
+    // Prepare
+    const handler = handlerWith(
+      { FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' },
+      suppressions(['*']),
+    );
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(report.summary).toMatchObject({ fail: 2, muted: 2 });
+    expect(publishedInputs()).toEqual([]);
+  });
+
+  it('mutes by resource tag only when TAG_SUPPRESSIONS is on', async () => {
+    // Prepare
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const tagged = {
+      ...vpc('vpc-0def00000000000d1', true),
+      Tags: [
+        { Key: 'sagemaker-compliance:suppress', Value: `vpc-sagemaker-endpoints until ${expires}: lab VPC` },
+      ],
+    };
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc('vpc-0aaa00000000000a1'), tagged] });
+    const env = {
+      FINDINGS_TOPIC_ARN: TOPIC,
+      RULES: 'vpc-sagemaker-endpoints',
+      SUPPRESSION_HORIZON_DAYS: '3650',
+    };
+
+    // Act
+    const off = await handlerWith(env)(SCHEDULED_EVENT, plentyOfTime);
+    const on = await handlerWith({ ...env, TAG_SUPPRESSIONS: 'true' })(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(off.summary.muted).toBe(0);
+    expect(on.summary.muted).toBe(1);
+    expect(on.results.find((result) => result.resourceId === 'vpc-0def00000000000d1')?.muted).toMatchObject({
+      entry: 'tag',
+      reason: 'lab VPC',
     });
   });
 });
