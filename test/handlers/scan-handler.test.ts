@@ -7,6 +7,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
   type Vpc,
+  type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -83,14 +84,17 @@ const publishedInputs = () => sns.commandCalls(PublishCommand).map((call) => cal
 const emailOf = (input: { Message?: string } | undefined) =>
   JSON.parse(input?.Message ?? '{}').email as string;
 
-function endpoint(VpcId: string, service: string) {
+/** EC2 sends endpoint states in lower case; the SDK's `State` enum is capitalised. */
+const AVAILABLE = 'available' as unknown as VpcEndpoint['State'];
+
+function endpoint(VpcId: string, service: string): VpcEndpoint {
   return {
     VpcEndpointId: `vpce-${VpcId.slice(4)}-${service}`,
     VpcId,
     OwnerId: ACCOUNT,
-    VpcEndpointType: 'Interface' as const,
+    VpcEndpointType: 'Interface',
     ServiceName: `com.amazonaws.eu-west-1.sagemaker.${service}`,
-    State: 'available' as const,
+    State: AVAILABLE,
     PrivateDnsEnabled: true,
   };
 }
