@@ -17,6 +17,7 @@ import type {
 } from '../model/inventory.ts';
 import { acceptedServiceNames, SAGEMAKER_ENDPOINT_KINDS } from '../rules/support.ts';
 import { collectionError, plain } from './errors.ts';
+import { distinctPages, InconsistentPaginationError } from './pages.ts';
 
 /** The largest page EC2's Describe* calls return. */
 export const EC2_PAGE_SIZE = 1000;
@@ -47,7 +48,9 @@ async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
     NextToken = page.NextToken || undefined;
     if (NextToken !== undefined) {
       if (seenTokens.has(NextToken))
-        throw new Error(`DescribeVpcEndpointServices repeated NextToken ${NextToken}`);
+        throw new InconsistentPaginationError(
+          `DescribeVpcEndpointServices returned the continuation token ${NextToken} twice`,
+        );
       seenTokens.add(NextToken);
     }
   } while (NextToken !== undefined);
@@ -56,7 +59,8 @@ async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
 
 async function listVpcs(client: EC2Client): Promise<Vpc[]> {
   const vpcs: Vpc[] = [];
-  for await (const page of paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {})) {
+  const pages = paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {});
+  for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken)) {
     vpcs.push(...(page.Vpcs ?? []));
   }
   return vpcs;
@@ -76,7 +80,9 @@ async function listSageMakerEndpoints(
     { client, pageSize: EC2_PAGE_SIZE },
     { Filters: [{ Name: 'service-name', Values: requiredServiceNames(partition, region) }] },
   );
-  for await (const page of paginator) endpoints.push(...(page.VpcEndpoints ?? []));
+  for await (const page of distinctPages(paginator, 'DescribeVpcEndpoints', (p) => p.NextToken)) {
+    endpoints.push(...(page.VpcEndpoints ?? []));
+  }
   return endpoints;
 }
 

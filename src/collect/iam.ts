@@ -1,6 +1,7 @@
 import { type IAMClient, paginateGetAccountAuthorizationDetails } from '@aws-sdk/client-iam';
 import type { IamAuthorizationDetails } from '../model/inventory.ts';
 import { plain } from './errors.ts';
+import { distinctPages, InconsistentPaginationError } from './pages.ts';
 
 /** The most items GetAccountAuthorizationDetails returns per page. */
 export const IAM_PAGE_SIZE = 1000;
@@ -21,7 +22,13 @@ export async function collectIam(client: IAMClient): Promise<IamAuthorizationDet
     { client, pageSize: IAM_PAGE_SIZE },
     { Filter: ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'] },
   );
-  for await (const page of paginator) {
+  for await (const page of distinctPages(paginator, 'GetAccountAuthorizationDetails', (p) => p.Marker)) {
+    // The paginator follows Marker alone and would end here with part of the account.
+    if (page.IsTruncated && !page.Marker) {
+      throw new InconsistentPaginationError(
+        'GetAccountAuthorizationDetails returned a truncated page without a Marker',
+      );
+    }
     details.UserDetailList.push(...plain(page.UserDetailList ?? []));
     details.GroupDetailList.push(...plain(page.GroupDetailList ?? []));
     details.RoleDetailList.push(...plain(page.RoleDetailList ?? []));

@@ -154,3 +154,48 @@ export function pagesOf(key: string, items: readonly unknown[], pageSize = 1000)
 export function afterToken(token: string): (input: Record<string, unknown>) => boolean {
   return (input) => input.NextToken === token;
 }
+
+/**
+ * A socket failure as Node reports it: no AWS error name, a `code` such as `ECONNRESET`. The SDK
+ * retries it as a transient error.
+ */
+export function networkError(code = 'ECONNRESET'): Error {
+  return Object.assign(new Error(`read ${code}`), { code });
+}
+
+/** The error the SDK's HTTP handler throws when a request outlives its timeout. */
+export function timeoutError(): Error {
+  return Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
+}
+
+/**
+ * `GetAccountAuthorizationDetails` pages: the four lists of `details` cut into pages of `pageSize`
+ * items (or the request's `MaxItems` if smaller) in the order users, groups, roles, policies, chained
+ * by `Marker` values `marker-1`, `marker-2`… with `IsTruncated`, as IAM chains them.
+ */
+export function markerPagesOf(
+  details: {
+    UserDetailList?: readonly unknown[];
+    GroupDetailList?: readonly unknown[];
+    RoleDetailList?: readonly unknown[];
+    Policies?: readonly unknown[];
+  },
+  pageSize = 1000,
+): Responder {
+  const keys = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
+  const entries = keys.flatMap((key) => (details[key] ?? []).map((item) => ({ key, item })));
+  return (input) => {
+    const size = Math.min(pageSize, typeof input.MaxItems === 'number' ? input.MaxItems : pageSize);
+    const page = typeof input.Marker === 'string' ? Number(input.Marker.replace('marker-', '')) : 0;
+    const start = page * size;
+    const output: Record<string, unknown> = Object.fromEntries(keys.map((key) => [key, []]));
+    for (const { key, item } of entries.slice(start, start + size)) (output[key] as unknown[]).push(item);
+    const more = start + size < entries.length;
+    return { ...output, IsTruncated: more, ...(more ? { Marker: `marker-${page + 1}` } : {}) };
+  };
+}
+
+/** Selects the call that carries this IAM `Marker`, for {@link failFirst}'s `when`. */
+export function afterMarker(marker: string): (input: Record<string, unknown>) => boolean {
+  return (input) => input.Marker === marker;
+}

@@ -1,0 +1,314 @@
+import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../src/collect/clients.ts';
+import { runScan } from '../../src/engine/scan.ts';
+import { selectRules } from '../../src/engine/select.ts';
+import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
+import type { Report } from '../../src/model/report.ts';
+import type { Result } from '../../src/model/result.ts';
+import {
+  type AttemptLog,
+  always,
+  fastClients,
+  markerPagesOf,
+  pagesOf,
+  type Responder,
+  serveFromResponders,
+} from '../support/aws-faults.ts';
+import { endpoint, offeredServices, serviceName, vpc } from '../support/inventory.ts';
+
+/**
+ * One account that the fault tests break in different places: three regions (the last an opt-in
+ * region) of five VPCs each, listed two per page, and IAM authorization details listed two items
+ * per page. Every rule has PASS and FAIL results here, so a fault that silently drops data shows
+ * up as a changed result.
+ */
+export const ACCOUNT_ID = '111122223333';
+export const HOME_REGION = 'eu-west-1';
+export const OPT_IN_REGION = 'me-south-1';
+export const REGIONS = [HOME_REGION, 'us-east-1', OPT_IN_REGION] as const;
+export const ALL_RULES = selectRules(undefined);
+export const EC2_RULE_IDS = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
+export const IAM_RULE_IDS = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+export const CALLER = { Account: ACCOUNT_ID, Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/session` };
+/** Items per page: small, so that every listing has a page 2 to break. */
+export const PAGE_SIZE = 2;
+
+/** `vpc-0` + 16 hex digits, distinct per region. */
+export function vpcId(region: string, index: number): string {
+  return `vpc-0${REGIONS.indexOf(region as (typeof REGIONS)[number])}${String(index).padStart(15, '0')}`;
+}
+
+interface RegionWorld {
+  vpcs: Vpc[];
+  endpoints: VpcEndpoint[];
+  /** VPC id → `enableDnsSupport` / `enableDnsHostnames` as DescribeVpcAttribute returns them. */
+  dns: Record<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>;
+}
+
+/**
+ * Per region: VPC 1 compliant; VPC 2 only an api endpoint, in a VPC without DNS hostnames; VPC 3
+ * no endpoint; VPC 4 the default VPC, no endpoint; VPC 5 a runtime endpoint and an api endpoint
+ * still pendingAcceptance.
+ */
+export function regionWorld(region: string): RegionWorld {
+  const [one, two, three, four, five] = [1, 2, 3, 4, 5].map((index) => vpcId(region, index)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const api = serviceName(region, 'sagemaker.api');
+  const runtime = serviceName(region, 'sagemaker.runtime');
+  const endpointId = (id: string, kind: string) => `vpce-${id.slice(4)}${kind}`;
+  return {
+    vpcs: [vpc(one), vpc(two), vpc(three), vpc(four, { IsDefault: true }), vpc(five)] as Vpc[],
+    endpoints: [
+      endpoint(endpointId(one, 'a'), one, api),
+      endpoint(endpointId(one, 'r'), one, runtime),
+      endpoint(endpointId(two, 'a'), two, api),
+      endpoint(endpointId(five, 'a'), five, api, { State: 'pendingAcceptance' }),
+      endpoint(endpointId(five, 'r'), five, runtime),
+    ] as VpcEndpoint[],
+    dns: {
+      [one]: { enableDnsSupport: true, enableDnsHostnames: true },
+      [two]: { enableDnsSupport: true, enableDnsHostnames: false },
+      [five]: { enableDnsSupport: true, enableDnsHostnames: true },
+    },
+  };
+}
+
+const PRESIGNED = 'sagemaker:CreatePresignedNotebookInstanceUrl';
+
+/** IAM sends policy documents URL-encoded, and the SDK hands them over as they are. */
+function encoded(...statements: Record<string, unknown>[]): string {
+  return encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+}
+
+const OPEN = { Effect: 'Allow', Action: PRESIGNED, Resource: '*' };
+const FROM_OFFICE = {
+  Effect: 'Allow',
+  Action: PRESIGNED,
+  Resource: '*',
+  Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+};
+
+function managed(name: string, document: string) {
+  return {
+    PolicyName: name,
+    PolicyId: `ANPA${name.toUpperCase()}`,
+    Arn: `arn:aws:iam::${ACCOUNT_ID}:policy/${name}`,
+    Path: '/',
+    DefaultVersionId: 'v1',
+    AttachmentCount: 1,
+    IsAttachable: true,
+    PolicyVersionList: [{ Document: document, VersionId: 'v1', IsDefaultVersion: true }],
+  };
+}
+
+function attached(name: string) {
+  return [{ PolicyName: name, PolicyArn: `arn:aws:iam::${ACCOUNT_ID}:policy/${name}` }];
+}
+
+/**
+ * Users alice (open policy: FAIL) and bob (office range: PASS), group analysts with an inline open
+ * policy, role notebook-runner with an inline office-range policy; managed policies open, office,
+ * and one that does not grant the action. `overrides` replaces documents by policy name.
+ */
+export function iamWorld(overrides: Record<string, string> = {}) {
+  const document = (name: string, fallback: string) => overrides[name] ?? fallback;
+  const trust = encoded({
+    Effect: 'Allow',
+    Principal: { Service: 'sagemaker.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+  });
+  return {
+    UserDetailList: [
+      {
+        UserName: 'alice',
+        UserId: 'AIDAALICE',
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:user/alice`,
+        Path: '/',
+        GroupList: [],
+        UserPolicyList: [],
+        AttachedManagedPolicies: attached('OpenPresignedUrls'),
+      },
+      {
+        UserName: 'bob',
+        UserId: 'AIDABOB',
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:user/bob`,
+        Path: '/',
+        GroupList: [],
+        UserPolicyList: [],
+        AttachedManagedPolicies: attached('OfficePresignedUrls'),
+      },
+      {
+        UserName: 'carol',
+        UserId: 'AIDACAROL',
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:user/carol`,
+        Path: '/',
+        GroupList: ['analysts'],
+        UserPolicyList: [],
+        AttachedManagedPolicies: [],
+      },
+    ],
+    GroupDetailList: [
+      {
+        GroupName: 'analysts',
+        GroupId: 'AGPAANALYSTS',
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:group/analysts`,
+        Path: '/',
+        GroupPolicyList: [
+          { PolicyName: 'analysts-notebooks', PolicyDocument: document('analysts-notebooks', encoded(OPEN)) },
+        ],
+        AttachedManagedPolicies: [],
+      },
+    ],
+    RoleDetailList: [
+      {
+        RoleName: 'notebook-runner',
+        RoleId: 'AROANOTEBOOKRUNNER',
+        Arn: `arn:aws:iam::${ACCOUNT_ID}:role/notebook-runner`,
+        Path: '/',
+        AssumeRolePolicyDocument: trust,
+        RolePolicyList: [
+          {
+            PolicyName: 'runner-notebooks',
+            PolicyDocument: document('runner-notebooks', encoded(FROM_OFFICE)),
+          },
+        ],
+        AttachedManagedPolicies: [],
+      },
+    ],
+    Policies: [
+      managed('OpenPresignedUrls', document('OpenPresignedUrls', encoded(OPEN))),
+      managed('OfficePresignedUrls', document('OfficePresignedUrls', encoded(FROM_OFFICE))),
+      managed(
+        'DescribeNotebooks',
+        document(
+          'DescribeNotebooks',
+          encoded({ Effect: 'Allow', Action: 'sagemaker:DescribeNotebookInstance', Resource: '*' }),
+        ),
+      ),
+    ],
+  };
+}
+
+/** DescribeVpcEndpoints pages, honouring the `service-name` filter as EC2 does. */
+function endpointPages(endpoints: readonly VpcEndpoint[]): Responder {
+  return (input) => {
+    const filter = (input.Filters as { Name: string; Values: string[] }[] | undefined)?.find(
+      (item) => item.Name === 'service-name',
+    );
+    const selected = endpoints.filter(
+      (item) => filter === undefined || filter.Values.includes(item.ServiceName ?? ''),
+    );
+    return pagesOf('VpcEndpoints', selected, PAGE_SIZE)(input);
+  };
+}
+
+/** The fault-free responders of one region's EC2 client. */
+export function ec2Responders(region: string): Record<string, Responder> {
+  const world = regionWorld(region);
+  return {
+    DescribeVpcEndpointServices: always({ ServiceNames: offeredServices(region) }),
+    DescribeVpcs: pagesOf('Vpcs', world.vpcs, PAGE_SIZE),
+    DescribeVpcEndpoints: endpointPages(world.endpoints),
+    DescribeVpcAttribute: (input) => {
+      const attributes = world.dns[input.VpcId as string];
+      if (!attributes) throw new Error(`unexpected DescribeVpcAttribute for ${String(input.VpcId)}`);
+      return input.Attribute === 'enableDnsSupport'
+        ? { VpcId: input.VpcId, EnableDnsSupport: { Value: attributes.enableDnsSupport } }
+        : { VpcId: input.VpcId, EnableDnsHostnames: { Value: attributes.enableDnsHostnames } };
+    },
+  };
+}
+
+/** Replaces a fault-free responder with a faulty one built on it. */
+export type Fault = (healthy: Responder) => Responder;
+
+export interface Faults {
+  /** Per region, per EC2 operation. */
+  ec2?: Partial<Record<string, Record<string, Fault>>>;
+  /** Per IAM operation (`GetAccountAuthorizationDetails`). */
+  iam?: Record<string, Fault>;
+  /** IAM documents replaced by policy name (malformed data from AWS). */
+  iamDocuments?: Record<string, string>;
+  /** EC2 endpoints as AWS returns them, replaced per region. */
+  endpoints?: Partial<Record<string, VpcEndpoint[]>>;
+}
+
+function applied(healthy: Record<string, Responder>, faults: Record<string, Fault> = {}) {
+  const responders = { ...healthy };
+  for (const [operation, fault] of Object.entries(faults)) {
+    responders[operation] = fault(healthy[operation] as Responder);
+  }
+  return responders;
+}
+
+export interface WorldLogs {
+  ec2: Record<string, AttemptLog>;
+  iam: AttemptLog;
+}
+
+/** Serves the world, with `faults` applied, beneath the retry middleware of every client of `clients`. */
+export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs {
+  serveFromResponders(clients.sts(HOME_REGION), { GetCallerIdentity: always(CALLER) });
+  const ec2: Record<string, AttemptLog> = {};
+  for (const region of REGIONS) {
+    const healthy = ec2Responders(region);
+    const endpoints = faults.endpoints?.[region];
+    if (endpoints) healthy.DescribeVpcEndpoints = endpointPages(endpoints);
+    ec2[region] = serveFromResponders(clients.ec2(region), applied(healthy, faults.ec2?.[region]));
+  }
+  const iam = serveFromResponders(
+    clients.iam(HOME_REGION),
+    applied(
+      { GetAccountAuthorizationDetails: markerPagesOf(iamWorld(faults.iamDocuments), PAGE_SIZE) },
+      faults.iam,
+    ),
+  );
+  return { ec2, iam };
+}
+
+/** A live scan of every rule over the world, through the SDK's real retries (1 ms back-off). */
+export async function scanWorld(
+  faults: Faults = {},
+  maxAttempts = 4,
+): Promise<{ report: Report; logs: WorldLogs }> {
+  const clients = fastClients(maxAttempts);
+  const logs = serveWorld(clients, faults);
+  const { report } = await runScan({
+    rules: ALL_RULES,
+    config: DEFAULT_RULE_CONFIG,
+    source: { kind: 'live', clients, regions: [...REGIONS], homeRegion: HOME_REGION },
+  });
+  return { report, logs };
+}
+
+/** What a reader compares between two runs: everything a result says. */
+export function verdicts(results: readonly Result[]) {
+  return results.map(({ id, ruleId, status, region, resourceId, message, evidence }) => ({
+    id,
+    ruleId,
+    status,
+    region,
+    resourceId,
+    message,
+    evidence,
+  }));
+}
+
+/** Results outside the given regions and rules: the part of the report a fault must not touch. */
+export function untouched(
+  results: readonly Result[],
+  scope: { regions?: readonly string[]; rules?: readonly string[] },
+): Result[] {
+  return results.filter(
+    (result) =>
+      !(
+        (scope.regions === undefined || scope.regions.includes(result.region)) &&
+        (scope.rules === undefined || scope.rules.includes(result.ruleId))
+      ),
+  );
+}
