@@ -91,8 +91,9 @@ export interface ScannerStackProps extends StackProps {
 }
 
 /**
- * The nightly SageMaker compliance scanner: a scheduled Lambda that reads the account, publishes
- * findings to an encrypted SNS topic, and raises alarms on that topic when it fails or goes quiet.
+ * The nightly SageMaker compliance scanner: a scheduled Lambda that reads the account, keeps every
+ * report in a retained S3 bucket, publishes findings (or only what changed) to an encrypted SNS
+ * topic, and raises alarms on that topic when it fails or goes quiet.
  *
  * @example
  * new ScannerStack(app, 'SageMakerComplianceScanner', { alertEmails: ['secops@example.com'] });
@@ -144,7 +145,8 @@ export class ScannerStack extends Stack {
 
     const role = new iam.Role(this, 'ScanRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Reads what the enabled compliance rules need and publishes findings; writes nothing',
+      description:
+        'Reads what the enabled compliance rules need, stores its reports and publishes findings; changes nothing it scans',
     });
     const readActions = scannerReadActions(rules);
     role.addToPolicy(
