@@ -1,0 +1,206 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CreateVpcCommand, CreateVpcEndpointCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateTopicCommand,
+  PublishCommand,
+  type PublishCommandInput,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AwsClients } from '../../src/collect/clients.ts';
+import { loadLambdaEnvironment } from '../../src/config/env.ts';
+import { createScanHandler } from '../../src/handlers/scan-handler.ts';
+import type { Report } from '../../src/model/report.ts';
+import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, startMoto } from './moto.ts';
+
+const REGION = 'eu-west-1';
+const BUCKET = 'sagemaker-compliance-reports';
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: MOTO_ACCOUNT_ID,
+  time: '2025-03-04T02:00:00Z',
+  region: REGION,
+  resources: [`arn:aws:events:${REGION}:${MOTO_ACCOUNT_ID}:rule/nightly-sagemaker-scan`],
+  detail: {},
+};
+
+interface Scan {
+  report: Report;
+  /** The Publish requests as sent (the email variant is only visible there). */
+  publishes: PublishCommandInput[];
+  /** What the SQS subscriber received: the `default` variant, as AWS delivers it. */
+  delivered: { Subject: string; Message: string }[];
+}
+
+describe.runIf(motoAvailable())('scan history against moto: new, persisting, resolved', () => {
+  let moto: Moto;
+  const scans: Scan[] = [];
+  let keys: string[] = [];
+  let latest: Report;
+  let bareVpc: string;
+
+  beforeAll(async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    moto = await startMoto();
+    const ec2 = new EC2Client(moto.clientConfig(REGION));
+    const s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+    const sns = new SNSClient(moto.clientConfig(REGION));
+    const sqs = new SQSClient(moto.clientConfig(REGION));
+
+    await s3.send(
+      new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
+    bareVpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc?.VpcId as string;
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'sagemaker-findings' }));
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'findings-subscriber' }));
+    const queueArn = (
+      await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+
+    const publishes: PublishCommandInput[] = [];
+    sns.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === PublishCommand.name) publishes.push(args.input as PublishCommandInput);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordPublishes' },
+    );
+    const handler = createScanHandler({
+      environment: loadLambdaEnvironment({
+        AWS_REGION: REGION,
+        FINDINGS_TOPIC_ARN: topic.TopicArn,
+        RULES: 'vpc-sagemaker-endpoints',
+        REPORTS_BUCKET: BUCKET,
+        NOTIFY: 'always',
+      }),
+      logger: new Logger({ serviceName: 'history-test', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'history-test' }),
+      sns,
+      s3,
+      awsClients: () =>
+        new AwsClients({
+          overrides: { endpoint: moto.endpoint, credentials: moto.clientConfig(REGION).credentials },
+        }),
+    });
+    const scan = async (): Promise<Scan> => {
+      publishes.length = 0;
+      const report = await handler(SCHEDULED_EVENT, { getRemainingTimeInMillis: () => 900_000 });
+      const delivered: Scan['delivered'] = [];
+      for (;;) {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queue.QueueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        if (!received.Messages?.length) break;
+        delivered.push(...received.Messages.map((message) => JSON.parse(message.Body ?? '{}')));
+      }
+      return { report, publishes: [...publishes], delivered };
+    };
+
+    scans.push(await scan());
+    scans.push(await scan());
+    for (const service of ['sagemaker.api', 'sagemaker.runtime']) {
+      await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: bareVpc,
+          VpcEndpointType: 'Interface',
+          ServiceName: `com.amazonaws.${REGION}.${service}`,
+          PrivateDnsEnabled: true,
+        }),
+      );
+    }
+    scans.push(await scan());
+
+    keys = ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map(
+      (object) => object.Key as string,
+    );
+    const latestObject = await s3.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: `reports/${MOTO_ACCOUNT_ID}/latest.json` }),
+    );
+    latest = JSON.parse((await latestObject.Body?.transformToString()) ?? '{}');
+  }, 120_000);
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await moto?.stop();
+  });
+
+  const email = (scan: Scan | undefined) => JSON.parse(scan?.publishes[0]?.Message ?? '{}').email as string;
+  const changeOf = (scan: Scan | undefined, vpcId: string) =>
+    scan?.report.results.find((result) => result.resourceId === vpcId)?.delta?.change;
+
+  it('stores each report under its dated key and keeps the last one as latest.json', () => {
+    // Assess
+    const dated = scans.map(
+      ({ report }) =>
+        `reports/${MOTO_ACCOUNT_ID}/${report.startedAt.slice(0, 10).replaceAll('-', '/')}/${report.scanId}.json`,
+    );
+    expect(keys.sort()).toEqual([...dated, `reports/${MOTO_ACCOUNT_ID}/latest.json`].sort());
+    expect(scans.map(({ report }) => report.storedAt)).toEqual(dated.map((key) => `s3://${BUCKET}/${key}`));
+    expect(latest.scanId).toBe(scans[2]?.report.scanId);
+  });
+
+  it('first reports every problem as new, with no baseline error', () => {
+    // Assess
+    const [first] = scans;
+    const failing = first?.report.results.filter((result) => result.status === 'FAIL') ?? [];
+    expect(failing.length).toBeGreaterThanOrEqual(2);
+    expect(failing.map((result) => result.delta?.change)).toEqual(failing.map(() => 'new'));
+    expect(first?.report.baseline).toBeUndefined();
+    expect(first?.delivered[0]?.Subject).toMatch(
+      new RegExp(
+        `^\\[FAIL\\] SageMaker compliance ${MOTO_ACCOUNT_ID}: ${failing.length} new, ${failing.length} failing`,
+      ),
+    );
+    expect(email(first)).toContain('NEW AND REGRESSED FAILURES');
+    expect(email(first)).toContain(`  ${REGION}  ${bareVpc}  `);
+  });
+
+  it('then sees the same problems persisting, with their first-seen time', () => {
+    // Assess
+    const [first, second] = scans;
+    expect(second?.report.baseline).toMatchObject({ scanId: first?.report.scanId });
+    expect(changeOf(second, bareVpc)).toBe('persisting');
+    expect(second?.report.results.find((result) => result.resourceId === bareVpc)?.delta?.firstSeen).toBe(
+      first?.report.startedAt,
+    );
+    expect(email(second)).not.toContain('NEW AND REGRESSED FAILURES');
+    expect(email(second)).toMatch(
+      new RegExp(
+        `\\n\\d+ failures persist \\(first seen \\d{4}-\\d{2}-\\d{2}\\); full report: s3://${BUCKET}/reports/`,
+      ),
+    );
+  });
+
+  it('and reports the fixed VPC as resolved, in the report, the email and the delivered message', () => {
+    // Assess
+    const third = scans[2];
+    expect(changeOf(third, bareVpc)).toBe('resolved');
+    expect(third?.report.resolved).toEqual([
+      expect.objectContaining({ resourceId: bareVpc, previousStatus: 'FAIL', now: 'PASS' }),
+    ]);
+    expect(email(third)).toMatch(
+      new RegExp(`RESOLVED SINCE THE PREVIOUS SCAN\\n\\n {2}${REGION} {2}${bareVpc} .*: now passes`),
+    );
+    const machine = JSON.parse(third?.delivered[0]?.Message ?? '{}');
+    expect(machine.resolved.map((entry: { resourceId: string }) => entry.resourceId)).toEqual([bareVpc]);
+  });
+});
