@@ -188,6 +188,17 @@ export class ScannerStack extends Stack {
         resources: [this.reportsBucket.arnForObjects(`${ownReports}/latest.json`)],
       }),
     );
+    // Without list permission S3 answers a missing key with 403, which would make the first scan
+    // report "cannot read the previous report". Listing exactly that one key lets the first scan
+    // see 404 (no previous report) while a real permission problem still shows as 403.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SeeWhetherPreviousReportExists',
+        actions: ['s3:ListBucket'],
+        resources: [this.reportsBucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': `${ownReports}/latest.json` } },
+      }),
+    );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*]`,
       reason:

@@ -184,6 +184,8 @@ describe('the scan role', () => {
     const objectArn = (key: string) => ({
       'Fn::Join': ['', [arnOf(stack.reportsBucket), '/reports/', { Ref: 'AWS::AccountId' }, key]],
     });
+    const bucketArn = arnOf(stack.reportsBucket);
+    const prefixOfLatest = { 'Fn::Join': ['', ['reports/', { Ref: 'AWS::AccountId' }, '/latest.json']] };
 
     // Act
     const statements = statementsOfRole(template, role);
@@ -222,6 +224,13 @@ describe('the scan role', () => {
         Effect: 'Allow',
         Action: 's3:GetObject',
         Resource: objectArn('/latest.json'),
+      },
+      {
+        Sid: 'SeeWhetherPreviousReportExists',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringEquals: { 's3:prefix': prefixOfLatest } },
       },
       {
         Effect: 'Allow',
