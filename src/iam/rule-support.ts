@@ -37,6 +37,14 @@ export function missingIamError(account: AccountInventory, resourceType: string)
   };
 }
 
+/**
+ * A sentence's subject moved mid-sentence: only the first letter drops its capital, so that IAM
+ * names (case-sensitive, e.g. `DataScientist`) stay as the user finds them in the console.
+ */
+export function midSentence(text: string): string {
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
 /** `policy AmazonSageMakerFullAccess (attached via group ds), statement 1 (Sid AllowAll)`. */
 export function describeStatement(statement: StatementEvidence): string {
   const sid = statement.sid ? ` (Sid ${statement.sid})` : '';

@@ -5,6 +5,7 @@ import {
   describeOrigin,
   describeStatement,
   guardrailHint,
+  midSentence,
   missingIamError,
   verdictEvidence,
 } from '../iam/rule-support.ts';
@@ -40,7 +41,7 @@ function remediationFor(policy: EditablePolicy, context: RuleContext): string {
   const how = policy.owner
     ? `aws iam put-${policy.owner.kind}-policy --${policy.owner.kind}-name ${policy.owner.name} --policy-name ${policy.name} --policy-document file://policy.json`
     : `aws iam create-policy-version --policy-arn ${policy.arn} --policy-document file://policy.json --set-as-default`;
-  return `In ${describe(policy).toLowerCase()}, limit the granting statement with IpAddress aws:SourceIp or ${guardrailHint(context)}; then ${how}.`;
+  return `In ${midSentence(describe(policy))}, limit the granting statement with IpAddress aws:SourceIp or ${guardrailHint(context)}; then ${how}.`;
 }
 
 function judge(policy: EditablePolicy, accountId: string, context: RuleContext): ResultDraft {
@@ -75,7 +76,7 @@ function judge(policy: EditablePolicy, accountId: string, context: RuleContext):
     return {
       ...base,
       status: 'ERROR',
-      message: `Could not judge ${describe(policy).toLowerCase()}: ${problems.join('; ')}.`,
+      message: `Could not judge ${midSentence(describe(policy))}: ${problems.join('; ')}.`,
       remediation: `Fix the policy document (${problems[0] ?? 'see evidence'}) and scan again.`,
     };
   }

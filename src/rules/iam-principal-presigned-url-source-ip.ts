@@ -5,6 +5,7 @@ import {
   describeOrigin,
   describeStatement,
   guardrailHint,
+  midSentence,
   missingIamError,
   verdictEvidence,
 } from '../iam/rule-support.ts';
@@ -80,7 +81,7 @@ function judge(principal: Principal, accountId: string, context: RuleContext): R
     return {
       ...base,
       status: 'ERROR',
-      message: `Could not judge ${who.toLowerCase()}: ${problems.join('; ')}.`,
+      message: `Could not judge ${midSentence(who)}: ${problems.join('; ')}.`,
       remediation: `Fix or replace the unreadable policy (${problems[0] ?? 'see evidence'}), then scan again.`,
     };
   }

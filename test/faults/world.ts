@@ -3,6 +3,7 @@ import type { AwsClients } from '../../src/collect/clients.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
+import type { Inventory } from '../../src/model/inventory.ts';
 import type { Report } from '../../src/model/report.ts';
 import type { Result } from '../../src/model/result.ts';
 import {
@@ -78,10 +79,10 @@ export function regionWorld(region: string): RegionWorld {
   };
 }
 
-const PRESIGNED = 'sagemaker:CreatePresignedNotebookInstanceUrl';
+export const PRESIGNED = 'sagemaker:CreatePresignedNotebookInstanceUrl';
 
 /** IAM sends policy documents URL-encoded, and the SDK hands them over as they are. */
-function encoded(...statements: Record<string, unknown>[]): string {
+export function encoded(...statements: Record<string, unknown>[]): string {
   return encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
 }
 
@@ -234,7 +235,7 @@ export interface Faults {
   iam?: Record<string, Fault>;
   /** IAM documents replaced by policy name (malformed data from AWS). */
   iamDocuments?: Record<string, string>;
-  /** EC2 endpoints as AWS returns them, replaced per region. */
+  /** Per region, the endpoints DescribeVpcEndpoints returns instead, as they are (filter or not). */
   endpoints?: Partial<Record<string, VpcEndpoint[]>>;
 }
 
@@ -258,7 +259,7 @@ export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs 
   for (const region of REGIONS) {
     const healthy = ec2Responders(region);
     const endpoints = faults.endpoints?.[region];
-    if (endpoints) healthy.DescribeVpcEndpoints = endpointPages(endpoints);
+    if (endpoints) healthy.DescribeVpcEndpoints = pagesOf('VpcEndpoints', endpoints, PAGE_SIZE);
     ec2[region] = serveFromResponders(clients.ec2(region), applied(healthy, faults.ec2?.[region]));
   }
   const iam = serveFromResponders(
@@ -275,15 +276,15 @@ export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs 
 export async function scanWorld(
   faults: Faults = {},
   maxAttempts = 4,
-): Promise<{ report: Report; logs: WorldLogs }> {
+): Promise<{ report: Report; inventory: Inventory; logs: WorldLogs }> {
   const clients = fastClients(maxAttempts);
   const logs = serveWorld(clients, faults);
-  const { report } = await runScan({
+  const { report, inventory } = await runScan({
     rules: ALL_RULES,
     config: DEFAULT_RULE_CONFIG,
     source: { kind: 'live', clients, regions: [...REGIONS], homeRegion: HOME_REGION },
   });
-  return { report, logs };
+  return { report, inventory, logs };
 }
 
 /** What a reader compares between two runs: everything a result says. */
