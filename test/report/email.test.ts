@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH, singlePart } from '../../src/report/email.ts';
-import { aReport, aResult, GOLDEN_REMEDIATIONS, goldenReport } from '../fixtures/email/report.ts';
+import {
+  aReport,
+  aResult,
+  GOLDEN_REMEDIATIONS,
+  goldenDeltaReport,
+  goldenReport,
+} from '../fixtures/email/report.ts';
 
 const GOLDEN = new URL('../fixtures/email/scan-report.golden.txt', import.meta.url);
+const GOLDEN_DELTA = new URL('../fixtures/email/delta-report.golden.txt', import.meta.url);
 
 describe('formatEmail', () => {
   it('writes the email people read exactly as the golden file shows it', async () => {
@@ -72,7 +79,57 @@ describe('formatEmail', () => {
   });
 });
 
+describe('formatEmail with history', () => {
+  it('leads with what changed exactly as the delta golden file shows it', async () => {
+    // Prepare
+    const expected = await readFile(GOLDEN_DELTA, 'utf8');
+    const report = goldenDeltaReport();
+
+    // Act
+    const email = formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS });
+
+    // Assess
+    expect(email).toBe(expected);
+  });
+
+  it('orders new failures, resolved, the persisting count, errors, then exceptions, and never lists a muted result', () => {
+    // Act
+    const email = formatEmail(goldenDeltaReport());
+
+    // Assess
+    const order = [
+      'NEW AND REGRESSED FAILURES',
+      'RESOLVED SINCE THE PREVIOUS SCAN',
+      '2 failures persist',
+      'COULD NOT CHECK',
+      'ACCEPTED EXCEPTIONS',
+    ].map((heading) => email.indexOf(heading));
+    expect(order.every((position) => position >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(email).not.toContain('vpc-0sandbox00000001');
+    expect(email).not.toContain('vpc-0a1b2c3d4e5f60002  ');
+  });
+
+  it('says first, before anything else, that the report could not be stored', () => {
+    // Act
+    const email = formatEmail(goldenDeltaReport(), undefined, {
+      storageError: 'AccessDenied: Access Denied',
+    });
+
+    // Assess
+    expect(email.split('\n')[0]).toBe('This report could not be stored in S3: AccessDenied: Access Denied');
+  });
+});
+
 describe('formatSubject', () => {
+  it('counts new failures first and leaves muted ones out', () => {
+    // Act
+    const subject = formatSubject(goldenDeltaReport());
+
+    // Assess
+    expect(subject).toBe('[FAIL] SageMaker compliance 123456789012: 2 new, 4 failing (4 high), 1 error');
+  });
+
   it.each([
     {
       name: 'failures and errors',

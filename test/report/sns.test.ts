@@ -12,7 +12,7 @@ import {
   SNS_MAX_BYTES,
   shouldNotify,
 } from '../../src/report/sns.ts';
-import { aReport, aResult, goldenReport } from '../fixtures/email/report.ts';
+import { aReport, aResult, goldenDeltaReport, goldenReport } from '../fixtures/email/report.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:sagemaker-findings';
 const sns = mockClient(SNSClient);
@@ -208,5 +208,94 @@ describe('publishNotifications', () => {
     await expect(outcome).rejects.toThrow(
       /part 2\/\d+ failed \(ThrottledException: Rate exceeded\); delivered parts: 1/,
     );
+  });
+});
+
+describe('shouldNotify and the default variant with history and exceptions', () => {
+  const persisting = {
+    change: 'persisting' as const,
+    firstSeen: '2025-03-01T02:00:00.000Z',
+    previousStatus: 'FAIL' as const,
+  };
+  const history = { resolved: [] };
+  it.each([
+    {
+      name: 'only persisting failures',
+      results: [{ ...aResult({ resourceId: 'vpc-1' }), delta: persisting }],
+      extra: history,
+      changes: false,
+      onFindings: true,
+    },
+    {
+      name: 'a new failure',
+      results: [{ ...aResult({ resourceId: 'vpc-1' }), delta: { change: 'new' as const } }],
+      extra: history,
+      changes: true,
+      onFindings: true,
+    },
+    {
+      name: 'a new failure that is muted',
+      results: [
+        {
+          ...aResult({ resourceId: 'vpc-1' }),
+          delta: { change: 'new' as const },
+          muted: { reason: 'lab', expires: '2099-01-01', entry: 0 },
+        },
+      ],
+      extra: history,
+      changes: false,
+      onFindings: false,
+    },
+    {
+      name: 'a persisting error',
+      results: [{ ...aResult({ resourceId: 'vpc-1', status: 'ERROR' }), delta: persisting }],
+      extra: history,
+      changes: true,
+      onFindings: true,
+    },
+    {
+      name: 'something resolved and nothing failing',
+      results: [aResult({ resourceId: 'vpc-1', status: 'PASS' })],
+      extra: { resolved: goldenDeltaReport().resolved },
+      changes: true,
+      onFindings: false,
+    },
+  ])(
+    'decides for $name: changes=$changes, on-findings=$onFindings',
+    ({ results, extra, changes, onFindings }) => {
+      // Prepare
+      const report = aReport(results, extra);
+      report.summary.muted = results.filter((result) => 'muted' in result).length;
+
+      // Act
+      const decisions = [
+        shouldNotify('changes', report),
+        shouldNotify('on-findings', report),
+        shouldNotify('always', report),
+        shouldNotify('never', report),
+      ];
+
+      // Assess
+      expect(decisions).toEqual([changes, onFindings, true, false]);
+    },
+  );
+
+  it('carries muted results flagged as they are in the default variant, and counts them apart', () => {
+    // Prepare
+    const report = goldenDeltaReport();
+
+    // Act
+    const [notification] = buildNotifications(report, TOPIC);
+
+    // Assess
+    const machine = JSON.parse(JSON.parse(notification?.input.Message ?? '{}').default);
+    expect(
+      machine.results.find((result: Result) => result.resourceId === 'vpc-0sandbox00000001').muted,
+    ).toMatchObject({ entry: 0 });
+    expect(notification?.input.MessageAttributes).toMatchObject({
+      failCount: { StringValue: '4' },
+      mutedCount: { StringValue: '1' },
+      newCount: { StringValue: '2' },
+    });
   });
 });
