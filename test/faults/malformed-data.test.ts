@@ -7,6 +7,7 @@ import { main } from '../../src/cli.ts';
 import type { Inventory } from '../../src/model/inventory.ts';
 import type { Report } from '../../src/model/report.ts';
 import { fakeIo } from '../support/cli-io.ts';
+import { endpoint } from '../support/inventory.ts';
 import {
   ACCOUNT_ID,
   encoded,
@@ -27,12 +28,12 @@ const RUNNER_INLINE = `${RUNNER}/inline/runner-notebooks`;
 
 /** An endpoint as EC2 would never send it: no ServiceName. */
 function withoutServiceName(vpcIndex: number): VpcEndpoint {
-  return {
-    VpcEndpointId: `vpce-0nameless0000000${vpcIndex}`,
-    VpcId: vpcId(REGION, vpcIndex),
-    VpcEndpointType: 'Interface',
-    State: 'available',
-  };
+  const { ServiceName: _dropped, ...nameless } = endpoint(
+    `vpce-0nameless0000000${vpcIndex}`,
+    vpcId(REGION, vpcIndex),
+    'dropped',
+  );
+  return nameless as VpcEndpoint;
 }
 
 /**
