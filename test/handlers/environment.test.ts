@@ -233,7 +233,9 @@ describe('loadDeployedSuppressions', () => {
     expect((tooFar as Error).message).toMatch(
       /suppressions\[0\]\.expires: 2026-06-01 is more than 30 days ahead/,
     );
-    expect(valid?.map((suppression) => [suppression.entry, suppression.reason])).toEqual([[0, 'sandbox VPC']]);
+    expect(valid?.map((suppression) => [suppression.entry, suppression.reason])).toEqual([
+      [0, 'sandbox VPC'],
+    ]);
     expect(none).toBeUndefined();
     await rm(directory, { recursive: true });
   });

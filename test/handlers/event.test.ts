@@ -101,7 +101,7 @@ describe('parseScanEvent', () => {
     [
       'an unknown notify mode',
       { notify: 'sometimes' },
-      /^notify: expected one of "on-findings", "always", "never"/,
+      /^notify: expected one of "on-findings", "always", "changes", "never"/,
     ],
     ['an array', [], /^payload: expected a JSON object/],
     [
