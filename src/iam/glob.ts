@@ -29,8 +29,14 @@ export function globMatch(pattern: string, text: string, ignoreCase = false): bo
   return toRegExp(pattern, ignoreCase).test(text);
 }
 
-/** Whether some string matches both patterns (exact: a product of the two automata). */
-export function globIntersects(left: string, right: string): boolean {
+/**
+ * Whether some string matches both patterns (exact: a product of the two automata). The wildcards
+ * of `right` never stand for a character of `rightWildcardsExclude`: a pattern whose structure fixes
+ * its separators (an ARN's `:` and `/`) then denotes only strings with exactly those separators.
+ */
+export function globIntersects(left: string, right: string, rightWildcardsExclude = ''): boolean {
+  // A `?` of `left` is one character that may be chosen outside the excluded set.
+  const standsFor = (char: string) => char === '?' || !rightWildcardsExclude.includes(char);
   const memo = new Map<number, boolean>();
   const width = right.length + 1;
   const visit = (i: number, j: number): boolean => {
@@ -42,12 +48,12 @@ export function globIntersects(left: string, right: string): boolean {
     else if (i < left.length && left[i] === '*')
       result = visit(i + 1, j) || (j < right.length && visit(i, j + 1));
     else if (j < right.length && right[j] === '*')
-      result = visit(i, j + 1) || (i < left.length && visit(i + 1, j));
+      result = visit(i, j + 1) || (i < left.length && standsFor(left[i] as string) && visit(i + 1, j));
     else if (i === left.length || j === right.length) result = false;
     else {
-      const a = left[i];
+      const a = left[i] as string;
       const b = right[j];
-      result = (a === '?' || b === '?' || a === b) && visit(i + 1, j + 1);
+      result = (b === '?' ? standsFor(a) : a === '?' || a === b) && visit(i + 1, j + 1);
     }
     memo.set(key, result);
     return result;

@@ -1,15 +1,9 @@
 import type { PolicyDocumentInput } from '../model/inventory.ts';
 import { type ConditionClause, compileConditions } from './conditions.ts';
 import { decodePolicyDocument } from './document.ts';
+import { globIntersects } from './glob.ts';
 import type { IpRange } from './ip.ts';
-import {
-  type AccountTarget,
-  actionMatches,
-  allNotebooks,
-  allowScope,
-  resourceCovers,
-  resourceMayOverlap,
-} from './request.ts';
+import { type AccountTarget, actionMatches, allNotebooks, allowScope, resourceCovers } from './request.ts';
 
 /**
  * A statement that bears on the request (it names the action and can reach a notebook), reduced
@@ -140,8 +134,20 @@ export function unreadablePolicy(problem: string, target: AccountTarget): Compil
   return { statements: unreadable(-1, problem, target), grants: true };
 }
 
+/**
+ * Whether a `NotResource` entry could match a notebook instance ARN of `scope`, so that the
+ * statement might leave that notebook out. Real notebook ARNs hold no `:` or `/` beyond the ARN's
+ * own separators (regions, account ids and notebook names cannot contain them), so the wildcards of
+ * `scope` stand for none; the entry's wildcards may still span anything, which over-approximates
+ * AWS's matching whether or not a wildcard spans segments there. Over-approximated: the cautious
+ * side for a Deny.
+ */
+function notResourceMayMatch(entry: string, scope: string): boolean {
+  return globIntersects(entry, scope, ':/');
+}
+
 /** Whether a Deny statement surely covers every notebook ARN of `scope`. */
 export function denyCovers(statement: CompiledStatement, scope: string): boolean {
   if (statement.resource) return statement.resource.some((entry) => resourceCovers(entry, scope));
-  return !(statement.notResource ?? []).some((entry) => resourceMayOverlap(entry, scope));
+  return !(statement.notResource ?? []).some((entry) => notResourceMayMatch(entry, scope));
 }

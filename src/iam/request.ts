@@ -89,8 +89,3 @@ export function resourceCovers(entry: string, scope: string): boolean {
     globIncludes(outer.resource, inner.resource)
   );
 }
-
-/** Whether a `NotResource` entry could exclude some ARN of `scope` (over-approximated). */
-export function resourceMayOverlap(entry: string, scope: string): boolean {
-  return globIntersects(entry, scope);
-}

@@ -184,6 +184,39 @@ describe('iam-principal-presigned-url-source-ip: Resource and NotResource', () =
     // Assess
     expect(result.status).toBe('PASS');
   });
+
+  const studioOnly = [
+    'arn:aws:sagemaker:*:*:domain/*',
+    'arn:aws:sagemaker:*:*:user-profile/*',
+    'arn:aws:sagemaker:*:*:app/*',
+  ];
+  // A Deny whose NotResource surely leaves every notebook out does not bear on the request at all.
+  it.each<[string, 'PASS' | 'FAIL', string[], boolean[]]>([
+    ['only domains, user profiles and apps', 'PASS', studioOnly, [true]],
+    ['those and every notebook', 'FAIL', [...studioOnly, 'arn:aws:sagemaker:*:*:notebook-instance/*'], []],
+    ['the prod-* notebooks', 'FAIL', ['arn:aws:sagemaker:*:111122223333:notebook-instance/prod-*'], [false]],
+    ['any resource type of sagemaker', 'FAIL', ['arn:aws:sagemaker:*:*:*'], []],
+    ['a wildcard that may span the ARN segments', 'FAIL', ['arn:aws:sagemaker:*/*'], [false]],
+  ])(
+    'judges a guardrail Deny with NotResource listing %s beside an Allow on *: %s',
+    (_what, status, notResource, applied) => {
+      // Prepare
+      const { Resource: _everything, ...denyOnEverything } = guardrail();
+      const iam = userWith(doc(allowAll, { ...denyOnEverything, NotResource: notResource }));
+      // Act
+      const result = only(iam);
+      // Assess
+      expect(result.status).toBe(status);
+      expect(result.evidence.deniesConsidered).toEqual(
+        applied.map((counted) =>
+          expect.objectContaining({
+            applied: counted,
+            resources: notResource.map((entry) => `NotResource ${entry}`),
+          }),
+        ),
+      );
+    },
+  );
 });
 
 describe('iam-principal-presigned-url-source-ip: conditions', () => {
