@@ -1,5 +1,6 @@
 import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
-import type { AwsClients } from '../../src/collect/clients.ts';
+import { vi } from 'vitest';
+import { AwsClients } from '../../src/collect/clients.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -270,6 +271,38 @@ export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs 
     ),
   );
   return { ec2, iam };
+}
+
+/**
+ * Every region holds only its compliant VPC 1: the EC2 rules all PASS, so the exit code and the
+ * alert show what a fault adds. Combine with more faults by spreading per region.
+ */
+export function compliantRegions(): NonNullable<Faults['ec2']> {
+  return Object.fromEntries(
+    REGIONS.map((region) => [
+      region,
+      { DescribeVpcs: () => pagesOf('Vpcs', regionWorld(region).vpcs.slice(0, 1), PAGE_SIZE) },
+    ]),
+  );
+}
+
+/**
+ * Serves the world to every {@link AwsClients} that code under test creates (the CLI builds its
+ * own), when it asks for its first STS client. Restore with `vi.restoreAllMocks()`.
+ */
+export function serveWorldToNewClients(faults: Faults = {}): WorldLogs[] {
+  const served = new WeakSet<AwsClients>();
+  const logs: WorldLogs[] = [];
+  const sts = AwsClients.prototype.sts;
+  vi.spyOn(AwsClients.prototype, 'sts').mockImplementation(function (this: AwsClients, region: string) {
+    const client = sts.call(this, region);
+    if (!served.has(this)) {
+      served.add(this);
+      logs.push(serveWorld(this, faults));
+    }
+    return client;
+  });
+  return logs;
 }
 
 /** A live scan of every rule over the world, through the SDK's real retries (1 ms back-off). */
