@@ -1,0 +1,278 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { IAMServiceException } from '@aws-sdk/client-iam';
+import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadLambdaEnvironment } from '../../src/config/env.ts';
+import { createScanHandler } from '../../src/handlers/scan-handler.ts';
+import type { Report } from '../../src/model/report.ts';
+import {
+  AttemptLog,
+  awsError,
+  failFirst,
+  fastClientOverrides,
+  fastClients,
+  pagesOf,
+  type Responder,
+  serveFromResponders,
+} from '../support/aws-faults.ts';
+import { vpc } from '../support/inventory.ts';
+import {
+  ACCOUNT_ID,
+  compliantRegions,
+  EC2_RULE_IDS,
+  type Faults,
+  HOME_REGION,
+  IAM_RULE_IDS,
+  OPT_IN_REGION,
+  REGIONS,
+  serveWorld,
+} from './world.ts';
+
+const TOPIC = `arn:aws:sns:${HOME_REGION}:${ACCOUNT_ID}:sagemaker-findings`;
+const plentyOfTime = { getRemainingTimeInMillis: () => 900_000 };
+
+/** Everything Powertools wrote (log entries and EMF blobs), parsed. */
+let output: Record<string, unknown>[] = [];
+const logs = () => output.filter((entry) => 'level' in entry);
+
+interface Published {
+  subject: string;
+  email: string;
+  attributes: Record<string, { StringValue?: string }>;
+}
+
+/**
+ * A real SNS client whose Publish answers come from `publish` beneath the retry middleware, so
+ * that the SDK's retries run; `delivered` lists each message SNS accepted, in order.
+ */
+function snsClient(publish: (healthy: Responder) => Responder = (healthy) => healthy) {
+  const client = new SNSClient({ region: HOME_REGION, ...fastClientOverrides(4) });
+  const delivered: Published[] = [];
+  let messages = 0;
+  const accept: Responder = (input) => {
+    const message = JSON.parse(input.Message as string) as { email: string };
+    delivered.push({
+      subject: input.Subject as string,
+      email: message.email,
+      attributes: input.MessageAttributes as Published['attributes'],
+    });
+    messages += 1;
+    return { MessageId: `message-${messages}` };
+  };
+  const log = serveFromResponders(client, { Publish: publish(accept) }, new AttemptLog());
+  return { client, delivered, log };
+}
+
+function handlerWith(env: Record<string, string>, faults: Faults, sns: SNSClient) {
+  return createScanHandler({
+    environment: loadLambdaEnvironment({
+      AWS_REGION: HOME_REGION,
+      FINDINGS_TOPIC_ARN: TOPIC,
+      SCAN_REGIONS: REGIONS.join(','),
+      ...env,
+    }),
+    logger: new Logger({ serviceName: 'faults', logLevel: 'INFO' }),
+    metrics: new Metrics({ namespace: 'Faults', serviceName: 'faults' }),
+    sns,
+    awsClients: () => {
+      const clients = fastClients(3);
+      serveWorld(clients, faults);
+      return clients;
+    },
+  });
+}
+
+const forever = (makeError: () => Error) => (healthy: Responder) =>
+  failFirst(Number.POSITIVE_INFINITY, makeError, healthy);
+
+/** The compliant world, except that every VPC of the home region lacks both endpoints: many FAIL results. */
+function manyFailingVpcs(count: number): Faults {
+  const vpcs = Array.from({ length: count }, (_, index) => vpc(`vpc-0f${String(index).padStart(15, '0')}`));
+  return {
+    ec2: {
+      ...compliantRegions(),
+      [HOME_REGION]: { DescribeVpcs: () => pagesOf('Vpcs', vpcs) },
+    },
+  };
+}
+
+const partOf = (input: Record<string, unknown>) => /\(part (\d+)\/\d+\)$/.exec(String(input.Subject))?.[1];
+
+beforeEach(() => {
+  // POWERTOOLS_DEV routes Logger and Metrics through the console, where they are captured.
+  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  output = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((text: unknown) => {
+      output.push(JSON.parse(String(text)));
+    });
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('the Lambda alert when AWS reads fail', () => {
+  it('succeeds and publishes "[ERROR] … 2 errors" naming AuthFailure under could-not-check when an opt-in region is disabled', async () => {
+    // Prepare
+    const sns = snsClient();
+    const faults: Faults = {
+      ec2: {
+        ...compliantRegions(),
+        [OPT_IN_REGION]: {
+          DescribeVpcEndpointServices: forever(() => awsError(EC2ServiceException, 'AuthFailure', 401)),
+        },
+      },
+    };
+    const handler = handlerWith({ RULES: EC2_RULE_IDS.join(',') }, faults, sns.client);
+
+    // Act
+    const response = await handler({}, plentyOfTime);
+
+    // Assess
+    expect(response.summary).toMatchObject({ pass: 6, fail: 0, error: 2 });
+    expect(sns.delivered).toHaveLength(1);
+    const [alert] = sns.delivered;
+    expect(alert?.subject).toBe(`[ERROR] SageMaker compliance ${ACCOUNT_ID}: 2 errors, nothing failing`);
+    expect(alert?.attributes.errorCount?.StringValue).toBe('2');
+    const couldNotCheck = alert?.email.split('COULD NOT CHECK')[1] ?? '';
+    expect(couldNotCheck).toContain('me-south-1');
+    expect(couldNotCheck).toContain('AuthFailure');
+  });
+
+  it('succeeds and alerts with the IAM rules under could-not-check, quoting AccessDenied, when IAM refuses the scanner', async () => {
+    // Prepare
+    const sns = snsClient();
+    const faults: Faults = {
+      iam: {
+        GetAccountAuthorizationDetails: forever(() => awsError(IAMServiceException, 'AccessDenied', 403)),
+      },
+    };
+    const handler = handlerWith({ RULES: IAM_RULE_IDS.join(',') }, faults, sns.client);
+
+    // Act
+    const response = await handler({}, plentyOfTime);
+
+    // Assess
+    expect(response.summary).toMatchObject({ pass: 0, fail: 0, error: 2 });
+    const [alert] = sns.delivered;
+    expect(alert?.subject).toMatch(/^\[ERROR\] SageMaker compliance 111122223333: 2 errors/);
+    const couldNotCheck = alert?.email.split('COULD NOT CHECK')[1] ?? '';
+    for (const ruleId of IAM_RULE_IDS) expect(couldNotCheck).toContain(ruleId);
+    expect(couldNotCheck).toContain('AccessDenied');
+  });
+});
+
+describe('SNS faults', () => {
+  it('delivers every part exactly once when SNS throttles part 2 twice (ThrottledException) and then accepts it', async () => {
+    // Prepare
+    const sns = snsClient((healthy) =>
+      failFirst(
+        2,
+        () => awsError(SNSServiceException, 'ThrottledException', 429, 'Rate exceeded'),
+        healthy,
+        (input) => partOf(input) === '2',
+      ),
+    );
+    const handler = handlerWith({ RULES: 'vpc-sagemaker-endpoints' }, manyFailingVpcs(400), sns.client);
+
+    // Act
+    const response = await handler({}, plentyOfTime);
+
+    // Assess
+    const parts = sns.delivered.map((message) => /\(part (\d+)\/(\d+)\)$/.exec(message.subject)?.slice(1));
+    const count = Number(parts[0]?.[1]);
+    expect(count).toBeGreaterThanOrEqual(3);
+    expect(parts).toEqual(Array.from({ length: count }, (_, index) => [String(index + 1), String(count)]));
+    expect(sns.log.count('Publish')).toBe(count + 2);
+    expect(response.summary.fail).toBe(400);
+    const published = logs().filter((entry) => entry.message === 'Notification published');
+    expect(published.map((entry) => entry.part)).toEqual(parts.map((part) => Number(part?.[0])));
+  });
+
+  it('rejects the invocation and logs the delivered parts when part 2 fails for good (AuthorizationErrorException)', async () => {
+    // Prepare
+    const sns = snsClient((healthy) =>
+      failFirst(
+        Number.POSITIVE_INFINITY,
+        () => awsError(SNSServiceException, 'AuthorizationErrorException', 403, 'not authorized to publish'),
+        healthy,
+        (input) => partOf(input) === '2',
+      ),
+    );
+    const handler = handlerWith({ RULES: 'vpc-sagemaker-endpoints' }, manyFailingVpcs(400), sns.client);
+
+    // Act
+    const invocation = handler({}, plentyOfTime);
+
+    // Assess
+    await expect(invocation).rejects.toThrow(
+      /^SNS publish of part 2\/\d+ failed \(AuthorizationErrorException: not authorized to publish\); delivered parts: 1$/,
+    );
+    expect(sns.delivered).toHaveLength(1);
+    expect(sns.log.count('Publish')).toBe(2);
+    const failure = logs().find((entry) => entry.message === 'Publishing the findings failed');
+    expect(failure).toMatchObject({ level: 'ERROR', deliveredParts: [1], failedPart: 2 });
+  });
+
+  it.each([
+    ['KMSAccessDeniedException', 'User is not authorized to perform kms:GenerateDataKey on the topic key'],
+    ['KMSDisabledException', 'The KMS key of the topic is disabled'],
+  ])(
+    'rejects the invocation with %s in the error when the topic key cannot be used, having delivered nothing',
+    async (code, message) => {
+      // Prepare
+      const sns = snsClient(forever(() => awsError(SNSServiceException, code, 400, message)));
+      const handler = handlerWith({ RULES: EC2_RULE_IDS.join(',') }, {}, sns.client);
+
+      // Act
+      const invocation = handler({}, plentyOfTime);
+
+      // Assess
+      await expect(invocation).rejects.toThrow(`(${code}: ${message}); delivered parts: none`);
+      expect(sns.delivered).toHaveLength(0);
+      expect(sns.log.count('Publish')).toBe(1);
+    },
+  );
+});
+
+describe('the Lambda deadline', () => {
+  it('publishes an incomplete report with ERROR (DeadlineExceeded) for the regions not started once the remaining time drops below the margin', async () => {
+    // Prepare
+    const sns = snsClient();
+    const handler = handlerWith(
+      { RULES: EC2_RULE_IDS.join(','), REGION_CONCURRENCY: '1', DEADLINE_MARGIN_SECONDS: '60' },
+      { ec2: compliantRegions() },
+      sns.client,
+    );
+    let asked = 0;
+    const context = { getRemainingTimeInMillis: () => (asked++ === 0 ? 300_000 : 59_000) };
+
+    // Act
+    const response = await handler({}, context);
+
+    // Assess
+    expect(response.complete).toBe(false);
+    const byRegion = (report: Pick<Report, 'results'>, region: string) =>
+      report.results.filter((result) => result.region === region).map((result) => result.status);
+    expect(byRegion(response, HOME_REGION)).toEqual(['PASS', 'PASS', 'PASS']);
+    for (const region of REGIONS.slice(1)) {
+      expect(byRegion(response, region)).toEqual(['ERROR', 'ERROR']);
+    }
+    const skippedRegion = response.results.find((result) => result.region === OPT_IN_REGION);
+    expect(skippedRegion?.message).toContain('DeadlineExceeded');
+    const [alert] = sns.delivered;
+    expect(alert?.subject).toBe(
+      `[ERROR] SageMaker compliance ${ACCOUNT_ID}: 4 errors, nothing failing (incomplete)`,
+    );
+    expect(alert?.email).toContain('The scan is INCOMPLETE');
+    expect(
+      logs().some((entry) => entry.level === 'WARN' && String(entry.message).includes('incomplete')),
+    ).toBe(true);
+  });
+});
