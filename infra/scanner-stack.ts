@@ -24,6 +24,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
@@ -433,13 +434,13 @@ export function scanBundling(stagedSuppressions?: string): nodejs.BundlingOption
   return {
     forceDockerBundling: false,
     format: nodejs.OutputFormat.ESM,
-    target: 'node24',
+    target: LAMBDA_BUNDLE.target,
     minify: true,
     sourceMap: true,
-    mainFields: ['module', 'main'],
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: LAMBDA_BUNDLE.banner,
     bundleAwsSDK: true,
     externalModules: [],
-    // No createRequire banner: scripts/build.ts bundles the same way and its Node 24 test shows none is needed.
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_BUNDLE } from './lambda-bundle.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,9 +18,8 @@ export interface BundleResult {
 /**
  * Bundles the scan handler for the `nodejs24.x` runtime: one ESM file with the AWS SDK inside, so
  * the SDK version the tests ran is the one deployed (the runtime's built-in SDK is not used).
- * `mainFields` prefers each package's ESM build, which tree-shakes better. No bundled CommonJS
- * module requires a Node built-in (the only one, ipaddr.js, requires nothing), so the bundle needs
- * no `createRequire` banner; the bundle test runs it on Node 24 to prove that.
+ * The settings shared with the CDK stack are in {@link LAMBDA_BUNDLE}; the bundle test runs the
+ * result on Node 24.
  *
  * @example await bundleScanHandler(); // dist/scan/index.mjs, index.mjs.map and meta.json
  */
@@ -32,8 +32,9 @@ export async function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<Bundl
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node24',
-    mainFields: ['module', 'main'],
+    target: LAMBDA_BUNDLE.target,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: { js: LAMBDA_BUNDLE.banner },
     minify: true,
     sourcemap: true,
     metafile: true,

@@ -1,0 +1,16 @@
+/**
+ * The esbuild settings of the Lambda bundle, shared by `npm run build` (scripts/build.ts, which the
+ * tests run on Node 24) and the CDK stack (infra/scanner-stack.ts), so the tested bundle and the
+ * deployed one are built alike.
+ */
+export const LAMBDA_BUNDLE = {
+  target: 'node24',
+  /** Each package's ESM build first: it tree-shakes better. */
+  mainFields: ['module', 'main'],
+  /**
+   * An ESM bundle has no `require`; CommonJS dependencies that require Node built-ins (the `yaml`
+   * parser behind suppressions files does) get one from `createRequire`.
+   */
+  banner:
+    "import { createRequire as __scannerCreateRequire } from 'node:module'; const require = __scannerCreateRequire(import.meta.url);",
+} as const;
