@@ -14,6 +14,7 @@ import {
   type StatementRef,
   type Verdict,
 } from '../../src/iam/evaluate.ts';
+import { globMatch } from '../../src/iam/glob.ts';
 import {
   contains,
   formatAddress,
@@ -37,13 +38,18 @@ interface Case {
 const TARGET = { partition: 'aws', accountId: ACCOUNT };
 const PRINCIPAL = `arn:aws:iam::${ACCOUNT}:user/alice`;
 
-/** One notebook per distinct region of the resource patterns the cases use. */
-const NOTEBOOKS = [
-  `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/prod-a`,
-  `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/dev-a`,
-  `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/aws-glue-a`,
-  `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:notebook-instance/dev-a`,
-];
+/**
+ * One notebook per combination of the regions and name prefixes the resource patterns tell apart.
+ * All combinations are needed: with `eu-west-1/aws-glue-a` missing, `seed 147` (an Allow on
+ * `notebook-instance/aws-glue-*` in every region from 198.51.100.0/24, a Deny from the same range
+ * on `us-east-1` notebooks only) looked like an over-report of ours, while AWS allows it on
+ * `aws-glue-*` notebooks outside us-east-1, as ours says.
+ */
+const NOTEBOOKS = ['us-east-1', 'eu-west-1'].flatMap((region) =>
+  ['prod-a', 'dev-a', 'aws-glue-a'].map(
+    (name) => `arn:aws:sagemaker:${region}:${ACCOUNT}:notebook-instance/${name}`,
+  ),
+);
 
 /** Public addresses in and out of the approved lists, besides the evaluator's representatives. */
 const FIXED_ADDRESSES = [
@@ -80,10 +86,8 @@ function ranges(cidrs: string[]): IpRange[] {
  * caller. AWS reads a bare address as a /32 (or /128) CIDR ("If you specify an IP address without
  * the associated routing prefix, IAM uses the default prefix value of /32", IAM User Guide, IP
  * address condition operators), under which any IPv6 address is "not in" it. We hand iam-simulate
- * the equivalent CIDR so that it judges AWS's semantics; the test below pins the difference.
- * Likewise it looks condition keys up case-sensitively (`AWS:SOURCEIP` reads as absent), while
- * AWS documents condition key names as case-insensitive: we hand it the canonical spelling.
- * And it matches nothing against `0.0.0.0/0` (its IPv4 mask is computed with a 32-bit shift, which
+ * the equivalent CIDR so that it judges AWS's semantics; the tests of its deviations pin them.
+ * It also matches nothing against `0.0.0.0/0` (its IPv4 mask is computed with a 32-bit shift, which
  * JavaScript takes modulo 32): we hand it the two halves `0.0.0.0/1` and `128.0.0.0/1`.
  */
 function withPrefixes(policy: Document): Document {
@@ -93,7 +97,6 @@ function withPrefixes(policy: Document): Document {
     typeof value === 'string' && !value.includes('/') ? `${value}/${value.includes(':') ? 128 : 32}` : value;
   const split = (value: unknown) =>
     value === '0.0.0.0/0' ? ['0.0.0.0/1', '128.0.0.0/1'] : [prefixed(value)];
-  const canonicalKey = (key: string) => (key.toLowerCase() === 'aws:sourceip' ? 'aws:SourceIp' : key);
   return {
     ...policy,
     Statement: statements.map((statement: Statement) => {
@@ -105,7 +108,7 @@ function withPrefixes(policy: Document): Document {
           /IpAddress/.test(operator)
             ? Object.fromEntries(
                 Object.entries(block).map(([key, values]) => [
-                  canonicalKey(key),
+                  key,
                   (Array.isArray(values) ? values : [values]).flatMap(split),
                 ]),
               )
@@ -117,33 +120,75 @@ function withPrefixes(policy: Document): Document {
   };
 }
 
+type SimulatedPolicies = Pick<Simulation, 'identityPolicies' | 'permissionBoundaryPolicies'>;
+
+/** Rewritten once per case: a case is simulated for dozens of addresses and notebooks. */
+const simulatedPolicies = new WeakMap<Case, SimulatedPolicies>();
+
+function policiesFor(testCase: Case): SimulatedPolicies {
+  let policies = simulatedPolicies.get(testCase);
+  if (!policies) {
+    policies = {
+      identityPolicies: testCase.identity.map((policy, index) => ({
+        name: `p${index}`,
+        policy: withPrefixes(policy),
+      })),
+    };
+    if (testCase.boundary) {
+      policies.permissionBoundaryPolicies = testCase.boundary.map((policy, index) => ({
+        name: `b${index}`,
+        policy: withPrefixes(policy),
+      }));
+    }
+    simulatedPolicies.set(testCase, policies);
+  }
+  return policies;
+}
+
 function simulation(testCase: Case, notebook: string, context: Record<string, string>): Simulation {
-  const simulationInput: Simulation = {
+  return {
     request: {
       principal: PRINCIPAL,
       action: ACTION,
       resource: { resource: notebook, accountId: ACCOUNT },
       contextVariables: { 'aws:ViaAWSService': 'false', ...context },
     },
-    identityPolicies: testCase.identity.map((policy, index) => ({
-      name: `p${index}`,
-      policy: withPrefixes(policy),
-    })),
+    ...policiesFor(testCase),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
   };
-  if (testCase.boundary) {
-    simulationInput.permissionBoundaryPolicies = testCase.boundary.map((policy, index) => ({
-      name: `b${index}`,
-      policy: withPrefixes(policy),
-    }));
+}
+
+const distinctNotebooks = new WeakMap<Case, string[]>();
+
+/**
+ * One notebook of each group that every Resource and NotResource pattern of the case treats alike:
+ * the others would get the same answer (no condition key of the comparison depends on the
+ * notebook), and iam-simulate is the slow part of the comparison.
+ */
+function notebooksFor(testCase: Case): string[] {
+  let notebooks = distinctNotebooks.get(testCase);
+  if (!notebooks) {
+    const patterns = [...testCase.identity, ...(testCase.boundary ?? [])].flatMap(
+      (document) =>
+        (document.Statement as Statement[])
+          .flatMap((statement) => [statement.Resource ?? statement.NotResource ?? []])
+          .flat() as string[],
+    );
+    const bySignature = new Map<string, string>();
+    for (const notebook of NOTEBOOKS) {
+      const signature = patterns.map((pattern) => (globMatch(pattern, notebook) ? '1' : '0')).join('');
+      if (!bySignature.has(signature)) bySignature.set(signature, notebook);
+    }
+    notebooks = [...bySignature.values()];
+    distinctNotebooks.set(testCase, notebooks);
   }
-  return simulationInput;
+  return notebooks;
 }
 
 /** iam-simulate's answer for one address: allowed on at least one of the notebooks. */
 function simulatedAllows(testCase: Case, address: string, extra: Record<string, string> = {}): boolean {
-  return NOTEBOOKS.some(
+  return notebooksFor(testCase).some(
     (notebook) =>
       runUnsafeSimulation(simulation(testCase, notebook, { 'aws:SourceIp': address, ...extra }), {}) ===
       'Allowed',
@@ -159,24 +204,35 @@ async function simulationErrors(testCase: Case): Promise<string | undefined> {
   return result.resultType === 'error' ? JSON.stringify(result.errors) : undefined;
 }
 
-/** The first address of every piece our evaluator judges, plus the fixed public addresses. */
-function addressesFor(testCase: Case): { address: string; approved: boolean; family: 'ipv4' | 'ipv6' }[] {
+interface Probe {
+  address: string;
+  approved: boolean;
+  family: 'ipv4' | 'ipv6';
+  /** One of the addresses our evaluator judges (a piece's representative), not a fixed one. */
+  representative: boolean;
+}
+
+/** The address our evaluator judges for every piece, plus the fixed public addresses not among them. */
+function addressesFor(testCase: Case): Probe[] {
   const documents = [...testCase.identity, ...(testCase.boundary ?? [])];
   const policyRanges = documents.flatMap((document) =>
     compilePolicy(document, TARGET).statements.flatMap((statement) => statement.ipRanges),
   );
   const approved = ranges(testCase.approved);
   const representatives = splitAddressSpace(policyRanges, approved).map((piece) => ({
-    address: formatAddress(piece.family, piece.first),
+    address: formatAddress(piece.family, piece.representative),
     approved: piece.approved,
     family: piece.family,
+    representative: true,
   }));
-  const fixed = FIXED_ADDRESSES.map((address) => {
+  const judged = new Set(representatives.map((probe) => probe.address));
+  const fixed = FIXED_ADDRESSES.filter((address) => !judged.has(address)).map((address) => {
     const range = parseIpRange(address) as IpRange;
     return {
       address,
       approved: approved.some((cidr) => contains(cidr, range.family, range.first)),
       family: range.family,
+      representative: false,
     };
   });
   return [...representatives, ...fixed];
@@ -474,6 +530,54 @@ const HAND_WRITTEN: Case[] = [
     approved: APPROVED,
   },
   {
+    name: 'Deny with NotResource on domains, user profiles and apps beside an open Allow',
+    identity: [
+      doc(allowAction(), {
+        Effect: 'Deny',
+        Action: 'sagemaker:*',
+        NotResource: [
+          'arn:aws:sagemaker:*:*:domain/*',
+          'arn:aws:sagemaker:*:*:user-profile/*',
+          'arn:aws:sagemaker:*:*:app/*',
+        ],
+        Condition: { NotIpAddress: { 'aws:SourceIp': APPROVED } },
+      }),
+    ],
+    approved: APPROVED,
+  },
+  {
+    name: 'Deny with NotResource that lists the notebooks beside an open Allow',
+    identity: [
+      doc(allowAction(), {
+        Effect: 'Deny',
+        Action: 'sagemaker:*',
+        NotResource: [
+          'arn:aws:sagemaker:*:*:domain/*',
+          `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`,
+        ],
+        Condition: { NotIpAddress: { 'aws:SourceIp': APPROVED } },
+      }),
+    ],
+    approved: APPROVED,
+  },
+  {
+    name: 'Allow on aws-glue-* notebooks in every region, Deny from the same range in us-east-1 only (seed 147)',
+    identity: [
+      doc(
+        allowAction({
+          Resource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/aws-glue-*`,
+          ...onSourceIp('IpAddress', '198.51.100.0/24'),
+        }),
+        {
+          ...allowAction(onSourceIp('IpAddress', '198.51.100.0/24')),
+          Effect: 'Deny',
+          Resource: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/*`,
+        },
+      ),
+    ],
+    approved: APPROVED,
+  },
+  {
     name: 'restriction that admits every IPv4 address as a union of halves',
     identity: [doc(allowAction(onSourceIp('IpAddress', ['0.0.0.0/1', '128.0.0.0/1'])))],
     approved: [],
@@ -515,7 +619,7 @@ function compare(testCase: Case): { disagreements: Disagreement[]; statusAgrees:
     const ours = weAllow(testCase, verdict, address);
     if (ours !== theirs) disagreements.push({ name: testCase.name, address, ours, simulated: theirs });
   }
-  const representatives = addresses.slice(0, addresses.length - FIXED_ADDRESSES.length);
+  const representatives = addresses.filter((probe) => probe.representative);
   const fails =
     testCase.approved.length > 0
       ? representatives.some(({ address, approved }) => !approved && simulated.get(address))
@@ -527,27 +631,68 @@ function compare(testCase: Case): { disagreements: Disagreement[]; statusAgrees:
   return { disagreements, statusAgrees: verdict.status === (fails ? 'FAIL' : 'PASS'), verdict };
 }
 
-/**
- * Known over-approximation of ours (a FAIL where AWS denies, the safe side): a Deny with
- * `NotResource` is only counted when no `NotResource` pattern can overlap the notebooks, and the
- * overlap test lets `*` span `:` and `/` (`arn:aws:sagemaker:*:*:domain/*` "may" match a notebook
- * named `x:y:domain/z`), which real notebook ARNs cannot contain.
- */
-function denyWithNotResource(cases: Case[], name: string): boolean {
-  const testCase = cases.find((candidate) => candidate.name === name);
-  return (
-    JSON.stringify(testCase?.identity ?? []).includes('"Effect":"Deny","NotAction"') ||
-    /"Effect":"Deny","(Not)?Action":[^}]*"NotResource"/.test(JSON.stringify(testCase ?? {}))
+const GENERATED = 60;
+const GENERATED_WITH_UNKNOWN_KEYS = 15;
+
+/** iam-simulate's answer for one request, with the policy exactly as written. */
+function simulatedAsWritten(policy: Document, address: string): string {
+  return runUnsafeSimulation(
+    {
+      request: {
+        principal: PRINCIPAL,
+        action: ACTION,
+        resource: { resource: NOTEBOOKS[0] as string, accountId: ACCOUNT },
+        contextVariables: { 'aws:ViaAWSService': 'false', 'aws:SourceIp': address },
+      },
+      identityPolicies: [{ name: 'p0', policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
   );
 }
 
-/** Over-reports (ours FAIL, iam-simulate deny) found but not yet traced to a cause. */
-const UNANALYSED_OVER_REPORTS: Record<string, string> = {
-  'seed 147': 'ours allows 198.51.100.0/24 where iam-simulate denies; cause not yet traced',
-};
+/**
+ * The deviations from AWS that `withPrefixes` works around, pinned as iam-simulate behaviour: when
+ * a later version fixes one, its test fails and the workaround can go. Key case is not one of them
+ * (it was taken for one): pinned too, since the generated policies rely on it.
+ */
+describe('iam-simulate 0.1.173 deviations from AWS that the comparison works around', () => {
+  it('does not read a bare IPv4 address as a /32 for an IPv6 caller (AWS: NotIpAddress matches)', () => {
+    // Prepare
+    const denyOutside = (value: string) =>
+      doc(allowAction(), { ...allowAction(onSourceIp('NotIpAddress', value)), Effect: 'Deny' });
+    // Act
+    const bare = simulatedAsWritten(denyOutside('203.0.113.7'), '2600:1f18::1');
+    const cidr = simulatedAsWritten(denyOutside('203.0.113.7/32'), '2600:1f18::1');
+    // Assess
+    expect(bare).toBe('Allowed');
+    expect(cidr).toBe('ExplicitlyDenied');
+  });
 
-const GENERATED = 160;
-const GENERATED_WITH_UNKNOWN_KEYS = 30;
+  it('matches no address against 0.0.0.0/0 (AWS: every IPv4 address)', () => {
+    // Prepare
+    const everyIpv4 = (values: string[]) => doc(allowAction(onSourceIp('IpAddress', values)));
+    // Act
+    const whole = simulatedAsWritten(everyIpv4(['0.0.0.0/0']), '8.8.8.8');
+    const halves = simulatedAsWritten(everyIpv4(['0.0.0.0/1', '128.0.0.0/1']), '8.8.8.8');
+    // Assess
+    expect(whole).toBe('ImplicitlyDenied');
+    expect(halves).toBe('Allowed');
+  });
+
+  it('reads condition key names case-insensitively, as AWS does, so spellings need no rewriting', () => {
+    // Prepare
+    const allowFrom = (key: string) =>
+      doc(allowAction({ Condition: { IpAddress: { [key]: '203.0.113.0/24' } } }));
+    // Act
+    const upper = simulatedAsWritten(allowFrom('AWS:SOURCEIP'), '203.0.113.9');
+    const canonical = simulatedAsWritten(allowFrom('aws:SourceIp'), '203.0.113.9');
+    // Assess
+    expect(upper).toBe('Allowed');
+    expect(canonical).toBe('Allowed');
+  });
+});
 
 describe('differential: our IAM evaluation against iam-simulate', () => {
   it('gives iam-simulate policy sets it accepts as valid', async () => {
@@ -574,24 +719,36 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     },
   );
 
+  it('over-reports, on the safe side, an Allow and a Deny that leave out the same notebooks with NotResource (seed 199 of 400)', () => {
+    // Prepare
+    const sameExclusion = {
+      Action: ACTION,
+      NotResource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`,
+    };
+    const testCase: Case = {
+      name: 'Allow and Deny with the same NotResource',
+      identity: [doc({ Effect: 'Allow', ...sameExclusion }, { Effect: 'Deny', ...sameExclusion })],
+      approved: APPROVED,
+    };
+    // Act
+    const { disagreements, verdict } = compare(testCase);
+    // Assess: the Deny refuses every notebook the Allow grants, so AWS denies from everywhere. We
+    // reduce an Allow with NotResource to "every notebook" and count a Deny with NotResource only
+    // when none of its entries can match a notebook, so the pair reads as allowed.
+    expect(verdict.status).toBe('FAIL');
+    expect(disagreements.length).toBeGreaterThan(0);
+    expect(disagreements.every((entry) => entry.ours && !entry.simulated)).toBe(true);
+  });
+
   it(`agrees with iam-simulate on every address for ${GENERATED} generated policy sets`, () => {
     // Prepare
     const cases = Array.from({ length: GENERATED }, (_, seed) => generate(seed, false));
     // Act
     const results = cases.map(compare);
     // Assess
-    const disagreements = results.flatMap((result) => result.disagreements);
-    expect(disagreements.filter((entry) => !entry.ours)).toEqual([]);
+    expect(results.flatMap((result) => result.disagreements)).toEqual([]);
     expect(
-      disagreements.filter(
-        (entry) => !denyWithNotResource(cases, entry.name) && !(entry.name in UNANALYSED_OVER_REPORTS),
-      ),
-    ).toEqual([]);
-    expect(
-      cases
-        .filter((_, index) => !results[index]?.statusAgrees)
-        .map((testCase) => testCase.name)
-        .filter((name) => !denyWithNotResource(cases, name) && !(name in UNANALYSED_OVER_REPORTS)),
+      cases.filter((_, index) => !results[index]?.statusAgrees).map((testCase) => testCase.name),
     ).toEqual([]);
     expect(results.filter((result) => result.verdict.status === 'FAIL').length).toBeGreaterThan(
       GENERATED / 10,
