@@ -11,10 +11,11 @@ export interface Annotations {
   /** Honour `sagemaker-compliance:suppress` tags (off by default: anyone who can tag could mute). */
   tagSuppression?: { horizonDays: number };
   /**
-   * The previous scan to compare with, or why it could not be read (then every problem is new and
-   * the report says why). Absent: no comparison at all.
+   * The previous scan to compare with (`previous` absent: there is none yet), or why it could not
+   * be read. Either way without one every problem is new, and the report says which case it was.
+   * Absent: no comparison at all.
    */
-  baseline?: { previous: PreviousScan; source: string } | { error: string };
+  baseline?: { previous?: PreviousScan; source: string } | { error: string };
   inventory: Inventory;
   now: Date;
 }
@@ -42,19 +43,18 @@ export function annotateReport(report: Report, annotations: Annotations): Report
     };
   }
   if (annotations.baseline !== undefined) {
-    const previous = 'previous' in annotations.baseline ? annotations.baseline.previous : undefined;
+    const given = annotations.baseline;
+    const previous = 'source' in given ? given.previous : undefined;
     const { results, resolved } = compareWithPrevious(annotated.results, previous, {
       startedAt: annotated.startedAt,
       ...annotated.scope,
     });
     const baseline: BaselineInfo =
-      'previous' in annotations.baseline
-        ? {
-            scanId: annotations.baseline.previous.scanId,
-            startedAt: annotations.baseline.previous.startedAt,
-            source: annotations.baseline.source,
-          }
-        : { error: annotations.baseline.error };
+      'error' in given
+        ? { error: given.error }
+        : previous
+          ? { scanId: previous.scanId, startedAt: previous.startedAt, source: given.source }
+          : { firstScan: true, source: given.source };
     annotated = { ...annotated, results, resolved, baseline };
   }
   return annotated;

@@ -66,19 +66,9 @@ function usesDeployedScope(request: ScanRequest): boolean {
 }
 
 function baselineOf(previous: PreviousReport | undefined): Annotations['baseline'] {
-  if (previous === undefined || previous.kind === 'none') return undefined;
-  return previous.kind === 'found'
-    ? { previous: previous.previous, source: previous.source }
-    : { error: previous.error };
-}
-
-/** The first stored scan of an account: every problem is new, nothing is resolved, nothing is wrong. */
-function withoutPrevious(report: Report): Report {
-  const { results, resolved } = compareWithPrevious(report.results, undefined, {
-    startedAt: report.startedAt,
-    ...report.scope,
-  });
-  return { ...report, results, resolved };
+  if (previous === undefined) return undefined;
+  if (previous.kind === 'unreadable') return { error: previous.error };
+  return { previous: previous.kind === 'found' ? previous.previous : undefined, source: previous.source };
 }
 
 /** Each rule's general fix, worded as the engine words a result's default remediation. */
@@ -176,7 +166,6 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         inventory,
         now: new Date(scanned.startedAt),
       });
-      if (previous?.kind === 'none') report = withoutPrevious(report);
       scanErrors = report.summary.error;
       const { pass, fail, error, muted } = report.summary;
       logger.info('Scan finished', {

@@ -51,5 +51,11 @@ export interface ResolvedEntry {
   severity: Severity;
 }
 
-/** What the delta compared against; `error` says why the previous report could not be used. */
-export type BaselineInfo = { scanId: string; startedAt: string; source: string } | { error: string };
+/**
+ * What the delta compared against: a previous scan, none yet (`firstScan`: every problem is new),
+ * or `error`: why the previous report could not be used (every problem is then new as well).
+ */
+export type BaselineInfo =
+  | { scanId: string; startedAt: string; source: string }
+  | { firstScan: true; source: string }
+  | { error: string };

@@ -110,6 +110,7 @@ export const reportSchema = z
     baseline: z
       .union([
         z.strictObject({ scanId: z.string(), startedAt: isoTimestamp, source: z.string() }),
+        z.strictObject({ firstScan: z.literal(true), source: z.string() }),
         z.strictObject({ error: z.string() }),
       ])
       .optional(),

@@ -139,7 +139,9 @@ function countsBySeverity(report: Report): string {
 function baselineLine(report: Report): string[] {
   if (!hasHistory(report)) return [];
   const { baseline } = report;
-  if (baseline === undefined) return ['No previous report to compare with: every problem is new.'];
+  if (baseline === undefined || 'firstScan' in baseline) {
+    return ['No previous report to compare with: every problem is new.'];
+  }
   if ('error' in baseline) {
     return [
       `The previous report could not be read, so every problem is treated as new: ${printable(baseline.error)}`,

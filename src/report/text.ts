@@ -55,6 +55,10 @@ export function annotationLines(report: Report): string[] {
       lines.push(
         `No comparison with the previous scan (${printable(report.baseline.error)}): every problem counts as new.`,
       );
+    } else if ('firstScan' in report.baseline) {
+      lines.push(
+        `First recorded scan (nothing at ${printable(report.baseline.source)} yet): every problem is new.`,
+      );
     } else {
       const count = (change: string) =>
         report.results.filter((result) => result.delta?.change === change).length;

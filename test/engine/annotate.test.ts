@@ -76,4 +76,18 @@ describe('annotating a report', () => {
     expect(annotated.results[0]?.delta?.change).toBe('new');
     expect(annotated.resolved).toEqual([]);
   });
+
+  it('says it is the first scan, and calls every problem new, when there is no previous report yet', () => {
+    // Prepare
+    const report = aReport([aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL')]);
+    // Act
+    const annotated = annotateReport(report, {
+      baseline: { source: 's3://reports/111122223333/latest.json' },
+      inventory: INVENTORY,
+      now: NOW,
+    });
+    // Assess
+    expect(annotated.baseline).toEqual({ firstScan: true, source: 's3://reports/111122223333/latest.json' });
+    expect(annotated.results[0]?.delta?.change).toBe('new');
+  });
 });

@@ -350,7 +350,7 @@ describe('scan handler with a reports bucket', () => {
     });
     expect(JSON.parse(bucket.get(LATEST) ?? '{}').scanId).toBe(report.scanId);
     expect(report.results.map((result) => result.delta?.change)).toEqual(['new', 'new']);
-    expect(report.baseline).toBeUndefined();
+    expect(report.baseline).toEqual({ firstScan: true, source: `s3://compliance-reports/${LATEST}` });
     const email = emailOf(publishedInputs()[0]);
     expect(email).toContain('No previous report to compare with: every problem is new.');
     expect(email).toContain(`Full report: s3://${BUCKET}/${key}`);
