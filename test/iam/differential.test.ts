@@ -546,7 +546,7 @@ const HAND_WRITTEN: Case[] = [
     approved: APPROVED,
   },
   {
-    name: 'Deny with NotResource that lists the notebooks beside an open Allow',
+    name: 'Deny with NotResource that leaves the prod-* notebooks out beside an open Allow',
     identity: [
       doc(allowAction(), {
         Effect: 'Deny',
