@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
-import type { Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
+import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { collectRegion, listEnabledRegions } from './ec2.ts';
 import { collectionError, describeAwsError } from './errors.ts';
@@ -55,8 +55,23 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
       `Could not identify the AWS account (${code}: ${message}); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_REGION`,
     );
   }
-  const regions =
-    options.regions === 'all' ? await listEnabledRegions(clients.ec2(anchorRegion)) : options.regions;
+  let regions = options.regions === 'all' ? [] : options.regions;
+  let regionListingError: CollectionError | undefined;
+  if (options.regions === 'all') {
+    try {
+      regions = await listEnabledRegions(clients.ec2(anchorRegion));
+    } catch (error) {
+      // Without the list there is no scope to judge: the anchor region stands for it as an ERROR,
+      // so the scan fails closed instead of reporting on no regions at all.
+      const { code, message } = describeAwsError(error);
+      regions = [anchorRegion];
+      regionListingError = {
+        section: '*',
+        code,
+        message: `could not list the enabled regions (DescribeRegions), so no region was scanned: ${message}`,
+      };
+    }
+  }
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
   const iamRead = needs.has('iam')
@@ -79,6 +94,10 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
       ? []
       : regions.map((region) =>
           limit(async (): Promise<RegionInventory> => {
+            if (regionListingError) {
+              complete = false;
+              return { region, collectionErrors: [regionListingError] };
+            }
             if (options.shouldStartRegion && !options.shouldStartRegion()) {
               complete = false;
               return {

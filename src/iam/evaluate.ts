@@ -81,7 +81,7 @@ const INTERNET_BASE: [string, KeyState][] = [
   ['aws:viaawsservice', { kind: 'string', value: 'false' }],
 ];
 
-/** A caller on the public internet at the piece's first address. */
+/** A caller on the public internet at the piece's representative (publicly routable where possible) address. */
 function internetContext(piece: IpPiece): RequestContext {
   return new Map<string, KeyState>([
     ...INTERNET_BASE,

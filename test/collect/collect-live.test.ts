@@ -184,6 +184,25 @@ describe('live collection with aws-sdk-client-mock', () => {
     expect(ec2.commandCalls(DescribeRegionsCommand)[0]?.args[0].input).toEqual({ AllRegions: false });
   });
 
+  it('fails closed when the enabled regions cannot be listed: an ERROR region, an incomplete scan', async () => {
+    // Prepare
+    ec2.on(DescribeRegionsCommand).rejects(accessDenied(EC2ServiceException));
+
+    // Act
+    const { report } = await runScan({
+      rules: selectRules(['vpc-sagemaker-endpoints']),
+      config: DEFAULT_RULE_CONFIG,
+      source: { kind: 'live', clients: new AwsClients(), regions: 'all', homeRegion: 'eu-central-1' },
+    });
+
+    // Assess
+    expect(report.complete).toBe(false);
+    expect(report.results).toHaveLength(1);
+    expect(report.results[0]).toMatchObject({ status: 'ERROR', region: 'eu-central-1' });
+    expect(report.results[0]?.message).toContain('could not list the enabled regions (DescribeRegions)');
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(0);
+  });
+
   it('marks regions not started before the deadline as incomplete ERROR scope', async () => {
     // Prepare
     ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceNames: offeredServices('eu-west-1') });
