@@ -9,7 +9,6 @@ import type { LambdaEnvironment, NotifyMode } from '../config/env.ts';
 import { type Annotations, annotateReport } from '../engine/annotate.ts';
 import { runScan } from '../engine/scan.ts';
 import { selectRules } from '../engine/select.ts';
-import { compareWithPrevious } from '../history/delta.ts';
 import { describeStoreError, type PreviousReport, ReportStore } from '../history/store.ts';
 import { UserInputError } from '../model/errors.ts';
 import type { Report } from '../model/report.ts';

@@ -164,7 +164,7 @@ describe.runIf(motoAvailable())('scan history against moto: new, persisting, res
     const failing = first?.report.results.filter((result) => result.status === 'FAIL') ?? [];
     expect(failing.length).toBeGreaterThanOrEqual(2);
     expect(failing.map((result) => result.delta?.change)).toEqual(failing.map(() => 'new'));
-    expect(first?.report.baseline).toBeUndefined();
+    expect(first?.report.baseline).toMatchObject({ firstScan: true });
     expect(first?.delivered[0]?.Subject).toMatch(
       new RegExp(
         `^\\[FAIL\\] SageMaker compliance ${MOTO_ACCOUNT_ID}: ${failing.length} new, ${failing.length} failing`,
