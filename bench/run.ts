@@ -42,17 +42,22 @@ function measureScan(size: SizeName, concurrency: number): SizeMeasurement {
 const median = (numbers: number[]) =>
   [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
 
-function startupMs(args: string[], env: NodeJS.ProcessEnv): number {
+function startupMs(node: string, args: string[], env: NodeJS.ProcessEnv): number {
   const start = performance.now();
-  const child = spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${child.status}`);
+  const child = spawnSync(node, args, { env, stdio: 'ignore' });
+  if (child.status !== 0) throw new Error(`${node} ${args.join(' ')} exited with ${child.status}`);
   return performance.now() - start;
 }
 
-function measureBundle() {
-  if (!existsSync(BUNDLE)) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'ignore' });
-  const bytes = readFileSync(BUNDLE);
-  const runs = Number(values['import-runs']);
+/** Node 24, the Lambda runtime's version, from the npm registry's `node` package (cached by npx). */
+function lambdaNode(): string | undefined {
+  const found = spawnSync('npx', ['-y', 'node@24', '-e', 'process.stdout.write(process.execPath)'], {
+    encoding: 'utf8',
+  });
+  return found.status === 0 && found.stdout ? found.stdout : undefined;
+}
+
+function coldImport(node: string, runs: number) {
   // A cold start of the deployed module: its configuration is read at import, as in Lambda.
   const env = {
     ...process.env,
@@ -60,18 +65,28 @@ function measureBundle() {
     FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:findings',
     NODE_NO_WARNINGS: '1',
   };
+  const script = `await import(${JSON.stringify(`${process.cwd()}/${BUNDLE}`)})`;
   const importTimes = Array.from({ length: runs }, () =>
-    startupMs(
-      ['--input-type=module', '-e', `await import(${JSON.stringify(`${process.cwd()}/${BUNDLE}`)})`],
-      env,
-    ),
+    startupMs(node, ['--input-type=module', '-e', script], env),
   );
-  const emptyTimes = Array.from({ length: runs }, () => startupMs(['-e', ''], env));
+  const emptyTimes = Array.from({ length: runs }, () => startupMs(node, ['-e', ''], env));
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    node: version,
+    coldImportMedianMs: Math.round(median(importTimes)),
+    emptyNodeMedianMs: Math.round(median(emptyTimes)),
+  };
+}
+
+function measureBundle() {
+  if (!existsSync(BUNDLE)) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'ignore' });
+  const bytes = readFileSync(BUNDLE);
+  const runs = Number(values['import-runs']);
+  const node24 = lambdaNode();
   return {
     bytes: bytes.length,
     gzipBytes: gzipSync(bytes).length,
-    coldImportMedianMs: Math.round(median(importTimes)),
-    emptyNodeMedianMs: Math.round(median(emptyTimes)),
+    coldStarts: [coldImport(process.execPath, runs), ...(node24 ? [coldImport(node24, runs)] : [])],
   };
 }
 
@@ -105,8 +120,13 @@ log(
 );
 const bundle = measureBundle();
 log(
-  `Lambda bundle ${BUNDLE}: ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped); cold import median ${bundle.coldImportMedianMs} ms vs empty Node start ${bundle.emptyNodeMedianMs} ms (${(bundle.coldImportMedianMs / bundle.emptyNodeMedianMs).toFixed(1)}×, target < 3×).`,
+  `Lambda bundle ${BUNDLE}: ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`,
 );
+for (const start of bundle.coldStarts) {
+  log(
+    `  Node ${start.node}: cold import median ${start.coldImportMedianMs} ms vs empty Node start ${start.emptyNodeMedianMs} ms (${(start.coldImportMedianMs / start.emptyNodeMedianMs).toFixed(1)}×, target < 3×).`,
+  );
+}
 if (values.json) {
   process.stdout.write(
     `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison: { size: comparisonSize, serial, parallel }, bundle }, null, 2)}\n`,
