@@ -308,6 +308,22 @@ export class ScannerStack extends Stack {
     });
   }
 
+  /** A dead-letter queue that holds anything means a run that did not happen: a person must look. */
+  private queueNotEmptyAlarm(id: string, alarmName: string, alarmDescription: string, queue: sqs.Queue) {
+    return new cloudwatch.Alarm(this, id, {
+      alarmName,
+      alarmDescription,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
   private addAlarms(prefix: string, failureQueue: sqs.Queue, undeliveredQueue: sqs.Queue): void {
     const notify = new cloudwatchActions.SnsAction(this.topic);
     const alarms = [
@@ -321,32 +337,18 @@ export class ScannerStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      new cloudwatch.Alarm(this, 'ScanFailuresQueueAlarm', {
-        alarmName: `${prefix}scan-failures-queued`,
-        alarmDescription:
-          'A scan failed on every Lambda retry and its event is in the ScanFailures queue: no findings were published for that run. Read the message (it holds the error), fix the cause, run an audit by hand, then purge the queue to clear this alarm.',
-        metric: failureQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'UndeliveredInvocationsAlarm', {
-        alarmName: `${prefix}schedule-undelivered`,
-        alarmDescription:
-          'EventBridge Scheduler could not invoke the scan function (throttled, deleted or not permitted), so the nightly scan did not start. Read the message in the UndeliveredInvocations queue for the error code, fix it, run an audit by hand, then purge the queue.',
-        metric: undeliveredQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      this.queueNotEmptyAlarm(
+        'ScanFailuresQueueAlarm',
+        `${prefix}scan-failures-queued`,
+        'A scan failed on every Lambda retry and its event is in the ScanFailures queue: no findings were published for that run. Read the message (it holds the error), fix the cause, run an audit by hand, then purge the queue to clear this alarm.',
+        failureQueue,
+      ),
+      this.queueNotEmptyAlarm(
+        'UndeliveredInvocationsAlarm',
+        `${prefix}schedule-undelivered`,
+        'EventBridge Scheduler could not invoke the scan function (throttled, deleted or not permitted), so the nightly scan did not start. Read the message in the UndeliveredInvocations queue for the error code, fix it, run an audit by hand, then purge the queue.',
+        undeliveredQueue,
+      ),
       new cloudwatch.Alarm(this, 'ScannerQuietAlarm', {
         alarmName: `${prefix}scanner-quiet`,
         alarmDescription: `No compliance scan has finished in ${QUIET_HOURS} hours: the schedule may be disabled or deleted, or every run is failing before it reports. Check that the ${this.stackName}-nightly-scan schedule is enabled, look at the other scanner alarms and the function's logs, then run an audit by hand.`,

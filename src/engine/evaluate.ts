@@ -1,7 +1,7 @@
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
-import { type Result, resultId, type SkippedScope } from '../model/result.ts';
-import type { Rule } from '../rules/types.ts';
+import { type Result, type ResultDraft, resultId, type SkippedScope } from '../model/result.ts';
+import type { Rule, RuleMeta } from '../rules/types.ts';
 
 export interface Evaluation {
   results: Result[];
@@ -36,6 +36,22 @@ function compareSkipped(a: SkippedScope, b: SkippedScope): number {
   );
 }
 
+/** A rule's fix in general, for results that carry no fix of their own (and for the email). */
+export function generalRemediation(meta: RuleMeta): string {
+  return `${meta.remediation.text}${meta.remediation.cli ? ` (${meta.remediation.cli})` : ''}`;
+}
+
+function complete(meta: RuleMeta, draft: ResultDraft): Result {
+  return {
+    id: resultId(meta.id, draft.accountId, draft.region, draft.resourceId),
+    ruleId: meta.id,
+    severity: meta.severity,
+    title: meta.title,
+    ...draft,
+    remediation: draft.remediation ?? generalRemediation(meta),
+  };
+}
+
 /**
  * Runs the rules over an inventory. A rule that throws is a defect, but still must not read as
  * compliant: it becomes one ERROR per account naming the rule.
@@ -50,34 +66,21 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
       const output = rule.check({ inventory, config });
       if (output.evaluated) evaluated[meta.id] = output.evaluated;
       skipped.push(...output.skipped.map((entry) => ({ ruleId: meta.id, ...entry })));
-      for (const draft of output.results) {
-        results.push({
-          id: resultId(meta.id, draft.accountId, draft.region, draft.resourceId),
-          ruleId: meta.id,
-          severity: meta.severity,
-          title: meta.title,
-          ...draft,
-          remediation:
-            draft.remediation ??
-            `${meta.remediation.text}${meta.remediation.cli ? ` (${meta.remediation.cli})` : ''}`,
-        });
-      }
+      for (const draft of output.results) results.push(complete(meta, draft));
     } catch (error) {
       for (const account of inventory.accounts) {
-        results.push({
-          id: resultId(meta.id, account.accountId, 'global', 'rule-failure'),
-          ruleId: meta.id,
-          severity: meta.severity,
-          title: meta.title,
-          status: 'ERROR',
-          accountId: account.accountId,
-          region: 'global',
-          resourceType: 'Rule',
-          resourceId: 'rule-failure',
-          message: `Rule ${meta.id} failed while evaluating: ${error instanceof Error ? error.message : String(error)}`,
-          remediation: 'Report this to the scanner maintainers with the evidence file (npm run snapshot).',
-          evidence: {},
-        });
+        results.push(
+          complete(meta, {
+            status: 'ERROR',
+            accountId: account.accountId,
+            region: 'global',
+            resourceType: 'Rule',
+            resourceId: 'rule-failure',
+            message: `Rule ${meta.id} failed while evaluating: ${error instanceof Error ? error.message : String(error)}`,
+            remediation: 'Report this to the scanner maintainers with the evidence file (npm run snapshot).',
+            evidence: {},
+          }),
+        );
       }
     }
   }

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { AwsClients } from '../collect/clients.ts';
 import type { LambdaEnvironment, NotifyMode } from '../config/env.ts';
 import { type Annotations, annotateReport } from '../engine/annotate.ts';
+import { generalRemediation } from '../engine/evaluate.ts';
 import { runScan } from '../engine/scan.ts';
 import { selectRules } from '../engine/select.ts';
 import { describeStoreError, type PreviousReport, ReportStore } from '../history/store.ts';
@@ -72,12 +73,7 @@ function baselineOf(previous: PreviousReport | undefined): Annotations['baseline
 
 /** Each rule's general fix, worded as the engine words a result's default remediation. */
 function remediationsOf(rules: readonly Rule[]): Record<string, string> {
-  return Object.fromEntries(
-    rules.map(({ meta }) => [
-      meta.id,
-      `${meta.remediation.text}${meta.remediation.cli ? ` (${meta.remediation.cli})` : ''}`,
-    ]),
-  );
+  return Object.fromEntries(rules.map(({ meta }) => [meta.id, generalRemediation(meta)]));
 }
 
 function recordResultMetrics(metrics: Metrics, report: Report): void {

@@ -60,10 +60,7 @@ export interface RegionScope {
 }
 
 /** One ERROR result per missing section of a region, quoting why collection did not get it. */
-export function missingSectionErrors(
-  scope: RegionScope,
-  sections: readonly InventorySection[],
-): ResultDraft[] {
+function missingSectionErrors(scope: RegionScope, sections: readonly InventorySection[]): ResultDraft[] {
   const missing = sections.filter(
     (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
   );
@@ -88,11 +85,7 @@ export function missingSectionErrors(
 }
 
 /** Whether the region offers SageMaker over PrivateLink at all; when it does not, a skip entry says so. */
-export function sageMakerOffered(
-  scope: RegionScope,
-  partition: string,
-  ruleId: string,
-): SkippedScope | undefined {
+function sageMakerOffered(scope: RegionScope, partition: string, ruleId: string): SkippedScope | undefined {
   const names = acceptedServiceNames(partition, scope.region.region, 'sagemaker.api');
   if (scope.region.endpointServices?.some((name) => names.includes(name))) return undefined;
   return {
@@ -107,7 +100,7 @@ export function sageMakerOffered(
  * The VPCs a VPC rule judges: owned by the account (a shared VPC is judged in its owner's account),
  * and not default when the configuration leaves default VPCs out. The others come back as skips.
  */
-export function vpcsInScope(
+function vpcsInScope(
   context: RuleContext,
   scope: RegionScope,
   ruleId: string,
@@ -129,6 +122,22 @@ export function vpcsInScope(
     }
   }
   return { vpcs, skipped };
+}
+
+/**
+ * What every VPC rule does first in a region: ERROR when a needed section is missing, nothing but a
+ * skip entry when SageMaker is not offered there, else the VPCs to judge (shared VPCs skipped).
+ */
+export function vpcsToJudge(
+  context: RuleContext,
+  scope: RegionScope,
+  meta: { id: string; needs: readonly InventorySection[] },
+): { done: RuleOutput } | { vpcs: Plain<Vpc>[]; skipped: SkippedScope[] } {
+  const sectionErrors = missingSectionErrors(scope, meta.needs);
+  if (sectionErrors.length > 0) return { done: { results: sectionErrors, skipped: [] } };
+  const notOffered = sageMakerOffered(scope, context.inventory.partition, meta.id);
+  if (notOffered) return { done: { results: [], skipped: [notOffered] } };
+  return vpcsInScope(context, scope, meta.id);
 }
 
 /** Every (account, region) pair of the inventory, in order. */

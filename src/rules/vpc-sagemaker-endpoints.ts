@@ -5,13 +5,11 @@ import {
   acceptedServiceNames,
   checkEachRegion,
   ec2Arn,
-  missingSectionErrors,
   type RegionScope,
   SAGEMAKER_ENDPOINT_KINDS,
   type SageMakerEndpointKind,
-  sageMakerOffered,
   sameValue,
-  vpcsInScope,
+  vpcsToJudge,
 } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
 
@@ -144,13 +142,10 @@ function judgeVpc(
 }
 
 function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+  const judged = vpcsToJudge(context, scope, meta);
+  if ('done' in judged) return judged.done;
+  const { vpcs, skipped } = judged;
   const { partition } = context.inventory;
-  const notOffered = sageMakerOffered(scope, partition, meta.id);
-  if (notOffered) return { results: [], skipped: [notOffered] };
-
-  const { vpcs, skipped } = vpcsInScope(context, scope, meta.id);
   const endpointsByVpc = new Map<string, Endpoint[]>();
   const orphanMalformed: Endpoint[] = [];
   for (const endpoint of scope.region.vpcEndpoints ?? []) {

@@ -4,12 +4,10 @@ import type { ResultDraft } from '../model/result.ts';
 import {
   checkEachRegion,
   ec2Arn,
-  missingSectionErrors,
   type RegionScope,
   sageMakerKindOf,
-  sageMakerOffered,
   sameValue,
-  vpcsInScope,
+  vpcsToJudge,
 } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
 
@@ -102,13 +100,10 @@ function judgeEndpoint(context: RuleContext, scope: RegionScope, endpoint: Plain
 }
 
 function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+  const judged = vpcsToJudge(context, scope, meta);
+  if ('done' in judged) return judged.done;
+  const { vpcs, skipped } = judged;
   const { partition } = context.inventory;
-  const notOffered = sageMakerOffered(scope, partition, meta.id);
-  if (notOffered) return { results: [], skipped: [notOffered] };
-
-  const { vpcs, skipped } = vpcsInScope(context, scope, meta.id);
   const judgedVpcIds = new Set(vpcs.map((vpc) => vpc.VpcId));
   const results = (scope.region.vpcEndpoints ?? [])
     .filter(
