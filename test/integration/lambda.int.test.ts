@@ -16,20 +16,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleScanHandler } from '../../scripts/build.ts';
 import type { LambdaResponse } from '../../src/report/lambda-response.ts';
-import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, startMoto } from './moto.ts';
+import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, scheduledEvent, startMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';
-const SCHEDULED_EVENT = {
-  version: '0',
-  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: MOTO_ACCOUNT_ID,
-  time: '2025-03-04T02:00:00Z',
-  region: REGION,
-  resources: [`arn:aws:events:${REGION}:${MOTO_ACCOUNT_ID}:rule/nightly-sagemaker-scan`],
-  detail: {},
-};
+const SCHEDULED_EVENT = scheduledEvent(REGION);
 
 interface SnsEnvelope {
   Type: string;

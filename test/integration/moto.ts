@@ -18,6 +18,21 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
+/** The event an EventBridge schedule rule sends the scan Lambda, for moto's account. */
+export function scheduledEvent(region: string) {
+  return {
+    version: '0',
+    id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: MOTO_ACCOUNT_ID,
+    time: '2025-03-04T02:00:00Z',
+    region,
+    resources: [`arn:aws:events:${region}:${MOTO_ACCOUNT_ID}:rule/nightly-sagemaker-scan`],
+    detail: {},
+  };
+}
+
 /**
  * Whether moto can run here. Outside CI a missing emulator skips the integration tests (with a
  * message); in CI (`CI=true`) it is a failure, so the suite can never pass by not running.
