@@ -239,6 +239,10 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const contexts = new Map(pieces.map((piece) => [piece, internetContext(piece)]));
   const hasProblems = statements.some((ref) => ref.statement.clauses.some((clause) => clause.notUnderstood));
 
+  // The finding names an internet address where one is allowed; a private or documentation range
+  // is named only when nothing else is.
+  const preferRoutable = (candidates: IpPiece[]) =>
+    candidates.find((piece) => piece.routable) ?? candidates[0];
   const judge = (mode: Mode) => {
     const allowedPieces = pieces.filter(
       (piece) => evaluator.decide(contexts.get(piece) as RequestContext, mode).allowed,
@@ -248,9 +252,10 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     if (noRanges) {
       for (const family of ['ipv4', 'ipv6'] as const) {
         const familyPieces = pieces.filter((piece) => piece.family === family);
-        if (!offending && familyPieces.every((piece) => allowed.has(piece))) offending = familyPieces[0];
+        if (!offending && familyPieces.every((piece) => allowed.has(piece)))
+          offending = preferRoutable(familyPieces);
       }
-    } else offending = allowedPieces.find((piece) => !piece.approved);
+    } else offending = preferRoutable(allowedPieces.filter((piece) => !piece.approved));
     return { allowedPieces, offending };
   };
 

@@ -73,6 +73,8 @@ export interface IpPiece {
    * and that is the address a person can recognise in the finding.
    */
   representative: bigint;
+  /** Whether {@link representative} is publicly routable (the piece may lie wholly in a private range). */
+  routable: boolean;
 }
 
 /** Special-purpose ranges that are not globally routable (RFC 6890), in address order. */
@@ -96,12 +98,12 @@ const NOT_PUBLIC: Record<IpFamily, readonly IpRange[]> = {
   ipv6: ['::/3', '2001:db8::/32', '4000::/2', '8000::/1'].map((cidr) => parseUncached(cidr) as IpRange),
 };
 
-function publicRepresentative(family: IpFamily, first: bigint, last: bigint): bigint {
+function publicRepresentative(family: IpFamily, first: bigint, last: bigint): bigint | undefined {
   let candidate = first;
   for (const range of NOT_PUBLIC[family]) {
     if (range.first <= candidate && candidate <= range.last) candidate = range.last + 1n;
   }
-  return candidate <= last ? candidate : first;
+  return candidate <= last ? candidate : undefined;
 }
 
 /**
@@ -123,12 +125,14 @@ export function splitAddressSpace(ranges: readonly IpRange[], approved: readonly
     for (let index = 0; index + 1 < sorted.length; index++) {
       const first = sorted[index] as bigint;
       const last = (sorted[index + 1] as bigint) - 1n;
+      const routable = publicRepresentative(family, first, last);
       pieces.push({
         family,
         first,
         last,
         approved: approved.some((range) => contains(range, family, first)),
-        representative: publicRepresentative(family, first, last),
+        representative: routable ?? first,
+        routable: routable !== undefined,
       });
     }
   }

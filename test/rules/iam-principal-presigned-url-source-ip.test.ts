@@ -346,6 +346,18 @@ describe('iam-principal-presigned-url-source-ip: conditions', () => {
     else expect(denies).toEqual([]);
   });
 
+  it('names a publicly routable offending address rather than a documentation range', () => {
+    // Prepare
+    const iam = userWith(
+      doc(allow({ Condition: { IpAddress: { 'aws:SourceIp': ['2001:db8::/32', '2600:1f00::/24'] } } })),
+    );
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence.offendingAddress).toBe('2600:1f00::');
+  });
+
   it('names an IPv6 offending address when the IPv6 range is not approved', () => {
     // Prepare
     const iam = userWith(
