@@ -1,4 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
@@ -70,16 +71,30 @@ function regionsFrom(flags: ScopeFlags): string[] | 'all' | undefined {
   return undefined;
 }
 
-function liveSource(
+/**
+ * The region the SDK would use: AWS_REGION, else the `region` of the AWS_PROFILE profile (or the
+ * default one) in the shared config files; undefined when none is set anywhere.
+ */
+async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (fromEnv) return fromEnv;
+  try {
+    return await new STSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}).config.region();
+  } catch {
+    return undefined;
+  }
+}
+
+async function liveSource(
   flags: ScopeFlags,
   io: CliIo,
   progress: (message: string) => void,
-): ScanOptions['source'] {
-  const homeRegion = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+): Promise<ScanOptions['source']> {
+  const homeRegion = await configuredRegion(io.env);
   const regions = regionsFrom(flags) ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
     throw new UserInputError(
-      'no region to scan: set AWS_REGION or pass --regions r1,r2 (or --all-regions with AWS_REGION set)',
+      'no region to scan: set AWS_REGION (or a region in the AWS_PROFILE profile) or pass --regions r1,r2',
     );
   }
   return {
@@ -147,7 +162,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     const regions = regionsFrom(flags);
     source = { kind: 'snapshot', inventory, regions: regions === 'all' ? undefined : regions };
   } else {
-    source = liveSource(flags, io, progress);
+    source = await liveSource(flags, io, progress);
   }
   const scan = await runScan({
     rules,
@@ -177,7 +192,7 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
   const { inventory } = await runScan({
     rules,
     config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
-    source: liveSource(flags, io, progress),
+    source: await liveSource(flags, io, progress),
   });
   const text = `${JSON.stringify(inventory, null, 2)}\n`;
   if (flags.output === undefined) io.stdout.write(text);
