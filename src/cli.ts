@@ -249,7 +249,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         '--baseline <file>',
         'a previous JSON report: mark results new, persisting, regressed, resolved',
       ),
-  ).action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
+  )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result;\n2 bad usage, input file or configuration (one line on stderr names what is wrong).',
+    )
+    .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
   addScopeOptions(
     program
