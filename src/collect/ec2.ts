@@ -17,7 +17,7 @@ import type {
 } from '../model/inventory.ts';
 import { acceptedServiceNames, SAGEMAKER_ENDPOINT_KINDS } from '../rules/support.ts';
 import { collectionError, plain } from './errors.ts';
-import { distinctPages, InconsistentPaginationError } from './pages.ts';
+import { distinctPages } from './pages.ts';
 
 /** The largest page EC2's Describe* calls return. */
 export const EC2_PAGE_SIZE = 1000;
@@ -36,24 +36,27 @@ export interface RegionRequest {
  * `DescribeVpcEndpointServices` has no SDK paginator, and filtering by name either fails the whole
  * call (ServiceNames with one unknown name) or is broken in moto: list everything, page by page.
  */
-async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
-  const names: string[] = [];
-  const seenTokens = new Set<string>();
+async function* endpointServicePages(client: EC2Client) {
   let NextToken: string | undefined;
   do {
     const page = await client.send(
       new DescribeVpcEndpointServicesCommand({ MaxResults: EC2_PAGE_SIZE, NextToken }),
     );
-    for (const name of page.ServiceNames ?? []) if (name.includes('sagemaker')) names.push(name);
+    yield page;
     NextToken = page.NextToken || undefined;
-    if (NextToken !== undefined) {
-      if (seenTokens.has(NextToken))
-        throw new InconsistentPaginationError(
-          `DescribeVpcEndpointServices returned the continuation token ${NextToken} twice`,
-        );
-      seenTokens.add(NextToken);
-    }
   } while (NextToken !== undefined);
+}
+
+async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
+  const names: string[] = [];
+  const pages = distinctPages(
+    endpointServicePages(client),
+    'DescribeVpcEndpointServices',
+    (page) => page.NextToken,
+  );
+  for await (const page of pages) {
+    for (const name of page.ServiceNames ?? []) if (name.includes('sagemaker')) names.push(name);
+  }
   return names.sort();
 }
 

@@ -44,6 +44,16 @@ export interface Report {
   storedAt?: string;
 }
 
+/** A FAIL that counts: not covered by an accepted exception. */
+export function isCountedFailure(result: Result): boolean {
+  return result.status === 'FAIL' && result.muted === undefined;
+}
+
+/** A counted FAIL that the previous scan did not have as a problem. */
+export function isNewFailure(result: Result): boolean {
+  return isCountedFailure(result) && (result.delta?.change === 'new' || result.delta?.change === 'regressed');
+}
+
 /** FAIL results that count: not covered by an accepted exception. */
 export function countedFailures(report: Pick<Report, 'summary'>): number {
   return report.summary.fail - report.summary.muted;

@@ -1,5 +1,5 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
-import { countedFailures, type Report } from '../model/report.ts';
+import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { printable } from './sanitize.ts';
 
@@ -37,16 +37,6 @@ function accountLabel(report: Report): string {
   const { accounts } = report.scope;
   if (accounts.length === 1) return accounts[0] as string;
   return accounts.length === 0 ? 'no account' : `${accounts.length} accounts`;
-}
-
-/** A FAIL that counts: not covered by an accepted exception. */
-export function isCountedFailure(result: Result): boolean {
-  return result.status === 'FAIL' && result.muted === undefined;
-}
-
-/** A counted FAIL that the previous scan did not have as a problem. */
-export function isNewFailure(result: Result): boolean {
-  return isCountedFailure(result) && (result.delta?.change === 'new' || result.delta?.change === 'regressed');
 }
 
 /** Whether the report was compared with a previous scan (the delta layout of the email). */

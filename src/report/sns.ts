@@ -5,15 +5,13 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import type { NotifyMode } from '../config/env.ts';
-import { countedFailures, type Report } from '../model/report.ts';
+import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES } from '../model/result.ts';
 import {
   type EmailOptions,
   formatEmail,
   formatSubject,
   hasHistory,
-  isCountedFailure,
-  isNewFailure,
   type MessagePart,
   notableResults,
   resourceLine,

@@ -50,12 +50,15 @@ function summarize(endpoint: Endpoint): EndpointSummary {
   };
 }
 
+const JUDGED_FIELDS = ['ServiceName', 'VpcEndpointType', 'State', 'VpcId'] as const;
+
+/** The fields the verdict rests on that this endpoint lacks. */
+function missingFields(endpoint: Endpoint): string[] {
+  return JUDGED_FIELDS.filter((field) => typeof endpoint[field] !== 'string');
+}
+
 function isMalformed(endpoint: Endpoint): boolean {
-  return (
-    typeof endpoint.ServiceName !== 'string' ||
-    typeof endpoint.VpcEndpointType !== 'string' ||
-    typeof endpoint.State !== 'string'
-  );
+  return missingFields(endpoint).length > 0;
 }
 
 function describeUnusable(endpoint: Endpoint): string {
@@ -121,10 +124,11 @@ function judgeVpc(
       ...base,
       status: 'ERROR',
       message: `Could not judge VPC ${vpcId}: endpoint data is incomplete (${malformed
-        .map((endpoint) => endpoint.VpcEndpointId ?? 'an endpoint without an id')
-        .join(
-          ', ',
-        )} lacks ServiceName, VpcEndpointType, State or VpcId), and without it the VPC has ${problems.join(' and ')}.`,
+        .map(
+          (endpoint) =>
+            `${endpoint.VpcEndpointId ?? 'an endpoint without an id'} lacks ${missingFields(endpoint).join(', ')}`,
+        )
+        .join('; ')}), and without it the VPC has ${problems.join(' and ')}.`,
       evidence: { vpcId, isDefault, incompleteEndpoints: malformed.map(summarize), missing },
     };
   }

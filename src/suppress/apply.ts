@@ -2,7 +2,7 @@ import type { InvalidSuppressionTag, Muted, SuppressionSummary } from '../model/
 import type { Inventory } from '../model/inventory.ts';
 import type { Result } from '../model/result.ts';
 import { matchesAny } from './glob.ts';
-import type { Suppression } from './suppressions.ts';
+import { beyondHorizon, expiryOf, type Suppression } from './suppressions.ts';
 
 export const SUPPRESS_TAG_KEY = 'sagemaker-compliance:suppress';
 
@@ -58,7 +58,6 @@ function suppressTagOf(index: Map<string, Tags>, result: Result): string | undef
 }
 
 const TAG_VALUE = /^\s*([\w*,\s-]+?)\s+until\s+(\d{4}-\d{2}-\d{2})\s*:\s*(\S.*)$/;
-const DAY_MS = 86_400_000;
 
 /**
  * Parses `<rule-ids> until <date>: <reason>`. Returns the mute for this rule, or a problem that the
@@ -74,11 +73,10 @@ function muteFromTag(
   if (!match) return { problem: 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"' };
   const [, ruleList = '', expires = '', reason = ''] = match;
   const rules = ruleList.split(',').map((rule) => rule.trim());
-  const expiresAt = new Date(`${expires}T00:00:00Z`);
-  if (Number.isNaN(expiresAt.getTime())) return { problem: `${expires} is not a date` };
-  if (expiresAt.getTime() > now.getTime() + horizonDays * DAY_MS) {
-    return { problem: `${expires} is more than ${horizonDays} days ahead` };
-  }
+  const expiresAt = expiryOf(expires);
+  if (expiresAt === undefined) return { problem: `${expires} is not a calendar date` };
+  const tooFar = beyondHorizon(expiresAt, now, horizonDays);
+  if (tooFar) return { problem: tooFar };
   if (!rules.includes('*') && !rules.includes(ruleId)) return {};
   if (expiresAt <= now) return { problem: `expired on ${expires}` };
   return { muted: { reason: reason.trim(), expires, entry: 'tag' } };

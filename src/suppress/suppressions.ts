@@ -7,7 +7,26 @@ import { globToRegExp } from './glob.ts';
 
 export const DEFAULT_HORIZON_DAYS = 365;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The first instant at which an exception dated `expires` (`YYYY-MM-DD`, UTC) no longer applies, or
+ * undefined when the text is not a calendar date (`Date` would roll 2027-02-30 over to March).
+ */
+export function expiryOf(expires: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(expires)) return undefined;
+  const expiresAt = new Date(`${expires}T00:00:00Z`);
+  return !Number.isNaN(expiresAt.getTime()) && expiresAt.toISOString().startsWith(expires)
+    ? expiresAt
+    : undefined;
+}
+
+/** Why an expiry is too far ahead to accept, or undefined when it is within the review horizon. */
+export function beyondHorizon(expiresAt: Date, now: Date, horizonDays: number): string | undefined {
+  return expiresAt.getTime() > now.getTime() + horizonDays * DAY_MS
+    ? `${expiresAt.toISOString().slice(0, 10)} is more than ${horizonDays} days ahead`
+    : undefined;
+}
 
 const entrySchema = z.strictObject({
   rule: z.string().min(1),
@@ -17,13 +36,8 @@ const entrySchema = z.strictObject({
   reason: z.string().trim().min(1, 'a reason is required'),
   expires: z
     .string()
-    .regex(DATE, 'expected a date YYYY-MM-DD (UTC)')
-    .refine(
-      (value) =>
-        !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
-        new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
-      'not a calendar date',
-    ),
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD (UTC)')
+    .refine((value) => expiryOf(value) !== undefined, 'not a calendar date'),
   owner: z.string().min(1).optional(),
 });
 
@@ -48,8 +62,6 @@ export interface SuppressionOptions {
   horizonDays?: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * Validates a parsed suppressions file. Every problem names the source and the entry
  * (`suppressions[3].expires`), so the reviewer of the change can find it.
@@ -63,7 +75,6 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
     );
   }
   const horizon = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
-  const latest = new Date(options.now.getTime() + horizon * DAY_MS);
   return parsed.data.suppressions.map((entry, index) => {
     const where = `${source}: suppressions[${index}]`;
     if (entry.rule !== '*' && !options.knownRuleIds.includes(entry.rule)) {
@@ -71,10 +82,11 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
         `${where}.rule: unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
       );
     }
-    const expiresAt = new Date(`${entry.expires}T00:00:00Z`);
-    if (expiresAt > latest) {
+    const expiresAt = expiryOf(entry.expires) as Date;
+    const tooFar = beyondHorizon(expiresAt, options.now, horizon);
+    if (tooFar) {
       throw new UserInputError(
-        `${where}.expires: ${entry.expires} is more than ${horizon} days ahead; exceptions must be reviewed at least that often`,
+        `${where}.expires: ${tooFar}; exceptions must be reviewed at least that often`,
       );
     }
     const compile = (patterns?: string[]) => patterns?.map(globToRegExp);

@@ -189,6 +189,7 @@ describe('muting by resource tag', () => {
     ['vpc-sagemaker-private-dns until 2027-01-15: other rule', false, undefined],
     ['vpc-sagemaker-endpoints until 2026-11-01: lab', false, 'expired on 2026-11-01'],
     ['vpc-sagemaker-endpoints until 2030-01-01: lab', false, '2030-01-01 is more than 365 days ahead'],
+    ['vpc-sagemaker-endpoints until 2027-02-30: lab', false, '2027-02-30 is not a calendar date'],
     ['please ignore', false, 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"'],
   ])('tag %j mutes=%s', (value, muted, problem) => {
     // Prepare
