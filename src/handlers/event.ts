@@ -53,6 +53,20 @@ function fail(error: z.ZodError): never {
 }
 
 /**
+ * A schedule runs the deployed configuration, always: options beside an EventBridge envelope are
+ * a mistake (or a disguise), and honouring or dropping them silently would publish and move the
+ * baseline on a scan that nobody asked for.
+ */
+function rejectOptionsOnSchedule(event: object): void {
+  const options = Object.keys(manualPayload.shape).filter((option) => Object.hasOwn(event, option));
+  if (options.length > 0) {
+    throw new UserInputError(
+      `payload: ${options.map((option) => `"${option}"`).join(', ')} cannot be combined with an EventBridge scheduled event (source "aws.events"): a schedule scans with the deployed configuration; invoke without source/detail-type to override it`,
+    );
+  }
+}
+
+/**
  * Validates the invocation event strictly: an unknown field or a wrong type is a
  * {@link UserInputError} whose message starts with the field at fault.
  *
@@ -68,6 +82,7 @@ export function parseScanEvent(event: unknown): ScanRequest {
   if ('source' in input || 'detail-type' in input) {
     const parsed = scheduledEvent.safeParse(input);
     if (!parsed.success) fail(parsed.error);
+    rejectOptionsOnSchedule(input);
     return { trigger: 'schedule', dryRun: false };
   }
   const parsed = manualPayload.safeParse(input);

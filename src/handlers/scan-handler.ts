@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -38,8 +38,21 @@ export interface ScanHandlerDependencies {
 
 export type ScanHandler = (
   event: unknown,
-  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>,
 ) => Promise<LambdaResponse>;
+
+/**
+ * Lambda retries an asynchronous invocation under the same request id, so a scan id derived from it
+ * is the same on every attempt and subscribers can drop the parts they already have. The id keeps
+ * the UUID shape (RFC 9562 version 8) whatever the request id looks like, as it names an S3 key.
+ * A caller without a request id (a direct call) gets a fresh random id.
+ */
+export function scanIdFor(awsRequestId: string | undefined): string {
+  if (awsRequestId === undefined || awsRequestId === '') return randomUUID();
+  const hex = createHash('sha256').update(`scan-id:${awsRequestId}`).digest('hex');
+  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 function effectiveNotify(request: ScanRequest, environment: LambdaEnvironment): NotifyMode {
   if (request.dryRun) return 'never';
@@ -110,7 +123,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       ? undefined
       : new ReportStore(dependencies.s3, reportsBucket);
   return async (event, context) => {
-    const scanId = randomUUID();
+    const scanId = scanIdFor(context.awsRequestId);
     logger.appendKeys({ scanId });
     const started = Date.now();
     // One ScanErrors value per invocation: the scan's ERROR results, S3 writes that failed, and

@@ -114,6 +114,28 @@ describe('parseScanEvent', () => {
       { ...SCHEDULED_EVENT, 'detail-type': 'EC2 Instance State-change Notification' },
       /^detail-type: /,
     ],
+    [
+      'a scheduled event that carries dryRun',
+      { ...SCHEDULED_EVENT, dryRun: true },
+      /^payload: "dryRun" cannot be combined with an EventBridge scheduled event/,
+    ],
+    [
+      'a scheduled event that carries notify and regions',
+      { ...SCHEDULED_EVENT, notify: 'never', regions: ['eu-west-1'] },
+      /^payload: "regions", "notify" cannot be combined with an EventBridge scheduled event/,
+    ],
+    [
+      'a bare source with every option',
+      {
+        source: 'aws.events',
+        'detail-type': 'Scheduled Event',
+        rules: [],
+        allowedSourceCidrs: [],
+        skipDefaultVpcs: false,
+        dryRun: false,
+      },
+      /^payload: "rules", "allowedSourceCidrs", "skipDefaultVpcs", "dryRun" cannot be combined/,
+    ],
   ])('rejects %s with an error that names the field', (_name, event, message) => {
     // Act
     const parse = () => parseScanEvent(event);

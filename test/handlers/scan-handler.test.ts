@@ -254,6 +254,52 @@ describe('scan handler', () => {
     expect(logs().find((entry) => entry.level === 'ERROR')?.message).toMatch(/unknown field "dryrun"/);
   });
 
+  it('rejects a scheduled event that carries options, and neither scans nor publishes nor stores', async () => {
+    // Prepare
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const invocation = handler({ ...SCHEDULED_EVENT, dryRun: true, notify: 'never' }, plentyOfTime);
+
+    // Assess
+    await expect(invocation).rejects.toThrow(
+      /^payload: "dryRun", "notify" cannot be combined with an EventBridge scheduled event/,
+    );
+    expect(sts.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('reuses the scan id when Lambda retries the same request, so subscribers can drop repeated parts', async () => {
+    // Prepare
+    const vpcs = Array.from({ length: 700 }, (_, index) => vpc(`vpc-${String(index).padStart(17, '0')}`));
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    sns
+      .on(PublishCommand)
+      .resolvesOnce({ MessageId: 'message-1' })
+      .rejectsOnce(Object.assign(new Error('Internal error'), { name: 'InternalErrorException' }))
+      .resolves({ MessageId: 'message-2' });
+    const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' });
+    const attempt = { ...plentyOfTime, awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' };
+    const otherRequest = { ...plentyOfTime, awsRequestId: '5d7b9a3c-0c1f-4f3e-8a55-3f2a1b0c9d8e' };
+
+    // Act
+    await expect(handler(SCHEDULED_EVENT, attempt)).rejects.toThrow(/part 2\/\d+ failed/);
+    const retried = await handler(SCHEDULED_EVENT, attempt);
+    const other = await handler(SCHEDULED_EVENT, otherRequest);
+
+    // Assess
+    const scanIds = publishedInputs().map((input) => input.MessageAttributes?.scanId?.StringValue);
+    const parts = publishedInputs().map((input) => input.MessageAttributes?.part?.StringValue);
+    const partCount = Number(publishedInputs()[0]?.MessageAttributes?.partCount?.StringValue);
+    expect(partCount).toBeGreaterThan(1);
+    expect(scanIds.slice(0, 2 + partCount)).toEqual(Array(2 + partCount).fill(retried.scanId));
+    expect(parts.slice(0, 2)).toEqual(['1', '2']);
+    expect(retried.scanId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(other.scanId).not.toBe(retried.scanId);
+    expect(new Set(scanIds.slice(2 + partCount))).toEqual(new Set([other.scanId]));
+  });
+
   it('sends the all-clear only when NOTIFY is always', async () => {
     // Prepare
     const payload = { rules: ['vpc-sagemaker-endpoints'], skipDefaultVpcs: true };
