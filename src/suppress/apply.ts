@@ -3,6 +3,7 @@ import type { Inventory } from '../model/inventory.ts';
 import type { Result } from '../model/result.ts';
 import { matchesAny } from './glob.ts';
 import { beyondHorizon, expiryOf, type Suppression } from './suppressions.ts';
+import { parseSuppressTag } from './tag.ts';
 
 export const SUPPRESS_TAG_KEY = 'sagemaker-compliance:suppress';
 
@@ -57,8 +58,6 @@ function suppressTagOf(index: Map<string, Tags>, result: Result): string | undef
   return tags?.find((tag) => tag.Key === SUPPRESS_TAG_KEY)?.Value;
 }
 
-const TAG_VALUE = /^\s*([\w*,\s-]+?)\s+until\s+(\d{4}-\d{2}-\d{2})\s*:\s*(\S.*)$/;
-
 /**
  * Parses `<rule-ids> until <date>: <reason>`. Returns the mute for this rule, or a problem that the
  * report lists (a malformed or too-distant tag never mutes).
@@ -69,17 +68,16 @@ function muteFromTag(
   now: Date,
   horizonDays: number,
 ): { muted?: Muted; problem?: string } {
-  const match = TAG_VALUE.exec(value);
-  if (!match) return { problem: 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"' };
-  const [, ruleList = '', expires = '', reason = ''] = match;
-  const rules = ruleList.split(',').map((rule) => rule.trim());
+  const tag = parseSuppressTag(value);
+  if (!tag) return { problem: 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"' };
+  const { rules, expires, reason } = tag;
   const expiresAt = expiryOf(expires);
   if (expiresAt === undefined) return { problem: `${expires} is not a calendar date` };
   const tooFar = beyondHorizon(expiresAt, now, horizonDays);
   if (tooFar) return { problem: tooFar };
   if (!rules.includes('*') && !rules.includes(ruleId)) return {};
   if (expiresAt <= now) return { problem: `expired on ${expires}` };
-  return { muted: { reason: reason.trim(), expires, entry: 'tag' } };
+  return { muted: { reason, expires, entry: 'tag' } };
 }
 
 /**

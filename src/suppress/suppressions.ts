@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { jsonPath } from '../model/snapshot.ts';
-import { globToRegExp } from './glob.ts';
+import { Glob } from './glob.ts';
 
 export const DEFAULT_HORIZON_DAYS = 365;
 
@@ -53,7 +53,7 @@ export interface Suppression extends SuppressionEntry {
   entry: number;
   /** The first instant (UTC midnight of `expires`) at which the entry no longer applies. */
   expiresAt: Date;
-  matchers: { accounts?: RegExp[]; regions?: RegExp[]; resources?: RegExp[] };
+  matchers: { accounts?: Glob[]; regions?: Glob[]; resources?: Glob[] };
 }
 
 export interface SuppressionOptions {
@@ -89,7 +89,7 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
         `${where}.expires: ${tooFar}; exceptions must be reviewed at least that often`,
       );
     }
-    const compile = (patterns?: string[]) => patterns?.map(globToRegExp);
+    const compile = (patterns?: string[]) => patterns?.map((pattern) => new Glob(pattern));
     return {
       ...entry,
       entry: index,

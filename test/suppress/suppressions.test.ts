@@ -191,6 +191,8 @@ describe('muting by resource tag', () => {
     ['vpc-sagemaker-endpoints until 2030-01-01: lab', false, '2030-01-01 is more than 365 days ahead'],
     ['vpc-sagemaker-endpoints until 2027-02-30: lab', false, '2027-02-30 is not a calendar date'],
     ['please ignore', false, 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"'],
+    [' '.repeat(3_000), false, 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"'],
+    ['until 2027-01-15: no rule ids', false, 'expected "<rule-ids> until <YYYY-MM-DD>: <reason>"'],
   ])('tag %j mutes=%s', (value, muted, problem) => {
     // Prepare
     const result = aResult('FAIL', 'vpc-0sandbox1', 'vpc-0sandbox1 is FAIL');
