@@ -65,7 +65,7 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
     try {
       const output = rule.check({ inventory, config });
       if (output.evaluated) evaluated[meta.id] = output.evaluated;
-      skipped.push(...output.skipped.map((entry) => ({ ruleId: meta.id, ...entry })));
+      for (const entry of output.skipped) skipped.push({ ruleId: meta.id, ...entry });
       for (const draft of output.results) results.push(complete(meta, draft));
     } catch (error) {
       for (const account of inventory.accounts) {

@@ -115,6 +115,6 @@ export function formatText(report: Report, style: Style = PLAIN): string {
     }
     lines.push('');
   }
-  lines.push(...annotationLines(report), ...skippedLines(report));
-  return `${lines.join('\n').trimEnd()}\n`;
+  // Concatenated, not push(...spread): a scan can skip hundreds of thousands of shared VPCs.
+  return `${[...lines, ...annotationLines(report), ...skippedLines(report)].join('\n').trimEnd()}\n`;
 }

@@ -10,6 +10,7 @@ import {
   verdictEvidence,
 } from '../iam/rule-support.ts';
 import { GLOBAL_REGION, type ResultDraft } from '../model/result.ts';
+import { shellQuote } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
 
 export const meta: RuleMeta = {
@@ -39,8 +40,8 @@ function describe(policy: EditablePolicy): string {
 
 function remediationFor(policy: EditablePolicy, context: RuleContext): string {
   const how = policy.owner
-    ? `aws iam put-${policy.owner.kind}-policy --${policy.owner.kind}-name ${policy.owner.name} --policy-name ${policy.name} --policy-document file://policy.json`
-    : `aws iam create-policy-version --policy-arn ${policy.arn} --policy-document file://policy.json --set-as-default`;
+    ? `aws iam put-${policy.owner.kind}-policy --${policy.owner.kind}-name ${shellQuote(policy.owner.name)} --policy-name ${shellQuote(policy.name)} --policy-document file://policy.json`
+    : `aws iam create-policy-version --policy-arn ${shellQuote(policy.arn ?? policy.id)} --policy-document file://policy.json --set-as-default`;
   return `In ${midSentence(describe(policy))}, limit the granting statement with IpAddress aws:SourceIp or ${guardrailHint(context)}; then ${how}.`;
 }
 

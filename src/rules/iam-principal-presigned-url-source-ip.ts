@@ -10,6 +10,7 @@ import {
   verdictEvidence,
 } from '../iam/rule-support.ts';
 import { GLOBAL_REGION, type ResultDraft, type SkippedScope } from '../model/result.ts';
+import { shellQuote } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
 
 export const meta: RuleMeta = {
@@ -42,8 +43,8 @@ function resourceType(principal: Principal): string {
 function remediationFor(principal: Principal, context: RuleContext): string {
   const command =
     principal.kind === 'user'
-      ? `aws iam put-user-policy --user-name ${principal.name}`
-      : `aws iam put-role-policy --role-name ${principal.name}`;
+      ? `aws iam put-user-policy --user-name ${shellQuote(principal.name)}`
+      : `aws iam put-role-policy --role-name ${shellQuote(principal.name)}`;
   return `For ${principal.kind} ${principal.name}, ${guardrailHint(context)} (${command} --policy-name deny-presigned-url-outside-approved-networks --policy-document file://deny.json), or remove the grant.`;
 }
 

@@ -45,6 +45,21 @@ export function sageMakerKindOf(
   );
 }
 
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * A value as one word of a POSIX shell command line: as is when it holds only characters that no
+ * shell treats specially, else single-quoted. Names in fix commands come from the inventory, and
+ * an evidence file can hold `$(…)` where a role name should be.
+ *
+ * @example
+ * shellQuote("ml-role"); // ml-role
+ * shellQuote("x$(curl evil)'y"); // 'x$(curl evil)'\''y'
+ */
+export function shellQuote(value: string): string {
+  return SHELL_SAFE.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 /** EC2 answers `available`, the SDK's enum says `Available`: compare without case. */
 export function sameValue(actual: string | undefined, expected: string): boolean {
   return actual !== undefined && actual.toLowerCase() === expected.toLowerCase();
@@ -156,8 +171,10 @@ export function checkEachRegion(
   const skipped: SkippedScope[] = [];
   for (const scope of regionScopes(context)) {
     const output = checkRegion(context, scope);
-    results.push(...output.results);
-    skipped.push(...output.skipped);
+    // A loop, not push(...spread): spread passes every element as an argument, and a region of
+    // 130,000 VPCs overflows the call stack.
+    for (const result of output.results) results.push(result);
+    for (const entry of output.skipped) skipped.push(entry);
   }
   return { results, skipped };
 }

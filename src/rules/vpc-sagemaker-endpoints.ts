@@ -9,6 +9,7 @@ import {
   SAGEMAKER_ENDPOINT_KINDS,
   type SageMakerEndpointKind,
   sameValue,
+  shellQuote,
   vpcsToJudge,
 } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
@@ -134,7 +135,7 @@ function judgeVpc(
   }
   const commands = missing.map(
     (kind) =>
-      `aws ec2 create-vpc-endpoint --region ${region} --vpc-id ${vpcId} --vpc-endpoint-type Interface --service-name ${acceptedServiceNames(partition, region, kind)[0]} --subnet-ids <subnet-ids> --security-group-ids <sg-ids> --private-dns-enabled`,
+      `aws ec2 create-vpc-endpoint --region ${shellQuote(region)} --vpc-id ${shellQuote(vpcId)} --vpc-endpoint-type Interface --service-name ${shellQuote(acceptedServiceNames(partition, region, kind)[0] as string)} --subnet-ids <subnet-ids> --security-group-ids <sg-ids> --private-dns-enabled`,
   );
   return {
     ...base,

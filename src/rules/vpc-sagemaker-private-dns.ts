@@ -7,6 +7,7 @@ import {
   type RegionScope,
   sageMakerKindOf,
   sameValue,
+  shellQuote,
   vpcsToJudge,
 } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
@@ -73,16 +74,20 @@ function judgeEndpoint(context: RuleContext, scope: RegionScope, endpoint: Plain
   if (!settings.privateDnsEnabled) {
     off.push('private DNS on the endpoint');
     fixes.push(
-      `aws ec2 modify-vpc-endpoint --region ${region} --vpc-endpoint-id ${endpointId} --private-dns-enabled`,
+      `aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --private-dns-enabled`,
     );
   }
   if (!settings.enableDnsSupport) {
     off.push(`DNS support on VPC ${vpcId}`);
-    fixes.push(`aws ec2 modify-vpc-attribute --region ${region} --vpc-id ${vpcId} --enable-dns-support`);
+    fixes.push(
+      `aws ec2 modify-vpc-attribute --region ${shellQuote(region)} --vpc-id ${shellQuote(vpcId)} --enable-dns-support`,
+    );
   }
   if (!settings.enableDnsHostnames) {
     off.push(`DNS hostnames on VPC ${vpcId}`);
-    fixes.push(`aws ec2 modify-vpc-attribute --region ${region} --vpc-id ${vpcId} --enable-dns-hostnames`);
+    fixes.push(
+      `aws ec2 modify-vpc-attribute --region ${shellQuote(region)} --vpc-id ${shellQuote(vpcId)} --enable-dns-hostnames`,
+    );
   }
   if (off.length === 0) {
     return {

@@ -121,12 +121,30 @@ export function inventory(
   };
 }
 
-/** Runs one rule through the engine, so results carry their ids, severity and remediation. */
+/**
+ * The report invariant every rule keeps: one result per id (rule, account, region, resource), so
+ * that baselines, suppressions and subscribers can key on it. Returns the ids seen more than once.
+ */
+export function repeatedResultIds(results: readonly Pick<Result, 'id'>[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { id } of results) {
+    if (seen.has(id)) repeated.add(id);
+    seen.add(id);
+  }
+  return [...repeated];
+}
+
+/** Runs one rule through the engine (checking {@link repeatedResultIds}), so results carry their ids, severity and remediation. */
 export function runRule(
   rule: Rule,
   input: Inventory,
   config: Partial<RuleConfig> = {},
 ): { results: Result[]; skipped: SkippedScope[] } {
   const { results, skipped } = evaluate(input, [rule], { ...DEFAULT_RULE_CONFIG, ...config });
+  const repeated = repeatedResultIds(results);
+  if (repeated.length > 0) {
+    throw new Error(`${rule.meta.id} gave several results under one id: ${repeated.join(', ')}`);
+  }
   return { results, skipped };
 }
