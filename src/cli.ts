@@ -1,4 +1,6 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
@@ -9,6 +11,7 @@ import { runScan, type ScanOptions } from './engine/scan.ts';
 import { selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
+import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
 import type { Report } from './model/report.ts';
 import { loadSnapshot } from './model/snapshot.ts';
 import { isClean, TOOL } from './report/build.ts';
@@ -40,6 +43,7 @@ interface ScopeFlags {
 
 interface ScanFlags extends ScopeFlags {
   input?: string;
+  maxInputBytes?: string;
   format: 'table' | 'json' | 'text';
   output?: string;
   skipDefaultVpcs?: boolean;
@@ -50,13 +54,27 @@ interface ScanFlags extends ScopeFlags {
   baseline?: string;
 }
 
-/** Writes through a temporary file so that a reader never sees half a report. */
+/**
+ * Writes through a temporary file so that a reader never sees half a report. The temporary name
+ * is random and created exclusively (`wx`: a file or symlink planted there makes it fail rather
+ * than be followed), its data reaches the disk before the rename makes it the report, and it is
+ * removed whatever fails.
+ */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(16).toString('hex')}.tmp`);
+  let created = false;
   try {
-    await writeFile(temporary, text, 'utf8');
+    const handle = await open(temporary, 'wx');
+    created = true;
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, path);
   } catch (error) {
+    if (created) await rm(temporary, { force: true });
     throw new UserInputError(
       `--output: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
     );
@@ -158,10 +176,16 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   if (flags.input !== undefined) {
     if (flags.allRegions)
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
-    const inventory = await loadSnapshot(flags.input);
+    const maxBytes =
+      flags.maxInputBytes === undefined
+        ? DEFAULT_MAX_INPUT_BYTES
+        : parsePositiveInteger(flags.maxInputBytes, '--max-input-bytes', MAX_INPUT_BYTES_LIMIT);
+    const inventory = await loadSnapshot(flags.input, maxBytes);
     const regions = regionsFrom(flags);
     source = { kind: 'snapshot', inventory, regions: regions === 'all' ? undefined : regions };
   } else {
+    if (flags.maxInputBytes !== undefined)
+      throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
     source = await liveSource(flags, io, progress);
   }
   const scan = await runScan({
@@ -228,6 +252,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command('scan')
       .description('judge a live account (default AWS credentials) or an evidence file (--input)')
       .option('-i, --input <file>', 'judge this snapshot/evidence file instead of the live account')
+      .option(
+        '--max-input-bytes <n>',
+        `refuse a larger --input file (default ${DEFAULT_MAX_INPUT_BYTES}, at most ${MAX_INPUT_BYTES_LIMIT})`,
+      )
       .addOption(
         new Option('-f, --format <format>', 'output format')
           .choices(['table', 'json', 'text'])

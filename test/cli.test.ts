@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -284,6 +293,71 @@ describe('cli output', () => {
     expect(code).toBe(2);
     expect(err).toContain('--output');
     expect(err).toContain('missing-dir');
+  });
+
+  it('does not follow a symlink planted at a temporary name, and leaves only the report behind', async () => {
+    // Prepare: the names the CLI used to write through, all pointing at a file to protect
+    const out = mkdtempSync(join(dir, 'out-'));
+    const victim = file('victim.txt', 'keep me');
+    const output = join(out, 'report.json');
+    for (const pid of [process.pid, process.pid + 1]) symlinkSync(victim, `${output}.${pid}.tmp`);
+
+    // Act
+    const { code } = await run(['scan', '--input', DEMO, '--format', 'json', '--output', output]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
+    expect((JSON.parse(readFileSync(output, 'utf8')) as Report).results.length).toBeGreaterThan(0);
+    expect(readdirSync(out).filter((name) => !name.endsWith('.tmp'))).toEqual(['report.json']);
+    expect(
+      readdirSync(out).filter(
+        (name) => name.endsWith('.tmp') && !lstatSync(join(out, name)).isSymbolicLink(),
+      ),
+    ).toEqual([]);
+  });
+
+  it('leaves no temporary file behind when the output path is a directory', async () => {
+    // Prepare
+    const out = mkdtempSync(join(dir, 'out-'));
+    mkdirSync(join(out, 'report.json'));
+
+    // Act
+    const { code, err } = await run(['scan', '--input', DEMO, '--output', join(out, 'report.json')]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toMatch(/^error: --output: cannot write .*report\.json \(EISDIR\)\n$/);
+    expect(readdirSync(out)).toEqual(['report.json']);
+  });
+
+  it('refuses an evidence file above --max-input-bytes, naming the size, the limit and the option', async () => {
+    // Act
+    const { code, err } = await run(['scan', '--input', clean, '--max-input-bytes', '100']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(
+      `error: ${clean}: the snapshot file is ${statSync(clean).size} bytes, above the limit of 100 bytes (raise it with --max-input-bytes)\n`,
+    );
+  });
+
+  it.each([
+    [
+      ['--input', 'x.json', '--max-input-bytes', '0'],
+      /^error: --max-input-bytes: "0" is not a whole number from 1 to 524288000\n$/,
+    ],
+    [
+      ['--max-input-bytes', '1000'],
+      /^error: --max-input-bytes limits the --input file; a live scan reads no file\n$/,
+    ],
+  ])('rejects --max-input-bytes in %j', async (args, message) => {
+    // Act
+    const { code, err } = await run(['scan', ...args]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
   });
 
   it.each([

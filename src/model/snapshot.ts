@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UserInputError } from './errors.ts';
+import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
 import type { Inventory } from './inventory.ts';
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
@@ -107,21 +107,103 @@ const iam = z.looseObject({
     .optional(),
 });
 
-export const snapshotSchema = z.strictObject({
-  snapshotVersion: z.literal(1),
-  collectedAt: z.string(),
-  partition: z.string().regex(/^aws(-[a-z]+)*$/, 'expected an AWS partition such as aws or aws-cn'),
-  accounts: z
-    .array(
-      z.strictObject({
-        accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
-        iam: iam.optional(),
-        collectionErrors: z.array(collectionError).optional(),
-        regions: z.array(region),
-      }),
-    )
-    .min(1),
-});
+type Duplicate = { path: PropertyKey[]; message: string };
+
+/** The items of `items` whose key an earlier item already has, each with where and what. */
+function repeated<T>(
+  items: readonly T[] | undefined,
+  at: PropertyKey[],
+  field: string,
+  kind: string,
+  keyOf: (item: T) => string,
+): Duplicate[] {
+  const first = new Map<string, number>();
+  const found: Duplicate[] = [];
+  (items ?? []).forEach((item, index) => {
+    const key = keyOf(item);
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, index);
+    else {
+      found.push({
+        path: [...at, index, field],
+        message: `${kind} ${key} is listed twice (first at ${jsonPath([...at, earlier])})`,
+      });
+    }
+  });
+  return found;
+}
+
+/**
+ * An account, region, VPC, endpoint or IAM item listed twice would be judged twice under one result id, and
+ * counted twice: that is an invalid file, not two resources.
+ */
+const IAM_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
+
+function duplicates(snapshot: {
+  accounts: {
+    accountId: string;
+    iam?: Partial<Record<(typeof IAM_LISTS)[number], { Arn: string }[]>>;
+    regions: { region: string; vpcs?: { VpcId: string }[]; vpcEndpoints?: { VpcEndpointId: string }[] }[];
+  }[];
+}): Duplicate[] {
+  const found = repeated(
+    snapshot.accounts,
+    ['accounts'],
+    'accountId',
+    'account',
+    (account) => account.accountId,
+  );
+  snapshot.accounts.forEach((account, accountIndex) => {
+    for (const list of IAM_LISTS) {
+      const items = account.iam?.[list] as { Arn: string }[] | undefined;
+      for (const duplicate of repeated(
+        items,
+        ['accounts', accountIndex, 'iam', list],
+        'Arn',
+        'ARN',
+        (item) => item.Arn,
+      ))
+        found.push(duplicate);
+    }
+    const at = ['accounts', accountIndex, 'regions'];
+    for (const duplicate of repeated(account.regions, at, 'region', 'region', (region) => region.region))
+      found.push(duplicate);
+    account.regions.forEach((region, regionIndex) => {
+      const within = [...at, regionIndex];
+      for (const duplicate of repeated(region.vpcs, [...within, 'vpcs'], 'VpcId', 'VPC', (vpc) => vpc.VpcId))
+        found.push(duplicate);
+      for (const duplicate of repeated(
+        region.vpcEndpoints,
+        [...within, 'vpcEndpoints'],
+        'VpcEndpointId',
+        'endpoint',
+        (endpoint) => endpoint.VpcEndpointId,
+      ))
+        found.push(duplicate);
+    });
+  });
+  return found;
+}
+
+export const snapshotSchema = z
+  .strictObject({
+    snapshotVersion: z.literal(1),
+    collectedAt: z.string(),
+    partition: z.string().regex(/^aws(-[a-z]+)*$/, 'expected an AWS partition such as aws or aws-cn'),
+    accounts: z
+      .array(
+        z.strictObject({
+          accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+          iam: iam.optional(),
+          collectionErrors: z.array(collectionError).optional(),
+          regions: z.array(region),
+        }),
+      )
+      .min(1),
+  })
+  .superRefine((snapshot, context) => {
+    for (const duplicate of duplicates(snapshot)) context.addIssue({ code: 'custom', ...duplicate });
+  });
 
 /** `$.accounts[0].regions[2].vpcs[5].VpcId`: where in the file a problem is. */
 export function jsonPath(path: readonly PropertyKey[]): string {
@@ -146,14 +228,13 @@ export function parseSnapshot(data: unknown, source: string): Inventory {
   return parsed.data as unknown as Inventory;
 }
 
-export async function loadSnapshot(path: string): Promise<Inventory> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UserInputError(`${path}: cannot read the snapshot file (${code})`);
-  }
+/** Reads and validates an evidence file of at most `maxBytes` (checked before reading it). */
+export async function loadSnapshot(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<Inventory> {
+  const text = await readInputFile(path, {
+    what: 'the snapshot file',
+    maxBytes,
+    option: '--max-input-bytes',
+  });
   let data: unknown;
   try {
     data = JSON.parse(text);

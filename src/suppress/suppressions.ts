@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserInputError } from '../model/errors.ts';
+import { readInputFile } from '../model/input-file.ts';
 import { jsonPath } from '../model/snapshot.ts';
 import { Glob } from './glob.ts';
 
 export const DEFAULT_HORIZON_DAYS = 365;
+
+/** Thousands of reviewed exceptions fit in far less; anything larger is not a suppressions file. */
+const SUPPRESSIONS_MAX_BYTES = 16 * 1024 * 1024;
 
 const DAY_MS = 86_400_000;
 
@@ -105,14 +108,7 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
 
 /** Reads a JSON or YAML (by extension `.yaml`/`.yml`) suppressions file. */
 export async function loadSuppressions(path: string, options: SuppressionOptions): Promise<Suppression[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UserInputError(
-      `${path}: cannot read the suppressions file (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  const text = await readInputFile(path, { what: 'the suppressions file', maxBytes: SUPPRESSIONS_MAX_BYTES });
   let data: unknown;
   try {
     data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
