@@ -474,6 +474,21 @@ describe('the installed command', () => {
     expect((JSON.parse(child.stdout) as Report).summary.fail).toBeGreaterThan(0);
   });
 
+  it('refuses an evidence file above --max-input-bytes with one line on stderr', () => {
+    // Act
+    const child = spawnSync(process.execPath, [BIN, 'scan', '--input', DEMO, '--max-input-bytes', '1000'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+
+    // Assess
+    expect(child.status).toBe(2);
+    expect(child.stdout).toBe('');
+    expect(child.stderr).toMatch(
+      /^error: .*demo-account\.json: the snapshot file is \d+ bytes, above the limit of 1000 bytes \(raise it with --max-input-bytes\)\n$/,
+    );
+  });
+
   it('exits 2 with one line on stderr for a bad option', () => {
     // Act
     const child = spawnSync(process.execPath, [BIN, 'scan', '--regions', 'nowhere'], {

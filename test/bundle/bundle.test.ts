@@ -63,6 +63,25 @@ describe('Lambda bundle', () => {
     expect(run.stdout).toContain('UserInputError: dryRun: expected true or false');
   });
 
+  it('rejects a scheduled event that carries options, naming them', () => {
+    // Act
+    const run = invokeBundle(
+      {
+        source: 'aws.events',
+        'detail-type': 'Scheduled Event',
+        detail: {},
+        dryRun: true,
+        regions: ['eu-west-1'],
+      },
+      { AWS_REGION: 'eu-west-1' },
+    );
+
+    // Assess
+    expect(run.stdout).toContain(
+      'UserInputError: payload: "regions", "dryRun" cannot be combined with an EventBridge scheduled event',
+    );
+  });
+
   it('fails the cold start with the name of a malformed environment variable', () => {
     // Act
     const run = invokeBundle({ dryRun: true }, { AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: 'lots' });
