@@ -63,7 +63,7 @@ export class Glob {
   readonly #suffix: string | undefined;
   readonly #middle: Segment[];
 
-  constructor(readonly pattern: string) {
+  constructor(pattern: string) {
     const parts = pattern.split('*');
     this.#prefix = parts[0] as string;
     this.#suffix = parts.length > 1 ? (parts[parts.length - 1] as string) : undefined;
