@@ -58,7 +58,14 @@ function fail(error: z.ZodError): never {
  * baseline on a scan that nobody asked for.
  */
 function rejectOptionsOnSchedule(event: object): void {
-  const options = Object.keys(manualPayload.shape).filter((option) => Object.hasOwn(event, option));
+  const { detail } = event as { detail?: unknown };
+  const carriers: [string, object][] = [['', event]];
+  if (typeof detail === 'object' && detail !== null) carriers.push(['detail.', detail]);
+  const options = carriers.flatMap(([prefix, carrier]) =>
+    Object.keys(manualPayload.shape)
+      .filter((option) => Object.hasOwn(carrier, option))
+      .map((option) => `${prefix}${option}`),
+  );
   if (options.length > 0) {
     throw new UserInputError(
       `payload: ${options.map((option) => `"${option}"`).join(', ')} cannot be combined with an EventBridge scheduled event (source "aws.events"): a schedule scans with the deployed configuration; invoke without source/detail-type to override it`,

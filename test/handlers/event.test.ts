@@ -125,6 +125,11 @@ describe('parseScanEvent', () => {
       /^payload: "regions", "notify" cannot be combined with an EventBridge scheduled event/,
     ],
     [
+      'a scheduled event whose detail carries dryRun',
+      { ...SCHEDULED_EVENT, detail: { dryRun: true } },
+      /^payload: "detail\.dryRun" cannot be combined with an EventBridge scheduled event/,
+    ],
+    [
       'a bare source with every option',
       {
         source: 'aws.events',
