@@ -460,7 +460,7 @@ describe('cli output', () => {
   });
 });
 
-describe('the installed command', () => {
+describe('the installed command', { timeout: 30_000 }, () => {
   it('runs a scan of the demo snapshot as a child process and exits 1', () => {
     // Act
     const child = spawnSync(process.execPath, [BIN, 'scan', '--input', DEMO, '--format', 'json'], {
