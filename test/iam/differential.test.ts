@@ -405,6 +405,12 @@ const onSourceIp = (operator: string, value: string | string[]): Statement => ({
   Condition: { [operator]: { 'aws:SourceIp': value } },
 });
 
+/** The statement with `NotResource` in place of its `Resource`. */
+const onNotResource = ({ Resource: _resource, ...statement }: Statement, notResource: string): Statement => ({
+  ...statement,
+  NotResource: notResource,
+});
+
 const HAND_WRITTEN: Case[] = [
   ...['AdministratorAccess', 'PowerUserAccess', 'AmazonSageMakerFullAccess', 'DataScientist'].flatMap(
     (name) => [
@@ -577,6 +583,38 @@ const HAND_WRITTEN: Case[] = [
     ],
     approved: APPROVED,
   },
+  {
+    name: 'Deny on prod-* notebooks and Deny on every notebook but prod-*, both NotIpAddress, beside an open Allow',
+    identity: [
+      doc(
+        allowAction(),
+        { ...guardrail(), Resource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*` },
+        onNotResource(guardrail(), `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`),
+      ),
+    ],
+    approved: APPROVED,
+  },
+  {
+    name: 'Deny on us-east-1 notebooks and Deny with NotResource on them, from ranges that differ',
+    identity: [
+      doc(allowAction(), {
+        ...guardrail(['203.0.113.0/24', '198.51.100.0/24', '2001:db8::/32']),
+        Resource: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/*`,
+      }),
+      doc(onNotResource(guardrail(), `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/*`)),
+    ],
+    approved: APPROVED,
+  },
+  ...['aws:VpceAccount', 'aws:VpceOrgID', 'aws:VpceOrgPaths'].map((key) => ({
+    name: `data-perimeter Deny StringNotEquals ${key} beside an open Allow`,
+    identity: [
+      doc(allowAction(), {
+        ...allowAction({ Condition: { StringNotEquals: { [key]: 'o-a1b2c3d4e5' } } }),
+        Effect: 'Deny',
+      }),
+    ],
+    approved: APPROVED,
+  })),
   {
     name: 'restriction that admits every IPv4 address as a union of halves',
     identity: [doc(allowAction(onSourceIp('IpAddress', ['0.0.0.0/1', '128.0.0.0/1'])))],
