@@ -284,20 +284,27 @@ function leftOut(entry: string, scope: string): string | undefined {
   ].join(':');
 }
 
+/** Enough for any real set of guardrails; past it the answer is the cautious "not covered". */
+const UNION_STEPS = 10_000;
+
 /**
  * Whether the Denies together surely cover every notebook ARN of `scope`: one covers it alone, or
  * a Deny with `NotResource` covers all of it but what its entries leave out, and the others cover
  * that. Sound (each step over-approximates what is left), so it never counts on a Deny that AWS
- * would not apply.
+ * would not apply. A Deny whose entries leave out the whole scope is no step forward (the others
+ * would have to cover the scope without it) and is not tried.
  */
 export function deniesCover(denies: readonly CompiledStatement[], scope: string): boolean {
-  if (denies.some((deny) => denyCovers(deny, scope))) return true;
-  return denies.some((deny, index) => {
-    if (!deny.notResource) return false;
-    const others = denies.filter((_, other) => other !== index);
-    return deny.patterns.every((entry) => {
-      const rest = leftOut(entry, scope);
-      return rest === undefined || deniesCover(others, rest);
+  const budget = { steps: UNION_STEPS };
+  const covers = (remaining: readonly CompiledStatement[], part: string): boolean => {
+    if (remaining.some((deny) => denyCovers(deny, part))) return true;
+    return remaining.some((deny, index) => {
+      if (!deny.notResource) return false;
+      const rests = deny.patterns.map((entry) => leftOut(entry, part));
+      if (rests.includes(part)) return false;
+      const others = remaining.filter((_, other) => other !== index);
+      return rests.every((rest) => rest === undefined || (--budget.steps > 0 && covers(others, rest)));
     });
-  });
+  };
+  return covers(denies, scope);
 }

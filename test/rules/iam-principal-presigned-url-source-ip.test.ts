@@ -929,6 +929,18 @@ describe('iam-principal-presigned-url-source-ip: Denies that cover together', ()
     ]);
   });
 
+  it('judges thirty Denies that each leave prod-* out without trying every order of them', () => {
+    // Prepare
+    const dev = 'arn:aws:sagemaker:*:111122223333:notebook-instance/dev-*';
+    const leavingProdOut = Array.from({ length: 30 }, () => onPart({ NotResource: prod }));
+    const iam = userWith(doc(allowAll, onPart({ Resource: dev }), ...leavingProdOut));
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence.grantingStatements).toEqual([expect.objectContaining({ statementIndex: 0 })]);
+  });
+
   it('fails where only one of the two Denies applies: the union is taken per address', () => {
     // Prepare: the NotResource Deny spares 198.51.100.0/24, where the prod-* Deny alone applies
     const iam = userWith(
