@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are written ${…} in policy documents.
 /**
  * Differential tests: our evaluator against `@cloud-copilot/iam-simulate`, an independent IAM
  * policy simulator (AGPL-3.0, a devDependency only: it never reaches src/ or the Lambda bundle).
@@ -824,5 +825,95 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     // Assess
     expect(usingUnknownKeys).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 3);
     expect(underReported).toEqual([]);
+  }, 30_000);
+  it('never reports "not allowed" where iam-simulate allows for some value of a policy variable', () => {
+    // Prepare: iam-simulate substitutes variables whatever the Version, so these are 2012-10-17 only
+    const own = 'arn:aws:sagemaker:*:*:notebook-instance/${aws:username}';
+    const viaTag = '${aws:PrincipalTag/via}';
+    const cases: Case[] = [
+      {
+        name: 'Deny NotResource on the own notebook',
+        identity: [doc(allowAction(), onNotResource(guardrail(), own))],
+      },
+      {
+        name: 'Deny Resource on the own notebook',
+        identity: [doc(allowAction(), { ...guardrail(), Resource: own })],
+      },
+      {
+        name: 'Deny NotResource on the own notebook with a default',
+        identity: [
+          doc(
+            allowAction(),
+            onNotResource(guardrail(), "arn:aws:sagemaker:*:*:notebook-instance/${aws:username, 'nobody'}"),
+          ),
+        ],
+      },
+      {
+        name: 'Deny NotResource on the notebook a tag names',
+        identity: [
+          doc(
+            allowAction(),
+            onNotResource(
+              guardrail(),
+              'arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/notebook}',
+            ),
+          ),
+        ],
+      },
+      {
+        name: 'Deny unless a tag names the AWS service path',
+        identity: [
+          doc(allowAction(), guardrail(APPROVED, { StringNotEquals: { 'aws:ViaAWSService': viaTag } })),
+        ],
+      },
+      {
+        name: 'Allow when a tag names the AWS service path',
+        identity: [doc(allowAction({ Condition: { StringEquals: { 'aws:ViaAWSService': viaTag } } }))],
+      },
+      {
+        name: 'Deny on prod-* notebooks beside a Deny NotResource on the own notebook',
+        identity: [
+          doc(
+            allowAction(),
+            { ...guardrail(), Resource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*` },
+            onNotResource(guardrail(), own),
+          ),
+        ],
+      },
+    ].map((testCase) => ({ ...testCase, approved: APPROVED }));
+    const assignments: Record<string, string>[] = [
+      {},
+      { 'aws:username': 'prod-a' },
+      { 'aws:username': 'dev-a' },
+      { 'aws:PrincipalTag/notebook': 'prod-a' },
+      { 'aws:PrincipalTag/via': 'false' },
+      { 'aws:PrincipalTag/via': 'true' },
+    ];
+    const allowedOn = (testCase: Case, address: string, assignment: Record<string, string>) =>
+      NOTEBOOKS.map(
+        (notebook) =>
+          runUnsafeSimulation(
+            simulation(testCase, notebook, { 'aws:SourceIp': address, ...assignment }),
+            {},
+          ) === 'Allowed',
+      );
+    // Act
+    const underReported: Disagreement[] = [];
+    const dependsOnTheValue: string[] = [];
+    for (const testCase of cases) {
+      const verdict = ourVerdict(testCase);
+      for (const { address, approved } of addressesFor(testCase)) {
+        const answers = assignments.map((assignment) => allowedOn(testCase, address, assignment));
+        const differs = NOTEBOOKS.some((_, index) => new Set(answers.map((row) => row[index])).size > 1);
+        if (!approved && differs) dependsOnTheValue.push(testCase.name);
+        if (!weAllow(testCase, verdict, address) && answers.flat().includes(true)) {
+          underReported.push({ name: testCase.name, address, ours: false, simulated: true });
+        }
+      }
+    }
+    // Assess: each case answers differently for some notebook under some assignment, so the
+    // comparison has something to catch
+    expect(underReported).toEqual([]);
+    expect([...new Set(dependsOnTheValue)]).toEqual(cases.map((testCase) => testCase.name));
   }, 30_000);
 });
