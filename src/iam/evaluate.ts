@@ -79,31 +79,21 @@ const ALLOWED_FROM_LIMIT = 64;
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html): each
  * is "included in the request context only if the requester uses a VPC endpoint to make the
  * request". An internet caller carries none of them, so a negated operator on any of them holds.
+ * `everyService: false`: the reference adds that the key is present only for services that
+ * support it, so for a caller through an endpoint it is left unknown (absent or any value).
  */
-export const VPC_ONLY_KEYS = [
-  'aws:SourceVpc',
-  'aws:SourceVpcArn',
-  'aws:SourceVpce',
-  'aws:VpcSourceIp',
-  'aws:VpceAccount',
-  'aws:VpceOrgID',
-  'aws:VpceOrgPaths',
-] as const;
-
-/**
- * Through an endpoint, these carry a value the scanner cannot know. The reference adds that
- * `aws:VpceAccount`, `aws:VpceOrgID` and `aws:VpceOrgPaths` are present only for services that
- * support them, so for an endpoint caller they are left unknown (may be absent or hold anything).
- */
-const ALWAYS_THROUGH_ENDPOINT = new Set<string>([
-  'aws:SourceVpc',
-  'aws:SourceVpcArn',
-  'aws:SourceVpce',
-  'aws:VpcSourceIp',
-]);
+export const VPC_ONLY_KEYS: readonly { key: string; everyService: boolean }[] = [
+  { key: 'aws:SourceVpc', everyService: true },
+  { key: 'aws:SourceVpcArn', everyService: true },
+  { key: 'aws:SourceVpce', everyService: true },
+  { key: 'aws:VpcSourceIp', everyService: true },
+  { key: 'aws:VpceAccount', everyService: false },
+  { key: 'aws:VpceOrgID', everyService: false },
+  { key: 'aws:VpceOrgPaths', everyService: false },
+];
 
 const INTERNET_BASE: [string, KeyState][] = [
-  ...VPC_ONLY_KEYS.map((key): [string, KeyState] => [key.toLowerCase(), { kind: 'absent' }]),
+  ...VPC_ONLY_KEYS.map(({ key }): [string, KeyState] => [key.toLowerCase(), { kind: 'absent' }]),
   ['aws:viaawsservice', { kind: 'string', value: 'false' }],
 ];
 
@@ -118,7 +108,7 @@ function internetContext(piece: IpPiece): RequestContext {
 /** A caller through an interface endpoint: no `aws:SourceIp`, endpoint keys present with unknown values. */
 const PRIVATE_LINK_CONTEXT: RequestContext = new Map<string, KeyState>([
   ['aws:sourceip', { kind: 'absent' }],
-  ...VPC_ONLY_KEYS.filter((key) => ALWAYS_THROUGH_ENDPOINT.has(key)).map((key): [string, KeyState] => [
+  ...VPC_ONLY_KEYS.filter(({ everyService }) => everyService).map(({ key }): [string, KeyState] => [
     key.toLowerCase(),
     { kind: 'present' },
   ]),

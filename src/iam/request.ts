@@ -26,7 +26,7 @@ export function actionMatches(pattern: string): boolean {
 
 const actionCache = new Map<string, boolean>();
 
-export interface ArnParts {
+interface ArnParts {
   partition: string;
   service: string;
   region: string;
