@@ -176,6 +176,11 @@ function notebooksFor(testCase: Case): string[] {
           .flatMap((statement) => [statement.Resource ?? statement.NotResource ?? []])
           .flat() as string[],
     );
+    // A pattern with a policy variable matches what the request's values make of it: try them all.
+    if (patterns.some((pattern) => pattern.includes('${'))) {
+      distinctNotebooks.set(testCase, NOTEBOOKS);
+      return NOTEBOOKS;
+    }
     const bySignature = new Map<string, string>();
     for (const notebook of NOTEBOOKS) {
       const signature = patterns.map((pattern) => (globMatch(pattern, notebook) ? '1' : '0')).join('');
@@ -308,6 +313,18 @@ const NOT_RESOURCES = [
   [`arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`],
   ['arn:aws:sagemaker:*:*:training-job/*'],
 ];
+/** Resources with policy variables, whose values the assignments of the unknown-key test vary. */
+const VARIABLE_RESOURCES = [
+  `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/\${aws:username}`,
+  `arn:aws:sagemaker:*:*:notebook-instance/\${aws:PrincipalTag/notebook}*`,
+];
+const VARIABLE_NOT_RESOURCES = [
+  [`arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/\${aws:username}`],
+  [
+    `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`,
+    'arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/notebook}*',
+  ],
+];
 const CIDRS = [
   '203.0.113.0/24',
   '203.0.113.128/25',
@@ -364,8 +381,12 @@ function generate(seed: number, withUnknownKeys: boolean): Case {
     const result: Statement = { Effect: effect };
     if (next() < 0.8) result.Action = next() < 0.5 ? pick(ACTIONS) : some(ACTIONS, 3);
     else result.NotAction = pick(NOT_ACTIONS);
-    if (next() < 0.8) result.Resource = next() < 0.6 ? pick(RESOURCES) : some(RESOURCES, 2);
-    else result.NotResource = pick(NOT_RESOURCES);
+    const resources = withUnknownKeys ? [...RESOURCES, ...VARIABLE_RESOURCES] : RESOURCES;
+    if (next() < 0.8) result.Resource = next() < 0.6 ? pick(resources) : some(resources, 2);
+    else
+      result.NotResource = pick(
+        withUnknownKeys ? [...NOT_RESOURCES, ...VARIABLE_NOT_RESOURCES] : NOT_RESOURCES,
+      );
     const block = condition();
     if (Object.keys(block).length > 0) result.Condition = block;
     return result;
@@ -797,7 +818,7 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     );
   }, 30_000);
 
-  it(`never reports "not allowed" where iam-simulate allows under some value of an unknown key (${GENERATED_WITH_UNKNOWN_KEYS} policy sets)`, () => {
+  it(`never reports "not allowed" where iam-simulate allows under some value of an unknown key or policy variable (${GENERATED_WITH_UNKNOWN_KEYS} policy sets)`, () => {
     // Prepare
     const cases = Array.from({ length: GENERATED_WITH_UNKNOWN_KEYS }, (_, index) =>
       generate(10_000 + index, true),
@@ -807,13 +828,19 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
       ...Object.entries(UNKNOWN_KEYS).map(([key, spec]) => ({ [key]: spec.values[0] as string })),
       Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.values[0] as string])),
       Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.other])),
+      { 'aws:username': 'prod-a' },
+      { 'aws:username': 'dev-a' },
+      { 'aws:PrincipalTag/notebook': 'aws-glue' },
+      { 'aws:PrincipalTag/notebook': 'prod' },
     ];
     // Act
     const underReported: Disagreement[] = [];
     let usingUnknownKeys = 0;
+    let usingVariables = 0;
     for (const testCase of cases) {
       if (JSON.stringify(testCase).match(/PrincipalTag|RequestedRegion|MultiFactor|ResourceTag/))
         usingUnknownKeys++;
+      if (JSON.stringify(testCase).includes('${')) usingVariables++;
       const verdict = ourVerdict(testCase);
       for (const { address } of addressesFor(testCase)) {
         if (weAllow(testCase, verdict, address)) continue;
@@ -824,8 +851,10 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     }
     // Assess
     expect(usingUnknownKeys).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 3);
+    expect(usingVariables).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 5);
     expect(underReported).toEqual([]);
   }, 30_000);
+
   it('never reports "not allowed" where iam-simulate allows for some value of a policy variable', () => {
     // Prepare: iam-simulate substitutes variables whatever the Version, so these are 2012-10-17 only
     const own = 'arn:aws:sagemaker:*:*:notebook-instance/${aws:username}';
