@@ -22,25 +22,20 @@ function allow(extra: Statement): Statement {
 }
 
 describe('IAM policy variables', () => {
-  const VERSIONS = ['2012-10-17', '2008-10-17'] as const;
-  type Version = (typeof VERSIONS)[number];
-  const versioned = (version: Version, ...statements: Statement[]) => ({
-    Version: version,
-    Statement: statements,
-  });
   const ownNotebook = 'arn:aws:sagemaker:*:*:notebook-instance/${aws:username}';
   const denyOutside = (extra: Statement): Statement => {
     const { Resource: _everything, ...deny } = guardrail();
     return { ...deny, Resource: '*', ...extra };
   };
+  const withoutResource = ({ Resource: _everything, ...statement }: Statement) => statement;
   const viaTag = { StringEquals: { 'aws:ViaAWSService': '${aws:PrincipalTag/via}' } };
 
-  // Each case: [element, effect, statements, status with 2012-10-17, status with 2008-10-17].
-  it.each<[string, string, Statement[], string, string]>([
+  /** [element, effect, statements, status with variables, status as literal text ('none': no result)]. */
+  const cases: [string, 'Allow' | 'Deny', Statement[], string, string][] = [
     [
       'Resource',
       'Allow',
-      [allow({ Resource: `arn:aws:sagemaker:*:\${aws:PrincipalAccount}:notebook-instance/*` })],
+      [allow({ Resource: 'arn:aws:sagemaker:*:${aws:PrincipalAccount}:notebook-instance/*' })],
       'FAIL',
       'none',
     ],
@@ -49,7 +44,7 @@ describe('IAM policy variables', () => {
     [
       'NotResource',
       'Deny',
-      [allowAll, denyOutside({ Resource: undefined, NotResource: ownNotebook })],
+      [allowAll, { ...withoutResource(denyOutside({})), NotResource: ownNotebook }],
       'FAIL',
       'PASS',
     ],
@@ -69,20 +64,39 @@ describe('IAM policy variables', () => {
       'FAIL',
       'PASS',
     ],
-  ])(
-    'judges a policy variable in %s of a statement with Effect %s as unknown in 2012-10-17 and as literal text in 2008-10-17',
-    (_element, _effect, statements, withVariables, literal) => {
-      for (const version of VERSIONS) {
-        // Prepare
-        const clean = statements.map((statement) =>
-          Object.fromEntries(Object.entries(statement).filter(([, value]) => value !== undefined)),
-        );
-        const iam = userWith(versioned(version, ...clean));
-        // Act
-        const results = judge(iam);
-        // Assess
-        const expected = version === '2012-10-17' ? withVariables : literal;
-        expect(results.map((result) => result.status)).toEqual(expected === 'none' ? [] : [expected]);
+  ];
+  const versions: [string, Record<string, unknown>, boolean][] = [
+    ['Version 2012-10-17', { Version: '2012-10-17' }, true],
+    ['Version 2008-10-17', { Version: '2008-10-17' }, false],
+    ['no Version', {}, false],
+  ];
+
+  it.each(
+    cases.flatMap(([element, effect, statements, withVariables, literal]) =>
+      versions.map(
+        ([name, version, substituted]) =>
+          [
+            element,
+            effect,
+            name,
+            substituted ? withVariables : literal,
+            { ...version, Statement: statements },
+            substituted,
+          ] as const,
+      ),
+    ),
+  )(
+    'judges a variable in %s of a statement with Effect %s and %s: %s',
+    (_element, effect, _name, expected, document, substituted) => {
+      // Prepare
+      const iam = userWith(document);
+      // Act
+      const results = judge(iam);
+      // Assess
+      expect(results.map((result) => result.status)).toEqual(expected === 'none' ? [] : [expected]);
+      if (effect === 'Deny') {
+        const denies = results[0]?.evidence.deniesConsidered as { reason: string }[] | undefined;
+        expect(denies?.[0]?.reason.includes('the policy variable')).toBe(substituted);
       }
     },
   );
