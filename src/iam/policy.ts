@@ -97,6 +97,7 @@ function unreadable(
  * out either way.
  */
 function entryPattern(entry: string, widen: boolean): string | undefined {
+  if (!entry.includes('${')) return entry;
   const parsed = parseTemplate(entry);
   if (!parsed.ok) return undefined;
   let pattern = '';
@@ -162,7 +163,8 @@ function compileStatement(
       known,
     );
   }
-  const badVariable = variables ? malformedVariable(resources) : undefined;
+  const withVariables = variables && resources.some((entry) => entry.includes('${'));
+  const badVariable = withVariables ? malformedVariable(resources) : undefined;
   if (badVariable) return unreadable(index, `${where}: ${badVariable}`, target, known);
   const { clauses, problem } = compileConditions(statement.Condition, variables);
   if (problem) return unreadable(index, `${where}: ${problem}`, target, known);
@@ -171,7 +173,7 @@ function compileStatement(
   if (statement.Action !== undefined ? !named : named) return [];
   const onResource = statement.Resource !== undefined;
   const patternsOf = (widen: boolean) =>
-    variables
+    withVariables
       ? resources.map((entry) => entryPattern(entry, widen)).filter((entry) => entry !== undefined)
       : resources;
   // What the statement may reach: more for Resource, fewer exclusions for NotResource.
@@ -194,7 +196,7 @@ function compileStatement(
     reach,
     // What a Deny surely covers: fewer for Resource, more exclusions for NotResource.
     patterns: effect === 'Deny' ? patternsOf(!onResource) : reachPatterns,
-    resourceVariables: variables
+    resourceVariables: withVariables
       ? [
           ...new Set(
             resources.flatMap((entry) => {
