@@ -1,4 +1,5 @@
-import { contains, type IpFamily, type IpRange, parseIpRange } from './ip.ts';
+import { contains, formatAddress, type IpFamily, type IpRange, parseIpRange } from './ip.ts';
+import { parseTemplate, type TemplatePart, variablesOf } from './variables.ts';
 
 /** Three-valued truth plus "not understood" (an operator or value the evaluator does not know). */
 export type Truth = 'true' | 'false' | 'unknown' | 'error';
@@ -60,6 +61,10 @@ export interface ConditionClause {
   values: string[];
   /** Set for IP operators whose values all parse. */
   ranges?: IpRange[];
+  /** String and ARN operators in a document with policy variables: each value's parts. */
+  templates?: TemplatePart[][];
+  /** The policy variables of the values, as written. */
+  variables?: string[];
   /** Why the evaluator cannot judge this clause, if it cannot. */
   notUnderstood?: string;
 }
@@ -70,12 +75,20 @@ function valueText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The operators whose values AWS substitutes policy variables in. */
+function substitutes(base: string): boolean {
+  return base.startsWith('String') || base.startsWith('Arn');
+}
+
 /**
  * The clauses of a statement's Condition block. A block that is not an object of objects is a
  * malformed statement (the returned problem); unknown operators are kept and judged "not
- * understood" only if they are reached.
+ * understood" only if they are reached. `variables`: the document's version has policy variables.
  */
-export function compileConditions(condition: unknown): { clauses: ConditionClause[]; problem?: string } {
+export function compileConditions(
+  condition: unknown,
+  variables = false,
+): { clauses: ConditionClause[]; problem?: string } {
   if (condition === undefined) return { clauses: [] };
   if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
     return { clauses: [], problem: 'Condition is not an object' };
@@ -109,10 +122,19 @@ export function compileConditions(condition: unknown): { clauses: ConditionClaus
         clause.notUnderstood = `${operator} ${key} holds a value that is not a string, number or boolean`;
       } else if (!POSITIVE.has(base) && !NEGATED.has(base) && !(base === 'Null' && !ifExists)) {
         clause.notUnderstood = `unknown condition operator ${operator}`;
+      } else if (variables && substitutes(base) && clause.values.some((value) => value.includes('${'))) {
+        const parsed = clause.values.map(parseTemplate);
+        const bad = parsed.find((template) => !template.ok);
+        if (bad && !bad.ok) clause.notUnderstood = `${operator} ${key}: ${bad.problem}`;
+        else {
+          clause.templates = parsed.map((template) => (template.ok ? template.parts : []));
+          clause.variables = [...new Set(clause.templates.flatMap(variablesOf))];
+        }
       } else if (base === 'IpAddress' || base === 'NotIpAddress') {
         const ranges = clause.values.map(parseIpRange);
-        if (ranges.some((range) => range === undefined)) {
-          clause.notUnderstood = `${operator} ${key} holds a value that is not an IP address or CIDR`;
+        const bad = clause.values.find((_, index) => ranges[index] === undefined);
+        if (bad !== undefined) {
+          clause.notUnderstood = `${operator} ${key} holds ${JSON.stringify(bad)}, which is not an IP address or CIDR in standard notation (such as 203.0.113.0/24, 2001:db8::/32 or 203.0.113.7)`;
         } else clause.ranges = ranges as IpRange[];
       }
       clauses.push(clause);
@@ -127,20 +149,46 @@ function negate(truth: Truth): Truth {
   return truth;
 }
 
+/**
+ * A condition value with its policy variables replaced from the request: a key the context knows
+ * gives its value (an absent one its default, or no value at all, which equals nothing); any other
+ * key is decided by the request, so the value is unknown (undefined). No value is null.
+ */
+function resolveValue(parts: readonly TemplatePart[], context: RequestContext): string | null | undefined {
+  let text = '';
+  for (const part of parts) {
+    if (part.kind === 'text') text += part.text;
+    else if (part.kind === 'escape') text += part.char;
+    else {
+      const state = context.get(part.key.toLowerCase());
+      if (state?.kind === 'string') text += state.value;
+      else if (state?.kind === 'ip') text += formatAddress(state.family, state.value);
+      else if (state?.kind === 'absent') {
+        if (part.fallback === undefined) return null;
+        text += part.fallback;
+      } else return undefined;
+    }
+  }
+  return text;
+}
+
 /** The base operator on a present, single value: true when any policy value matches (before negation). */
-function matchPresent(clause: ConditionClause, state: KeyState): Truth {
+function matchPresent(clause: ConditionClause, state: KeyState, context: RequestContext): Truth {
   const base = clause.matchOperator;
   if (state.kind === 'ip') {
     if (base !== 'IpAddress' || !clause.ranges) return 'unknown';
     return clause.ranges.some((range) => contains(range, state.family, state.value)) ? 'true' : 'false';
   }
   if (state.kind === 'string') {
-    if (base === 'Bool' || base === 'StringEqualsIgnoreCase') {
-      const actual = state.value.toLowerCase();
-      return clause.values.some((value) => value.toLowerCase() === actual) ? 'true' : 'false';
-    }
-    if (base === 'StringEquals') return clause.values.includes(state.value) ? 'true' : 'false';
-    return 'unknown';
+    if (base !== 'Bool' && base !== 'StringEqualsIgnoreCase' && base !== 'StringEquals') return 'unknown';
+    const resolved = clause.templates
+      ? clause.templates.map((parts) => resolveValue(parts, context))
+      : clause.values;
+    const ignoreCase = base !== 'StringEquals';
+    const actual = ignoreCase ? state.value.toLowerCase() : state.value;
+    const matches = (value: string) => (ignoreCase ? value.toLowerCase() : value) === actual;
+    if (resolved.some((value) => typeof value === 'string' && matches(value))) return 'true';
+    return resolved.includes(undefined) ? 'unknown' : 'false';
   }
   return 'unknown';
 }
@@ -166,7 +214,7 @@ export function evaluateClause(clause: ConditionClause, context: RequestContext)
     if (clause.setOperator === 'ForAllValues') return 'true';
     return clause.negated ? 'true' : 'false';
   }
-  const matched = matchPresent(clause, state);
+  const matched = matchPresent(clause, state, context);
   return clause.negated ? negate(matched) : matched;
 }
 

@@ -7,7 +7,7 @@ import {
 } from './conditions.ts';
 import { globIntersects } from './glob.ts';
 import { formatAddress, type IpPiece, type IpRange, piecesToCidrs, splitAddressSpace } from './ip.ts';
-import { type CompiledStatement, denyCovers } from './policy.ts';
+import { type CompiledStatement, deniesCover, denyCovers } from './policy.ts';
 
 /** Where a statement comes from, as the evidence names it. */
 export interface PolicyRef {
@@ -73,11 +73,27 @@ export interface Approval {
 
 const ALLOWED_FROM_LIMIT = 64;
 
+/**
+ * The keys that exist only in requests made through a VPC endpoint, from the "Network properties"
+ * section of the IAM global condition keys reference
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html): each
+ * is "included in the request context only if the requester uses a VPC endpoint to make the
+ * request". An internet caller carries none of them, so a negated operator on any of them holds.
+ * `everyService: false`: the reference adds that the key is present only for services that
+ * support it, so for a caller through an endpoint it is left unknown (absent or any value).
+ */
+export const VPC_ONLY_KEYS: readonly { key: string; everyService: boolean }[] = [
+  { key: 'aws:SourceVpc', everyService: true },
+  { key: 'aws:SourceVpcArn', everyService: true },
+  { key: 'aws:SourceVpce', everyService: true },
+  { key: 'aws:VpcSourceIp', everyService: true },
+  { key: 'aws:VpceAccount', everyService: false },
+  { key: 'aws:VpceOrgID', everyService: false },
+  { key: 'aws:VpceOrgPaths', everyService: false },
+];
+
 const INTERNET_BASE: [string, KeyState][] = [
-  ['aws:sourcevpce', { kind: 'absent' }],
-  ['aws:sourcevpc', { kind: 'absent' }],
-  ['aws:sourcevpcarn', { kind: 'absent' }],
-  ['aws:vpcsourceip', { kind: 'absent' }],
+  ...VPC_ONLY_KEYS.map(({ key }): [string, KeyState] => [key.toLowerCase(), { kind: 'absent' }]),
   ['aws:viaawsservice', { kind: 'string', value: 'false' }],
 ];
 
@@ -92,10 +108,10 @@ function internetContext(piece: IpPiece): RequestContext {
 /** A caller through an interface endpoint: no `aws:SourceIp`, endpoint keys present with unknown values. */
 const PRIVATE_LINK_CONTEXT: RequestContext = new Map<string, KeyState>([
   ['aws:sourceip', { kind: 'absent' }],
-  ['aws:sourcevpce', { kind: 'present' }],
-  ['aws:sourcevpc', { kind: 'present' }],
-  ['aws:sourcevpcarn', { kind: 'present' }],
-  ['aws:vpcsourceip', { kind: 'present' }],
+  ...VPC_ONLY_KEYS.filter(({ everyService }) => everyService).map(({ key }): [string, KeyState] => [
+    key.toLowerCase(),
+    { kind: 'present' },
+  ]),
   ['aws:viaawsservice', { kind: 'string', value: 'false' }],
 ]);
 
@@ -142,7 +158,10 @@ class Evaluator {
   }
 
   private denied(scope: string, denies: StatementRef[]): boolean {
-    return denies.some((ref) => denyCovers(ref.statement, scope));
+    return deniesCover(
+      denies.map((ref) => ref.statement),
+      scope,
+    );
   }
 
   decide(context: RequestContext, mode: Mode): Decision {
@@ -179,11 +198,17 @@ function statementEvidence(ref: StatementRef): StatementEvidence {
   return evidence;
 }
 
+/** `${aws:username}` or `the policy variables ${a}, ${b}`, for a reason. */
+function variablePhrase(variables: readonly string[]): string {
+  return `the policy variable${variables.length > 1 ? 's' : ''} ${variables.join(', ')}`;
+}
+
 function denyReason(
   ref: StatementRef,
   context: RequestContext,
   address: string,
   grants: StatementRef[],
+  applying: CompiledStatement[],
 ): DenyEvidence {
   const { truth, clause } = evaluateClauses(ref.statement.clauses, context);
   const base = statementEvidence(ref);
@@ -195,11 +220,10 @@ function denyReason(
     };
   }
   if (truth === 'unknown') {
-    return {
-      ...base,
-      applied: false,
-      reason: `it depends on ${clause?.key ?? 'a condition key'}, which the scanner cannot know for an internet caller: not counted on`,
-    };
+    const dependsOn = clause?.variables?.length
+      ? `${variablePhrase(clause.variables)} in ${describeClause(clause)}, whose value the request decides`
+      : `${clause?.key ?? 'a condition key'}, which the scanner cannot know for an internet caller`;
+    return { ...base, applied: false, reason: `it depends on ${dependsOn}: not counted on` };
   }
   if (truth === 'error') {
     return {
@@ -208,17 +232,28 @@ function denyReason(
       reason: `not understood (${ref.statement.problem ?? clause?.notUnderstood}): not counted on`,
     };
   }
-  const uncovered = grants
-    .flatMap((grant) => grant.statement.reach)
-    .filter((scope) => !denyCovers(ref.statement, scope));
-  if (uncovered.length > 0) {
+  const scopes = [...new Set(grants.flatMap((grant) => grant.statement.reach))];
+  const uncovered = scopes.filter((scope) => !denyCovers(ref.statement, scope));
+  if (uncovered.length === 0) {
+    return { ...base, applied: true, reason: `it applies at ${address} and covers the notebooks granted` };
+  }
+  if (uncovered.every((scope) => deniesCover(applying, scope))) {
     return {
       ...base,
-      applied: false,
-      reason: `it applies at ${address} but does not cover every notebook granted (${[...new Set(uncovered)].join(', ')})`,
+      applied: true,
+      reason: `it applies at ${address} and, together with the other Denies that apply there, covers the notebooks granted`,
     };
   }
-  return { ...base, applied: true, reason: `it applies at ${address} and covers the notebooks granted` };
+  const variables = ref.statement.resourceVariables;
+  const because =
+    variables.length > 0
+      ? `: its ${ref.statement.resource ? 'Resource' : 'NotResource'} holds ${variablePhrase(variables)}, whose value the request decides, so its reach is not counted on`
+      : '';
+  return {
+    ...base,
+    applied: false,
+    reason: `it applies at ${address} but does not cover every notebook granted (${uncovered.join(', ')})${because}`,
+  };
 }
 
 /**
@@ -259,9 +294,17 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     return { allowedPieces, offending };
   };
 
+  // IAM would not store a document holding a refused statement: no reading of it is the real one.
+  const refused = statements.some((ref) => ref.statement.refused);
   const pessimistic = judge('pessimistic');
   const optimistic = hasProblems && pessimistic.offending ? judge('optimistic') : pessimistic;
-  const status = !pessimistic.offending ? 'PASS' : optimistic.offending ? 'FAIL' : 'ERROR';
+  const status = refused
+    ? 'ERROR'
+    : !pessimistic.offending
+      ? 'PASS'
+      : optimistic.offending
+        ? 'FAIL'
+        : 'ERROR';
   const shown = status === 'FAIL' ? optimistic : pessimistic;
   const mode: Mode = status === 'FAIL' ? 'optimistic' : 'pessimistic';
 
@@ -273,12 +316,16 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     status === 'FAIL' ? decision.grants : set.identity.filter((ref) => ref.statement.effect === 'Allow');
   const allowedFrom = piecesToCidrs(shown.allowedPieces);
 
+  const readableDenies = statements.filter(
+    (ref) => ref.statement.effect === 'Deny' && ref.statement.problem === undefined,
+  );
+  const applying = readableDenies
+    .filter((ref) => evaluator.truth(ref.statement, focus) === 'true')
+    .map((ref) => ref.statement);
   const verdict: Verdict = {
     status,
     grants: grantRefs.map(statementEvidence),
-    denies: statements
-      .filter((ref) => ref.statement.effect === 'Deny' && ref.statement.problem === undefined)
-      .map((ref) => denyReason(ref, focus, address, grantRefs)),
+    denies: readableDenies.map((ref) => denyReason(ref, focus, address, grantRefs, applying)),
     allowedFrom: allowedFrom.slice(0, ALLOWED_FROM_LIMIT),
     allowedFromTruncated: allowedFrom.length > ALLOWED_FROM_LIMIT,
     notUnderstood: statements

@@ -19,33 +19,49 @@ function toBigInt(bytes: number[]): bigint {
 
 /**
  * A CIDR or bare address (a /32 or /128) as AWS reads an `aws:SourceIp` condition value; host bits
- * are ignored as AWS ignores them. Undefined when the text is not an address.
+ * are ignored as AWS ignores them. Undefined when the text is not an address in standard notation:
+ * AWS documents "standard CIDR format", while ipaddr.js also takes the inet_aton forms (`3232235777`,
+ * `0x7f.0.0.1`, `010.0.0.1`, `10.1`) and IPv6 zone ids, whose meaning to IAM nobody can vouch for.
  *
  * @example parseIpRange('203.0.113.7/24') // 203.0.113.0 – 203.0.113.255
  */
 export function parseIpRange(text: string): IpRange | undefined {
-  if (!rangeCache.has(text)) rangeCache.set(text, parseUncached(text.trim()));
+  if (!rangeCache.has(text)) rangeCache.set(text, parseUncached(text));
   return rangeCache.get(text);
 }
 
 /** Policies repeat the same few ranges thousands of times; parsing is the costly part. */
 const rangeCache = new Map<string, IpRange | undefined>();
 
-function parseUncached(trimmed: string): IpRange | undefined {
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+/** Hex groups and colons, perhaps ending in a dotted quad (`::ffff:192.0.2.1`); no zone id (`%eth0`). */
+const IPV6_TEXT = /^[0-9A-Fa-f:.]+$/;
+const PREFIX: Record<IpFamily, RegExp> = {
+  ipv4: /^(?:3[0-2]|[12]?[0-9])$/,
+  ipv6: /^(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])$/,
+};
+
+/** Whether the address text is in standard notation for its family (ipaddr.js then reads it). */
+function isStandardAddress(family: IpFamily, address: string): boolean {
+  if (family === 'ipv4') return DOTTED_QUAD.test(address);
+  if (!IPV6_TEXT.test(address) || !ipaddr.IPv6.isValid(address)) return false;
+  const tail = address.slice(address.lastIndexOf(':') + 1);
+  return !tail.includes('.') || DOTTED_QUAD.test(tail);
+}
+
+function parseUncached(text: string): IpRange | undefined {
   // ipaddr.js tries IPv6 first; going straight to the right family is several times faster.
-  const family: IpFamily = trimmed.includes(':') ? 'ipv6' : 'ipv4';
-  const parser = family === 'ipv6' ? ipaddr.IPv6 : ipaddr.IPv4;
-  try {
-    const [address, prefix] = trimmed.includes('/')
-      ? parser.parseCIDR(trimmed)
-      : [parser.parse(trimmed), BITS[family]];
-    const hostBits = BigInt(BITS[family] - prefix);
-    const value = toBigInt(address.toByteArray());
-    const first = (value >> hostBits) << hostBits;
-    return { family, first, last: first + (1n << hostBits) - 1n };
-  } catch {
-    return undefined;
-  }
+  const family: IpFamily = text.includes(':') ? 'ipv6' : 'ipv4';
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const prefixText = slash < 0 ? String(BITS[family]) : text.slice(slash + 1);
+  if (!isStandardAddress(family, address) || !PREFIX[family].test(prefixText)) return undefined;
+  const parsed = family === 'ipv6' ? ipaddr.IPv6.parse(address) : ipaddr.IPv4.parse(address);
+  const hostBits = BigInt(BITS[family] - Number(prefixText));
+  const value = toBigInt(parsed.toByteArray());
+  const first = (value >> hostBits) << hostBits;
+  return { family, first, last: first + (1n << hostBits) - 1n };
 }
 
 /** The address at integer `value`, in the family's canonical text form. */

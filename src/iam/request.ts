@@ -34,7 +34,8 @@ interface ArnParts {
   resource: string;
 }
 
-function splitArn(pattern: string): ArnParts | undefined {
+/** An ARN pattern's five fixed segments and its resource part; undefined when it is not an ARN. */
+export function splitArn(pattern: string): ArnParts | undefined {
   const parts = pattern.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   const [, partition, service, region, account, ...rest] = parts as [string, ...string[]];

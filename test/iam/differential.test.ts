@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are written ${…} in policy documents.
 /**
  * Differential tests: our evaluator against `@cloud-copilot/iam-simulate`, an independent IAM
  * policy simulator (AGPL-3.0, a devDependency only: it never reaches src/ or the Lambda bundle).
@@ -175,6 +176,11 @@ function notebooksFor(testCase: Case): string[] {
           .flatMap((statement) => [statement.Resource ?? statement.NotResource ?? []])
           .flat() as string[],
     );
+    // A pattern with a policy variable matches what the request's values make of it: try them all.
+    if (patterns.some((pattern) => pattern.includes('${'))) {
+      distinctNotebooks.set(testCase, NOTEBOOKS);
+      return NOTEBOOKS;
+    }
     const bySignature = new Map<string, string>();
     for (const notebook of NOTEBOOKS) {
       const signature = patterns.map((pattern) => (globMatch(pattern, notebook) ? '1' : '0')).join('');
@@ -307,6 +313,18 @@ const NOT_RESOURCES = [
   [`arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`],
   ['arn:aws:sagemaker:*:*:training-job/*'],
 ];
+/** Resources with policy variables, whose values the assignments of the unknown-key test vary. */
+const VARIABLE_RESOURCES = [
+  `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/\${aws:username}`,
+  `arn:aws:sagemaker:*:*:notebook-instance/\${aws:PrincipalTag/notebook}*`,
+];
+const VARIABLE_NOT_RESOURCES = [
+  [`arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/\${aws:username}`],
+  [
+    `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`,
+    'arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/notebook}*',
+  ],
+];
 const CIDRS = [
   '203.0.113.0/24',
   '203.0.113.128/25',
@@ -363,8 +381,12 @@ function generate(seed: number, withUnknownKeys: boolean): Case {
     const result: Statement = { Effect: effect };
     if (next() < 0.8) result.Action = next() < 0.5 ? pick(ACTIONS) : some(ACTIONS, 3);
     else result.NotAction = pick(NOT_ACTIONS);
-    if (next() < 0.8) result.Resource = next() < 0.6 ? pick(RESOURCES) : some(RESOURCES, 2);
-    else result.NotResource = pick(NOT_RESOURCES);
+    const resources = withUnknownKeys ? [...RESOURCES, ...VARIABLE_RESOURCES] : RESOURCES;
+    if (next() < 0.8) result.Resource = next() < 0.6 ? pick(resources) : some(resources, 2);
+    else
+      result.NotResource = pick(
+        withUnknownKeys ? [...NOT_RESOURCES, ...VARIABLE_NOT_RESOURCES] : NOT_RESOURCES,
+      );
     const block = condition();
     if (Object.keys(block).length > 0) result.Condition = block;
     return result;
@@ -403,6 +425,12 @@ const allowAction = (extra: Statement = {}): Statement => ({
 });
 const onSourceIp = (operator: string, value: string | string[]): Statement => ({
   Condition: { [operator]: { 'aws:SourceIp': value } },
+});
+
+/** The statement with `NotResource` in place of its `Resource`. */
+const onNotResource = ({ Resource: _resource, ...statement }: Statement, notResource: string): Statement => ({
+  ...statement,
+  NotResource: notResource,
 });
 
 const HAND_WRITTEN: Case[] = [
@@ -577,6 +605,38 @@ const HAND_WRITTEN: Case[] = [
     ],
     approved: APPROVED,
   },
+  {
+    name: 'Deny on prod-* notebooks and Deny on every notebook but prod-*, both NotIpAddress, beside an open Allow',
+    identity: [
+      doc(
+        allowAction(),
+        { ...guardrail(), Resource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*` },
+        onNotResource(guardrail(), `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*`),
+      ),
+    ],
+    approved: APPROVED,
+  },
+  {
+    name: 'Deny on us-east-1 notebooks and Deny with NotResource on them, from ranges that differ',
+    identity: [
+      doc(allowAction(), {
+        ...guardrail(['203.0.113.0/24', '198.51.100.0/24', '2001:db8::/32']),
+        Resource: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/*`,
+      }),
+      doc(onNotResource(guardrail(), `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/*`)),
+    ],
+    approved: APPROVED,
+  },
+  ...['aws:VpceAccount', 'aws:VpceOrgID', 'aws:VpceOrgPaths'].map((key) => ({
+    name: `data-perimeter Deny StringNotEquals ${key} beside an open Allow`,
+    identity: [
+      doc(allowAction(), {
+        ...allowAction({ Condition: { StringNotEquals: { [key]: 'o-a1b2c3d4e5' } } }),
+        Effect: 'Deny',
+      }),
+    ],
+    approved: APPROVED,
+  })),
   {
     name: 'restriction that admits every IPv4 address as a union of halves',
     identity: [doc(allowAction(onSourceIp('IpAddress', ['0.0.0.0/1', '128.0.0.0/1'])))],
@@ -758,7 +818,7 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     );
   }, 30_000);
 
-  it(`never reports "not allowed" where iam-simulate allows under some value of an unknown key (${GENERATED_WITH_UNKNOWN_KEYS} policy sets)`, () => {
+  it(`never reports "not allowed" where iam-simulate allows under some value of an unknown key or policy variable (${GENERATED_WITH_UNKNOWN_KEYS} policy sets)`, () => {
     // Prepare
     const cases = Array.from({ length: GENERATED_WITH_UNKNOWN_KEYS }, (_, index) =>
       generate(10_000 + index, true),
@@ -768,13 +828,19 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
       ...Object.entries(UNKNOWN_KEYS).map(([key, spec]) => ({ [key]: spec.values[0] as string })),
       Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.values[0] as string])),
       Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.other])),
+      { 'aws:username': 'prod-a' },
+      { 'aws:username': 'dev-a' },
+      { 'aws:PrincipalTag/notebook': 'aws-glue' },
+      { 'aws:PrincipalTag/notebook': 'prod' },
     ];
     // Act
     const underReported: Disagreement[] = [];
     let usingUnknownKeys = 0;
+    let usingVariables = 0;
     for (const testCase of cases) {
       if (JSON.stringify(testCase).match(/PrincipalTag|RequestedRegion|MultiFactor|ResourceTag/))
         usingUnknownKeys++;
+      if (JSON.stringify(testCase).includes('${')) usingVariables++;
       const verdict = ourVerdict(testCase);
       for (const { address } of addressesFor(testCase)) {
         if (weAllow(testCase, verdict, address)) continue;
@@ -785,6 +851,98 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     }
     // Assess
     expect(usingUnknownKeys).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 3);
+    expect(usingVariables).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 5);
     expect(underReported).toEqual([]);
+  }, 30_000);
+
+  it('never reports "not allowed" where iam-simulate allows for some value of a policy variable', () => {
+    // Prepare: iam-simulate substitutes variables whatever the Version, so these are 2012-10-17 only
+    const own = 'arn:aws:sagemaker:*:*:notebook-instance/${aws:username}';
+    const viaTag = '${aws:PrincipalTag/via}';
+    const cases: Case[] = [
+      {
+        name: 'Deny NotResource on the own notebook',
+        identity: [doc(allowAction(), onNotResource(guardrail(), own))],
+      },
+      {
+        name: 'Deny Resource on the own notebook',
+        identity: [doc(allowAction(), { ...guardrail(), Resource: own })],
+      },
+      {
+        name: 'Deny NotResource on the own notebook with a default',
+        identity: [
+          doc(
+            allowAction(),
+            onNotResource(guardrail(), "arn:aws:sagemaker:*:*:notebook-instance/${aws:username, 'nobody'}"),
+          ),
+        ],
+      },
+      {
+        name: 'Deny NotResource on the notebook a tag names',
+        identity: [
+          doc(
+            allowAction(),
+            onNotResource(
+              guardrail(),
+              'arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/notebook}',
+            ),
+          ),
+        ],
+      },
+      {
+        name: 'Deny unless a tag names the AWS service path',
+        identity: [
+          doc(allowAction(), guardrail(APPROVED, { StringNotEquals: { 'aws:ViaAWSService': viaTag } })),
+        ],
+      },
+      {
+        name: 'Allow when a tag names the AWS service path',
+        identity: [doc(allowAction({ Condition: { StringEquals: { 'aws:ViaAWSService': viaTag } } }))],
+      },
+      {
+        name: 'Deny on prod-* notebooks beside a Deny NotResource on the own notebook',
+        identity: [
+          doc(
+            allowAction(),
+            { ...guardrail(), Resource: `arn:aws:sagemaker:*:${ACCOUNT}:notebook-instance/prod-*` },
+            onNotResource(guardrail(), own),
+          ),
+        ],
+      },
+    ].map((testCase) => ({ ...testCase, approved: APPROVED }));
+    const assignments: Record<string, string>[] = [
+      {},
+      { 'aws:username': 'prod-a' },
+      { 'aws:username': 'dev-a' },
+      { 'aws:PrincipalTag/notebook': 'prod-a' },
+      { 'aws:PrincipalTag/via': 'false' },
+      { 'aws:PrincipalTag/via': 'true' },
+    ];
+    const allowedOn = (testCase: Case, address: string, assignment: Record<string, string>) =>
+      NOTEBOOKS.map(
+        (notebook) =>
+          runUnsafeSimulation(
+            simulation(testCase, notebook, { 'aws:SourceIp': address, ...assignment }),
+            {},
+          ) === 'Allowed',
+      );
+    // Act
+    const underReported: Disagreement[] = [];
+    const dependsOnTheValue: string[] = [];
+    for (const testCase of cases) {
+      const verdict = ourVerdict(testCase);
+      for (const { address, approved } of addressesFor(testCase)) {
+        const answers = assignments.map((assignment) => allowedOn(testCase, address, assignment));
+        const differs = NOTEBOOKS.some((_, index) => new Set(answers.map((row) => row[index])).size > 1);
+        if (!approved && differs) dependsOnTheValue.push(testCase.name);
+        if (!weAllow(testCase, verdict, address) && answers.flat().includes(true)) {
+          underReported.push({ name: testCase.name, address, ours: false, simulated: true });
+        }
+      }
+    }
+    // Assess: each case answers differently for some notebook under some assignment, so the
+    // comparison has something to catch
+    expect(underReported).toEqual([]);
+    expect([...new Set(dependsOnTheValue)]).toEqual(cases.map((testCase) => testCase.name));
   }, 30_000);
 });

@@ -103,6 +103,22 @@ describe('iam-policy-presigned-url-source-ip', () => {
     expect(result?.message).toContain('does not parse as JSON');
   });
 
+  it('gives ERROR naming the statement for a customer managed policy with a Principal, which IAM would refuse', () => {
+    // Prepare
+    const iam: IamAuthorizationDetails = {
+      Policies: [
+        managedPolicy('odd', doc(allowAll, guardrail(), { ...guardrail(), Sid: 'Odd', Principal: '*' })),
+      ],
+    };
+    // Act
+    const [result] = check(contextOf(iam)).results;
+    // Assess
+    expect(result?.status).toBe('ERROR');
+    expect(result?.message).toBe(
+      'Could not judge customer managed policy odd: statement 2 (Odd) has a Principal element, which IAM refuses in an identity-based policy (inline, managed or boundary).',
+    );
+  });
+
   it('gives one ERROR when the iam section is missing', () => {
     // Act
     const output = check({

@@ -779,3 +779,181 @@ describe('iam-principal-presigned-url-source-ip: scope', () => {
     expect(meta.permissions).toEqual(['iam:GetAccountAuthorizationDetails']);
   });
 });
+
+describe('iam-principal-presigned-url-source-ip: inputs IAM itself would refuse', () => {
+  const withPrincipal = (element: 'Principal' | 'NotPrincipal'): Statement => ({
+    Sid: 'Odd',
+    Effect: 'Allow',
+    Action: 's3:GetObject',
+    Resource: '*',
+    [element]: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+  });
+
+  it.each(['Principal', 'NotPrincipal'] as const)(
+    'gives ERROR, never PASS, for %s in a guarded principal’s inline, managed or boundary policy',
+    (element) => {
+      // Prepare: guarded, so the principal would PASS if the odd statement were ignored
+      const guarded = (name: string, parts: Parameters<typeof user>[1]) =>
+        user(name, { ...parts, inline: { grant: doc(allowAll, guardrail()), ...parts?.inline } });
+      const iam: IamAuthorizationDetails = {
+        UserDetailList: [
+          guarded('inline', { inline: { odd: doc(withPrincipal(element)) } }),
+          guarded('managed', { attached: [policyArn('odd')] }),
+          guarded('bounded', { boundary: policyArn('boundary') }),
+          guarded('clean', {}),
+        ],
+        Policies: [
+          managedPolicy('odd', doc(withPrincipal(element))),
+          managedPolicy(
+            'boundary',
+            doc({ Effect: 'Allow', Action: '*', Resource: '*' }, withPrincipal(element)),
+          ),
+        ],
+      };
+      // Act
+      const results = judge(iam);
+      // Assess
+      expect(results.map((result) => [result.resourceId.split('/').pop(), result.status])).toEqual([
+        ['inline', 'ERROR'],
+        ['managed', 'ERROR'],
+        ['bounded', 'ERROR'],
+        ['clean', 'PASS'],
+      ]);
+      const refusal = `has a ${element} element, which IAM refuses in an identity-based policy (inline, managed or boundary)`;
+      expect(results[0]?.message).toBe(
+        `Could not judge user inline: policy odd (inline), statement 0 (Sid Odd): statement 0 (Odd) ${refusal}.`,
+      );
+      expect(results[1]?.message).toContain(`policy odd (attached directly), statement 0 (Sid Odd)`);
+      expect(results[2]?.message).toContain(`policy boundary (permissions boundary), statement 1 (Sid Odd)`);
+    },
+  );
+
+  it.each([
+    ['a single integer', '3405803776'],
+    ['hex-looking octets', '0xcb.0.113.0/24'],
+    ['octal-looking octets', '0313.0.113.0/24'],
+    ['fewer than four parts', '203.0.113/24'],
+    ['two parts', '203.7405568'],
+    ['a zero-padded prefix', '203.0.113.0/024'],
+    ['an IPv6 zone id', 'fe80::1%eth0'],
+    ['an IPv4 tail in inet_aton form', '::ffff:0xcb.0.113.0'],
+  ])('gives ERROR for an aws:SourceIp value in %s (%s), not standard notation', (_name, value) => {
+    // Prepare
+    const iam = userWith(doc(allowAll, guardrail([value, '203.0.113.0/24', '2001:db8::/32'])));
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('ERROR');
+    expect(result.evidence.notUnderstood).toEqual([
+      expect.objectContaining({
+        problem: `NotIpAddress aws:SourceIp holds ${JSON.stringify(value)}, which is not an IP address or CIDR in standard notation (such as 203.0.113.0/24, 2001:db8::/32 or 203.0.113.7)`,
+      }),
+    ]);
+  });
+});
+
+describe('iam-principal-presigned-url-source-ip: keys only VPC endpoint callers carry', () => {
+  it.each([
+    ['StringNotEquals', 'aws:SourceVpce', 'vpce-0123'],
+    ['StringNotEquals', 'aws:SourceVpc', 'vpc-0123'],
+    ['ArnNotLike', 'aws:SourceVpcArn', 'arn:aws:ec2:*:111122223333:vpc/*'],
+    ['NotIpAddress', 'aws:VpcSourceIp', '10.0.0.0/8'],
+    ['StringNotEquals', 'aws:VpceAccount', '111122223333'],
+    ['StringNotEquals', 'aws:VpceOrgID', 'o-a1b2c3d4e5'],
+    ['ForAllValues:StringNotLike', 'aws:VpceOrgPaths', 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'],
+  ])('counts a Deny %s %s as applying to the internet caller (the key is absent)', (operator, key, value) => {
+    // Prepare
+    const iam = userWith(
+      doc(allowAll, {
+        Sid: 'DataPerimeter',
+        Effect: 'Deny',
+        Action: ACTION,
+        Resource: '*',
+        Condition: { [operator]: { [key]: value } },
+      }),
+    );
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('PASS');
+    expect(result.evidence.deniesConsidered).toEqual([
+      expect.objectContaining({ sid: 'DataPerimeter', applied: true }),
+    ]);
+  });
+});
+
+describe('iam-principal-presigned-url-source-ip: Denies that cover together', () => {
+  const prod = 'arn:aws:sagemaker:*:111122223333:notebook-instance/prod-*';
+  const onPart = (resource: Statement, ranges?: string[]): Statement => {
+    const { Resource: _everything, ...deny } = guardrail(ranges);
+    return { ...deny, ...resource };
+  };
+
+  it('passes two Denies on prod-* notebooks and on every notebook but prod-*: together they cover all', () => {
+    // Prepare
+    const iam = userWith(doc(allowAll, onPart({ Resource: prod })), doc(onPart({ NotResource: prod })));
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('PASS');
+    expect(result.evidence.deniesConsidered).toEqual([
+      expect.objectContaining({
+        policyName: 'p0',
+        applied: true,
+        reason:
+          'it applies at 1.0.0.0 and, together with the other Denies that apply there, covers the notebooks granted',
+      }),
+      expect.objectContaining({ policyName: 'p1', applied: true }),
+    ]);
+  });
+
+  it('passes a Deny on us-east-1 notebooks beside a Deny with NotResource on them', () => {
+    // Prepare
+    const east = 'arn:aws:sagemaker:us-east-1:*:notebook-instance/*';
+    const iam = userWith(doc(allowAll, onPart({ Resource: east }), onPart({ NotResource: east })));
+    // Act / Assess
+    expect(only(iam).status).toBe('PASS');
+  });
+
+  it('fails when the two Denies leave a gap (prod-* and every notebook but dev-*)', () => {
+    // Prepare
+    const dev = 'arn:aws:sagemaker:*:111122223333:notebook-instance/dev-*';
+    const iam = userWith(doc(allowAll, onPart({ Resource: prod }), onPart({ NotResource: dev })));
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence.deniesConsidered).toEqual([
+      expect.objectContaining({ applied: false, reason: expect.stringContaining('does not cover') }),
+      expect.objectContaining({ applied: false, reason: expect.stringContaining('does not cover') }),
+    ]);
+  });
+
+  it('judges thirty Denies that each leave prod-* out without trying every order of them', () => {
+    // Prepare
+    const dev = 'arn:aws:sagemaker:*:111122223333:notebook-instance/dev-*';
+    const leavingProdOut = Array.from({ length: 30 }, () => onPart({ NotResource: prod }));
+    const iam = userWith(doc(allowAll, onPart({ Resource: dev }), ...leavingProdOut));
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence.grantingStatements).toEqual([expect.objectContaining({ statementIndex: 0 })]);
+  });
+
+  it('fails where only one of the two Denies applies: the union is taken per address', () => {
+    // Prepare: the NotResource Deny spares 198.51.100.0/24, where the prod-* Deny alone applies
+    const iam = userWith(
+      doc(
+        allowAll,
+        onPart({ Resource: prod }),
+        onPart({ NotResource: prod }, ['203.0.113.0/24', '198.51.100.0/24', '2001:db8::/32']),
+      ),
+    );
+    // Act
+    const result = only(iam);
+    // Assess
+    expect(result.status).toBe('FAIL');
+    expect(result.evidence.offendingAddress).toBe('198.51.100.0');
+  });
+});
