@@ -2,31 +2,63 @@
  * IAM wildcard patterns (`*` any run of characters, `?` exactly one) reasoned about as languages,
  * not only matched against strings: the evaluator must know whether an Allow *can* reach some
  * notebook ARN and whether a Deny *surely* covers everything an Allow grants.
+ *
+ * Policy authors write the patterns and anyone who can name a resource writes the texts, so nothing
+ * here backtracks or recurses: matching is O(pattern × text) at worst, and the two language
+ * questions are table fills of the same size, whatever the pattern or the length.
  */
 
-const regexCache = new Map<string, RegExp>();
-
-function toRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
-  let regex = regexCache.get(key);
-  if (!regex) {
-    const body = pattern
-      .split('')
-      .map((char) => {
-        if (char === '*') return '.*';
-        if (char === '?') return '.';
-        return char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-      })
-      .join('');
-    regex = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    regexCache.set(key, regex);
+/**
+ * Whether `text` is one of the strings `pattern` stands for. Greedy with a single resume point: on
+ * a mismatch only the latest `*` absorbs one more character, which is enough for `*`/`?` globs.
+ */
+export function globMatch(
+  pattern: string,
+  text: string,
+  ignoreCase = false,
+  counter?: { steps: number },
+): boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  const t = ignoreCase ? text.toLowerCase() : text;
+  let i = 0;
+  let j = 0;
+  let starAt = -1;
+  let resumeAt = 0;
+  while (j < t.length) {
+    if (counter) counter.steps += 1;
+    if (i < p.length && (p[i] === '?' || (p[i] !== '*' && p[i] === t[j]))) {
+      i += 1;
+      j += 1;
+    } else if (i < p.length && p[i] === '*') {
+      starAt = i;
+      resumeAt = j;
+      i += 1;
+    } else if (starAt >= 0) {
+      i = starAt + 1;
+      resumeAt += 1;
+      j = resumeAt;
+    } else {
+      return false;
+    }
   }
-  return regex;
+  while (i < p.length && p[i] === '*') i += 1;
+  return i === p.length;
 }
 
-/** Whether `text` is one of the strings `pattern` stands for. */
-export function globMatch(pattern: string, text: string, ignoreCase = false): boolean {
-  return toRegExp(pattern, ignoreCase).test(text);
+/**
+ * The Deny-union search asks the same few pattern pairs again and again; the answers are kept, up
+ * to a bound, so a table is filled once per pair rather than once per question.
+ */
+const answers = new Map<string, boolean>();
+const MAX_REMEMBERED = 100_000;
+
+function remembered(key: string, compute: () => boolean): boolean {
+  const known = answers.get(key);
+  if (known !== undefined) return known;
+  const answer = compute();
+  if (answers.size >= MAX_REMEMBERED) answers.clear();
+  answers.set(key, answer);
+  return answer;
 }
 
 /**
@@ -35,30 +67,36 @@ export function globMatch(pattern: string, text: string, ignoreCase = false): bo
  * its separators (an ARN's `:` and `/`) then denotes only strings with exactly those separators.
  */
 export function globIntersects(left: string, right: string, rightWildcardsExclude = ''): boolean {
+  return remembered(`i\u0000${left}\u0000${right}\u0000${rightWildcardsExclude}`, () =>
+    intersects(left, right, rightWildcardsExclude),
+  );
+}
+
+function intersects(left: string, right: string, rightWildcardsExclude: string): boolean {
   // A `?` of `left` is one character that may be chosen outside the excluded set.
   const standsFor = (char: string) => char === '?' || !rightWildcardsExclude.includes(char);
-  const memo = new Map<number, boolean>();
   const width = right.length + 1;
-  const visit = (i: number, j: number): boolean => {
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let result: boolean;
-    if (i === left.length && j === right.length) result = true;
-    else if (i < left.length && left[i] === '*')
-      result = visit(i + 1, j) || (j < right.length && visit(i, j + 1));
-    else if (j < right.length && right[j] === '*')
-      result = visit(i, j + 1) || (i < left.length && standsFor(left[i] as string) && visit(i + 1, j));
-    else if (i === left.length || j === right.length) result = false;
-    else {
-      const a = left[i] as string;
-      const b = right[j];
-      result = (b === '?' ? standsFor(a) : a === '?' || a === b) && visit(i + 1, j + 1);
+  // reachable[i * width + j]: the suffixes left[i..] and right[j..] share a string.
+  const reachable = new Uint8Array((left.length + 1) * width);
+  for (let i = left.length; i >= 0; i -= 1) {
+    for (let j = right.length; j >= 0; j -= 1) {
+      const at = (a: number, b: number) => reachable[a * width + b] === 1;
+      let result: boolean;
+      if (i === left.length && j === right.length) result = true;
+      else if (i < left.length && left[i] === '*')
+        result = at(i + 1, j) || (j < right.length && at(i, j + 1));
+      else if (j < right.length && right[j] === '*')
+        result = at(i, j + 1) || (i < left.length && standsFor(left[i] as string) && at(i + 1, j));
+      else if (i === left.length || j === right.length) result = false;
+      else {
+        const a = left[i] as string;
+        const b = right[j];
+        result = (b === '?' ? standsFor(a) : a === '?' || a === b) && at(i + 1, j + 1);
+      }
+      reachable[i * width + j] = result ? 1 : 0;
     }
-    memo.set(key, result);
-    return result;
-  };
-  return visit(0, 0);
+  }
+  return reachable[0] === 1;
 }
 
 /**
@@ -67,21 +105,25 @@ export function globIntersects(left: string, right: string, rightWildcardsExclud
  * languages such as `?*` and `*?`; callers use it only where false is the cautious answer.
  */
 export function globIncludes(outer: string, inner: string): boolean {
-  const memo = new Map<number, boolean>();
+  return remembered(`c\u0000${outer}\u0000${inner}`, () => includes(outer, inner));
+}
+
+function includes(outer: string, inner: string): boolean {
   const width = inner.length + 1;
-  const visit = (i: number, j: number): boolean => {
-    const key = i * width + j;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let result: boolean;
-    if (i === outer.length) result = j === inner.length;
-    else if (outer[i] === '*') result = visit(i + 1, j) || (j < inner.length && visit(i, j + 1));
-    else if (j === inner.length) result = false;
-    else if (inner[j] === '*') result = false;
-    else if (outer[i] === '?') result = visit(i + 1, j + 1);
-    else result = inner[j] !== '?' && outer[i] === inner[j] && visit(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return visit(0, 0);
+  // covered[i * width + j]: every string of inner[j..] matches outer[i..].
+  const covered = new Uint8Array((outer.length + 1) * width);
+  for (let i = outer.length; i >= 0; i -= 1) {
+    for (let j = inner.length; j >= 0; j -= 1) {
+      const at = (a: number, b: number) => covered[a * width + b] === 1;
+      let result: boolean;
+      if (i === outer.length) result = j === inner.length;
+      else if (outer[i] === '*') result = at(i + 1, j) || (j < inner.length && at(i, j + 1));
+      else if (j === inner.length) result = false;
+      else if (inner[j] === '*') result = false;
+      else if (outer[i] === '?') result = at(i + 1, j + 1);
+      else result = inner[j] !== '?' && outer[i] === inner[j] && at(i + 1, j + 1);
+      covered[i * width + j] = result ? 1 : 0;
+    }
+  }
+  return covered[0] === 1;
 }
