@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { parseIpRange } from '../iam/ip.ts';
 import { UserInputError } from '../model/errors.ts';
 
 /** `a, b,,c` → `['a', 'b', 'c']`. */
@@ -11,11 +12,14 @@ export function splitList(value: string): string[] {
 
 /**
  * Approved source ranges as canonical CIDRs. A bare address is a single host (/32 or /128), as IAM
- * reads it. `source` names the option or variable in the error.
+ * reads it. Only standard notation is taken, as for the policies themselves: `10.1` or `0x0a.0.0.1`
+ * would otherwise become some other range than the one meant. `source` names the option or
+ * variable in the error.
  */
 export function parseCidrs(values: readonly string[], source: string): string[] {
   return values.map((value) => {
     try {
+      if (!parseIpRange(value)) throw new Error('not standard notation');
       if (!value.includes('/')) {
         const address = ipaddr.parse(value);
         return `${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`;
