@@ -13,7 +13,7 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
  *
  * Context keys: `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
- * `reservedConcurrency`, `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
+ * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
@@ -46,7 +46,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     notify: oneOf(read, 'notify', NOTIFY_MODES),
     regionConcurrency: count(read, 'regionConcurrency'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
-    reservedConcurrency: count(read, 'reservedConcurrency'),
+    reservedConcurrency: concurrency(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
     tagSuppressions: flag(read, 'tagSuppressions'),
     suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
@@ -87,6 +87,17 @@ function count(read: (key: string) => unknown, key: string): number | undefined 
     throw new Error(`${key}: expected a whole number of at least 1, got ${JSON.stringify(value)}`);
   }
   return parsed;
+}
+
+function concurrency(read: (key: string) => unknown, key: string): number | 'off' | undefined {
+  if (read(key) === 'off') return 'off';
+  try {
+    return count(read, key);
+  } catch {
+    throw new Error(
+      `${key}: expected a whole number of at least 1, or off, got ${JSON.stringify(read(key))}`,
+    );
+  }
 }
 
 function oneOf<T extends string>(
