@@ -2,10 +2,9 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LOG_LEVELS, NOTIFY_MODES } from '../src/config/env.ts';
 import { ScannerStack, type ScannerStackProps } from './scanner-stack.ts';
+import { emailProblem } from './validate.ts';
 
 export const STACK_NAME = 'SageMakerComplianceScanner';
-
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 /**
  * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions
@@ -32,8 +31,8 @@ export function configureApp(app: App): ScannerStack {
 /** Reads and validates the deployment choices; a bad value stops synthesis with its key named. */
 export function propsFromContext(read: (key: string) => unknown): ScannerStackProps {
   const alertEmails = list(read, 'alertEmails');
-  const badEmail = alertEmails?.find((email) => !EMAIL.test(email));
-  if (badEmail !== undefined) throw new Error(`alertEmails: "${badEmail}" is not an email address`);
+  const badEmail = alertEmails?.map(emailProblem).find((problem) => problem !== undefined);
+  if (badEmail !== undefined) throw new Error(`alertEmails: ${badEmail}`);
   const regions = list(read, 'regions');
   return {
     alertEmails,

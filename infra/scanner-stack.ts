@@ -8,6 +8,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -33,6 +34,7 @@ import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
+import { emailProblem, environmentProblem, scheduleProblem, timeZoneProblem } from './validate.ts';
 
 /** 02:00 every night. */
 export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
@@ -135,6 +137,8 @@ export class ScannerStack extends Stack {
       enforceSSL: true,
     });
     for (const email of props.alertEmails ?? []) {
+      const emailIssue = emailProblem(email);
+      if (emailIssue !== undefined) throw new Error(`alertEmails: ${emailIssue}`);
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
@@ -235,6 +239,19 @@ export class ScannerStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
+    const environment = {
+      ...scanEnvironment(this.topic, rules, props),
+      REPORTS_BUCKET: this.reportsBucket.bucketName,
+      SUPPRESSION_HORIZON_DAYS: String(horizonDays),
+      TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
+      ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
+    };
+    const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));
+    if (environmentIssue !== undefined) {
+      throw new Error(
+        `${environmentIssue}: shorten the list (allowedSourceCidrs: aggregate adjacent ranges)`,
+      );
+    }
     this.function = new nodejs.NodejsFunction(this, 'Scan', {
       entry: HANDLER_ENTRY,
       handler: 'handler',
@@ -249,13 +266,7 @@ export class ScannerStack extends Stack {
           ? undefined
           : (props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY),
       description: 'Nightly and on-demand SageMaker PrivateLink compliance scan',
-      environment: {
-        ...scanEnvironment(this.topic, rules, props),
-        REPORTS_BUCKET: this.reportsBucket.bucketName,
-        SUPPRESSION_HORIZON_DAYS: String(horizonDays),
-        TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
-        ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
-      },
+      environment,
       onFailure: new destinations.SqsDestination(failureQueue),
       retryAttempts: 2,
       bundling: scanBundling(stagedSuppressions),
@@ -286,9 +297,15 @@ export class ScannerStack extends Stack {
 
   private scheduleNightlyScan(props: ScannerStackProps, undeliveredQueue: sqs.Queue): void {
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
-    if (!/^(cron|rate|at)\(.+\)$/.test(schedule)) {
-      throw new Error(`schedule "${schedule}" is not a Scheduler expression such as ${DEFAULT_SCHEDULE}`);
+    const scheduleIssue = scheduleProblem(schedule);
+    if (scheduleIssue !== undefined) {
+      throw new Error(
+        `schedule "${schedule}" is not a Scheduler expression such as ${DEFAULT_SCHEDULE}: ${scheduleIssue}`,
+      );
     }
+    const timeZone = props.timeZone ?? DEFAULT_TIME_ZONE;
+    const timeZoneIssue = timeZoneProblem(timeZone);
+    if (timeZoneIssue !== undefined) throw new Error(`timeZone: ${timeZoneIssue}`);
     const scheduleName = `${this.stackName}-nightly-scan`;
     const role = new iam.Role(this, 'SchedulerRole', {
       description: 'Lets the nightly schedule invoke the scan function and nothing else',
@@ -325,7 +342,7 @@ export class ScannerStack extends Stack {
       name: scheduleName,
       description: 'Runs the SageMaker compliance scan with the deployed configuration',
       scheduleExpression: schedule,
-      scheduleExpressionTimezone: props.timeZone ?? DEFAULT_TIME_ZONE,
+      scheduleExpressionTimezone: timeZone,
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {

@@ -168,6 +168,28 @@ describe('the scan function', () => {
     });
   });
 
+  it('refuses, at synth, an environment over Lambda\u2019s 4 KB, a bad schedule, time zone or email', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+    const manyCidrs = Array.from({ length: 300 }, (_, index) => `198.51.${index >> 8}.${index & 255}/32`);
+
+    // Act
+    const longList = () => new ScannerStack(app, 'LongCidrs', { allowedSourceCidrs: manyCidrs });
+    const badSchedule = () => new ScannerStack(app, 'BadSchedule', { schedule: 'cron(0 2 * * * *)' });
+    const badZone = () => new ScannerStack(app, 'BadZone', { timeZone: 'Europe/Pariss' });
+    const badEmail = () => new ScannerStack(app, 'BadEmail', { alertEmails: ['secops'] });
+
+    // Assess
+    expect(longList).toThrow(
+      /environment takes up to \d+ bytes, over Lambda's 4096; ALLOWED_SOURCE_CIDRS alone takes \d+: shorten the list/,
+    );
+    expect(badSchedule).toThrow(
+      /schedule "cron\(0 2 \* \* \* \*\)" is not a Scheduler expression such as cron\(0 2 \* \* \? \*\): exactly one of day-of-month and day-of-week/,
+    );
+    expect(badZone).toThrow('timeZone: "Europe/Pariss" is not an IANA time zone such as Europe/Paris');
+    expect(badEmail).toThrow('alertEmails: "secops" is not an email address');
+  });
+
   it('refuses an unknown rule id or a malformed CIDR at synth time', () => {
     // Prepare
     const app = new App({ context: SKIP_BUNDLING });
