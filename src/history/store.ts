@@ -54,8 +54,9 @@ export function describeStoreError(error: unknown): string {
 
 /**
  * The audit trail of reports in S3 and the previous scan that the next one is compared with. The
- * function may write anywhere under `reports/<accountId>/` and read only `latest.json`, so the
- * store never lists or reads dated reports.
+ * function may create objects under `reports/<accountId>/`, replace only `latest.json` (on the
+ * version it read) and read only `latest.json`, so the store never lists, reads or rewrites dated
+ * reports.
  *
  * @example
  * const store = new ReportStore(new S3Client({}), 'my-reports-bucket');
@@ -132,12 +133,28 @@ export class ReportStore {
       return {
         outcome: 'kept',
         source,
-        reason: `another scan replaced it, and reading it again failed: ${now.error}`,
+        reason: `it is not the version this scan read, and reading it again failed: ${now.error}`,
       };
     }
-    if (now.kind === 'found' && Date.parse(now.previous.startedAt) >= Date.parse(report.startedAt)) {
-      const heldBy = { scanId: now.previous.scanId, startedAt: now.previous.startedAt };
-      return { outcome: 'kept', source, reason: 'it holds a scan that started later than this one', heldBy };
+    if (now.kind === 'found') {
+      const { scanId, startedAt } = now.previous;
+      const theirs = Date.parse(startedAt);
+      if (Number.isNaN(theirs)) {
+        return {
+          outcome: 'kept',
+          source,
+          reason: `it holds scan ${scanId}, whose startedAt "${startedAt}" is not a time`,
+        };
+      }
+      if (theirs >= Date.parse(report.startedAt)) {
+        const heldBy = { scanId, startedAt };
+        return {
+          outcome: 'kept',
+          source,
+          reason: 'it holds a scan that started later than this one',
+          heldBy,
+        };
+      }
     }
     try {
       await this.put(key, report, conditionFor(now));

@@ -10,6 +10,7 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestKey, type PreviousReport, ReportStore, reportKey } from '../../src/history/store.ts';
+import { reportSchema } from '../../src/model/report-schema.ts';
 import { report, result } from '../support/report.ts';
 
 const ACCOUNT = '111122223333';
@@ -245,6 +246,23 @@ describe('ReportStore.updateLatest: overlapping scans never put an older baselin
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
   });
 
+  it('keeps a baseline whose start time does not parse', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(latestHolds({ scanId: 'scan-odd', startedAt: 'yesterday' }, '"e2"'));
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: 'it holds scan scan-odd, whose startedAt "yesterday" is not a time',
+    });
+    expect(putsOfLatest()).toHaveLength(1);
+  });
+
   it('keeps a baseline from a scan that started at the same instant', async () => {
     // Prepare
     s3.on(PutObjectCommand).rejects(preconditionFailed());
@@ -327,9 +345,32 @@ describe('ReportStore.updateLatest: overlapping scans never put an older baselin
     expect(update).toEqual({
       outcome: 'kept',
       source: SOURCE,
-      reason: `another scan replaced it, and reading it again failed: cannot read ${SOURCE} (AccessDenied: Access Denied)`,
+      reason: `it is not the version this scan read, and reading it again failed: cannot read ${SOURCE} (AccessDenied: Access Denied)`,
     });
     expect(putsOfLatest()).toHaveLength(1);
+  });
+
+  it('answers with outcomes the report schema accepts', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({});
+    s3.on(GetObjectCommand).resolves(
+      latestHolds({ scanId: 'scan-later', startedAt: '2026-03-01T02:05:00.000Z' }, '"e2"'),
+    );
+    const kept = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Act
+    const moved = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect([kept.outcome, moved.outcome]).toEqual(['kept', 'moved']);
+    // Without results: the helper's ids are not the hashes the schema requires.
+    const bare = report([], { scanId: ours.scanId, startedAt: ours.startedAt });
+    for (const baselineUpdate of [kept, moved]) {
+      expect(reportSchema.safeParse({ ...bare, baselineUpdate }).error).toBeUndefined();
+    }
+    expect(
+      reportSchema.safeParse({ ...bare, baselineUpdate: { outcome: 'kept', source: SOURCE } }).success,
+    ).toBe(false);
   });
 
   it('lets any other S3 failure through for the caller to log and count', async () => {
