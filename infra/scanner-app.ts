@@ -2,18 +2,18 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LOG_LEVELS, NOTIFY_MODES } from '../src/config/env.ts';
 import { ScannerStack, type ScannerStackProps } from './scanner-stack.ts';
+import { loadSettings, SETTING_KEYS } from './settings.ts';
+import { emailProblem } from './validate.ts';
 
 export const STACK_NAME = 'SageMakerComplianceScanner';
-
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 /**
  * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions
  * pack, so synthesis fails on any finding that is not acknowledged in code.
  *
- * Context keys: `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
+ * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
- * `reservedConcurrency`, `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
+ * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
@@ -29,11 +29,25 @@ export function configureApp(app: App): ScannerStack {
   return stack;
 }
 
-/** Reads and validates the deployment choices; a bad value stops synthesis with its key named. */
+/**
+ * Reads and validates the deployment choices; a bad value stops synthesis with its key named. With
+ * `settingsFile` (best in `cdk.json`, committed), every choice comes from that file and none may
+ * also be given as context: a `-c` value that the next deploy lacks would silently undo it.
+ */
 export function propsFromContext(read: (key: string) => unknown): ScannerStackProps {
+  const settingsFile = text(read, 'settingsFile');
+  if (settingsFile !== undefined) {
+    const alsoInContext = SETTING_KEYS.filter((key) => read(key) !== undefined);
+    if (alsoInContext.length > 0) {
+      throw new Error(
+        `${alsoInContext.join(', ')}: set in ${settingsFile} instead of as context, so that the next deploy keeps it`,
+      );
+    }
+    return loadSettings(settingsFile);
+  }
   const alertEmails = list(read, 'alertEmails');
-  const badEmail = alertEmails?.find((email) => !EMAIL.test(email));
-  if (badEmail !== undefined) throw new Error(`alertEmails: "${badEmail}" is not an email address`);
+  const badEmail = alertEmails?.map(emailProblem).find((problem) => problem !== undefined);
+  if (badEmail !== undefined) throw new Error(`alertEmails: ${badEmail}`);
   const regions = list(read, 'regions');
   return {
     alertEmails,
@@ -46,7 +60,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     notify: oneOf(read, 'notify', NOTIFY_MODES),
     regionConcurrency: count(read, 'regionConcurrency'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
-    reservedConcurrency: count(read, 'reservedConcurrency'),
+    reservedConcurrency: concurrency(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
     tagSuppressions: flag(read, 'tagSuppressions'),
     suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
@@ -87,6 +101,17 @@ function count(read: (key: string) => unknown, key: string): number | undefined 
     throw new Error(`${key}: expected a whole number of at least 1, got ${JSON.stringify(value)}`);
   }
   return parsed;
+}
+
+function concurrency(read: (key: string) => unknown, key: string): number | 'off' | undefined {
+  if (read(key) === 'off') return 'off';
+  try {
+    return count(read, key);
+  } catch {
+    throw new Error(
+      `${key}: expected a whole number of at least 1, or off, got ${JSON.stringify(read(key))}`,
+    );
+  }
 }
 
 function oneOf<T extends string>(

@@ -8,6 +8,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -33,18 +34,30 @@ import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
+import { emailProblem, environmentProblem, scheduleProblem, timeZoneProblem } from './validate.ts';
 
 /** 02:00 every night. */
 export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
 export const DEFAULT_TIME_ZONE = 'UTC';
 /** Emitted once by every scan that finished (complete or not), so its absence means "quiet". */
 export const SCAN_COMPLETED_METRIC = 'ScanDurationMs';
+/**
+ * The schedule sets no `GroupName`, so Scheduler puts it in this group. Scheduler assumes the
+ * execution role with `aws:SourceArn` = the group's ARN, never the schedule's.
+ */
+export const SCHEDULE_GROUP = 'default';
 /** One night plus two hours of slack for a late or retried run. */
 export const QUIET_HOURS = 26;
 
 /** Sized for a large account: see "Memory and timeout" in the README. */
 export const MEMORY_MB = 1024;
 export const TIMEOUT = Duration.minutes(10);
+
+/**
+ * One scan at a time: an overlapping run (the schedule and a manual audit) is throttled instead of
+ * racing the other for latest.json.
+ */
+export const DEFAULT_RESERVED_CONCURRENCY = 1;
 
 /** A year of nightly reports plus a month, so last year's audit can still be compared. */
 export const DEFAULT_REPORT_RETENTION_DAYS = 400;
@@ -72,8 +85,11 @@ export interface ScannerStackProps extends StackProps {
   notify?: NotifyMode;
   regionConcurrency?: number;
   logLevel?: LogLevel;
-  /** Off by default: a new account's concurrency quota of 10 rejects any reservation. */
-  reservedConcurrency?: number;
+  /**
+   * Default {@link DEFAULT_RESERVED_CONCURRENCY}, so two scans never overlap. `off` where the
+   * account's concurrency quota is still 10: Lambda keeps 10 unreserved, so any reservation fails.
+   */
+  reservedConcurrency?: number | 'off';
   logRetention?: logs.RetentionDays;
   /**
    * The deployer's suppressions file (JSON, or YAML by extension), validated at synth and shipped
@@ -121,6 +137,8 @@ export class ScannerStack extends Stack {
       enforceSSL: true,
     });
     for (const email of props.alertEmails ?? []) {
+      const emailIssue = emailProblem(email);
+      if (emailIssue !== undefined) throw new Error(`alertEmails: ${emailIssue}`);
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
@@ -175,11 +193,23 @@ export class ScannerStack extends Stack {
       }),
     );
     const ownReports = `${REPORTS_PREFIX}/${Aws.ACCOUNT_ID}`;
+    // Only with If-None-Match (S3 then refuses a key that exists), so the role cannot rewrite a past
+    // report; latest.json is replaced only with If-Match on the ETag its scan read, so an older run
+    // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets").
     role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'StoreReports',
+        sid: 'StoreNewReports',
         actions: ['s3:PutObject'],
         resources: [this.reportsBucket.arnForObjects(`${ownReports}/*`)],
+        conditions: { Null: { 's3:if-none-match': 'false' } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReplaceBaselineItRead',
+        actions: ['s3:PutObject'],
+        resources: [this.reportsBucket.arnForObjects(`${ownReports}/latest.json`)],
+        conditions: { Null: { 's3:if-match': 'false' } },
       }),
     );
     role.addToPolicy(
@@ -203,12 +233,25 @@ export class ScannerStack extends Stack {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*]`,
       reason:
-        "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject only (no read, list or delete).",
+        "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
+    const environment = {
+      ...scanEnvironment(this.topic, rules, props),
+      REPORTS_BUCKET: this.reportsBucket.bucketName,
+      SUPPRESSION_HORIZON_DAYS: String(horizonDays),
+      TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
+      ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
+    };
+    const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));
+    if (environmentIssue !== undefined) {
+      throw new Error(
+        `${environmentIssue}: shorten the list (allowedSourceCidrs: aggregate adjacent ranges)`,
+      );
+    }
     this.function = new nodejs.NodejsFunction(this, 'Scan', {
       entry: HANDLER_ENTRY,
       handler: 'handler',
@@ -218,15 +261,12 @@ export class ScannerStack extends Stack {
       timeout: TIMEOUT,
       role,
       logGroup,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      reservedConcurrentExecutions:
+        props.reservedConcurrency === 'off'
+          ? undefined
+          : (props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY),
       description: 'Nightly and on-demand SageMaker PrivateLink compliance scan',
-      environment: {
-        ...scanEnvironment(this.topic, rules, props),
-        REPORTS_BUCKET: this.reportsBucket.bucketName,
-        SUPPRESSION_HORIZON_DAYS: String(horizonDays),
-        TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
-        ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
-      },
+      environment,
       onFailure: new destinations.SqsDestination(failureQueue),
       retryAttempts: 2,
       bundling: scanBundling(stagedSuppressions),
@@ -257,9 +297,15 @@ export class ScannerStack extends Stack {
 
   private scheduleNightlyScan(props: ScannerStackProps, undeliveredQueue: sqs.Queue): void {
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
-    if (!/^(cron|rate|at)\(.+\)$/.test(schedule)) {
-      throw new Error(`schedule "${schedule}" is not a Scheduler expression such as ${DEFAULT_SCHEDULE}`);
+    const scheduleIssue = scheduleProblem(schedule);
+    if (scheduleIssue !== undefined) {
+      throw new Error(
+        `schedule "${schedule}" is not a Scheduler expression such as ${DEFAULT_SCHEDULE}: ${scheduleIssue}`,
+      );
     }
+    const timeZone = props.timeZone ?? DEFAULT_TIME_ZONE;
+    const timeZoneIssue = timeZoneProblem(timeZone);
+    if (timeZoneIssue !== undefined) throw new Error(`timeZone: ${timeZoneIssue}`);
     const scheduleName = `${this.stackName}-nightly-scan`;
     const role = new iam.Role(this, 'SchedulerRole', {
       description: 'Lets the nightly schedule invoke the scan function and nothing else',
@@ -267,10 +313,12 @@ export class ScannerStack extends Stack {
         conditions: {
           StringEquals: {
             'aws:SourceAccount': Aws.ACCOUNT_ID,
+            // "Confused deputy prevention in EventBridge Scheduler": the ARN must be a schedule
+            // group's; scoped to a schedule, AWS never lets the schedule assume the role.
             'aws:SourceArn': this.formatArn({
               service: 'scheduler',
-              resource: 'schedule',
-              resourceName: `default/${scheduleName}`,
+              resource: 'schedule-group',
+              resourceName: SCHEDULE_GROUP,
             }),
           },
         },
@@ -294,7 +342,7 @@ export class ScannerStack extends Stack {
       name: scheduleName,
       description: 'Runs the SageMaker compliance scan with the deployed configuration',
       scheduleExpression: schedule,
-      scheduleExpressionTimezone: props.timeZone ?? DEFAULT_TIME_ZONE,
+      scheduleExpressionTimezone: timeZone,
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {

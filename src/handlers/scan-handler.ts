@@ -224,7 +224,10 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // invocation must still see tonight's new problems as new, or NOTIFY=changes would stay quiet.
       if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
         try {
-          await history.store.updateLatest(report, history.accountId);
+          const baselineUpdate = await history.store.updateLatest(report, history.accountId, previous);
+          if (baselineUpdate.outcome === 'kept')
+            logger.warn('Baseline (latest.json) not moved', baselineUpdate);
+          report = { ...report, baselineUpdate };
         } catch (failure) {
           scanErrors += 1;
           logger.error('Updating the baseline (latest.json) failed', { error: failure as Error });

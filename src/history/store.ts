@@ -1,16 +1,39 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { UserInputError } from '../model/errors.ts';
-import type { Report } from '../model/report.ts';
+import type { BaselineUpdate, Report } from '../model/report.ts';
 import { parseBaselineText } from './baseline.ts';
 import type { PreviousScan } from './delta.ts';
 
-/** What the store knows about the scan before this one. */
+/**
+ * What the store knows about the scan before this one. `etag` is the version of `latest.json` that
+ * was read: the next baseline replaces exactly that version, or nothing (without it, only creating
+ * `latest.json` is attempted, which S3 refuses once it exists).
+ */
 export type PreviousReport =
-  | { kind: 'found'; previous: PreviousScan; source: string }
+  | { kind: 'found'; previous: PreviousScan; source: string; etag?: string }
   /** The first scan of the account: nothing to compare with, and nothing wrong. */
   | { kind: 'none'; source: string }
   /** The previous report exists but could not be used: every problem is new, and the report says why. */
-  | { kind: 'unreadable'; error: string };
+  | { kind: 'unreadable'; error: string; etag?: string };
+
+/** The S3 precondition of a write: replace the version read (`If-Match`), or create (`If-None-Match`). */
+type WriteCondition = { IfMatch: string } | { IfNoneMatch: '*' };
+
+/**
+ * S3's answers to a write whose precondition no longer holds: 412 when the object changed (or
+ * appeared), 409 when a concurrent write raced it, and 404 for `If-Match` on an object since deleted.
+ */
+const CONFLICTS = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey']);
+
+function isConflict(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return CONFLICTS.has((error as Error).name) || status === 412 || status === 409;
+}
+
+function conditionFor(read: PreviousReport | undefined): WriteCondition {
+  const etag = read?.kind === 'none' ? undefined : read?.etag;
+  return etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag };
+}
 
 /** `reports/<accountId>/<yyyy>/<mm>/<dd>/<scanId>.json`, dated by the UTC day the scan started. */
 export function reportKey(report: Pick<Report, 'scanId' | 'startedAt'>, accountId: string): string {
@@ -31,8 +54,9 @@ export function describeStoreError(error: unknown): string {
 
 /**
  * The audit trail of reports in S3 and the previous scan that the next one is compared with. The
- * function may write anywhere under `reports/<accountId>/` and read only `latest.json`, so the
- * store never lists or reads dated reports.
+ * function may create objects under `reports/<accountId>/`, replace only `latest.json` (on the
+ * version it read) and read only `latest.json`, so the store never lists, reads or rewrites dated
+ * reports.
  *
  * @example
  * const store = new ReportStore(new S3Client({}), 'my-reports-bucket');
@@ -53,38 +77,102 @@ export class ReportStore {
   async readPrevious(accountId: string): Promise<PreviousReport> {
     const key = latestKey(accountId);
     const source = `s3://${this.bucket}/${key}`;
+    let text: string;
+    let etag: string | undefined;
     try {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const text = (await response.Body?.transformToString('utf8')) ?? '';
-      return { kind: 'found', previous: parseBaselineText(text, source), source };
+      etag = response.ETag;
+      text = (await response.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
       if ((error as Error).name === 'NoSuchKey') return { kind: 'none', source };
-      const reason = describeStoreError(error);
-      return {
-        kind: 'unreadable',
-        error: reason.startsWith(source) ? reason : `cannot read ${source} (${reason})`,
-      };
+      return { kind: 'unreadable', error: `cannot read ${source} (${describeStoreError(error)})` };
+    }
+    const version = etag === undefined ? {} : { etag };
+    try {
+      return { kind: 'found', previous: parseBaselineText(text, source), source, ...version };
+    } catch (error) {
+      return { kind: 'unreadable', error: describeStoreError(error), ...version };
     }
   }
 
-  /** Writes the dated copy of a report (the audit trail); returns its `s3://` address. */
+  /**
+   * Writes the dated copy of a report (the audit trail); returns its `s3://` address. Only as a new
+   * object: S3 refuses to replace a stored report, and so does the scan role's policy.
+   */
   async store(report: Report, accountId: string): Promise<string> {
-    await this.put(reportKey(report, accountId), report);
+    await this.put(reportKey(report, accountId), report, { IfNoneMatch: '*' });
     return this.locationOf(report, accountId);
   }
 
-  /** Makes this report the baseline of the next scan. */
-  async updateLatest(report: Report, accountId: string): Promise<void> {
-    await this.put(latestKey(accountId), report);
+  /**
+   * Makes this report the baseline of the next scan, if `latest.json` is still the version `read`
+   * at the start of this scan. If another scan replaced it meanwhile, it is read again: a baseline
+   * from a scan that started later stays (this report's data is older), one that started earlier
+   * is replaced once more on its own version. Never loops: a second conflict keeps what is there.
+   *
+   * @example
+   * const previous = await store.readPrevious(accountId);
+   * // … scan …
+   * const update = await store.updateLatest(report, accountId, previous); // { outcome: 'moved', … }
+   */
+  async updateLatest(
+    report: Report,
+    accountId: string,
+    read: PreviousReport | undefined,
+  ): Promise<BaselineUpdate> {
+    const key = latestKey(accountId);
+    const source = `s3://${this.bucket}/${key}`;
+    try {
+      await this.put(key, report, conditionFor(read));
+      return { outcome: 'moved', source };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    const now = await this.readPrevious(accountId);
+    if (now.kind === 'unreadable') {
+      return {
+        outcome: 'kept',
+        source,
+        reason: `it is not the version this scan read, and reading it again failed: ${now.error}`,
+      };
+    }
+    if (now.kind === 'found') {
+      const { scanId, startedAt } = now.previous;
+      const theirs = Date.parse(startedAt);
+      if (Number.isNaN(theirs)) {
+        return {
+          outcome: 'kept',
+          source,
+          reason: `it holds scan ${scanId}, whose startedAt "${startedAt}" is not a time`,
+        };
+      }
+      if (theirs >= Date.parse(report.startedAt)) {
+        const heldBy = { scanId, startedAt };
+        return {
+          outcome: 'kept',
+          source,
+          reason: 'it holds a scan that started later than this one',
+          heldBy,
+        };
+      }
+    }
+    try {
+      await this.put(key, report, conditionFor(now));
+      return { outcome: 'moved', source };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      return { outcome: 'kept', source, reason: 'other scans replaced it twice while this one tried to' };
+    }
   }
 
-  private async put(key: string, report: Report): Promise<void> {
+  private async put(key: string, report: Report, condition: WriteCondition): Promise<void> {
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: JSON.stringify(report),
         ContentType: 'application/json',
+        ...condition,
       }),
     );
   }

@@ -130,5 +130,20 @@ export const reportSchema = z
       )
       .optional(),
     storedAt: z.string().optional().meta({ description: 'where the Lambda stored this report' }),
+    baselineUpdate: z
+      .discriminatedUnion('outcome', [
+        z.strictObject({ outcome: z.literal('moved'), source: z.string() }),
+        z.strictObject({
+          outcome: z.literal('kept'),
+          source: z.string(),
+          reason: z.string(),
+          heldBy: z.strictObject({ scanId: z.string(), startedAt: isoTimestamp }).optional(),
+        }),
+      ])
+      .optional()
+      .meta({
+        description:
+          'Lambda, scans of the deployed scope only: whether this report became latest.json, the next baseline. "kept": another scan replaced latest.json while this one ran and it was not overwritten (a scan that started later holds it, named in heldBy, or its version could not be established). Set on the returned report; the dated copy in S3 is written before and does not carry it.',
+      }),
   })
   .meta({ title: 'SageMaker compliance scanner report', description: 'schemaVersion 1' });

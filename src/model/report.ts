@@ -42,7 +42,17 @@ export interface Report {
   resolved?: ResolvedEntry[];
   /** Where the Lambda stored this report (the audit trail). */
   storedAt?: string;
+  /** Whether the Lambda made this report `latest.json`, the next scan's baseline. */
+  baselineUpdate?: BaselineUpdate;
 }
+
+/**
+ * `kept`: another scan replaced `latest.json` while this one ran and this report did not overwrite
+ * it (its data is older, or the version could not be established); `heldBy` names the scan there.
+ */
+export type BaselineUpdate =
+  | { outcome: 'moved'; source: string }
+  | { outcome: 'kept'; source: string; reason: string; heldBy?: { scanId: string; startedAt: string } };
 
 /** A FAIL that counts: not covered by an accepted exception. */
 export function isCountedFailure(result: Result): boolean {

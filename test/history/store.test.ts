@@ -9,7 +9,8 @@ import {
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { latestKey, ReportStore, reportKey } from '../../src/history/store.ts';
+import { latestKey, type PreviousReport, ReportStore, reportKey } from '../../src/history/store.ts';
+import { reportSchema } from '../../src/model/report-schema.ts';
 import { report, result } from '../support/report.ts';
 
 const ACCOUNT = '111122223333';
@@ -17,6 +18,28 @@ const BUCKET = 'compliance-reports';
 const s3 = mockClient(S3Client);
 
 const body = (text: string) => sdkStreamMixin(Readable.from([Buffer.from(text)]));
+const ETAG = '"9b2cf535f27731c974343645a3985328"';
+const LATEST = `reports/${ACCOUNT}/latest.json`;
+const SOURCE = `s3://${BUCKET}/${LATEST}`;
+
+function s3Error(name: string, httpStatusCode: number, message: string) {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message });
+}
+const preconditionFailed = () =>
+  s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+const conditionalRequestConflict = () =>
+  s3Error('ConditionalRequestConflict', 409, 'A conflicting conditional operation is currently in progress');
+
+/** latest.json as another scan left it: its report and the ETag S3 gave that version. */
+function latestHolds(scan: { scanId: string; startedAt: string }, etag: string) {
+  return { Body: body(JSON.stringify(report([], scan))), ETag: etag };
+}
+
+const putsOfLatest = () =>
+  s3
+    .commandCalls(PutObjectCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.Key === LATEST);
 
 function store() {
   return new ReportStore(new S3Client({ region: 'eu-west-1', maxAttempts: 1 }), BUCKET);
@@ -60,11 +83,26 @@ describe('ReportStore', () => {
     expect(JSON.parse(String(put?.Body))).toEqual(scan);
   });
 
+  it('writes the dated copy only as a new object, so a stored report is never replaced', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+
+    // Act
+    const storing = store().store(report([]), ACCOUNT);
+
+    // Assess
+    await expect(storing).rejects.toThrow(/pre-conditions you specified did not hold/);
+    const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(put?.IfNoneMatch).toBe('*');
+    expect(put?.IfMatch).toBeUndefined();
+  });
+
   it('reads latest.json as the previous scan', async () => {
     // Prepare
     const previous = report([result('FAIL', 'vpc-1', 'no endpoint')], { scanId: 'scan-0' });
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: `reports/${ACCOUNT}/latest.json` }).resolves({
       Body: body(JSON.stringify(previous)),
+      ETag: ETAG,
     });
 
     // Act
@@ -73,6 +111,7 @@ describe('ReportStore', () => {
     // Assess
     expect(outcome).toMatchObject({
       kind: 'found',
+      etag: ETAG,
       source: `s3://${BUCKET}/reports/${ACCOUNT}/latest.json`,
       previous: { scanId: 'scan-0', results: [{ resourceId: 'vpc-1', status: 'FAIL' }] },
     });
@@ -125,5 +164,224 @@ describe('ReportStore', () => {
     // Assess
     expect(outcome.kind).toBe('unreadable');
     expect(outcome.kind === 'unreadable' && outcome.error).toMatch(error);
+  });
+});
+
+describe('ReportStore.updateLatest: overlapping scans never put an older baseline over a newer one', () => {
+  const ours = report([result('FAIL', 'vpc-1', 'no endpoint')], {
+    scanId: 'scan-ours',
+    startedAt: '2026-03-01T02:00:00.000Z',
+  });
+  const found = (etag?: string): PreviousReport => ({
+    kind: 'found',
+    previous: { scanId: 'scan-0', startedAt: '2026-02-28T02:00:00.000Z', results: [] },
+    source: SOURCE,
+    ...(etag === undefined ? {} : { etag }),
+  });
+
+  it('creates latest.json with If-None-Match on the first scan', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, { kind: 'none', source: SOURCE });
+
+    // Assess
+    expect(update).toEqual({ outcome: 'moved', source: SOURCE });
+    expect(putsOfLatest()).toMatchObject([{ Bucket: BUCKET, Key: LATEST, IfNoneMatch: '*' }]);
+    expect(putsOfLatest()[0]?.IfMatch).toBeUndefined();
+    expect(JSON.parse(String(putsOfLatest()[0]?.Body)).scanId).toBe('scan-ours');
+  });
+
+  it('replaces latest.json with If-Match on the ETag read at the start of the scan', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toEqual({ outcome: 'moved', source: SOURCE });
+    expect(putsOfLatest()).toMatchObject([{ IfMatch: ETAG }]);
+    expect(putsOfLatest()[0]?.IfNoneMatch).toBeUndefined();
+  });
+
+  it.each([
+    ['an unparsable latest.json, replaced on the version read', { etag: ETAG }, { IfMatch: ETAG }],
+    ['a latest.json that could not be read at all, only created', {}, { IfNoneMatch: '*' }],
+  ])('writes after %s', async (_name, version, condition) => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, {
+      kind: 'unreadable',
+      error: 'bad',
+      ...version,
+    });
+
+    // Assess
+    expect(update.outcome).toBe('moved');
+    expect(putsOfLatest()).toMatchObject([condition]);
+  });
+
+  it('keeps a baseline that a later-started scan wrote meanwhile (412), naming that scan', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(
+      latestHolds({ scanId: 'scan-later', startedAt: '2026-03-01T02:05:00.000Z' }, '"e2"'),
+    );
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: 'it holds a scan that started later than this one',
+      heldBy: { scanId: 'scan-later', startedAt: '2026-03-01T02:05:00.000Z' },
+    });
+    expect(putsOfLatest()).toHaveLength(1);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+  });
+
+  it('keeps a baseline whose start time does not parse', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(latestHolds({ scanId: 'scan-odd', startedAt: 'yesterday' }, '"e2"'));
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: 'it holds scan scan-odd, whose startedAt "yesterday" is not a time',
+    });
+    expect(putsOfLatest()).toHaveLength(1);
+  });
+
+  it('keeps a baseline from a scan that started at the same instant', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(latestHolds({ scanId: 'scan-twin', startedAt: ours.startedAt }, '"e2"'));
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toMatchObject({ outcome: 'kept', heldBy: { scanId: 'scan-twin' } });
+    expect(putsOfLatest()).toHaveLength(1);
+  });
+
+  it.each([
+    ['412 PreconditionFailed', preconditionFailed],
+    ['409 ConditionalRequestConflict', conditionalRequestConflict],
+  ])(
+    'replaces, on its new ETag, a baseline an earlier-started scan wrote meanwhile (%s)',
+    async (_name, conflict) => {
+      // Prepare
+      s3.on(PutObjectCommand).rejectsOnce(conflict()).resolves({});
+      s3.on(GetObjectCommand).resolves(
+        latestHolds({ scanId: 'scan-earlier', startedAt: '2026-03-01T01:59:00.000Z' }, '"e2"'),
+      );
+
+      // Act
+      const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+      // Assess
+      expect(update).toEqual({ outcome: 'moved', source: SOURCE });
+      expect(putsOfLatest().map((put) => put.IfMatch)).toEqual([ETAG, '"e2"']);
+    },
+  );
+
+  it('creates latest.json again when it was deleted meanwhile (404 for If-Match)', async () => {
+    // Prepare
+    s3.on(PutObjectCommand)
+      .rejectsOnce(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }))
+      .resolves({});
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }),
+    );
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update.outcome).toBe('moved');
+    expect(putsOfLatest().map((put) => put.IfMatch ?? put.IfNoneMatch)).toEqual([ETAG, '*']);
+  });
+
+  it('gives up after a second conflict and keeps what is there, without looping', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).resolves(
+      latestHolds({ scanId: 'scan-earlier', startedAt: '2026-03-01T01:59:00.000Z' }, '"e2"'),
+    );
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect(update).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: 'other scans replaced it twice while this one tried to',
+    });
+    expect(putsOfLatest()).toHaveLength(2);
+  });
+
+  it('keeps what is there when it cannot be read again after a conflict', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+
+    // Act
+    const update = await store().updateLatest(ours, ACCOUNT, { kind: 'none', source: SOURCE });
+
+    // Assess
+    expect(update).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: `it is not the version this scan read, and reading it again failed: cannot read ${SOURCE} (AccessDenied: Access Denied)`,
+    });
+    expect(putsOfLatest()).toHaveLength(1);
+  });
+
+  it('answers with outcomes the report schema accepts', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({});
+    s3.on(GetObjectCommand).resolves(
+      latestHolds({ scanId: 'scan-later', startedAt: '2026-03-01T02:05:00.000Z' }, '"e2"'),
+    );
+    const kept = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Act
+    const moved = await store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    expect([kept.outcome, moved.outcome]).toEqual(['kept', 'moved']);
+    // Without results: the helper's ids are not the hashes the schema requires.
+    const bare = report([], { scanId: ours.scanId, startedAt: ours.startedAt });
+    for (const baselineUpdate of [kept, moved]) {
+      expect(reportSchema.safeParse({ ...bare, baselineUpdate }).error).toBeUndefined();
+    }
+    expect(
+      reportSchema.safeParse({ ...bare, baselineUpdate: { outcome: 'kept', source: SOURCE } }).success,
+    ).toBe(false);
+  });
+
+  it('lets any other S3 failure through for the caller to log and count', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+
+    // Act
+    const update = store().updateLatest(ours, ACCOUNT, found(ETAG));
+
+    // Assess
+    await expect(update).rejects.toThrow('Access Denied');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 });

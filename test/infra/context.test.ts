@@ -37,6 +37,14 @@ describe('deployment context', () => {
     });
   });
 
+  it('turns the reserved concurrency off with `off`, for accounts whose quota is still 10', () => {
+    // Act
+    const props = propsFromContext(reader({ reservedConcurrency: 'off' }));
+
+    // Assess
+    expect(props.reservedConcurrency).toBe('off');
+  });
+
   it('accepts JSON arrays and booleans from cdk.json', () => {
     // Prepare
     const read = reader({ regions: ['eu-west-1', 'us-east-1'], skipDefaultVpcs: false });
@@ -60,7 +68,12 @@ describe('deployment context', () => {
   it.each([
     ['alertEmails', 'secops', /alertEmails: "secops" is not an email address/],
     ['notify', 'sometimes', /notify: expected one of on-findings, always, changes, never/],
-    ['reservedConcurrency', '0', /reservedConcurrency: expected a whole number of at least 1/],
+    [
+      'reservedConcurrency',
+      '0',
+      /reservedConcurrency: expected a whole number of at least 1, or off, got "0"/,
+    ],
+    ['reservedConcurrency', 'none', /reservedConcurrency: expected a whole number of at least 1, or off/],
     ['skipDefaultVpcs', 'maybe', /skipDefaultVpcs: expected true or false/],
     ['tagSuppressions', 'yes', /tagSuppressions: expected true or false/],
     ['reportRetentionDays', '1y', /reportRetentionDays: expected a whole number of at least 1/],

@@ -16,6 +16,22 @@ let stack: ScannerStack;
 let template: Template;
 let customised: Template;
 
+/** This stack's alarms, as the topic and key policies name them in `aws:SourceArn`. */
+const ALARM_ARNS = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':cloudwatch:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:alarm:${STACK_NAME}-*`,
+    ],
+  ],
+};
+
 function logicalId(construct: Construct): string {
   const child = construct.node.defaultChild ?? construct;
   return Stack.of(construct).getLogicalId(child as Parameters<Stack['getLogicalId']>[0]);
@@ -51,7 +67,7 @@ beforeAll(() => {
     regions: 'all',
     rules: ['vpc-sagemaker-private-dns'],
     allowedSourceCidrs: ['203.0.113.7/24'],
-    reservedConcurrency: 1,
+    reservedConcurrency: 3,
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',
     notify: 'always',
@@ -81,8 +97,20 @@ describe('the scan function', () => {
       MemorySize: 1024,
       Timeout: 600,
       LoggingConfig: { LogGroup: ref(logGroup) },
-      ReservedConcurrentExecutions: Match.absent(),
+      ReservedConcurrentExecutions: 1,
     });
+  });
+
+  it('reserves no concurrency when reservedConcurrency is off', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
+    const off = Template.fromStack(new ScannerStack(app, 'NoReservation', { reservedConcurrency: 'off' }));
+
+    // Assess
+    const [fn] = Object.values(off.findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('keeps its logs for three months', () => {
@@ -128,7 +156,7 @@ describe('the scan function', () => {
     const [fn] = Object.values(customised.findResources('AWS::Lambda::Function'));
 
     // Assess
-    expect(fn?.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBe(3);
     expect(fn?.Properties.Environment.Variables).toMatchObject({
       SCAN_REGIONS: 'all',
       RULES: 'vpc-sagemaker-private-dns',
@@ -138,6 +166,28 @@ describe('the scan function', () => {
       SUPPRESSION_HORIZON_DAYS: '400',
       TAG_SUPPRESSIONS: 'true',
     });
+  });
+
+  it('refuses, at synth, an environment over Lambda\u2019s 4 KB, a bad schedule, time zone or email', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+    const manyCidrs = Array.from({ length: 300 }, (_, index) => `198.51.${index >> 8}.${index & 255}/32`);
+
+    // Act
+    const longList = () => new ScannerStack(app, 'LongCidrs', { allowedSourceCidrs: manyCidrs });
+    const badSchedule = () => new ScannerStack(app, 'BadSchedule', { schedule: 'cron(0 2 * * * *)' });
+    const badZone = () => new ScannerStack(app, 'BadZone', { timeZone: 'Europe/Pariss' });
+    const badEmail = () => new ScannerStack(app, 'BadEmail', { alertEmails: ['secops'] });
+
+    // Assess
+    expect(longList).toThrow(
+      /environment takes up to \d+ bytes, over Lambda's 4096; ALLOWED_SOURCE_CIDRS alone takes \d+: shorten the list/,
+    );
+    expect(badSchedule).toThrow(
+      /schedule "cron\(0 2 \* \* \* \*\)" is not a Scheduler expression such as cron\(0 2 \* \* \? \*\): exactly one of day-of-month and day-of-week/,
+    );
+    expect(badZone).toThrow('timeZone: "Europe/Pariss" is not an IANA time zone such as Europe/Paris');
+    expect(badEmail).toThrow('alertEmails: "secops" is not an email address');
   });
 
   it('refuses an unknown rule id or a malformed CIDR at synth time', () => {
@@ -166,14 +216,35 @@ describe('the scan function', () => {
     template.hasResource('AWS::SQS::Queue', {
       Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(failures)],
-      PolicyDocument: {
-        Statement: [
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ],
-      },
-    });
+  });
+
+  it('gives both dead-letter queues a policy that refuses every request without TLS, and nothing else', () => {
+    // Prepare
+    const queues = [child('ScanFailures'), child('UndeliveredInvocations')];
+
+    // Act
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map(
+      (policy) => policy.Properties,
+    );
+
+    // Assess
+    expect(policies).toEqual(
+      queues.map((queue) => ({
+        Queues: [ref(queue)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sqs:*',
+              Resource: arnOf(queue),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      })),
+    );
   });
 });
 
@@ -218,7 +289,20 @@ describe('the scan role', () => {
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: arnOf(child('FindingsKey')),
       },
-      { Sid: 'StoreReports', Effect: 'Allow', Action: 's3:PutObject', Resource: objectArn('/*') },
+      {
+        Sid: 'StoreNewReports',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: objectArn('/*'),
+        Condition: { Null: { 's3:if-none-match': 'false' } },
+      },
+      {
+        Sid: 'ReplaceBaselineItRead',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: objectArn('/latest.json'),
+        Condition: { Null: { 's3:if-match': 'false' } },
+      },
       {
         Sid: 'ReadPreviousReport',
         Effect: 'Allow',
@@ -241,14 +325,18 @@ describe('the scan role', () => {
     expect(JSON.stringify(statements)).not.toMatch(/"Action":(\[[^\]]*)?"[^"]*\*"/);
   });
 
-  it('has no managed policies', () => {
+  it('is trusted by Lambda alone and has no managed policies', () => {
+    // Act
+    const role = template.toJSON().Resources[logicalId(child('ScanRole'))];
+
     // Assess
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
-      },
-      ManagedPolicyArns: Match.absent(),
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
     });
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('narrows the read actions to the enabled rules', () => {
@@ -411,20 +499,46 @@ describe('the nightly schedule', () => {
         Resource: arnOf(child('UndeliveredInvocations')),
       },
     ]);
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          Match.objectLike({
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Condition: {
-              StringEquals: {
-                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-                'aws:SourceArn': Match.anyValue(),
+  });
+
+  it('trusts Scheduler only for schedules of its own account\u2019s default group, where the schedule is', () => {
+    // Prepare
+    const role = child('SchedulerRole');
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+
+    // Act
+    const trust = template.toJSON().Resources[logicalId(role)].Properties.AssumeRolePolicyDocument;
+
+    // Assess
+    expect(schedule?.Properties.GroupName).toBeUndefined();
+    expect(trust).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':scheduler:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':schedule-group/default',
+                  ],
+                ],
               },
             },
-          }),
-        ],
-      },
+          },
+        },
+      ],
     });
   });
 });
@@ -454,20 +568,6 @@ describe('the findings topic', () => {
 
   it('lets only the scan role and this stack\u2019s alarms publish, over TLS', () => {
     // Prepare
-    const alarmArns = {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':cloudwatch:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:alarm:${STACK_NAME}-*`,
-        ],
-      ],
-    };
     const topic = ref(stack.topic);
 
     // Act
@@ -491,7 +591,7 @@ describe('the findings topic', () => {
         Resource: topic,
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnLike: { 'aws:SourceArn': alarmArns },
+          ArnLike: { 'aws:SourceArn': ALARM_ARNS },
         },
       },
       {
@@ -517,19 +617,39 @@ describe('the findings topic', () => {
     ]);
   });
 
-  it('lets this stack\u2019s alarms use the key to publish', () => {
+  it('lets the account\u2019s IAM policies and this stack\u2019s alarms use the key', () => {
+    // Act
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+
     // Assess
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'AlarmsEncryptNotifications',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: Match.objectLike({ ArnLike: Match.anyValue() }),
-          }),
-        ]),
-      },
+    expect(key?.Properties.KeyPolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: {
+            AWS: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+              ],
+            },
+          },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'AlarmsEncryptNotifications',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': ALARM_ARNS },
+          },
+        },
+      ],
     });
   });
 });

@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateVpcCommand, CreateVpcEndpointCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
   PublishCommand,
@@ -19,7 +25,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClients } from '../../src/collect/clients.ts';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
 import { createScanHandler } from '../../src/handlers/scan-handler.ts';
+import { ReportStore } from '../../src/history/store.ts';
 import type { Report } from '../../src/model/report.ts';
+import { report as reportOf } from '../support/report.ts';
 import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, scheduledEvent, startMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';
@@ -192,5 +200,180 @@ describe.runIf(motoAvailable())('scan history against moto: new, persisting, res
     );
     const machine = JSON.parse(third?.delivered[0]?.Message ?? '{}');
     expect(machine.resolved.map((entry: { resourceId: string }) => entry.resourceId)).toEqual([bareVpc]);
+  });
+});
+
+/**
+ * moto 5.2 implements S3's conditional writes for PutObject: 412 PreconditionFailed for `If-Match`
+ * on another ETag and for `If-None-Match: *` on an existing key, 404 for `If-Match` on a missing
+ * key. It never answers 409 ConditionalRequestConflict; test/history/store-wire.test.ts serves that
+ * one from a local server in front of the real SDK.
+ */
+describe.runIf(motoAvailable())('overlapping scans against moto: history is never rewritten', () => {
+  const OVERLAP_BUCKET = 'overlapping-scan-reports';
+  const LATEST = `reports/${MOTO_ACCOUNT_ID}/latest.json`;
+  const SOURCE = `s3://${OVERLAP_BUCKET}/${LATEST}`;
+  let moto: Moto;
+  let s3: S3Client;
+
+  const readLatest = async (): Promise<Report> => {
+    const object = await s3.send(new GetObjectCommand({ Bucket: OVERLAP_BUCKET, Key: LATEST }));
+    return JSON.parse((await object.Body?.transformToString()) ?? '{}');
+  };
+  const storedKeys = async () =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: OVERLAP_BUCKET }))).Contents ?? [])
+      .map((object) => object.Key as string)
+      .sort();
+  const handlerWith = (client: S3Client) =>
+    createScanHandler({
+      environment: loadLambdaEnvironment({
+        AWS_REGION: REGION,
+        RULES: 'vpc-sagemaker-endpoints',
+        REPORTS_BUCKET: OVERLAP_BUCKET,
+        NOTIFY: 'never',
+      }),
+      logger: new Logger({ serviceName: 'overlap-test', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'Test', serviceName: 'overlap-test' }),
+      sns: new SNSClient(moto.clientConfig(REGION)),
+      s3: client,
+      awsClients: () =>
+        new AwsClients({
+          overrides: { endpoint: moto.endpoint, credentials: moto.clientConfig(REGION).credentials },
+        }),
+    });
+  const context = { getRemainingTimeInMillis: () => 900_000 };
+
+  beforeAll(async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    moto = await startMoto();
+    s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: OVERLAP_BUCKET,
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: OVERLAP_BUCKET,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    await new EC2Client(moto.clientConfig(REGION)).send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }));
+  }, 60_000);
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await moto?.stop();
+  });
+
+  it('keeps the baseline of a scan that started later when the scan that started first finishes last', async () => {
+    // Prepare
+    await handlerWith(s3)(SCHEDULED_EVENT, context);
+    let reachGate: () => void = () => undefined;
+    const reachedGate = new Promise<void>((resolve) => {
+      reachGate = resolve;
+    });
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const slow = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+    slow.middlewareStack.add(
+      (next, middlewareContext) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (middlewareContext.commandName === 'PutObjectCommand' && input.Key === LATEST) {
+          reachGate();
+          await gate;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'holdBaselineWrite' },
+    );
+
+    // Act
+    const first = handlerWith(slow)(SCHEDULED_EVENT, context);
+    await reachedGate;
+    const second = await handlerWith(s3)(SCHEDULED_EVENT, context);
+    openGate();
+    const firstReport = await first;
+
+    // Assess
+    expect(Date.parse(firstReport.startedAt)).toBeLessThan(Date.parse(second.startedAt));
+    expect(second.baselineUpdate).toEqual({ outcome: 'moved', source: SOURCE });
+    expect(firstReport.baselineUpdate).toEqual({
+      outcome: 'kept',
+      source: SOURCE,
+      reason: 'it holds a scan that started later than this one',
+      heldBy: { scanId: second.scanId, startedAt: second.startedAt },
+    });
+    expect((await readLatest()).scanId).toBe(second.scanId);
+    expect(await storedKeys()).toEqual(
+      expect.arrayContaining(
+        [firstReport, second].map((scan) => scan.storedAt?.replace(`s3://${OVERLAP_BUCKET}/`, '')),
+      ),
+    );
+  });
+
+  it('replaces a baseline that a scan which started earlier wrote while this one ran', async () => {
+    // Prepare
+    const store = new ReportStore(s3, OVERLAP_BUCKET);
+    const readByBoth = await store.readPrevious(MOTO_ACCOUNT_ID);
+    const earlier = reportOf([], { scanId: 'scan-earlier', startedAt: '2026-12-01T02:00:00.000Z' });
+    const later = reportOf([], { scanId: 'scan-later', startedAt: '2026-12-01T02:00:05.000Z' });
+
+    // Act
+    const earlierUpdate = await store.updateLatest(earlier, MOTO_ACCOUNT_ID, readByBoth);
+    const laterUpdate = await store.updateLatest(later, MOTO_ACCOUNT_ID, readByBoth);
+
+    // Assess
+    expect(readByBoth.kind).toBe('found');
+    expect(earlierUpdate).toEqual({ outcome: 'moved', source: SOURCE });
+    expect(laterUpdate).toEqual({ outcome: 'moved', source: SOURCE });
+    expect((await readLatest()).scanId).toBe('scan-later');
+  });
+
+  it('lets only one of two first scans create latest.json, then keeps the later one', async () => {
+    // Prepare
+    const store = new ReportStore(s3, OVERLAP_BUCKET);
+    const account = '210987654321';
+    const firstRead = await store.readPrevious(account);
+    const later = reportOf([], { scanId: 'first-later', startedAt: '2026-12-01T02:00:05.000Z' });
+    const earlier = reportOf([], { scanId: 'first-earlier', startedAt: '2026-12-01T02:00:00.000Z' });
+
+    // Act
+    const laterUpdate = await store.updateLatest(later, account, firstRead);
+    const earlierUpdate = await store.updateLatest(earlier, account, firstRead);
+
+    // Assess
+    expect(firstRead).toEqual({
+      kind: 'none',
+      source: `s3://${OVERLAP_BUCKET}/reports/${account}/latest.json`,
+    });
+    expect(laterUpdate.outcome).toBe('moved');
+    expect(earlierUpdate).toMatchObject({ outcome: 'kept', heldBy: { scanId: 'first-later' } });
+  });
+
+  it('refuses to replace a dated report that is already stored', async () => {
+    // Prepare
+    const store = new ReportStore(s3, OVERLAP_BUCKET);
+    const dated = reportOf([], { scanId: 'scan-stored-once', startedAt: '2026-12-01T03:00:00.000Z' });
+    await store.store(dated, MOTO_ACCOUNT_ID);
+
+    // Act
+    const again = store.store({ ...dated, complete: false }, MOTO_ACCOUNT_ID);
+
+    // Assess
+    await expect(again).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: OVERLAP_BUCKET,
+        Key: `reports/${MOTO_ACCOUNT_ID}/2026/12/01/scan-stored-once.json`,
+      }),
+    );
+    expect(JSON.parse((await object.Body?.transformToString()) ?? '{}').complete).toBe(true);
   });
 });
