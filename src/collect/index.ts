@@ -2,8 +2,9 @@ import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
+import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
 import { collectRegion, listEnabledRegions } from './ec2.ts';
-import { collectionError, describeAwsError } from './errors.ts';
+import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
 import { whoAmI } from './identity.ts';
 
@@ -17,8 +18,12 @@ export interface LiveCollectOptions {
   homeRegion: string;
   needs: ReadonlySet<InventorySection>;
   regionConcurrency?: number;
-  /** Asked before each region starts; false stops new regions (the Lambda deadline). */
-  shouldStartRegion?: () => boolean;
+  /**
+   * The scan's deadline (the Lambda's remaining time less its margin, the CLI's `--timeout`). When
+   * it aborts, requests in flight are cancelled, and every section not read by then, started or
+   * not, becomes a `DeadlineExceeded` error.
+   */
+  deadline?: AbortSignal;
   onProgress?: (message: string) => void;
   now?: () => Date;
 }
@@ -26,9 +31,26 @@ export interface LiveCollectOptions {
 export interface LiveCollection {
   inventory: Inventory;
   regions: string[];
-  /** False when regions were not started (their sections carry a `DeadlineExceeded` error). */
+  /** False when the deadline cut the scan short or the regions could not be listed. */
   complete: boolean;
 }
+
+/**
+ * Errors of the credentials themselves: the user can fix them, so the CLI reports bad usage. Any
+ * other failure to identify the account (5xx, throttling, timeouts, a foreign answer) is a
+ * failure to collect.
+ */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'IncompleteSignature',
+  'InvalidAccessKeyId',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+]);
 
 const EC2_SECTIONS: readonly InventorySection[] = [
   'endpointServices',
@@ -43,23 +65,30 @@ const EC2_SECTIONS: readonly InventorySection[] = [
  * credentials) stops the scan.
  */
 export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
-  const { clients, needs, homeRegion } = options;
+  const { clients, needs, homeRegion, deadline } = options;
   const progress = options.onProgress ?? (() => {});
   const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
+  if (deadline?.aborted) clients.abortAll();
+  else deadline?.addEventListener('abort', () => clients.abortAll(), { once: true });
   let caller: Awaited<ReturnType<typeof whoAmI>>;
   try {
-    caller = await whoAmI(clients.sts(anchorRegion));
+    caller = await beforeDeadline(whoAmI(clients.sts(anchorRegion)), deadline);
   } catch (error) {
     const { code, message } = describeAwsError(error);
-    throw new UserInputError(
-      `Could not identify the AWS account (${code}: ${message}); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_REGION`,
+    if (CREDENTIAL_ERRORS.has(code)) {
+      throw new UserInputError(
+        `Could not identify the AWS account (${code}: ${message}); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_REGION`,
+      );
+    }
+    throw new AccountUnidentifiedError(
+      `Could not identify the AWS account (GetCallerIdentity failed: ${code}: ${message}), so nothing was scanned`,
     );
   }
   let regions = options.regions === 'all' ? [] : options.regions;
   let regionListingError: CollectionError | undefined;
   if (options.regions === 'all') {
     try {
-      regions = await listEnabledRegions(clients.ec2(anchorRegion));
+      regions = await beforeDeadline(listEnabledRegions(clients.ec2(anchorRegion)), deadline);
     } catch (error) {
       // Without the list there is no scope to judge: the anchor region stands for it as an ERROR,
       // so the scan fails closed instead of reporting on no regions at all.
@@ -75,13 +104,14 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
   const iamRead = needs.has('iam')
-    ? collectIam(clients.iam(anchorRegion)).then(
+    ? beforeDeadline(collectIam(clients.iam(anchorRegion)), deadline).then(
         (iam) => {
           account.iam = iam;
           progress('IAM authorization details read');
         },
         (error: unknown) => {
-          account.collectionErrors = [collectionError('iam', error)];
+          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
+          account.collectionErrors = [collectionError('iam', cause)];
         },
       )
     : Promise.resolve();
@@ -98,14 +128,8 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               complete = false;
               return { region, collectionErrors: [regionListingError] };
             }
-            if (options.shouldStartRegion && !options.shouldStartRegion()) {
-              complete = false;
-              return {
-                region,
-                collectionErrors: [
-                  { section: '*', code: 'DeadlineExceeded', message: 'not reached before the scan deadline' },
-                ],
-              };
+            if (deadline?.aborted) {
+              return { region, collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))] };
             }
             const inventory = await collectRegion({
               client: clients.ec2(region),
@@ -113,6 +137,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               accountId: caller.accountId,
               partition: caller.partition,
               needs: ec2Needs,
+              deadline,
             });
             progress(`${region} read`);
             return inventory;
@@ -120,6 +145,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         );
   account.regions = await Promise.all(regionReads);
   await iamRead;
+  if (deadline?.aborted) complete = false;
   return {
     inventory: {
       snapshotVersion: 1,

@@ -1,0 +1,186 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AccountUnidentifiedError } from '../../src/collect/errors.ts';
+import { runScan } from '../../src/engine/scan.ts';
+import { selectRules } from '../../src/engine/select.ts';
+import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
+import type { Report } from '../../src/model/report.ts';
+import { type FakeAws, FOREIGN_BODIES, startFakeAws, type WireAnswer, type WireCall } from '../support/aws-faults.ts';
+import { bareAnswer, healthy, WIRE_REGION, wireClients } from './wire-world.ts';
+
+const ALL_RULES = selectRules(undefined);
+const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
+const IAM_RULES = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+
+let aws: FakeAws | undefined;
+
+afterEach(async () => {
+  await aws?.close();
+  aws = undefined;
+});
+
+/** A live scan of every rule, every enabled region (so DescribeRegions is called), over the wire. */
+async function scanOverWire(answer: (call: WireCall) => WireAnswer, options = {}): Promise<Report> {
+  aws = await startFakeAws(answer);
+  const { report } = await runScan({
+    rules: ALL_RULES,
+    config: DEFAULT_RULE_CONFIG,
+    source: { kind: 'live', clients: wireClients(aws.endpoint), regions: 'all', homeRegion: WIRE_REGION, ...options },
+  });
+  return report;
+}
+
+function replacing(action: string, reply: WireAnswer) {
+  return (call: WireCall): WireAnswer => (call.action === action ? reply : healthy(call));
+}
+
+const statuses = (report: Report, ruleIds: readonly string[]) =>
+  report.results.filter((result) => ruleIds.includes(result.ruleId)).map((result) => [result.ruleId, result.status]);
+
+let baseline: Report;
+
+beforeAll(async () => {
+  baseline = await scanOverWire(healthy);
+  await aws?.close();
+  aws = undefined;
+});
+
+describe('the wire world without faults', () => {
+  it('judges every rule without ERROR: the VPC rules PASS and the IAM rules FAIL', () => {
+    // Assess
+    expect(baseline.summary.error).toBe(0);
+    expect(statuses(baseline, EC2_RULES)).toEqual([
+      ['vpc-sagemaker-endpoints', 'PASS'],
+      ['vpc-sagemaker-private-dns', 'PASS'],
+      ['vpc-sagemaker-private-dns', 'PASS'],
+    ]);
+    expect(statuses(baseline, IAM_RULES)).toEqual([
+      ['iam-policy-presigned-url-source-ip', 'FAIL'],
+      ['iam-principal-presigned-url-source-ip', 'FAIL'],
+    ]);
+    expect(baseline.complete).toBe(true);
+  });
+});
+
+/** Each operation, and the rules that can no longer judge when its answer is not AWS's. */
+const OPERATIONS = [
+  { action: 'DescribeRegions', rules: EC2_RULES },
+  { action: 'DescribeVpcEndpointServices', rules: EC2_RULES },
+  { action: 'DescribeVpcs', rules: EC2_RULES },
+  { action: 'DescribeVpcEndpoints', rules: EC2_RULES },
+  { action: 'DescribeVpcAttribute', rules: ['vpc-sagemaker-private-dns'] },
+  { action: 'GetAccountAuthorizationDetails', rules: IAM_RULES },
+];
+
+const BODIES: [string, (action: string) => WireAnswer][] = [
+  ...Object.entries(FOREIGN_BODIES).map(
+    ([what, reply]): [string, (action: string) => WireAnswer] => [what, () => ({ ...reply })],
+  ),
+  ['well-formed XML without its fields', (action) => ({ body: bareAnswer(action) })],
+];
+
+const CASES = OPERATIONS.flatMap((operation) =>
+  BODIES.map(([what, reply]) => ({ ...operation, what, reply: reply(operation.action) })),
+);
+
+describe('an HTTP 200 that is not an AWS answer', () => {
+  it.each(CASES)(
+    '$action answering $what: ERROR (IncompleteResponse) quoting $action for the rules that need it, never "no resources"',
+    async ({ action, rules, reply }) => {
+      // Act
+      const report = await scanOverWire(replacing(action, reply));
+
+      // Assess
+      const affected = report.results.filter((result) => rules.includes(result.ruleId));
+      expect(affected.length).toBeGreaterThan(0);
+      for (const result of affected) {
+        expect(result.status).toBe('ERROR');
+        expect(result.message).toContain('IncompleteResponse');
+        expect(result.message).toContain(action);
+      }
+      const others = (r: Report) => r.results.filter((result) => !rules.includes(result.ruleId));
+      expect(others(report).map((result) => [result.id, result.status])).toEqual(
+        others(baseline).map((result) => [result.id, result.status]),
+      );
+    },
+  );
+
+  it.each(BODIES)(
+    'GetCallerIdentity answering %s: the scan fails with AccountUnidentified naming GetCallerIdentity',
+    async (_what, reply) => {
+      // Act
+      const scanning = scanOverWire(replacing('GetCallerIdentity', reply('GetCallerIdentity')));
+
+      // Assess
+      await expect(scanning).rejects.toBeInstanceOf(AccountUnidentifiedError);
+      await expect(scanning).rejects.toThrow(/GetCallerIdentity failed: IncompleteResponse: GetCallerIdentity answered/);
+    },
+  );
+
+  it('turns DescribeRegions listing zero regions into ERROR with "complete": false, not a scan of nothing', async () => {
+    // Act
+    const report = await scanOverWire(
+      replacing('DescribeRegions', { body: bareAnswer('DescribeRegions').replace('</requestId>', '</requestId><regionInfo/>') }),
+    );
+
+    // Assess
+    expect(statuses(report, EC2_RULES)).toEqual([
+      ['vpc-sagemaker-endpoints', 'ERROR'],
+      ['vpc-sagemaker-private-dns', 'ERROR'],
+    ]);
+    const endpoints = report.results.find((result) => result.ruleId === EC2_RULES[0]);
+    expect(endpoints?.region).toBe(WIRE_REGION);
+    expect(endpoints?.message).toContain(
+      'IncompleteResponse: could not list the enabled regions (DescribeRegions), so no region was scanned: DescribeRegions answered with an empty Regions',
+    );
+    expect(report.complete).toBe(false);
+  });
+
+  it('turns an endpoint-services listing without the S3 service every region has into ERROR, not "SageMaker not offered"', async () => {
+    // Prepare
+    const sageMakerOnly = bareAnswer('DescribeVpcEndpointServices').replace(
+      '</requestId>',
+      `</requestId><serviceNameSet><item>com.amazonaws.${WIRE_REGION}.sagemaker.api</item></serviceNameSet>`,
+    );
+
+    // Act
+    const report = await scanOverWire(replacing('DescribeVpcEndpointServices', { body: sageMakerOnly }));
+
+    // Assess
+    expect(statuses(report, EC2_RULES)).toEqual([
+      ['vpc-sagemaker-endpoints', 'ERROR'],
+      ['vpc-sagemaker-private-dns', 'ERROR'],
+    ]);
+    expect(report.scope.skipped).toEqual([]);
+    expect(report.results.find((result) => result.ruleId === EC2_RULES[0])?.message).toContain(
+      `DescribeVpcEndpointServices listed 1 ServiceNames in ${WIRE_REGION} but not com.amazonaws.${WIRE_REGION}.s3`,
+    );
+  });
+
+  it('still reads an account that really has no VPCs and no IAM principals (empty lists) without ERROR', async () => {
+    // Prepare
+    const emptyLists: Record<string, string> = {
+      DescribeVpcs: '<vpcSet/>',
+      DescribeVpcEndpoints: '<vpcEndpointSet/>',
+    };
+
+    // Act
+    const report = await scanOverWire((call) => {
+      if (call.action in emptyLists) {
+        return { body: bareAnswer(call.action).replace('</requestId>', `</requestId>${emptyLists[call.action]}`) };
+      }
+      if (call.action === 'GetAccountAuthorizationDetails') {
+        return {
+          body: bareAnswer(call.action).replace(
+            '<GetAccountAuthorizationDetailsResult>',
+            '<GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList/><GroupDetailList/><RoleDetailList/><Policies/>',
+          ),
+        };
+      }
+      return healthy(call);
+    });
+
+    // Assess
+    expect(report.summary.error).toBe(0);
+    expect(report.complete).toBe(true);
+  });
+});
