@@ -2,6 +2,8 @@ import {
   DescribeRegionsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
+  type DescribeVpcEndpointsCommandOutput,
+  type DescribeVpcsCommandOutput,
   type EC2Client,
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
@@ -57,6 +59,7 @@ async function listSageMakerServiceNames(client: EC2Client, region: string): Pro
     endpointServicePages(client),
     'DescribeVpcEndpointServices',
     (page) => page.NextToken,
+    (page) => page.ServiceNames ?? [],
   );
   for await (const page of pages) names.push(...(page.ServiceNames ?? []));
   checkListing('ec2:DescribeVpcEndpointServices', region, names);
@@ -66,7 +69,8 @@ async function listSageMakerServiceNames(client: EC2Client, region: string): Pro
 async function listVpcs(client: EC2Client): Promise<Vpc[]> {
   const vpcs: Vpc[] = [];
   const pages = paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {});
-  for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken)) {
+  const vpcIds = (page: DescribeVpcsCommandOutput) => (page.Vpcs ?? []).map((vpc) => vpc.VpcId);
+  for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken, vpcIds)) {
     vpcs.push(...(page.Vpcs ?? []));
   }
   return vpcs;
@@ -86,7 +90,9 @@ async function listSageMakerEndpoints(
     { client, pageSize: EC2_PAGE_SIZE },
     { Filters: [{ Name: 'service-name', Values: requiredServiceNames(partition, region) }] },
   );
-  for await (const page of distinctPages(paginator, 'DescribeVpcEndpoints', (p) => p.NextToken)) {
+  const endpointIds = (page: DescribeVpcEndpointsCommandOutput) =>
+    (page.VpcEndpoints ?? []).map((endpoint) => endpoint.VpcEndpointId);
+  for await (const page of distinctPages(paginator, 'DescribeVpcEndpoints', (p) => p.NextToken, endpointIds)) {
     endpoints.push(...(page.VpcEndpoints ?? []));
   }
   return endpoints;
