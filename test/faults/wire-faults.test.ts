@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClients, DEFAULT_TIMEOUTS } from '../../src/collect/clients.ts';
 import { AccountUnidentifiedError } from '../../src/collect/errors.ts';
+import { collectLive } from '../../src/collect/index.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -182,5 +184,93 @@ describe('an HTTP 200 that is not an AWS answer', () => {
     // Assess
     expect(report.summary.error).toBe(0);
     expect(report.complete).toBe(true);
+  });
+});
+
+describe('a server that accepts and never answers', () => {
+  it('makes each attempt a TimeoutError, retries it, then reports ERROR (TimeoutError) for the section', async () => {
+    // Prepare
+    const silentVpcs = replacing('DescribeVpcs', 'silent');
+    aws = await startFakeAws(silentVpcs);
+    const clients = wireClients(aws.endpoint, { maxAttempts: 3, timeouts: { connectionMs: 200, requestMs: 100 } });
+
+    // Act
+    const { report } = await runScan({
+      rules: ALL_RULES,
+      config: DEFAULT_RULE_CONFIG,
+      source: { kind: 'live', clients, regions: [WIRE_REGION], homeRegion: WIRE_REGION },
+    });
+
+    // Assess
+    expect(aws.count('DescribeVpcs')).toBe(3);
+    expect(statuses(report, EC2_RULES)).toEqual([
+      ['vpc-sagemaker-endpoints', 'ERROR'],
+      ['vpc-sagemaker-private-dns', 'ERROR'],
+    ]);
+    expect(report.results.find((result) => result.ruleId === EC2_RULES[0])?.message).toContain(
+      'vpcs (TimeoutError: @smithy/node-http-handler - [ERROR] a request has exceeded the configured 100 ms requestTimeout.',
+    );
+    expect(statuses(report, IAM_RULES)).toEqual(statuses(baseline, IAM_RULES));
+  });
+
+  it('gives every client the documented timeouts, with request timeouts that throw instead of only warning', async () => {
+    // Prepare
+    aws = await startFakeAws(healthy);
+    const clients = new AwsClients({
+      overrides: { endpoint: aws.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
+    });
+    const used = [clients.ec2(WIRE_REGION), clients.iam(WIRE_REGION), clients.sts(WIRE_REGION)];
+
+    // Act
+    await collectLive({
+      clients,
+      regions: [WIRE_REGION],
+      homeRegion: WIRE_REGION,
+      needs: new Set(['vpcs', 'iam']),
+    });
+
+    // Assess
+    for (const client of used) {
+      const handler = client.config.requestHandler as { httpHandlerConfigs(): Record<string, unknown> };
+      expect(handler.httpHandlerConfigs()).toMatchObject({
+        connectionTimeout: DEFAULT_TIMEOUTS.connectionMs,
+        requestTimeout: DEFAULT_TIMEOUTS.requestMs,
+        socketTimeout: DEFAULT_TIMEOUTS.requestMs,
+        throwOnRequestTimeout: true,
+      });
+    }
+    expect(DEFAULT_TIMEOUTS).toEqual({ connectionMs: 5_000, requestMs: 30_000 });
+  });
+
+  it('stops at the scan deadline: the silent call is cancelled, not retried, and its section is DeadlineExceeded', async () => {
+    // Prepare
+    const deadline = new AbortController();
+    // The deadline passes while IAM keeps the request waiting.
+    aws = await startFakeAws((call) => {
+      if (call.action !== 'GetAccountAuthorizationDetails') return healthy(call);
+      deadline.abort();
+      return 'silent';
+    });
+    const clients = wireClients(aws.endpoint, { maxAttempts: 3, timeouts: { connectionMs: 60_000, requestMs: 60_000 } });
+
+    // Act
+    const { report } = await runScan({
+      rules: ALL_RULES,
+      config: DEFAULT_RULE_CONFIG,
+      source: {
+        kind: 'live',
+        clients,
+        regions: [WIRE_REGION],
+        homeRegion: WIRE_REGION,
+        deadline: deadline.signal,
+      },
+    });
+
+    // Assess
+    expect(report.complete).toBe(false);
+    expect(aws.count('GetAccountAuthorizationDetails')).toBe(1);
+    const iam = report.results.filter((result) => IAM_RULES.includes(result.ruleId));
+    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(iam[0]?.message).toContain('DeadlineExceeded: not finished before the scan deadline');
   });
 });
