@@ -214,7 +214,10 @@ function addScopeOptions(command: Command): Command {
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
     .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
-    .option('--timeout <seconds>', 'stop the live scan after this long: what is unread is ERROR (default: none)')
+    .option(
+      '--timeout <seconds>',
+      'stop the live scan after this long: what is unread is ERROR (default: none)',
+    )
     .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
 }
 

@@ -92,7 +92,12 @@ async function listSageMakerEndpoints(
   );
   const endpointIds = (page: DescribeVpcEndpointsCommandOutput) =>
     (page.VpcEndpoints ?? []).map((endpoint) => endpoint.VpcEndpointId);
-  for await (const page of distinctPages(paginator, 'DescribeVpcEndpoints', (p) => p.NextToken, endpointIds)) {
+  for await (const page of distinctPages(
+    paginator,
+    'DescribeVpcEndpoints',
+    (p) => p.NextToken,
+    endpointIds,
+  )) {
     endpoints.push(...(page.VpcEndpoints ?? []));
   }
   return endpoints;

@@ -33,7 +33,12 @@ export async function collectIam(client: IAMClient): Promise<IamAuthorizationDet
     ...(page.RoleDetailList ?? []).map((role) => role.Arn),
     ...(page.Policies ?? []).map((policy) => policy.Arn),
   ];
-  for await (const page of distinctPages(paginator, 'GetAccountAuthorizationDetails', (p) => p.Marker, arns)) {
+  for await (const page of distinctPages(
+    paginator,
+    'GetAccountAuthorizationDetails',
+    (p) => p.Marker,
+    arns,
+  )) {
     // The paginator follows Marker alone and would end here with part of the account.
     if (page.IsTruncated && !page.Marker) {
       throw new InconsistentPaginationError(

@@ -129,7 +129,10 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               return { region, collectionErrors: [regionListingError] };
             }
             if (deadline?.aborted) {
-              return { region, collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))] };
+              return {
+                region,
+                collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))],
+              };
             }
             const inventory = await collectRegion({
               client: clients.ec2(region),

@@ -215,7 +215,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // A partial scan, or one that got answers that were not AWS's, must not become the baseline:
       // tomorrow would report what it could not read as new.
       const trustworthy = report.complete && !hasIncompleteResponses(inventory);
-      if (!trustworthy) logger.warn('Baseline (latest.json) kept: this scan is incomplete or got foreign answers');
+      if (!trustworthy)
+        logger.warn('Baseline (latest.json) kept: this scan is incomplete or got foreign answers');
       if (history !== undefined && usesDeployedScope(request) && !request.dryRun && trustworthy) {
         try {
           await history.store.updateLatest(report, history.accountId);

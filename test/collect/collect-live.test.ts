@@ -142,7 +142,9 @@ describe('live collection with aws-sdk-client-mock', () => {
     const clients = fastClients();
     serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
     serveFromResponders(clients.ec2(region), {
-      DescribeVpcEndpointServices: always({ ServiceNames: endpointServiceListing(region, offeredServices(region)) }),
+      DescribeVpcEndpointServices: always({
+        ServiceNames: endpointServiceListing(region, offeredServices(region)),
+      }),
       DescribeVpcs: pagesOf('Vpcs', vpcs),
       DescribeVpcEndpoints: pagesOf('VpcEndpoints', endpoints),
       DescribeVpcAttribute: (input) => ({
@@ -254,7 +256,9 @@ describe('live collection with aws-sdk-client-mock', () => {
       ['eu-west-1', 'ERROR'],
       ['us-east-1', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
+    expect(report.results[0]?.message).toContain(
+      'vpcs (DeadlineExceeded: not finished before the scan deadline)',
+    );
     expect(report.results[1]?.message).toContain('DeadlineExceeded: not reached before the scan deadline');
     expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
   });
@@ -284,7 +288,9 @@ describe('live collection through the SDK retry strategy', () => {
     serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
     const built = compliantVpc(region, 'vpc-1');
     return serveFromResponders(clients.ec2(region), {
-      DescribeVpcEndpointServices: always({ ServiceNames: endpointServiceListing(region, offeredServices(region)) }),
+      DescribeVpcEndpointServices: always({
+        ServiceNames: endpointServiceListing(region, offeredServices(region)),
+      }),
       DescribeVpcs: pagesOf('Vpcs', [built.vpc, vpc('vpc-2'), vpc('vpc-3')], 1),
       DescribeVpcEndpoints: always({ VpcEndpoints: built.endpoints }),
       DescribeVpcAttribute: (input) => ({

@@ -18,6 +18,7 @@ import {
   type WireCall,
 } from '../support/aws-faults.ts';
 import { fakeIo } from '../support/cli-io.ts';
+import { healthy, WIRE_REGION } from './wire-world.ts';
 import {
   compliantRegions,
   EC2_RULE_IDS,
@@ -27,7 +28,6 @@ import {
   REGIONS,
   serveWorldToNewClients,
 } from './world.ts';
-import { healthy, WIRE_REGION } from './wire-world.ts';
 
 const MAX_ATTEMPTS = 3;
 const ARGS = ['scan', '--regions', REGIONS.join(','), '--rules', EC2_RULE_IDS.join(',')];
@@ -201,7 +201,9 @@ describe('CLI over the wire', () => {
 
     // Assess
     expect(exitCode).toBe(2);
-    expect(io.err()).toMatch(/^error: Could not identify the AWS account \(InvalidClientTokenId: .*AWS_PROFILE/);
+    expect(io.err()).toMatch(
+      /^error: Could not identify the AWS account \(InvalidClientTokenId: .*AWS_PROFILE/,
+    );
   });
 
   it('exits 1 with the IAM rules ERROR when GetAccountAuthorizationDetails answers an empty HTTP 200, never 0 with no results', async () => {
@@ -218,7 +220,9 @@ describe('CLI over the wire', () => {
       ['iam-policy-presigned-url-source-ip', 'ERROR'],
       ['iam-principal-presigned-url-source-ip', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain('IncompleteResponse: GetAccountAuthorizationDetails answered without');
+    expect(report.results[0]?.message).toContain(
+      'IncompleteResponse: GetAccountAuthorizationDetails answered without',
+    );
   });
 
   it('--timeout ends a scan held by a silent server: exit 1, ERROR (DeadlineExceeded), "complete": false', async () => {
@@ -236,7 +240,9 @@ describe('CLI over the wire', () => {
       ['vpc-sagemaker-endpoints', 'ERROR'],
       ['vpc-sagemaker-private-dns', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
+    expect(report.results[0]?.message).toContain(
+      'vpcs (DeadlineExceeded: not finished before the scan deadline)',
+    );
   });
 
   it.each(['0', '1.5', 'soon'])('rejects --timeout %s as bad usage naming the option', async (value) => {

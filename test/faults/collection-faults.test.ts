@@ -420,7 +420,9 @@ describe('a page served again under a new continuation token', () => {
       expect(affected[0]?.message).toContain(
         `InconsistentPagination: ${operation} listed ${repeated} twice (a page repeated under a new continuation token?)`,
       );
-      expect(verdicts(untouched(report.results, scope))).toEqual(verdicts(untouched(baseline.results, scope)));
+      expect(verdicts(untouched(report.results, scope))).toEqual(
+        verdicts(untouched(baseline.results, scope)),
+      );
       const ids = report.results.map((result) => result.id);
       expect(new Set(ids).size).toBe(ids.length);
     },

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { IAMServiceException } from '@aws-sdk/client-iam';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
@@ -10,6 +11,7 @@ import type { Report } from '../../src/model/report.ts';
 import {
   AttemptLog,
   awsError,
+  type FakeAws,
   failFirst,
   fastClientOverrides,
   fastClients,
@@ -17,8 +19,10 @@ import {
   pagesOf,
   type Responder,
   serveFromResponders,
+  startFakeAws,
 } from '../support/aws-faults.ts';
 import { vpc } from '../support/inventory.ts';
+import { healthy, WIRE_REGION, wireClients } from './wire-world.ts';
 import {
   ACCOUNT_ID,
   compliantRegions,
@@ -64,6 +68,40 @@ function snsClient(publish: (healthy: Responder) => Responder = (healthy) => hea
   };
   const log = serveFromResponders(client, { Publish: publish(accept) }, new AttemptLog());
   return { client, delivered, log };
+}
+
+/** A real S3 client over an empty bucket: every key PutObject wrote, in order. */
+function s3Bucket() {
+  const client = new S3Client({ region: HOME_REGION, ...fastClientOverrides(2) });
+  const written: string[] = [];
+  serveFromResponders(client, {
+    GetObject: () => {
+      throw awsError(S3ServiceException, 'NoSuchKey', 404, 'The specified key does not exist.');
+    },
+    PutObject: (input) => {
+      written.push(input.Key as string);
+      return { ETag: '"0"' };
+    },
+  });
+  return { client, written };
+}
+
+/** The scan handler with its AWS reads sent to `endpoint` (a {@link startFakeAws} server), storing into `s3`. */
+function handlerOverWire(endpoint: string, sns: SNSClient, s3: S3Client, env: Record<string, string> = {}) {
+  return createScanHandler({
+    environment: loadLambdaEnvironment({
+      AWS_REGION: WIRE_REGION,
+      FINDINGS_TOPIC_ARN: TOPIC,
+      REPORTS_BUCKET: 'compliance-reports',
+      NOTIFY: 'always',
+      ...env,
+    }),
+    logger: new Logger({ serviceName: 'faults', logLevel: 'INFO' }),
+    metrics: new Metrics({ namespace: 'Faults', serviceName: 'faults' }),
+    sns,
+    s3,
+    awsClients: () => wireClients(endpoint),
+  });
 }
 
 function handlerWith(env: Record<string, string>, faults: Faults, sns: SNSClient) {
@@ -166,6 +204,88 @@ describe('the Lambda alert when AWS reads fail', () => {
     const couldNotCheck = alert?.email.split('COULD NOT CHECK')[1] ?? '';
     for (const ruleId of IAM_RULE_IDS) expect(couldNotCheck).toContain(ruleId);
     expect(couldNotCheck).toContain('AccessDenied');
+  });
+});
+
+describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
+  let aws: FakeAws | undefined;
+
+  afterEach(async () => {
+    await aws?.close();
+    aws = undefined;
+  });
+
+  it("stores the dated report as the baseline of the next scan when every answer is AWS's", async () => {
+    // Prepare
+    aws = await startFakeAws(healthy);
+    const sns = snsClient();
+    const s3 = s3Bucket();
+
+    // Act
+    const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, plentyOfTime);
+
+    // Assess
+    expect(response.summary.error).toBe(0);
+    expect(s3.written).toEqual([
+      expect.stringMatching(/^reports\/111122223333\/\d{4}\/\d\d\/\d\d\/[0-9a-f-]{36}\.json$/),
+      'reports/111122223333/latest.json',
+    ]);
+  });
+
+  it.each([
+    [
+      'GetAccountAuthorizationDetails',
+      '[ERROR] SageMaker compliance 111122223333: 2 errors, nothing failing',
+    ],
+    ['DescribeVpcs', '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors'],
+    [
+      'DescribeVpcEndpointServices',
+      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors',
+    ],
+  ])(
+    'publishes errors, never "[OK]", and keeps latest.json when %s answers an empty HTTP 200',
+    async (action, subject) => {
+      // Prepare
+      aws = await startFakeAws((call) => (call.action === action ? { body: '' } : healthy(call)));
+      const sns = snsClient();
+      const s3 = s3Bucket();
+
+      // Act
+      const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, plentyOfTime);
+
+      // Assess
+      expect(response.summary.error).toBe(2);
+      const [alert] = sns.delivered;
+      expect(alert?.subject).toBe(subject);
+      expect(alert?.attributes.errorCount?.StringValue).toBe('2');
+      expect(alert?.email.split('COULD NOT CHECK')[1]).toContain(`IncompleteResponse: ${action} answered`);
+      expect(s3.written).toHaveLength(1);
+      expect(s3.written[0]).toMatch(/^reports\/111122223333\/\d{4}\//);
+      expect(
+        logs().some((entry) => entry.level === 'WARN' && String(entry.message).includes('latest.json')),
+      ).toBe(true);
+    },
+  );
+
+  it('at the deadline stores and publishes the partial report, marked incomplete, and keeps latest.json', async () => {
+    // Prepare
+    aws = await startFakeAws((call) => (call.action === 'DescribeVpcs' ? 'silent' : healthy(call)));
+    const sns = snsClient();
+    const s3 = s3Bucket();
+    // Half a second before the 60 s margin: the silent DescribeVpcs is still waiting then.
+    const context = { getRemainingTimeInMillis: () => 60_500 };
+
+    // Act
+    const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, context);
+
+    // Assess
+    expect(response.complete).toBe(false);
+    const vpcRules = response.results.filter((result) => result.ruleId.startsWith('vpc-'));
+    expect(vpcRules.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(vpcRules[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
+    expect(sns.delivered[0]?.subject).toMatch(/\(incomplete\)$/);
+    expect(s3.written).toHaveLength(1);
+    expect(s3.written[0]).not.toContain('latest.json');
   });
 });
 

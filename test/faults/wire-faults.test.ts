@@ -6,7 +6,13 @@ import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
 import type { Report } from '../../src/model/report.ts';
-import { type FakeAws, FOREIGN_BODIES, startFakeAws, type WireAnswer, type WireCall } from '../support/aws-faults.ts';
+import {
+  type FakeAws,
+  FOREIGN_BODIES,
+  startFakeAws,
+  type WireAnswer,
+  type WireCall,
+} from '../support/aws-faults.ts';
 import { bareAnswer, healthy, WIRE_REGION, wireClients } from './wire-world.ts';
 
 const ALL_RULES = selectRules(undefined);
@@ -26,7 +32,13 @@ async function scanOverWire(answer: (call: WireCall) => WireAnswer, options = {}
   const { report } = await runScan({
     rules: ALL_RULES,
     config: DEFAULT_RULE_CONFIG,
-    source: { kind: 'live', clients: wireClients(aws.endpoint), regions: 'all', homeRegion: WIRE_REGION, ...options },
+    source: {
+      kind: 'live',
+      clients: wireClients(aws.endpoint),
+      regions: 'all',
+      homeRegion: WIRE_REGION,
+      ...options,
+    },
   });
   return report;
 }
@@ -36,7 +48,9 @@ function replacing(action: string, reply: WireAnswer) {
 }
 
 const statuses = (report: Report, ruleIds: readonly string[]) =>
-  report.results.filter((result) => ruleIds.includes(result.ruleId)).map((result) => [result.ruleId, result.status]);
+  report.results
+    .filter((result) => ruleIds.includes(result.ruleId))
+    .map((result) => [result.ruleId, result.status]);
 
 let baseline: Report;
 
@@ -74,9 +88,10 @@ const OPERATIONS = [
 ];
 
 const BODIES: [string, (action: string) => WireAnswer][] = [
-  ...Object.entries(FOREIGN_BODIES).map(
-    ([what, reply]): [string, (action: string) => WireAnswer] => [what, () => ({ ...reply })],
-  ),
+  ...Object.entries(FOREIGN_BODIES).map(([what, reply]): [string, (action: string) => WireAnswer] => [
+    what,
+    () => ({ ...reply }),
+  ]),
   ['well-formed XML without its fields', (action) => ({ body: bareAnswer(action) })],
 ];
 
@@ -114,14 +129,18 @@ describe('an HTTP 200 that is not an AWS answer', () => {
 
       // Assess
       await expect(scanning).rejects.toBeInstanceOf(AccountUnidentifiedError);
-      await expect(scanning).rejects.toThrow(/GetCallerIdentity failed: IncompleteResponse: GetCallerIdentity answered/);
+      await expect(scanning).rejects.toThrow(
+        /GetCallerIdentity failed: IncompleteResponse: GetCallerIdentity answered/,
+      );
     },
   );
 
   it('turns DescribeRegions listing zero regions into ERROR with "complete": false, not a scan of nothing', async () => {
     // Act
     const report = await scanOverWire(
-      replacing('DescribeRegions', { body: bareAnswer('DescribeRegions').replace('</requestId>', '</requestId><regionInfo/>') }),
+      replacing('DescribeRegions', {
+        body: bareAnswer('DescribeRegions').replace('</requestId>', '</requestId><regionInfo/>'),
+      }),
     );
 
     // Assess
@@ -168,7 +187,9 @@ describe('an HTTP 200 that is not an AWS answer', () => {
     // Act
     const report = await scanOverWire((call) => {
       if (call.action in emptyLists) {
-        return { body: bareAnswer(call.action).replace('</requestId>', `</requestId>${emptyLists[call.action]}`) };
+        return {
+          body: bareAnswer(call.action).replace('</requestId>', `</requestId>${emptyLists[call.action]}`),
+        };
       }
       if (call.action === 'GetAccountAuthorizationDetails') {
         return {
@@ -192,7 +213,10 @@ describe('a server that accepts and never answers', () => {
     // Prepare
     const silentVpcs = replacing('DescribeVpcs', 'silent');
     aws = await startFakeAws(silentVpcs);
-    const clients = wireClients(aws.endpoint, { maxAttempts: 3, timeouts: { connectionMs: 200, requestMs: 100 } });
+    const clients = wireClients(aws.endpoint, {
+      maxAttempts: 3,
+      timeouts: { connectionMs: 200, requestMs: 100 },
+    });
 
     // Act
     const { report } = await runScan({
@@ -217,7 +241,10 @@ describe('a server that accepts and never answers', () => {
     // Prepare
     aws = await startFakeAws(healthy);
     const clients = new AwsClients({
-      overrides: { endpoint: aws.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
+      overrides: {
+        endpoint: aws.endpoint,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      },
     });
     const used = [clients.ec2(WIRE_REGION), clients.iam(WIRE_REGION), clients.sts(WIRE_REGION)];
 
@@ -251,7 +278,10 @@ describe('a server that accepts and never answers', () => {
       deadline.abort();
       return 'silent';
     });
-    const clients = wireClients(aws.endpoint, { maxAttempts: 3, timeouts: { connectionMs: 60_000, requestMs: 60_000 } });
+    const clients = wireClients(aws.endpoint, {
+      maxAttempts: 3,
+      timeouts: { connectionMs: 60_000, requestMs: 60_000 },
+    });
 
     // Act
     const { report } = await runScan({

@@ -218,7 +218,9 @@ function endpointPages(endpoints: readonly VpcEndpoint[]): Responder {
 export function ec2Responders(region: string): Record<string, Responder> {
   const world = regionWorld(region);
   return {
-    DescribeVpcEndpointServices: always({ ServiceNames: endpointServiceListing(region, offeredServices(region)) }),
+    DescribeVpcEndpointServices: always({
+      ServiceNames: endpointServiceListing(region, offeredServices(region)),
+    }),
     DescribeVpcs: pagesOf('Vpcs', world.vpcs, PAGE_SIZE),
     DescribeVpcEndpoints: endpointPages(world.endpoints),
     DescribeVpcAttribute: (input) => {
