@@ -1,6 +1,5 @@
-import { DescribeVpcsCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
+import { DescribeVpcsCommand, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { ApiCallCounter, AwsClients, DEFAULT_MAX_ATTEMPTS } from '../../src/collect/clients.ts';
 import {
