@@ -59,7 +59,9 @@ async function listSageMakerServiceNames(client: EC2Client, region: string): Pro
     endpointServicePages(client),
     'DescribeVpcEndpointServices',
     (page) => page.NextToken,
-    (page) => page.ServiceNames ?? [],
+    // A name may come twice (S3 offers a gateway and an interface service under one name), and
+    // the names only tell which services exist: no resource can be judged twice from them.
+    () => [],
   );
   for await (const page of pages) names.push(...(page.ServiceNames ?? []));
   checkListing('ec2:DescribeVpcEndpointServices', region, names);
