@@ -261,7 +261,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result;\n2 bad usage, input file or configuration (one line on stderr names what is wrong).',
+      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result,\nor AWS could not identify the account; 2 bad usage, input file or configuration (one line on stderr names what is wrong).',
     )
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
