@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -69,7 +70,10 @@ export class AwsClients {
   private readonly cache = new Map<string, ScannerClient>();
   private readonly stop = new AbortController();
 
-  constructor(private readonly options: ClientOptions = {}) {}
+  constructor(private readonly options: ClientOptions = {}) {
+    // Every request in flight listens for the cancellation: more than Node's default warning limit.
+    setMaxListeners(Number.POSITIVE_INFINITY, this.stop.signal);
+  }
 
   ec2(region: string): EC2Client {
     return this.client('ec2', region, (config) => new EC2Client(config));

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
@@ -60,16 +61,31 @@ const EC2_SECTIONS: readonly InventorySection[] = [
 ];
 
 /**
+ * The scan's deadline as this collection's own signal: every section in flight listens to it (more
+ * than Node's default of 10 listeners before it warns), and it cancels the clients' requests.
+ */
+function sectionsDeadline(deadline: AbortSignal, clients: AwsClients): AbortSignal {
+  const stop = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
+  const passed = () => {
+    clients.abortAll();
+    stop.abort();
+  };
+  if (deadline.aborted) passed();
+  else deadline.addEventListener('abort', passed, { once: true });
+  return stop.signal;
+}
+
+/**
  * Reads what the enabled rules need from one account, each resource once, regions in parallel.
  * Failures become `collectionErrors` on the part they affect; only an unknown account (no usable
  * credentials) stops the scan.
  */
 export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
-  const { clients, needs, homeRegion, deadline } = options;
+  const { clients, needs, homeRegion } = options;
   const progress = options.onProgress ?? (() => {});
   const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
-  if (deadline?.aborted) clients.abortAll();
-  else deadline?.addEventListener('abort', () => clients.abortAll(), { once: true });
+  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
   let caller: Awaited<ReturnType<typeof whoAmI>>;
   try {
     caller = await beforeDeadline(whoAmI(clients.sts(anchorRegion)), deadline);

@@ -1,3 +1,4 @@
+import { DescribeVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, DEFAULT_TIMEOUTS } from '../../src/collect/clients.ts';
 import { AccountUnidentifiedError } from '../../src/collect/errors.ts';
@@ -205,6 +206,32 @@ describe('an HTTP 200 that is not an AWS answer', () => {
     // Assess
     expect(report.summary.error).toBe(0);
     expect(report.complete).toBe(true);
+  });
+});
+
+describe('many requests in flight', () => {
+  it('share one cancellation signal without Node warning about its listeners', async () => {
+    // Prepare
+    aws = await startFakeAws(healthy);
+    const client = wireClients(aws.endpoint).ec2(WIRE_REGION);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+
+    // Act
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        client.send(
+          new DescribeVpcAttributeCommand({ VpcId: `vpc-${index}`, Attribute: 'enableDnsSupport' }),
+        ),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+
+    // Assess
+    expect(warnings).toEqual([]);
+    expect(aws.count('DescribeVpcAttribute')).toBe(20);
   });
 });
 
