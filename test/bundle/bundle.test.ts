@@ -148,7 +148,8 @@ describe('Lambda bundle', () => {
       'GetAccountAuthorizationDetails',
       'GetCallerIdentity',
     ]);
-  });
+    // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
+  }, 60_000);
 
   it('names the package version in the report without shipping package.json (no scripts, no devDependencies)', async () => {
     // Prepare
