@@ -214,10 +214,10 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // invocation must still see tonight's new problems as new, or NOTIFY=changes would stay quiet.
       // A partial scan, or one that got answers that were not AWS's, must not become the baseline:
       // tomorrow would report what it could not read as new.
-      const trustworthy = report.complete && !hasIncompleteResponses(inventory);
-      if (!trustworthy)
+      const partial = !report.complete || hasIncompleteResponses(inventory);
+      if (history !== undefined && usesDeployedScope(request) && !request.dryRun && partial) {
         logger.warn('Baseline (latest.json) kept: this scan is incomplete or got foreign answers');
-      if (history !== undefined && usesDeployedScope(request) && !request.dryRun && trustworthy) {
+      } else if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
         try {
           await history.store.updateLatest(report, history.accountId);
         } catch (failure) {
