@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, DEFAULT_TIMEOUTS } from '../../src/collect/clients.ts';
 import { AccountUnidentifiedError } from '../../src/collect/errors.ts';
 import { collectLive } from '../../src/collect/index.ts';
+import { RESPONSE_CONTRACTS } from '../../src/collect/responses.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -75,6 +76,20 @@ describe('the wire world without faults', () => {
       ['iam-principal-presigned-url-source-ip', 'FAIL'],
     ]);
     expect(baseline.complete).toBe(true);
+  });
+
+  it('counts one call per request, and every operation it calls has a declared response contract', () => {
+    // Assess
+    expect(baseline.stats.apiCalls).toEqual({
+      'ec2:DescribeRegions': 1,
+      'ec2:DescribeVpcAttribute': 2,
+      'ec2:DescribeVpcEndpointServices': 1,
+      'ec2:DescribeVpcEndpoints': 1,
+      'ec2:DescribeVpcs': 1,
+      'iam:GetAccountAuthorizationDetails': 1,
+      'sts:GetCallerIdentity': 1,
+    });
+    expect(Object.keys(RESPONSE_CONTRACTS).sort()).toEqual(Object.keys(baseline.stats.apiCalls).sort());
   });
 });
 
