@@ -1,21 +1,13 @@
-import {
-  DescribeRegionsCommand,
-  DescribeVpcAttributeCommand,
-  type DescribeVpcAttributeCommandInput,
-  DescribeVpcEndpointServicesCommand,
-  DescribeVpcEndpointsCommand,
-  type DescribeVpcEndpointsCommandInput,
-  DescribeVpcsCommand,
-  EC2Client,
+import type {
+  DescribeVpcAttributeCommandInput,
+  DescribeVpcEndpointServicesCommandInput,
+  DescribeVpcEndpointsCommandInput,
+  DescribeVpcsCommandInput,
 } from '@aws-sdk/client-ec2';
-import {
-  GetAccountAuthorizationDetailsCommand,
-  type GetAccountAuthorizationDetailsCommandInput,
-  IAMClient,
-} from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { GetAccountAuthorizationDetailsCommandInput } from '@aws-sdk/client-iam';
+import type { AwsClients } from '../src/collect/clients.ts';
 import type { InventorySection } from '../src/model/inventory.ts';
+import { type Responder, serveFromResponders } from '../test/support/aws-faults.ts';
 import { ACCOUNT_ID, REGIONS, type SyntheticAccount } from './synthetic.ts';
 
 /** The largest pages AWS serves: EC2 Describe* 1,000 items, IAM GetAccountAuthorizationDetails 1,000 items. */
@@ -31,81 +23,82 @@ function page<T>(items: T[], token: string | undefined, maxResults: number | und
   return { items: items.slice(start, end), next: end < items.length ? String(end) : undefined };
 }
 
-/**
- * The calling client's region. aws-sdk-client-mock answers `getClient()` with the client of the
- * latest call, so it must be asked before the first await.
- */
-async function regionOf(getClient: () => { config: { region: unknown } }): Promise<string> {
-  const region = getClient().config.region;
-  return typeof region === 'function' ? await region() : String(region);
-}
-
 type IamItem =
   | { kind: 'UserDetailList'; item: unknown }
   | { kind: 'GroupDetailList'; item: unknown }
   | { kind: 'RoleDetailList'; item: unknown }
   | { kind: 'Policies'; item: unknown };
 
+/** A responder for one operation's input type (the responders receive the command input as is). */
+function answering<Input>(answer: (input: Input) => Promise<unknown>): Responder {
+  return (input) => answer(input as Input);
+}
+
 /**
- * Serves a synthetic account through aws-sdk-client-mock with AWS's page sizes and a latency per
- * call, so that wall time reflects round trips. Returns a function that removes the mocks.
+ * Serves a synthetic account to `clients` beneath their middleware (where calls are counted and
+ * answers checked) with AWS's page sizes and a latency per call, so that wall time reflects round
+ * trips.
  */
-export function serveAccount(account: SyntheticAccount, latencyMs: number): () => void {
-  const ec2 = mockClient(EC2Client);
-  const iam = mockClient(IAMClient);
-  const sts = mockClient(STSClient);
-  sts.on(GetCallerIdentityCommand).callsFake(async () => {
-    await sleep(latencyMs);
-    return {
-      Account: ACCOUNT_ID,
-      Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/bench`,
-      UserId: 'AROA:bench',
-    };
-  });
-  ec2.on(DescribeRegionsCommand).callsFake(async () => {
-    await sleep(latencyMs);
-    return { Regions: REGIONS.map((RegionName) => ({ RegionName, OptInStatus: 'opt-in-not-required' })) };
-  });
-  ec2.on(DescribeVpcEndpointServicesCommand).callsFake(async (input, getClient) => {
-    const region = account.regions[await regionOf(getClient)];
-    await sleep(latencyMs);
-    const { items, next } = page(region?.serviceNames ?? [], input.NextToken, input.MaxResults, EC2_MAX_PAGE);
-    return { ServiceNames: items, NextToken: next };
-  });
-  ec2.on(DescribeVpcsCommand).callsFake(async (input, getClient) => {
-    const region = account.regions[await regionOf(getClient)];
-    await sleep(latencyMs);
-    const { items, next } = page(region?.vpcs ?? [], input.NextToken, input.MaxResults, EC2_MAX_PAGE);
-    return { Vpcs: items, NextToken: next };
-  });
-  ec2
-    .on(DescribeVpcEndpointsCommand)
-    .callsFake(async (input: DescribeVpcEndpointsCommandInput, getClient) => {
-      const region = account.regions[await regionOf(getClient)];
+export function serveAccount(account: SyntheticAccount, latencyMs: number, clients: AwsClients): void {
+  const home = REGIONS[0] as string;
+  serveFromResponders(clients.sts(home), {
+    GetCallerIdentity: async () => {
       await sleep(latencyMs);
-      const names = input.Filters?.find((filter) => filter.Name === 'service-name')?.Values;
-      const matching = (region?.endpoints ?? []).filter(
-        (endpoint) => names === undefined || names.includes(endpoint.ServiceName ?? ''),
-      );
-      const { items, next } = page(matching, input.NextToken, input.MaxResults, EC2_MAX_PAGE);
-      return { VpcEndpoints: items, NextToken: next };
-    });
-  ec2.on(DescribeVpcAttributeCommand).callsFake(async (input: DescribeVpcAttributeCommandInput) => {
-    await sleep(latencyMs);
-    const off = Number.parseInt((input.VpcId ?? '').slice(-2), 16) % 10 === 0;
-    return input.Attribute === 'enableDnsSupport'
-      ? { VpcId: input.VpcId, EnableDnsSupport: { Value: true } }
-      : { VpcId: input.VpcId, EnableDnsHostnames: { Value: !off } };
+      return {
+        Account: ACCOUNT_ID,
+        Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/bench`,
+        UserId: 'AROA:bench',
+      };
+    },
   });
+  for (const name of REGIONS) {
+    const region = account.regions[name];
+    serveFromResponders(clients.ec2(name), {
+      DescribeRegions: async () => {
+        await sleep(latencyMs);
+        return { Regions: REGIONS.map((RegionName) => ({ RegionName, OptInStatus: 'opt-in-not-required' })) };
+      },
+      DescribeVpcEndpointServices: answering(async (input: DescribeVpcEndpointServicesCommandInput) => {
+        await sleep(latencyMs);
+        const { items, next } = page(
+          region?.serviceNames ?? [],
+          input.NextToken,
+          input.MaxResults,
+          EC2_MAX_PAGE,
+        );
+        return { ServiceNames: items, NextToken: next };
+      }),
+      DescribeVpcs: answering(async (input: DescribeVpcsCommandInput) => {
+        await sleep(latencyMs);
+        const { items, next } = page(region?.vpcs ?? [], input.NextToken, input.MaxResults, EC2_MAX_PAGE);
+        return { Vpcs: items, NextToken: next };
+      }),
+      DescribeVpcEndpoints: answering(async (input: DescribeVpcEndpointsCommandInput) => {
+        await sleep(latencyMs);
+        const names = input.Filters?.find((filter) => filter.Name === 'service-name')?.Values;
+        const matching = (region?.endpoints ?? []).filter(
+          (endpoint) => names === undefined || names.includes(endpoint.ServiceName ?? ''),
+        );
+        const { items, next } = page(matching, input.NextToken, input.MaxResults, EC2_MAX_PAGE);
+        return { VpcEndpoints: items, NextToken: next };
+      }),
+      DescribeVpcAttribute: answering(async (input: DescribeVpcAttributeCommandInput) => {
+        await sleep(latencyMs);
+        const off = Number.parseInt((input.VpcId ?? '').slice(-2), 16) % 10 === 0;
+        return input.Attribute === 'enableDnsSupport'
+          ? { VpcId: input.VpcId, EnableDnsSupport: { Value: true } }
+          : { VpcId: input.VpcId, EnableDnsHostnames: { Value: !off } };
+      }),
+    });
+  }
   const iamItems: IamItem[] = [
     ...account.iam.users.map((item) => ({ kind: 'UserDetailList' as const, item })),
     ...account.iam.groups.map((item) => ({ kind: 'GroupDetailList' as const, item })),
     ...account.iam.roles.map((item) => ({ kind: 'RoleDetailList' as const, item })),
     ...account.iam.policies.map((item) => ({ kind: 'Policies' as const, item })),
   ];
-  iam
-    .on(GetAccountAuthorizationDetailsCommand)
-    .callsFake(async (input: GetAccountAuthorizationDetailsCommandInput) => {
+  serveFromResponders(clients.iam(home), {
+    GetAccountAuthorizationDetails: answering(async (input: GetAccountAuthorizationDetailsCommandInput) => {
       await sleep(latencyMs);
       const { items, next } = page(iamItems, input.Marker, input.MaxItems, IAM_MAX_PAGE);
       const lists: Record<IamItem['kind'], unknown[]> = {
@@ -116,12 +109,8 @@ export function serveAccount(account: SyntheticAccount, latencyMs: number): () =
       };
       for (const { kind, item } of items) lists[kind].push(item);
       return { ...lists, IsTruncated: next !== undefined, Marker: next };
-    });
-  return () => {
-    ec2.restore();
-    iam.restore();
-    sts.restore();
-  };
+    }),
+  });
 }
 
 /**

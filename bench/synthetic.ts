@@ -70,6 +70,7 @@ function regionOf(region: string, vpcCount: number, next: () => number, offset: 
       (kind) => `com.amazonaws.${region}.sagemaker.${kind}`,
     ),
     ...Array.from({ length: 250 }, (_, i) => `com.amazonaws.${region}.service${i}`),
+    `com.amazonaws.${region}.s3`,
   ].sort();
   return { vpcs, endpoints, serviceNames };
 }

@@ -489,6 +489,7 @@ export function scanBundling(stagedSuppressions?: string): nodejs.BundlingOption
     sourceMap: true,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: LAMBDA_BUNDLE.banner,
+    define: { ...LAMBDA_BUNDLE.define },
     bundleAwsSDK: true,
     externalModules: [],
     commandHooks: {

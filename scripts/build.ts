@@ -35,6 +35,7 @@ export async function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<Bundl
     target: LAMBDA_BUNDLE.target,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
+    define: { ...LAMBDA_BUNDLE.define },
     minify: true,
     sourcemap: true,
     metafile: true,

@@ -1,3 +1,9 @@
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 /**
  * The esbuild settings of the Lambda bundle, shared by `npm run build` (scripts/build.ts, which the
  * tests run on Node 24) and the CDK stack (infra/scanner-stack.ts), so the tested bundle and the
@@ -13,4 +19,6 @@ export const LAMBDA_BUNDLE = {
    */
   banner:
     "import { createRequire as __scannerCreateRequire } from 'node:module'; const require = __scannerCreateRequire(import.meta.url);",
+  /** The version the report names, fixed at build time: the bundle does not ship package.json. */
+  define: { __SCANNER_VERSION__: JSON.stringify(version) },
 } as const;

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
+import { AccountUnidentifiedError } from './collect/errors.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
 import { parseCidrs, parsePositiveInteger, parseRegions, splitList } from './config/parse.ts';
 import { annotateReport } from './engine/annotate.ts';
@@ -38,6 +39,7 @@ interface ScopeFlags {
   allRegions?: boolean;
   rules?: string;
   regionConcurrency?: string;
+  timeout?: string;
   quiet?: boolean;
 }
 
@@ -123,6 +125,9 @@ async function liveSource(
     regionConcurrency: flags.regionConcurrency
       ? parsePositiveInteger(flags.regionConcurrency, '--region-concurrency')
       : DEFAULT_REGION_CONCURRENCY,
+    deadline: flags.timeout
+      ? AbortSignal.timeout(parsePositiveInteger(flags.timeout, '--timeout', 86_400) * 1000)
+      : undefined,
     onProgress: progress,
   };
 }
@@ -233,6 +238,10 @@ function addScopeOptions(command: Command): Command {
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
     .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
+    .option(
+      '--timeout <seconds>',
+      'stop the live scan after this long: what is unread is ERROR (default: none)',
+    )
     .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
 }
 
@@ -280,7 +289,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result;\n2 bad usage, input file or configuration (one line on stderr names what is wrong).',
+      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result,\nor AWS could not identify the account; 2 bad usage, input file or configuration (one line on stderr names what is wrong).',
     )
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
@@ -320,6 +329,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof UserInputError) {
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT.USAGE;
+    }
+    if (error instanceof AccountUnidentifiedError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.FINDINGS;
     }
     io.stderr.write(
       `error: the scan failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -38,7 +38,9 @@ describe('the region of a live scan', () => {
     sts
       .on(GetCallerIdentityCommand)
       .resolves({ Account: '111122223333', Arn: 'arn:aws:sts::111122223333:assumed-role/audit/cli' });
-    ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceNames: [] });
+    ec2
+      .on(DescribeVpcEndpointServicesCommand)
+      .resolves({ ServiceNames: ['com.amazonaws.ap-southeast-2.s3'] });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
     const io = fakeIo({ env: { AWS_PROFILE: 'audit' } });

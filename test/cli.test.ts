@@ -419,6 +419,7 @@ describe('cli output', () => {
         '--allowed-cidrs',
         '--quiet',
         '--region-concurrency',
+        '--timeout',
         '--suppressions',
         '--suppression-horizon-days',
         '--tag-suppressions',
@@ -426,7 +427,10 @@ describe('cli output', () => {
         'Exit codes: 0',
       ],
     ],
-    ['snapshot', ['--output', '--regions', '--all-regions', '--rules', '--quiet', '--region-concurrency']],
+    [
+      'snapshot',
+      ['--output', '--regions', '--all-regions', '--rules', '--quiet', '--region-concurrency', '--timeout'],
+    ],
   ])('lists every option of %s in --help', async (command, options) => {
     // Act
     const { code, out } = await run([command, '--help']);

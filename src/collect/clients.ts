@@ -1,6 +1,8 @@
+import { setMaxListeners } from 'node:events';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import { checkResponse, IncompleteResponseError } from './responses.ts';
 
 /**
  * Adaptive retries back off when AWS throttles and slow the client's own request rate, which is
@@ -8,6 +10,13 @@ import { STSClient } from '@aws-sdk/client-sts';
  * attempts ride out a throttling burst of roughly half a minute before a section becomes ERROR.
  */
 export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * Per attempt: the TCP (and TLS) connection must be up within 5 s, and the answer must start
+ * within 30 s (a large `GetAccountAuthorizationDetails` page takes a few seconds), with no 30 s
+ * of silence while it streams. A timed-out attempt is retried like a network error.
+ */
+export const DEFAULT_TIMEOUTS = { connectionMs: 5_000, requestMs: 30_000 } as const;
 
 /** Counts the requests the scanner issues, by `service:Operation` (a retried request counts once). */
 export class ApiCallCounter {
@@ -22,26 +31,35 @@ export class ApiCallCounter {
   }
 }
 
-interface Sendable {
-  send(command: unknown, ...rest: unknown[]): Promise<unknown>;
+/**
+ * An HTTP 2xx whose body the SDK could not deserialize (an HTML page, JSON where AWS sends XML) is
+ * a foreign answer too. AWS's own errors carry a non-2xx status and are left as they are.
+ */
+function unparsableAnswer(operation: string, error: unknown): IncompleteResponseError | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined || status < 200 || status > 299) return undefined;
+  const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  const name = operation.slice(operation.indexOf(':') + 1);
+  return new IncompleteResponseError(
+    `${name} answered HTTP ${status} with a body that is not an AWS answer (${reason.trim()})`,
+  );
 }
 
-/**
- * Counts at `send` and looks the implementation up on the prototype at call time, so that the
- * count also works when tests replace `send` on the client class with a mock.
- */
-function counted<T extends Sendable>(client: T, service: string, counter: ApiCallCounter): T {
-  const prototype = Object.getPrototypeOf(client) as Sendable;
-  client.send = (command: unknown, ...rest: unknown[]) => {
-    const name = (command as { constructor: { name: string } }).constructor.name.replace(/Command$/, '');
-    counter.record(`${service}:${name}`);
-    return prototype.send.call(client, command, ...rest);
+type Handler = (args: { input: object }) => Promise<{ output: unknown }>;
+
+interface ScannerClient {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  middlewareStack: {
+    add(
+      middleware: (next: Handler, context: { commandName?: string }) => Handler,
+      options: { step: 'initialize'; name: string; priority: 'high' },
+    ): void;
   };
-  return client;
 }
 
 export interface ClientOptions {
   maxAttempts?: number;
+  timeouts?: { connectionMs: number; requestMs: number };
   /** Extra client configuration, e.g. a fast retry strategy in tests. */
   overrides?: Record<string, unknown>;
 }
@@ -49,9 +67,13 @@ export interface ClientOptions {
 /** One client per service and region, created on first use and shared by every collector. */
 export class AwsClients {
   readonly counter = new ApiCallCounter();
-  private readonly cache = new Map<string, Sendable>();
+  private readonly cache = new Map<string, ScannerClient>();
+  private readonly stop = new AbortController();
 
-  constructor(private readonly options: ClientOptions = {}) {}
+  constructor(private readonly options: ClientOptions = {}) {
+    // Every request in flight listens for the cancellation: more than Node's default warning limit.
+    setMaxListeners(Number.POSITIVE_INFINITY, this.stop.signal);
+  }
 
   ec2(region: string): EC2Client {
     return this.client('ec2', region, (config) => new EC2Client(config));
@@ -65,21 +87,57 @@ export class AwsClients {
     return this.client('sts', region, (config) => new STSClient(config));
   }
 
-  private client<T extends Sendable>(service: string, region: string, create: (config: object) => T): T {
+  /** Cancels every request in flight and every later one: the scan's deadline has passed. */
+  abortAll(): void {
+    this.stop.abort(new Error('the scan deadline passed'));
+  }
+
+  private client<T>(service: string, region: string, create: (config: object) => T): T {
     const key = `${service}/${region}`;
     const existing = this.cache.get(key);
     if (existing) return existing as T;
-    const client = counted(
-      create({
-        region,
-        retryMode: 'adaptive',
-        maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-        ...this.options.overrides,
-      }),
-      service,
-      this.counter,
-    );
+    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
+    const created = create({
+      region,
+      retryMode: 'adaptive',
+      maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      // Without throwOnRequestTimeout, @smithy/node-http-handler only logs a warning when the
+      // request timeout passes, and a server that accepts and never answers hangs the scan.
+      requestHandler: {
+        connectionTimeout: timeouts.connectionMs,
+        requestTimeout: timeouts.requestMs,
+        socketTimeout: timeouts.requestMs,
+        throwOnRequestTimeout: true,
+      },
+      ...this.options.overrides,
+    });
+    const client = created as unknown as ScannerClient;
+    this.watch(client, service);
     this.cache.set(key, client);
-    return client;
+    return created;
+  }
+
+  /**
+   * Above the retries, so a retried request counts once and an answer is checked once. The
+   * operation's name comes from the middleware context, which minification leaves intact (a
+   * command's class name does not survive it).
+   */
+  private watch(client: ScannerClient, service: string): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+        this.counter.record(operation);
+        const result = await next(args).catch((error: unknown) => {
+          throw unparsableAnswer(operation, error) ?? error;
+        });
+        checkResponse(operation, args.input as Record<string, unknown>, result.output);
+        return result;
+      },
+      { step: 'initialize', name: 'scannerCallsAndResponseContracts', priority: 'high' },
+    );
+    // Looked up at call time, so that tests may still replace `send` on the client class.
+    const prototype = Object.getPrototypeOf(client) as ScannerClient;
+    client.send = (command, options) =>
+      prototype.send.call(client, command, { abortSignal: this.stop.signal, ...options });
   }
 }

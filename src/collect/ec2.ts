@@ -2,6 +2,8 @@ import {
   DescribeRegionsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
+  type DescribeVpcEndpointsCommandOutput,
+  type DescribeVpcsCommandOutput,
   type EC2Client,
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
@@ -16,8 +18,10 @@ import type {
   VpcDnsAttributes,
 } from '../model/inventory.ts';
 import { acceptedServiceNames, SAGEMAKER_ENDPOINT_KINDS } from '../rules/support.ts';
+import { beforeDeadline, DeadlineExceededError, NOT_FINISHED } from './deadline.ts';
 import { collectionError, plain } from './errors.ts';
 import { distinctPages } from './pages.ts';
+import { checkListing } from './responses.ts';
 
 /** The largest page EC2's Describe* calls return. */
 export const EC2_PAGE_SIZE = 1000;
@@ -30,6 +34,8 @@ export interface RegionRequest {
   accountId: string;
   partition: string;
   needs: ReadonlySet<InventorySection>;
+  /** When it aborts, the sections still being read become `DeadlineExceeded` errors. */
+  deadline?: AbortSignal;
 }
 
 /**
@@ -47,23 +53,26 @@ async function* endpointServicePages(client: EC2Client) {
   } while (NextToken !== undefined);
 }
 
-async function listSageMakerServiceNames(client: EC2Client): Promise<string[]> {
+async function listSageMakerServiceNames(client: EC2Client, region: string): Promise<string[]> {
   const names: string[] = [];
   const pages = distinctPages(
     endpointServicePages(client),
     'DescribeVpcEndpointServices',
     (page) => page.NextToken,
+    // A name may come twice (S3 offers a gateway and an interface service under one name), and
+    // the names only tell which services exist: no resource can be judged twice from them.
+    () => [],
   );
-  for await (const page of pages) {
-    for (const name of page.ServiceNames ?? []) if (name.includes('sagemaker')) names.push(name);
-  }
-  return names.sort();
+  for await (const page of pages) names.push(...(page.ServiceNames ?? []));
+  checkListing('ec2:DescribeVpcEndpointServices', region, names);
+  return names.filter((name) => name.includes('sagemaker')).sort();
 }
 
 async function listVpcs(client: EC2Client): Promise<Vpc[]> {
   const vpcs: Vpc[] = [];
   const pages = paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {});
-  for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken)) {
+  const vpcIds = (page: DescribeVpcsCommandOutput) => (page.Vpcs ?? []).map((vpc) => vpc.VpcId);
+  for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken, vpcIds)) {
     vpcs.push(...(page.Vpcs ?? []));
   }
   return vpcs;
@@ -83,7 +92,14 @@ async function listSageMakerEndpoints(
     { client, pageSize: EC2_PAGE_SIZE },
     { Filters: [{ Name: 'service-name', Values: requiredServiceNames(partition, region) }] },
   );
-  for await (const page of distinctPages(paginator, 'DescribeVpcEndpoints', (p) => p.NextToken)) {
+  const endpointIds = (page: DescribeVpcEndpointsCommandOutput) =>
+    (page.VpcEndpoints ?? []).map((endpoint) => endpoint.VpcEndpointId);
+  for await (const page of distinctPages(
+    paginator,
+    'DescribeVpcEndpoints',
+    (p) => p.NextToken,
+    endpointIds,
+  )) {
     endpoints.push(...(page.VpcEndpoints ?? []));
   }
   return endpoints;
@@ -119,29 +135,45 @@ async function readDnsAttributes(
  * so that the rules needing it report ERROR while the other sections and regions still count.
  */
 export async function collectRegion(request: RegionRequest): Promise<RegionInventory> {
-  const { client, region, partition, needs } = request;
+  const { client, region, partition, needs, deadline } = request;
   const inventory: RegionInventory = { region };
   const errors: CollectionError[] = [];
-  const attempt = async (section: InventorySection, read: () => Promise<void>) => {
+  // A section is stored only when its read finished in time: a read that loses the race with
+  // the deadline may still settle later, and must not change an inventory already judged.
+  const attempt = async <T>(section: InventorySection, read: () => Promise<T>, store: (value: T) => void) => {
     try {
-      await read();
+      store(await beforeDeadline(read(), deadline));
     } catch (error) {
-      errors.push(collectionError(section, error));
+      // A request cancelled at the deadline may report its AbortError first.
+      const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
+      errors.push(collectionError(section, cause));
     }
   };
   await Promise.all([
     needs.has('endpointServices') &&
-      attempt('endpointServices', async () => {
-        inventory.endpointServices = await listSageMakerServiceNames(client);
-      }),
+      attempt(
+        'endpointServices',
+        () => listSageMakerServiceNames(client, region),
+        (names) => {
+          inventory.endpointServices = names;
+        },
+      ),
     (needs.has('vpcs') || needs.has('vpcAttributes')) &&
-      attempt('vpcs', async () => {
-        inventory.vpcs = plain(await listVpcs(client));
-      }),
+      attempt(
+        'vpcs',
+        () => listVpcs(client),
+        (vpcs) => {
+          inventory.vpcs = plain(vpcs);
+        },
+      ),
     (needs.has('vpcEndpoints') || needs.has('vpcAttributes')) &&
-      attempt('vpcEndpoints', async () => {
-        inventory.vpcEndpoints = plain(await listSageMakerEndpoints(client, partition, region));
-      }),
+      attempt(
+        'vpcEndpoints',
+        () => listSageMakerEndpoints(client, partition, region),
+        (endpoints) => {
+          inventory.vpcEndpoints = plain(endpoints);
+        },
+      ),
   ]);
   if (needs.has('vpcAttributes')) {
     if (inventory.vpcs === undefined || inventory.vpcEndpoints === undefined) {
@@ -163,9 +195,13 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
           holding.add(endpoint.VpcId);
         }
       }
-      await attempt('vpcAttributes', async () => {
-        inventory.vpcAttributes = await readDnsAttributes(client, [...holding].sort());
-      });
+      await attempt(
+        'vpcAttributes',
+        () => readDnsAttributes(client, [...holding].sort()),
+        (attributes) => {
+          inventory.vpcAttributes = attributes;
+        },
+      );
     }
   }
   if (!needs.has('vpcs')) delete inventory.vpcs;

@@ -1,4 +1,8 @@
-import { type IAMClient, paginateGetAccountAuthorizationDetails } from '@aws-sdk/client-iam';
+import {
+  type GetAccountAuthorizationDetailsCommandOutput,
+  type IAMClient,
+  paginateGetAccountAuthorizationDetails,
+} from '@aws-sdk/client-iam';
 import type { IamAuthorizationDetails } from '../model/inventory.ts';
 import { plain } from './errors.ts';
 import { distinctPages, InconsistentPaginationError } from './pages.ts';
@@ -22,7 +26,19 @@ export async function collectIam(client: IAMClient): Promise<IamAuthorizationDet
     { client, pageSize: IAM_PAGE_SIZE },
     { Filter: ['User', 'Group', 'Role', 'LocalManagedPolicy', 'AWSManagedPolicy'] },
   );
-  for await (const page of distinctPages(paginator, 'GetAccountAuthorizationDetails', (p) => p.Marker)) {
+  // Arns are unique across users, groups, roles and policies.
+  const arns = (page: GetAccountAuthorizationDetailsCommandOutput) => [
+    ...(page.UserDetailList ?? []).map((user) => user.Arn),
+    ...(page.GroupDetailList ?? []).map((group) => group.Arn),
+    ...(page.RoleDetailList ?? []).map((role) => role.Arn),
+    ...(page.Policies ?? []).map((policy) => policy.Arn),
+  ];
+  for await (const page of distinctPages(
+    paginator,
+    'GetAccountAuthorizationDetails',
+    (p) => p.Marker,
+    arns,
+  )) {
     // The paginator follows Marker alone and would end here with part of the account.
     if (page.IsTruncated && !page.Marker) {
       throw new InconsistentPaginationError(

@@ -1,9 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
+import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
 import { collectRegion, listEnabledRegions } from './ec2.ts';
-import { collectionError, describeAwsError } from './errors.ts';
+import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
 import { whoAmI } from './identity.ts';
 
@@ -17,8 +19,12 @@ export interface LiveCollectOptions {
   homeRegion: string;
   needs: ReadonlySet<InventorySection>;
   regionConcurrency?: number;
-  /** Asked before each region starts; false stops new regions (the Lambda deadline). */
-  shouldStartRegion?: () => boolean;
+  /**
+   * The scan's deadline (the Lambda's remaining time less its margin, the CLI's `--timeout`). When
+   * it aborts, requests in flight are cancelled, and every section not read by then, started or
+   * not, becomes a `DeadlineExceeded` error.
+   */
+  deadline?: AbortSignal;
   onProgress?: (message: string) => void;
   now?: () => Date;
 }
@@ -26,9 +32,26 @@ export interface LiveCollectOptions {
 export interface LiveCollection {
   inventory: Inventory;
   regions: string[];
-  /** False when regions were not started (their sections carry a `DeadlineExceeded` error). */
+  /** False when the deadline cut the scan short or the regions could not be listed. */
   complete: boolean;
 }
+
+/**
+ * Errors of the credentials themselves: the user can fix them, so the CLI reports bad usage. Any
+ * other failure to identify the account (5xx, throttling, timeouts, a foreign answer) is a
+ * failure to collect.
+ */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'IncompleteSignature',
+  'InvalidAccessKeyId',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+]);
 
 const EC2_SECTIONS: readonly InventorySection[] = [
   'endpointServices',
@@ -36,6 +59,22 @@ const EC2_SECTIONS: readonly InventorySection[] = [
   'vpcEndpoints',
   'vpcAttributes',
 ];
+
+/**
+ * The scan's deadline as this collection's own signal: every section in flight listens to it (more
+ * than Node's default of 10 listeners before it warns), and it cancels the clients' requests.
+ */
+function sectionsDeadline(deadline: AbortSignal, clients: AwsClients): AbortSignal {
+  const stop = new AbortController();
+  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
+  const passed = () => {
+    clients.abortAll();
+    stop.abort();
+  };
+  if (deadline.aborted) passed();
+  else deadline.addEventListener('abort', passed, { once: true });
+  return stop.signal;
+}
 
 /**
  * Reads what the enabled rules need from one account, each resource once, regions in parallel.
@@ -46,20 +85,26 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   const { clients, needs, homeRegion } = options;
   const progress = options.onProgress ?? (() => {});
   const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
+  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
   let caller: Awaited<ReturnType<typeof whoAmI>>;
   try {
-    caller = await whoAmI(clients.sts(anchorRegion));
+    caller = await beforeDeadline(whoAmI(clients.sts(anchorRegion)), deadline);
   } catch (error) {
     const { code, message } = describeAwsError(error);
-    throw new UserInputError(
-      `Could not identify the AWS account (${code}: ${message}); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_REGION`,
+    if (CREDENTIAL_ERRORS.has(code)) {
+      throw new UserInputError(
+        `Could not identify the AWS account (${code}: ${message}); check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_REGION`,
+      );
+    }
+    throw new AccountUnidentifiedError(
+      `Could not identify the AWS account (GetCallerIdentity failed: ${code}: ${message}), so nothing was scanned`,
     );
   }
   let regions = options.regions === 'all' ? [] : options.regions;
   let regionListingError: CollectionError | undefined;
   if (options.regions === 'all') {
     try {
-      regions = await listEnabledRegions(clients.ec2(anchorRegion));
+      regions = await beforeDeadline(listEnabledRegions(clients.ec2(anchorRegion)), deadline);
     } catch (error) {
       // Without the list there is no scope to judge: the anchor region stands for it as an ERROR,
       // so the scan fails closed instead of reporting on no regions at all.
@@ -75,13 +120,14 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
   const iamRead = needs.has('iam')
-    ? collectIam(clients.iam(anchorRegion)).then(
+    ? beforeDeadline(collectIam(clients.iam(anchorRegion)), deadline).then(
         (iam) => {
           account.iam = iam;
           progress('IAM authorization details read');
         },
         (error: unknown) => {
-          account.collectionErrors = [collectionError('iam', error)];
+          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
+          account.collectionErrors = [collectionError('iam', cause)];
         },
       )
     : Promise.resolve();
@@ -98,13 +144,10 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               complete = false;
               return { region, collectionErrors: [regionListingError] };
             }
-            if (options.shouldStartRegion && !options.shouldStartRegion()) {
-              complete = false;
+            if (deadline?.aborted) {
               return {
                 region,
-                collectionErrors: [
-                  { section: '*', code: 'DeadlineExceeded', message: 'not reached before the scan deadline' },
-                ],
+                collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))],
               };
             }
             const inventory = await collectRegion({
@@ -113,6 +156,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               accountId: caller.accountId,
               partition: caller.partition,
               needs: ec2Needs,
+              deadline,
             });
             progress(`${region} read`);
             return inventory;
@@ -120,6 +164,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         );
   account.regions = await Promise.all(regionReads);
   await iamRead;
+  if (deadline?.aborted) complete = false;
   return {
     inventory: {
       snapshotVersion: 1,

@@ -9,25 +9,38 @@ export class InconsistentPaginationError extends Error {
 
 /**
  * Passes the pages of an SDK paginator through, and stops with an {@link InconsistentPaginationError}
- * when a continuation token repeats. The SDK's paginators follow a repeated token forever (or, with
- * `stopOnSameToken`, end early with part of the listing), and neither may reach a rule.
+ * when a continuation token repeats, or when a resource comes back on a later page (a page served
+ * again under a new token): judged as it is, that listing would report one resource twice under
+ * one result id. The SDK's paginators follow a repeated token forever (or, with `stopOnSameToken`,
+ * end early with part of the listing), and neither may reach a rule.
  *
  * @example
- * for await (const page of distinctPages(paginateDescribeVpcs(config, {}), 'DescribeVpcs', (p) => p.NextToken)) …
+ * const pages = distinctPages(paginateDescribeVpcs(config, {}), 'DescribeVpcs', (p) => p.NextToken, (p) => (p.Vpcs ?? []).map((v) => v.VpcId));
  */
 export async function* distinctPages<Page>(
   pages: AsyncIterable<Page>,
   operation: string,
   tokenOf: (page: Page) => string | undefined,
+  idsOf: (page: Page) => readonly (string | undefined)[],
 ): AsyncGenerator<Page> {
-  const seen = new Set<string>();
+  const tokens = new Set<string>();
+  const ids = new Set<string>();
   for await (const page of pages) {
     const token = tokenOf(page);
     if (token) {
-      if (seen.has(token)) {
+      if (tokens.has(token)) {
         throw new InconsistentPaginationError(`${operation} returned the continuation token ${token} twice`);
       }
-      seen.add(token);
+      tokens.add(token);
+    }
+    for (const id of idsOf(page)) {
+      if (id === undefined) continue;
+      if (ids.has(id)) {
+        throw new InconsistentPaginationError(
+          `${operation} listed ${id} twice (a page repeated under a new continuation token?)`,
+        );
+      }
+      ids.add(id);
     }
     yield page;
   }

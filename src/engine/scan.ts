@@ -23,7 +23,8 @@ export interface LiveSource {
   regions: string[] | 'all';
   homeRegion: string;
   regionConcurrency?: number;
-  shouldStartRegion?: () => boolean;
+  /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
+  deadline?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
@@ -58,7 +59,7 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
       homeRegion: source.homeRegion,
       needs: sectionsNeeded(options.rules),
       regionConcurrency: source.regionConcurrency,
-      shouldStartRegion: source.shouldStartRegion,
+      deadline: source.deadline,
       onProgress: source.onProgress,
       now,
     });

@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../collect/clients.ts';
+import { hasIncompleteResponses } from '../collect/errors.ts';
 import type { LambdaEnvironment, NotifyMode } from '../config/env.ts';
 import { type Annotations, annotateReport } from '../engine/annotate.ts';
 import { generalRemediation } from '../engine/evaluate.ts';
@@ -154,7 +155,9 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           regions: request.regions ?? environment.regions,
           homeRegion: environment.homeRegion,
           regionConcurrency: environment.regionConcurrency,
-          shouldStartRegion: () => context.getRemainingTimeInMillis() > environment.deadlineMarginMs,
+          deadline: AbortSignal.timeout(
+            Math.max(0, context.getRemainingTimeInMillis() - environment.deadlineMarginMs),
+          ),
           onProgress: (message) => logger.debug(message),
         },
       });
@@ -184,7 +187,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         complete: report.complete,
         regions: report.scope.regions,
       });
-      if (!report.complete) logger.warn('Scan incomplete: regions not started before the deadline are ERROR');
+      if (!report.complete) logger.warn('Scan incomplete: what was not read before the deadline is ERROR');
 
       // Stored before publishing so that the email can point to it. Storing is not publishing, so
       // dry runs are stored too. A failed store does not fail the invocation: an asynchronous
@@ -222,7 +225,12 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
 
       // The baseline moves only after the alert went out: if publishing fails, the retried
       // invocation must still see tonight's new problems as new, or NOTIFY=changes would stay quiet.
-      if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
+      // A partial scan, or one that got answers that were not AWS's, must not become the baseline:
+      // tomorrow would report what it could not read as new.
+      const partial = !report.complete || hasIncompleteResponses(inventory);
+      if (history !== undefined && usesDeployedScope(request) && !request.dryRun && partial) {
+        logger.warn('Baseline (latest.json) kept: this scan is incomplete or got foreign answers');
+      } else if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
         try {
           const baselineUpdate = await history.store.updateLatest(report, history.accountId, previous);
           if (baselineUpdate.outcome === 'kept')

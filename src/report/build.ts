@@ -1,9 +1,20 @@
-import packageJson from '../../package.json' with { type: 'json' };
+import { createRequire } from 'node:module';
 import type { Evaluation } from '../engine/evaluate.ts';
 import { countedFailures, countsKey, type Report, type StatusCounts } from '../model/report.ts';
 import type { Rule } from '../rules/types.ts';
 
-export const TOOL = { name: packageJson.name, version: packageJson.version };
+/** Set by the Lambda bundle's build (esbuild `define`), so the bundle does not carry package.json. */
+declare const __SCANNER_VERSION__: string | undefined;
+
+/** The CLI runs from the source tree, where package.json is at hand. */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
+
+export const TOOL = {
+  name: 'sagemaker-compliance-scanner',
+  version: typeof __SCANNER_VERSION__ === 'string' ? __SCANNER_VERSION__ : packageVersion(),
+};
 
 export interface ReportInput {
   scanId: string;

@@ -1,9 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BundleResult, bundleScanHandler } from '../../scripts/build.ts';
+import type { Report } from '../../src/model/report.ts';
+import { healthy, WIRE_ACCOUNT_ID, WIRE_REGION } from '../faults/wire-world.ts';
+import { startFakeAws } from '../support/aws-faults.ts';
 
 let outDir: string;
 let bundle: BundleResult;
@@ -21,6 +24,41 @@ function invokeBundle(event: unknown, env: Record<string, string>) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', ...env },
     encoding: 'utf8',
+  });
+}
+
+/**
+ * Runs the bundle's handler on Node 24 (the Lambda runtime's major version) in a fresh process,
+ * asynchronously so that a server in this process can answer it, and returns what it printed: the
+ * Node version and the response, or the error.
+ */
+function invokeBundleAsync(event: unknown, env: Record<string, string>): Promise<string> {
+  const script = `
+    const { handler } = await import(${JSON.stringify(bundle.outfile)});
+    try {
+      const response = await handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 900000 });
+      console.log(JSON.stringify({ node: process.version, response }));
+    } catch (error) {
+      console.log(error.name + ': ' + error.message);
+    }`;
+  const child = spawn('npx', ['-y', 'node@24', '--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      LOG_LEVEL: 'SILENT',
+      ...env,
+    },
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve(stdout));
   });
 }
 
@@ -89,5 +127,65 @@ describe('Lambda bundle', () => {
     // Assess
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('environment variable REGION_CONCURRENCY: "lots" is not a whole number');
+  });
+
+  it('reports stats.apiCalls by service:Operation as the minified Lambda runs, one per request made', async () => {
+    // Prepare
+    const aws = await startFakeAws(healthy);
+
+    // Act
+    const output = await invokeBundleAsync(
+      { dryRun: true },
+      {
+        AWS_REGION: WIRE_REGION,
+        AWS_ENDPOINT_URL: aws.endpoint,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+    );
+    await aws.close();
+
+    // Assess
+    const { node, response } = JSON.parse(output) as { node: string; response: Report };
+    expect(node).toMatch(/^v24\./);
+    expect(response.scope.accounts).toEqual([WIRE_ACCOUNT_ID]);
+    expect(response.summary.error).toBe(0);
+    expect(response.stats.apiCalls).toEqual({
+      'ec2:DescribeVpcAttribute': 2,
+      'ec2:DescribeVpcEndpointServices': 1,
+      'ec2:DescribeVpcEndpoints': 1,
+      'ec2:DescribeVpcs': 1,
+      'iam:GetAccountAuthorizationDetails': 1,
+      'sts:GetCallerIdentity': 1,
+    });
+    expect(aws.calls.map((call) => call.action).sort()).toEqual([
+      'DescribeVpcAttribute',
+      'DescribeVpcAttribute',
+      'DescribeVpcEndpointServices',
+      'DescribeVpcEndpoints',
+      'DescribeVpcs',
+      'GetAccountAuthorizationDetails',
+      'GetCallerIdentity',
+    ]);
+    // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
+  }, 60_000);
+
+  it('names the package version in the report without shipping package.json (no scripts, no devDependencies)', async () => {
+    // Prepare
+    const packageJson = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+      scripts: Record<string, string>;
+    };
+    const code = await readFile(bundle.outfile, 'utf8');
+
+    // Assess
+    expect(code).toContain(`version:${JSON.stringify(packageJson.version)}`);
+    for (const devOnly of ['"@biomejs/biome"', '"@cloud-copilot/iam-simulate"', '"aws-sdk-client-mock"']) {
+      expect(code).not.toContain(devOnly);
+    }
+    expect(code).not.toContain(packageJson.scripts.build);
+    expect(code).not.toContain('sagemaker-compliance-scanner.mjs');
   });
 });

@@ -22,8 +22,10 @@ import {
   accessDenied,
   afterToken,
   always,
+  endpointServiceListing,
   failFirst,
   fastClients,
+  hangs,
   pagesOf,
   serveFromResponders,
   throttlingError,
@@ -32,7 +34,7 @@ import { ACCOUNT_ID, endpoint, offeredServices, serviceName, vpc } from '../supp
 
 /** The EC2 rules: what these tests serve; IAM collection has its own tests. */
 const RULES = selectRules(['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns']);
-const CALLER = { Account: ACCOUNT_ID, Arn: `arn:aws:iam::${ACCOUNT_ID}:role/scanner` };
+const CALLER = { Account: ACCOUNT_ID, Arn: `arn:aws:iam::${ACCOUNT_ID}:role/scanner`, UserId: 'AROASCANNER' };
 /** Class-level stubs for the first block only: the retry block needs the real `send`. */
 const stubClasses = () => ({ ec2: mockClient(EC2Client), sts: mockClient(STSClient) });
 let ec2: ReturnType<typeof stubClasses>['ec2'];
@@ -76,7 +78,9 @@ describe('live collection with aws-sdk-client-mock', () => {
     // Prepare
     const regions = ['eu-west-1', 'eu-west-2', 'us-east-1'];
     ec2.on(DescribeVpcEndpointServicesCommand).callsFake(async (_input, getClient) => ({
-      ServiceNames: offeredServices(await regionOf(getClient)),
+      ServiceNames: await regionOf(getClient).then((region) =>
+        endpointServiceListing(region, offeredServices(region)),
+      ),
     }));
     ec2.on(DescribeVpcsCommand).callsFake(async (_input, getClient) => {
       const region = await regionOf(getClient);
@@ -132,20 +136,31 @@ describe('live collection with aws-sdk-client-mock', () => {
       vpcs.push(built.vpc);
       if (index < 1500) endpoints.push(...built.endpoints);
     }
-    ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceNames: offeredServices(region) });
-    ec2.on(DescribeVpcsCommand).callsFake(pagesOf('Vpcs', vpcs));
-    ec2.on(DescribeVpcEndpointsCommand).callsFake(pagesOf('VpcEndpoints', endpoints));
-    ec2.on(DescribeVpcAttributeCommand).resolves({
-      EnableDnsSupport: { Value: true },
-      EnableDnsHostnames: { Value: true },
+    // Served beneath the client's middleware, where calls are counted (a class-level mock skips it).
+    ec2.restore();
+    sts.restore();
+    const clients = fastClients();
+    serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
+    serveFromResponders(clients.ec2(region), {
+      DescribeVpcEndpointServices: always({
+        ServiceNames: endpointServiceListing(region, offeredServices(region)),
+      }),
+      DescribeVpcs: pagesOf('Vpcs', vpcs),
+      DescribeVpcEndpoints: pagesOf('VpcEndpoints', endpoints),
+      DescribeVpcAttribute: (input) => ({
+        VpcId: input.VpcId,
+        EnableDnsSupport: { Value: true },
+        EnableDnsHostnames: { Value: true },
+      }),
     });
 
     // Act
     const { report } = await runScan({
       rules: RULES,
       config: DEFAULT_RULE_CONFIG,
-      source: { kind: 'live', clients: new AwsClients(), regions: [region], homeRegion: region },
+      source: { kind: 'live', clients, regions: [region], homeRegion: region },
     });
+    ({ ec2, sts } = stubClasses());
 
     // Assess
     expect(report.stats.apiCalls).toEqual({
@@ -156,14 +171,17 @@ describe('live collection with aws-sdk-client-mock', () => {
       'sts:GetCallerIdentity': 1,
     });
     expect(report.summary).toMatchObject({ pass: 1500 + 3000, fail: 1000, error: 0 });
-  });
+    // 6,000 requests through the SDK's whole middleware stack (signing included) take seconds here.
+  }, 60_000);
 
   it('lists every enabled region with DescribeRegions for --all-regions', async () => {
     // Prepare
     ec2.on(DescribeRegionsCommand).resolves({
       Regions: [{ RegionName: 'us-east-1' }, { RegionName: 'eu-west-1' }],
     });
-    ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceNames: [] });
+    ec2.on(DescribeVpcEndpointServicesCommand).resolves({
+      ServiceNames: ['com.amazonaws.eu-west-1.s3', 'com.amazonaws.us-east-1.s3'],
+    });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
 
@@ -203,12 +221,18 @@ describe('live collection with aws-sdk-client-mock', () => {
     expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(0);
   });
 
-  it('marks regions not started before the deadline as incomplete ERROR scope', async () => {
+  it('turns the section in flight and the regions not started at the deadline into DeadlineExceeded ERROR, incomplete', async () => {
     // Prepare
-    ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceNames: offeredServices('eu-west-1') });
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    const deadline = new AbortController();
+    ec2.on(DescribeVpcEndpointServicesCommand).resolves({
+      ServiceNames: endpointServiceListing('eu-west-1', offeredServices('eu-west-1')),
+    });
+    // The deadline passes while the first region's VPCs are being listed, and they never come.
+    ec2.on(DescribeVpcsCommand).callsFake(() => {
+      deadline.abort();
+      return hangs;
+    });
     ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
-    let started = 0;
 
     // Act
     const { report } = await runScan({
@@ -220,17 +244,23 @@ describe('live collection with aws-sdk-client-mock', () => {
         regions: ['eu-west-1', 'us-east-1'],
         homeRegion: 'eu-west-1',
         regionConcurrency: 1,
-        shouldStartRegion: () => started++ === 0,
+        deadline: deadline.signal,
       },
     });
 
     // Assess
     expect(report.complete).toBe(false);
     expect(report.results.map((result) => [result.region, result.status])).toEqual([
+      ['eu-west-1', 'ERROR'],
       ['us-east-1', 'ERROR'],
+      ['eu-west-1', 'ERROR'],
       ['us-east-1', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain('DeadlineExceeded');
+    expect(report.results[0]?.message).toContain(
+      'vpcs (DeadlineExceeded: not finished before the scan deadline)',
+    );
+    expect(report.results[1]?.message).toContain('DeadlineExceeded: not reached before the scan deadline');
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
   });
 
   it('stops with a user error naming the credentials when the account cannot be identified', async () => {
@@ -258,10 +288,13 @@ describe('live collection through the SDK retry strategy', () => {
     serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
     const built = compliantVpc(region, 'vpc-1');
     return serveFromResponders(clients.ec2(region), {
-      DescribeVpcEndpointServices: always({ ServiceNames: offeredServices(region) }),
+      DescribeVpcEndpointServices: always({
+        ServiceNames: endpointServiceListing(region, offeredServices(region)),
+      }),
       DescribeVpcs: pagesOf('Vpcs', [built.vpc, vpc('vpc-2'), vpc('vpc-3')], 1),
       DescribeVpcEndpoints: always({ VpcEndpoints: built.endpoints }),
-      DescribeVpcAttribute: always({
+      DescribeVpcAttribute: (input) => ({
+        VpcId: input.VpcId,
         EnableDnsSupport: { Value: true },
         EnableDnsHostnames: { Value: true },
       }),

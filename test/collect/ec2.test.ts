@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectRegion, EC2_PAGE_SIZE, type RegionRequest } from '../../src/collect/ec2.ts';
 import type { InventorySection } from '../../src/model/inventory.ts';
+import { endpointServiceListing } from '../support/aws-faults.ts';
 import { ACCOUNT_ID, endpoint, OTHER_ACCOUNT_ID, serviceName, vpc } from '../support/inventory.ts';
 
 const REGION = 'eu-west-1';
@@ -46,7 +47,7 @@ function pagedStub<T>(pages: T[], seen: Record<string, unknown>[]) {
 function stubEmptyRegion() {
   ec2
     .on(DescribeVpcEndpointServicesCommand)
-    .resolves({ ServiceNames: [serviceName(REGION, 'sagemaker.api')] });
+    .resolves({ ServiceNames: endpointServiceListing(REGION, [serviceName(REGION, 'sagemaker.api')]) });
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
 }

@@ -6,13 +6,19 @@ import {
   accessDenied,
   afterToken,
   awsError,
+  type FakeAws,
   failFirst,
   fastClientOverrides,
   networkError,
   type Responder,
+  STS_XMLNS,
+  startFakeAws,
   throttlingError,
+  type WireAnswer,
+  type WireCall,
 } from '../support/aws-faults.ts';
 import { fakeIo } from '../support/cli-io.ts';
+import { healthy, WIRE_REGION } from './wire-world.ts';
 import {
   compliantRegions,
   EC2_RULE_IDS,
@@ -140,5 +146,111 @@ describe('CLI exit code and output under AWS faults', () => {
       /^ERROR .*me-south-1 .*Could not judge region me-south-1: missing vpcs \(AuthFailure/m,
     );
     expect(io.out()).toContain('8 results: 6 PASS, 0 FAIL, 2 ERROR');
+  });
+});
+
+describe('CLI over the wire', () => {
+  let aws: FakeAws | undefined;
+
+  afterEach(async () => {
+    await aws?.close();
+    aws = undefined;
+  });
+
+  async function scanOverWire(answer: (call: WireCall) => WireAnswer, extra: string[] = []) {
+    aws = await startFakeAws(answer);
+    const io = fakeIo({
+      env: { AWS_REGION: WIRE_REGION },
+      clientOverrides: { endpoint: aws.endpoint, ...fastClientOverrides(2) },
+    });
+    const exitCode = await main(['scan', '--format', 'json', ...extra], io);
+    return { exitCode, io };
+  }
+
+  const STS_UNAVAILABLE: WireAnswer = {
+    status: 503,
+    body: `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>0</RequestId></ErrorResponse>`,
+  };
+
+  it('exits 1, not 2 (bad usage), naming GetCallerIdentity when STS answers 503 past the retries', async () => {
+    // Act
+    const { exitCode, io } = await scanOverWire((call) =>
+      call.action === 'GetCallerIdentity' ? STS_UNAVAILABLE : healthy(call),
+    );
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(aws?.count('GetCallerIdentity')).toBe(2);
+    expect(io.err()).toBe(
+      'error: Could not identify the AWS account (GetCallerIdentity failed: ServiceUnavailable: Service is unavailable (HTTP 503)), so nothing was scanned\n',
+    );
+    expect(io.out()).toBe('');
+  });
+
+  it('still exits 2 naming the credentials when STS rejects them (InvalidClientTokenId)', async () => {
+    // Prepare
+    const invalidToken: WireAnswer = {
+      status: 403,
+      body: `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>0</RequestId></ErrorResponse>`,
+    };
+
+    // Act
+    const { exitCode, io } = await scanOverWire((call) =>
+      call.action === 'GetCallerIdentity' ? invalidToken : healthy(call),
+    );
+
+    // Assess
+    expect(exitCode).toBe(2);
+    expect(io.err()).toMatch(
+      /^error: Could not identify the AWS account \(InvalidClientTokenId: .*AWS_PROFILE/,
+    );
+  });
+
+  it('exits 1 with the IAM rules ERROR when GetAccountAuthorizationDetails answers an empty HTTP 200, never 0 with no results', async () => {
+    // Act
+    const { exitCode, io } = await scanOverWire(
+      (call) => (call.action === 'GetAccountAuthorizationDetails' ? { body: '' } : healthy(call)),
+      ['--rules', 'iam-policy-presigned-url-source-ip,iam-principal-presigned-url-source-ip'],
+    );
+
+    // Assess
+    expect(exitCode).toBe(1);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.results.map((result) => [result.ruleId, result.status])).toEqual([
+      ['iam-policy-presigned-url-source-ip', 'ERROR'],
+      ['iam-principal-presigned-url-source-ip', 'ERROR'],
+    ]);
+    expect(report.results[0]?.message).toContain(
+      'IncompleteResponse: GetAccountAuthorizationDetails answered without',
+    );
+  });
+
+  it('--timeout ends a scan held by a silent server: exit 1, ERROR (DeadlineExceeded), "complete": false', async () => {
+    // Act
+    const { exitCode, io } = await scanOverWire(
+      (call) => (call.action === 'DescribeVpcs' ? 'silent' : healthy(call)),
+      ['--rules', EC2_RULE_IDS.join(','), '--timeout', '1'],
+    );
+
+    // Assess
+    expect(exitCode).toBe(1);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.complete).toBe(false);
+    expect(report.results.map((result) => [result.ruleId, result.status])).toEqual([
+      ['vpc-sagemaker-endpoints', 'ERROR'],
+      ['vpc-sagemaker-private-dns', 'ERROR'],
+    ]);
+    expect(report.results[0]?.message).toContain(
+      'vpcs (DeadlineExceeded: not finished before the scan deadline)',
+    );
+  });
+
+  it.each(['0', '1.5', 'soon'])('rejects --timeout %s as bad usage naming the option', async (value) => {
+    // Act
+    const { exitCode, io } = await scanOverWire(healthy, ['--timeout', value]);
+
+    // Assess
+    expect(exitCode).toBe(2);
+    expect(io.err()).toBe(`error: --timeout: "${value}" is not a whole number from 1 to 86400\n`);
   });
 });

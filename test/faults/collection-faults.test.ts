@@ -367,3 +367,64 @@ describe('pages that do not chain up', () => {
     );
   });
 });
+
+describe('a page served again under a new continuation token', () => {
+  /** The answer to page 2's request is page 1 again, pointing on to page 3: same items, new token. */
+  const repeatFirstPage =
+    (tokenKey: 'NextToken' | 'Marker', second: string, third: string): Fault =>
+    (healthy) =>
+    (input, attempt) => {
+      if (input[tokenKey] !== second) return healthy(input, attempt);
+      const { [tokenKey]: _second, ...first } = input;
+      return { ...(healthy(first, attempt) as Record<string, unknown>), [tokenKey]: third };
+    };
+
+  it.each([
+    {
+      operation: 'DescribeVpcs',
+      faults: { ec2: { 'us-east-1': { DescribeVpcs: repeatFirstPage('NextToken', 'page-1', 'page-2') } } },
+      rules: EC2_RULE_IDS,
+      regions: ['us-east-1'],
+      repeated: 'vpc-01000000000000001',
+    },
+    {
+      operation: 'DescribeVpcEndpoints',
+      faults: {
+        ec2: { 'us-east-1': { DescribeVpcEndpoints: repeatFirstPage('NextToken', 'page-1', 'page-2') } },
+      },
+      rules: EC2_RULE_IDS,
+      regions: ['us-east-1'],
+      repeated: 'vpce-01000000000000001a',
+    },
+    {
+      operation: 'GetAccountAuthorizationDetails',
+      faults: {
+        iam: { GetAccountAuthorizationDetails: repeatFirstPage('Marker', 'marker-1', 'marker-2') },
+      },
+      rules: IAM_RULE_IDS,
+      regions: ['global'],
+      repeated: 'arn:aws:iam::111122223333:user/alice',
+    },
+  ])(
+    '$operation: ERROR (InconsistentPagination) naming the resource listed twice, never duplicate results',
+    async ({ operation, faults, rules, regions, repeated }) => {
+      // Act
+      const { report } = await scanWorld(faults as Faults, MAX_ATTEMPTS);
+
+      // Assess
+      const scope = { regions, rules };
+      const affected = report.results.filter((result) => !untouched([result], scope).length);
+      expect(affected.map((result) => [result.ruleId, result.status])).toEqual(
+        rules.map((ruleId) => [ruleId, 'ERROR']),
+      );
+      expect(affected[0]?.message).toContain(
+        `InconsistentPagination: ${operation} listed ${repeated} twice (a page repeated under a new continuation token?)`,
+      );
+      expect(verdicts(untouched(report.results, scope))).toEqual(
+        verdicts(untouched(baseline.results, scope)),
+      );
+      const ids = report.results.map((result) => result.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    },
+  );
+});

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { IAMServiceException } from '@aws-sdk/client-iam';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
@@ -10,14 +11,18 @@ import type { Report } from '../../src/model/report.ts';
 import {
   AttemptLog,
   awsError,
+  type FakeAws,
   failFirst,
   fastClientOverrides,
   fastClients,
+  hangs,
   pagesOf,
   type Responder,
   serveFromResponders,
+  startFakeAws,
 } from '../support/aws-faults.ts';
 import { vpc } from '../support/inventory.ts';
+import { healthy, WIRE_REGION, wireClients } from './wire-world.ts';
 import {
   ACCOUNT_ID,
   compliantRegions,
@@ -63,6 +68,40 @@ function snsClient(publish: (healthy: Responder) => Responder = (healthy) => hea
   };
   const log = serveFromResponders(client, { Publish: publish(accept) }, new AttemptLog());
   return { client, delivered, log };
+}
+
+/** A real S3 client over an empty bucket: every key PutObject wrote, in order. */
+function s3Bucket() {
+  const client = new S3Client({ region: HOME_REGION, ...fastClientOverrides(2) });
+  const written: string[] = [];
+  serveFromResponders(client, {
+    GetObject: () => {
+      throw awsError(S3ServiceException, 'NoSuchKey', 404, 'The specified key does not exist.');
+    },
+    PutObject: (input) => {
+      written.push(input.Key as string);
+      return { ETag: '"0"' };
+    },
+  });
+  return { client, written };
+}
+
+/** The scan handler with its AWS reads sent to `endpoint` (a {@link startFakeAws} server), storing into `s3`. */
+function handlerOverWire(endpoint: string, sns: SNSClient, s3: S3Client, env: Record<string, string> = {}) {
+  return createScanHandler({
+    environment: loadLambdaEnvironment({
+      AWS_REGION: WIRE_REGION,
+      FINDINGS_TOPIC_ARN: TOPIC,
+      REPORTS_BUCKET: 'compliance-reports',
+      NOTIFY: 'always',
+      ...env,
+    }),
+    logger: new Logger({ serviceName: 'faults', logLevel: 'INFO' }),
+    metrics: new Metrics({ namespace: 'Faults', serviceName: 'faults' }),
+    sns,
+    s3,
+    awsClients: () => wireClients(endpoint),
+  });
 }
 
 function handlerWith(env: Record<string, string>, faults: Faults, sns: SNSClient) {
@@ -168,6 +207,88 @@ describe('the Lambda alert when AWS reads fail', () => {
   });
 });
 
+describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
+  let aws: FakeAws | undefined;
+
+  afterEach(async () => {
+    await aws?.close();
+    aws = undefined;
+  });
+
+  it("stores the dated report as the baseline of the next scan when every answer is AWS's", async () => {
+    // Prepare
+    aws = await startFakeAws(healthy);
+    const sns = snsClient();
+    const s3 = s3Bucket();
+
+    // Act
+    const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, plentyOfTime);
+
+    // Assess
+    expect(response.summary.error).toBe(0);
+    expect(s3.written).toEqual([
+      expect.stringMatching(/^reports\/111122223333\/\d{4}\/\d\d\/\d\d\/[0-9a-f-]{36}\.json$/),
+      'reports/111122223333/latest.json',
+    ]);
+  });
+
+  it.each([
+    [
+      'GetAccountAuthorizationDetails',
+      '[ERROR] SageMaker compliance 111122223333: 2 errors, nothing failing',
+    ],
+    ['DescribeVpcs', '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors'],
+    [
+      'DescribeVpcEndpointServices',
+      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors',
+    ],
+  ])(
+    'publishes errors, never "[OK]", and keeps latest.json when %s answers an empty HTTP 200',
+    async (action, subject) => {
+      // Prepare
+      aws = await startFakeAws((call) => (call.action === action ? { body: '' } : healthy(call)));
+      const sns = snsClient();
+      const s3 = s3Bucket();
+
+      // Act
+      const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, plentyOfTime);
+
+      // Assess
+      expect(response.summary.error).toBe(2);
+      const [alert] = sns.delivered;
+      expect(alert?.subject).toBe(subject);
+      expect(alert?.attributes.errorCount?.StringValue).toBe('2');
+      expect(alert?.email.split('COULD NOT CHECK')[1]).toContain(`IncompleteResponse: ${action} answered`);
+      expect(s3.written).toHaveLength(1);
+      expect(s3.written[0]).toMatch(/^reports\/111122223333\/\d{4}\//);
+      expect(
+        logs().some((entry) => entry.level === 'WARN' && String(entry.message).includes('latest.json')),
+      ).toBe(true);
+    },
+  );
+
+  it('at the deadline stores and publishes the partial report, marked incomplete, and keeps latest.json', async () => {
+    // Prepare
+    aws = await startFakeAws((call) => (call.action === 'DescribeVpcs' ? 'silent' : healthy(call)));
+    const sns = snsClient();
+    const s3 = s3Bucket();
+    // Half a second before the 60 s margin: the silent DescribeVpcs is still waiting then.
+    const context = { getRemainingTimeInMillis: () => 60_500 };
+
+    // Act
+    const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, context);
+
+    // Assess
+    expect(response.complete).toBe(false);
+    const vpcRules = response.results.filter((result) => result.ruleId.startsWith('vpc-'));
+    expect(vpcRules.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(vpcRules[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
+    expect(sns.delivered[0]?.subject).toMatch(/\(incomplete\)$/);
+    expect(s3.written).toHaveLength(1);
+    expect(s3.written[0]).not.toContain('latest.json');
+  });
+});
+
 describe('SNS faults', () => {
   it('delivers every part exactly once when SNS throttles part 2 twice (ThrottledException) and then accepts it', async () => {
     // Prepare
@@ -242,16 +363,18 @@ describe('SNS faults', () => {
 });
 
 describe('the Lambda deadline', () => {
-  it('publishes an incomplete report with ERROR (DeadlineExceeded) for the regions not started once the remaining time drops below the margin', async () => {
+  it('at the deadline publishes an incomplete report: ERROR (DeadlineExceeded) for the region in flight and the regions not started', async () => {
     // Prepare
     const sns = snsClient();
+    const ec2 = compliantRegions();
+    ec2['us-east-1'] = { ...ec2['us-east-1'], DescribeVpcs: () => () => hangs };
     const handler = handlerWith(
       { RULES: EC2_RULE_IDS.join(','), REGION_CONCURRENCY: '1', DEADLINE_MARGIN_SECONDS: '60' },
-      { ec2: compliantRegions() },
+      { ec2 },
       sns.client,
     );
-    let asked = 0;
-    const context = { getRemainingTimeInMillis: () => (asked++ === 0 ? 300_000 : 59_000) };
+    // One second before the margin: the home region is read, us-east-1 never answers.
+    const context = { getRemainingTimeInMillis: () => 61_000 };
 
     // Act
     const response = await handler({}, context);
@@ -259,13 +382,15 @@ describe('the Lambda deadline', () => {
     // Assess
     expect(response.complete).toBe(false);
     const byRegion = (report: Pick<Report, 'results'>, region: string) =>
-      report.results.filter((result) => result.region === region).map((result) => result.status);
-    expect(byRegion(response, HOME_REGION)).toEqual(['PASS', 'PASS', 'PASS']);
-    for (const region of REGIONS.slice(1)) {
-      expect(byRegion(response, region)).toEqual(['ERROR', 'ERROR']);
-    }
-    const skippedRegion = response.results.find((result) => result.region === OPT_IN_REGION);
-    expect(skippedRegion?.message).toContain('DeadlineExceeded');
+      report.results.filter((result) => result.region === region);
+    expect(byRegion(response, HOME_REGION).map((result) => result.status)).toEqual(['PASS', 'PASS', 'PASS']);
+    expect(byRegion(response, 'us-east-1').map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(byRegion(response, 'us-east-1')[0]?.message).toContain(
+      'vpcs (DeadlineExceeded: not finished before the scan deadline)',
+    );
+    expect(byRegion(response, OPT_IN_REGION)[0]?.message).toContain(
+      'DeadlineExceeded: not reached before the scan deadline',
+    );
     const [alert] = sns.delivered;
     expect(alert?.subject).toBe(
       `[ERROR] SageMaker compliance ${ACCOUNT_ID}: 4 errors, nothing failing (incomplete)`,

@@ -10,6 +10,7 @@ import type { Result } from '../../src/model/result.ts';
 import {
   type AttemptLog,
   always,
+  endpointServiceListing,
   fastClients,
   markerPagesOf,
   pagesOf,
@@ -31,7 +32,11 @@ export const REGIONS = [HOME_REGION, 'us-east-1', OPT_IN_REGION] as const;
 export const ALL_RULES = selectRules(undefined);
 export const EC2_RULE_IDS = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
 export const IAM_RULE_IDS = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
-export const CALLER = { Account: ACCOUNT_ID, Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/session` };
+export const CALLER = {
+  Account: ACCOUNT_ID,
+  Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/session`,
+  UserId: 'AROAEXAMPLE:session',
+};
 /** Items per page: small, so that every listing has a page 2 to break. */
 export const PAGE_SIZE = 2;
 
@@ -213,7 +218,9 @@ function endpointPages(endpoints: readonly VpcEndpoint[]): Responder {
 export function ec2Responders(region: string): Record<string, Responder> {
   const world = regionWorld(region);
   return {
-    DescribeVpcEndpointServices: always({ ServiceNames: offeredServices(region) }),
+    DescribeVpcEndpointServices: always({
+      ServiceNames: endpointServiceListing(region, offeredServices(region)),
+    }),
     DescribeVpcs: pagesOf('Vpcs', world.vpcs, PAGE_SIZE),
     DescribeVpcEndpoints: endpointPages(world.endpoints),
     DescribeVpcAttribute: (input) => {

@@ -119,6 +119,7 @@ beforeEach(() => {
     .resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/scanner/fn` });
   ec2.on(DescribeVpcEndpointServicesCommand).resolves({
     ServiceNames: REGIONS.flatMap((region) => [
+      `com.amazonaws.${region}.s3`,
       `com.amazonaws.${region}.sagemaker.api`,
       `com.amazonaws.${region}.sagemaker.runtime`,
     ]),
@@ -319,7 +320,7 @@ describe('scan handler', () => {
     );
   });
 
-  it('stops starting regions near the deadline, reports them as ERROR and says the scan is incomplete', async () => {
+  it('stops at the deadline, reports the region in flight and the regions not started as ERROR and says the scan is incomplete', async () => {
     // Prepare
     const handler = handlerWith({
       FINDINGS_TOPIC_ARN: TOPIC,
@@ -327,21 +328,28 @@ describe('scan handler', () => {
       REGION_CONCURRENCY: '1',
       RULES: 'vpc-sagemaker-endpoints',
     });
-    const remaining = [900_000, 45_000, 44_000];
-    const context = { getRemainingTimeInMillis: () => remaining.shift() ?? 1_000 };
+    ec2.on(DescribeVpcsCommand).callsFake((_input, getClient) => {
+      const region = getClient().config.region();
+      return region.then((name: string) =>
+        name === 'us-east-1' ? new Promise(() => {}) : { Vpcs: [vpc('vpc-0aaa00000000000a1')] },
+      );
+    });
+    // The default margin is 60 s: the deadline is one second away, and us-east-1 (second) never answers.
+    const context = { getRemainingTimeInMillis: () => 61_000 };
 
     // Act
     const report = await handler({}, context);
 
     // Assess
     expect(report.complete).toBe(false);
-    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(2);
     const unreached = report.results.filter((result: Result) => result.region !== 'eu-west-1');
     expect(unreached.map((result) => [result.region, result.status])).toEqual([
       ['eu-central-1', 'ERROR'],
       ['us-east-1', 'ERROR'],
     ]);
-    for (const result of unreached) expect(result.message).toMatch(/deadline/);
+    expect(unreached[0]?.message).toContain('DeadlineExceeded: not reached before the scan deadline');
+    expect(unreached[1]?.message).toContain('DeadlineExceeded: not finished before the scan deadline');
     const [publish] = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
     expect(publish?.Subject).toMatch(/\(incomplete\)$/);
     expect(JSON.parse(publish?.Message ?? '{}').email).toContain('The scan is INCOMPLETE');

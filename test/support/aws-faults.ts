@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { AwsClients } from '../../src/collect/clients.ts';
 
@@ -199,3 +201,105 @@ export function markerPagesOf(
 export function afterMarker(marker: string): (input: Record<string, unknown>) => boolean {
   return (input) => input.Marker === marker;
 }
+
+/** One request that reached a {@link FakeAws} server: the query-protocol `Action` and its parameters. */
+export interface WireCall {
+  action: string;
+  params: URLSearchParams;
+}
+
+/** What the server does with a request: answer it, or accept it and never answer. */
+export type WireAnswer = { status?: number; contentType?: string; body: string } | 'silent';
+
+export interface FakeAws {
+  /** `http://127.0.0.1:<port>`: give it to the SDK as `endpoint`. */
+  endpoint: string;
+  /** Every request received, retries included, in order. */
+  calls: WireCall[];
+  count(action: string): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP server that speaks the AWS query protocols (EC2, IAM, STS) to the real SDK, so its
+ * serializers, deserializers, retries and HTTP handler timeouts are what a test exercises.
+ *
+ * @example
+ * const aws = await startFakeAws((call) => (call.action === 'DescribeVpcs' ? { body: '' } : healthy(call)));
+ */
+export async function startFakeAws(answer: (call: WireCall) => WireAnswer): Promise<FakeAws> {
+  const calls: WireCall[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    request.on('end', () => {
+      const params = new URLSearchParams(text);
+      const call = { action: params.get('Action') ?? '', params };
+      calls.push(call);
+      const reply = answer(call);
+      if (reply === 'silent') return;
+      response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/xml' });
+      response.end(reply.body);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    count: (action) => calls.filter((call) => call.action === action).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+
+/** An EC2 query-protocol answer: `<ActionResponse>` with a request id and `inner`. */
+export function ec2Xml(action: string, inner: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_XMLNS}"><requestId>00000000-0000-0000-0000-000000000000</requestId>${inner}</${action}Response>`;
+}
+
+/** An awsQuery answer (IAM, STS): `<ActionResponse><ActionResult>inner</ActionResult>…`. */
+export function queryXml(action: string, xmlns: string, inner: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${xmlns}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></${action}Response>`;
+}
+
+export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/** Bodies that captive portals, inspecting proxies and broken gateways answer with HTTP 200. */
+export const FOREIGN_BODIES = {
+  'an empty body': { body: '', contentType: 'text/xml' },
+  'an HTML page': {
+    body: '<html><head><title>Sign in</title></head><body><h1>Network login required</h1></body></html>',
+    contentType: 'text/html',
+  },
+  'an HTML page that is not well-formed XML': {
+    body: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Proxy</title></head><body>Blocked<br></body></html>',
+    contentType: 'text/html',
+  },
+  'a JSON {}': { body: '{}', contentType: 'application/json' },
+} as const;
+
+/**
+ * A region's `DescribeVpcEndpointServices` listing as AWS sends it: the S3 service every region
+ * has, then `services` (e.g. `offeredServices(region)`).
+ */
+export function endpointServiceListing(region: string, services: readonly string[]): string[] {
+  return [`com.amazonaws.${region}.s3`, ...services];
+}
+
+/** A call that never answers (beneath the SDK's timeouts: only the scan deadline ends it). */
+export const hangs: Promise<never> = new Promise<never>(() => {});
