@@ -196,10 +196,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       let storageError: string | undefined;
       if (history !== undefined) {
         try {
-          const storedAt = history.store.locationOf(report, history.accountId);
-          await history.store.store({ ...report, storedAt }, history.accountId);
-          report = { ...report, storedAt };
-          logger.info('Report stored', { storedAt });
+          report = await history.store.store(report, history.accountId);
+          logger.info('Report stored', { storedAt: report.storedAt });
         } catch (failure) {
           storageError = describeStoreError(failure);
           scanErrors += 1;

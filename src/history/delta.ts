@@ -24,7 +24,8 @@ const isProblem = (status: Status) => status !== 'PASS';
 /**
  * Compares a scan's results with the previous scan's by their deterministic ids. Without a previous
  * scan every problem is `new`. A previous problem counts as resolved-because-gone only when the
- * current scan covered its rule, account and region: a one-region audit resolves nothing elsewhere.
+ * current scan covered its rule, account and region, and judged that rule there without an ERROR:
+ * a one-region audit resolves nothing elsewhere, and a region that could not be read resolves nothing.
  */
 export function compareWithPrevious<R extends Result>(
   results: readonly R[],
@@ -54,10 +55,15 @@ export function compareWithPrevious<R extends Result>(
     return { ...result, delta };
   });
   const current = new Map(results.map((result) => [result.id, result]));
+  // Where the rule could not judge something tonight, a missing result may be a resource that was
+  // not read rather than one that is gone: nothing there is resolved-because-gone.
+  const scopeKey = (result: Result) => `${result.ruleId}\u0000${result.accountId}\u0000${result.region}`;
+  const unreadScopes = new Set(results.filter((result) => result.status === 'ERROR').map(scopeKey));
   const covered = (result: Result) =>
     scope.rules.includes(result.ruleId) &&
     scope.accounts.includes(result.accountId) &&
-    (result.region === 'global' || scope.regions.includes(result.region));
+    (result.region === 'global' || scope.regions.includes(result.region)) &&
+    !unreadScopes.has(scopeKey(result));
   const resolved: ResolvedEntry[] = [];
   for (const earlier of previous?.results ?? []) {
     if (!isProblem(earlier.status)) continue;

@@ -41,6 +41,12 @@ export function reportKey(report: Pick<Report, 'scanId' | 'startedAt'>, accountI
   return `reports/${accountId}/${day}/${report.scanId}.json`;
 }
 
+/** Where a retried attempt of a scan is kept when the first attempt already stored its report. */
+export function retryKey(report: Pick<Report, 'scanId' | 'startedAt'>, accountId: string): string {
+  const attempt = new Date(report.startedAt).toISOString().replaceAll(/[-:.]/g, '');
+  return reportKey(report, accountId).replace(/\.json$/, `.attempt-${attempt}.json`);
+}
+
 /** The full copy of the last deployed-scope scan: the baseline of the next one. */
 export function latestKey(accountId: string): string {
   return `reports/${accountId}/latest.json`;
@@ -99,9 +105,20 @@ export class ReportStore {
    * Writes the dated copy of a report (the audit trail); returns its `s3://` address. Only as a new
    * object: S3 refuses to replace a stored report, and so does the scan role's policy.
    */
-  async store(report: Report, accountId: string): Promise<string> {
-    await this.put(reportKey(report, accountId), report, { IfNoneMatch: '*' });
-    return this.locationOf(report, accountId);
+  async store(report: Report, accountId: string): Promise<Report> {
+    const first = { ...report, storedAt: this.locationOf(report, accountId) };
+    try {
+      await this.put(reportKey(report, accountId), first, { IfNoneMatch: '*' });
+      return first;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    // The key is taken by an earlier attempt of this scan (a retried invocation keeps its scan id):
+    // that record stays as it is, and this attempt is kept beside it under its own start time.
+    const key = retryKey(report, accountId);
+    const retried = { ...report, storedAt: `s3://${this.bucket}/${key}` };
+    await this.put(key, retried, { IfNoneMatch: '*' });
+    return retried;
   }
 
   /**

@@ -84,4 +84,20 @@ describe('what changed since the previous scan', () => {
     // Assess
     expect(outcome.resolved.map((entry) => [entry.resourceId, entry.now])).toEqual([['vpc-deleted', 'gone']]);
   });
+
+  it('resolves nothing as gone where tonight the rule could not read the region', () => {
+    // Prepare
+    const previous = scan('s1', '2026-11-27T02:00:00Z', [
+      aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL'),
+      aResult('FAIL', 'vpc-2', 'vpc-2 is FAIL', { region: 'us-east-1' }),
+    ]);
+    // Act
+    const outcome = compareWithPrevious(
+      [aResult('ERROR', 'eu-west-1', 'could not read DescribeVpcs (IncompleteResponse)')],
+      previous,
+      { ...SCOPE, regions: ['eu-west-1', 'us-east-1'], startedAt: '2026-11-28T02:00:00Z' },
+    );
+    // Assess
+    expect(outcome.resolved.map((entry) => [entry.resourceId, entry.now])).toEqual([['vpc-2', 'gone']]);
+  });
 });

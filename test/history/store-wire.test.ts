@@ -114,15 +114,16 @@ describe('ReportStore over the S3 wire', () => {
     ]);
   });
 
-  it('sends If-None-Match: * for a dated report and surfaces a 412 as the store error', async () => {
+  it('sends If-None-Match: * for a dated report and its attempt, and surfaces a second 412 as the store error', async () => {
     // Prepare
-    putAnswers.push(() => ({
+    const taken = () => ({
       status: 412,
       body: conflictXml(
         'PreconditionFailed',
         'At least one of the pre-conditions you specified did not hold',
       ),
-    }));
+    });
+    putAnswers.push(taken, taken);
 
     // Act
     const storing = store().store(ours, ACCOUNT);
@@ -134,6 +135,11 @@ describe('ReportStore over the S3 wire', () => {
     });
     expect(seen).toEqual([
       { method: 'PUT', path: `/${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-ours.json`, ifNoneMatch: '*' },
+      {
+        method: 'PUT',
+        path: `/${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-ours.attempt-20260301T020000000Z.json`,
+        ifNoneMatch: '*',
+      },
     ]);
   });
 });

@@ -70,20 +70,41 @@ describe('ReportStore', () => {
     const scan = report([result('FAIL', 'vpc-1', 'no endpoint')]);
 
     // Act
-    const storedAt = await store().store(scan, ACCOUNT);
+    const stored = await store().store(scan, ACCOUNT);
 
     // Assess
-    expect(storedAt).toBe(`s3://${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-1.json`);
+    const storedAt = `s3://${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-1.json`;
+    expect(stored).toEqual({ ...scan, storedAt });
     const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(put).toMatchObject({
       Bucket: BUCKET,
       Key: `reports/${ACCOUNT}/2026/03/01/scan-1.json`,
       ContentType: 'application/json',
     });
-    expect(JSON.parse(String(put?.Body))).toEqual(scan);
+    expect(JSON.parse(String(put?.Body))).toEqual({ ...scan, storedAt });
   });
 
-  it('writes the dated copy only as a new object, so a stored report is never replaced', async () => {
+  it('keeps a retried attempt of a stored scan beside the first, never over it', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({});
+    const retried = report([], { startedAt: '2026-03-01T02:10:00.000Z' });
+
+    // Act
+    const stored = await store().store(retried, ACCOUNT);
+
+    // Assess
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map((put) => [put.Key, put.IfNoneMatch, put.IfMatch])).toEqual([
+      [`reports/${ACCOUNT}/2026/03/01/scan-1.json`, '*', undefined],
+      [`reports/${ACCOUNT}/2026/03/01/scan-1.attempt-20260301T021000000Z.json`, '*', undefined],
+    ]);
+    expect(stored.storedAt).toBe(
+      `s3://${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-1.attempt-20260301T021000000Z.json`,
+    );
+    expect(JSON.parse(String(puts[1]?.Body)).storedAt).toBe(stored.storedAt);
+  });
+
+  it('fails the store when the attempt too is already stored, replacing nothing', async () => {
     // Prepare
     s3.on(PutObjectCommand).rejects(preconditionFailed());
 
@@ -92,9 +113,11 @@ describe('ReportStore', () => {
 
     // Assess
     await expect(storing).rejects.toThrow(/pre-conditions you specified did not hold/);
-    const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
-    expect(put?.IfNoneMatch).toBe('*');
-    expect(put?.IfMatch).toBeUndefined();
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map((put) => [put.IfNoneMatch, put.IfMatch])).toEqual([
+      ['*', undefined],
+      ['*', undefined],
+    ]);
   });
 
   it('reads latest.json as the previous scan', async () => {

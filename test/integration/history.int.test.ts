@@ -354,16 +354,20 @@ describe.runIf(motoAvailable())('overlapping scans against moto: history is neve
     expect(earlierUpdate).toMatchObject({ outcome: 'kept', heldBy: { scanId: 'first-later' } });
   });
 
-  it('refuses to replace a dated report that is already stored', async () => {
+  it('never replaces a dated report that is already stored: a retried attempt goes beside it, a third write fails', async () => {
     // Prepare
     const store = new ReportStore(s3, OVERLAP_BUCKET);
     const dated = reportOf([], { scanId: 'scan-stored-once', startedAt: '2026-12-01T03:00:00.000Z' });
     await store.store(dated, MOTO_ACCOUNT_ID);
 
     // Act
+    const retried = await store.store({ ...dated, complete: false }, MOTO_ACCOUNT_ID);
     const again = store.store({ ...dated, complete: false }, MOTO_ACCOUNT_ID);
 
     // Assess
+    expect(retried.storedAt).toBe(
+      `s3://${OVERLAP_BUCKET}/reports/${MOTO_ACCOUNT_ID}/2026/12/01/scan-stored-once.attempt-20261201T030000000Z.json`,
+    );
     await expect(again).rejects.toMatchObject({
       name: 'PreconditionFailed',
       $metadata: { httpStatusCode: 412 },
