@@ -11,7 +11,9 @@ import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import type { Report } from './model/report.ts';
 import { loadSnapshot } from './model/snapshot.ts';
+import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
+import { formatCsv } from './report/csv.ts';
 import { formatJson } from './report/json.ts';
 import { formatRules } from './report/rules.ts';
 import { styleFor } from './report/style.ts';
@@ -40,7 +42,7 @@ interface ScopeFlags {
 
 interface ScanFlags extends ScopeFlags {
   input?: string;
-  format: 'table' | 'json' | 'text';
+  format: 'table' | 'json' | 'text' | 'csv' | 'asff';
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
@@ -122,6 +124,10 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
   switch (flags.format) {
     case 'json':
       return formatJson(report);
+    case 'csv':
+      return formatCsv(report);
+    case 'asff':
+      return formatAsff(report, { homeRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
     case 'text':
       return formatText(shown, style);
     default:
@@ -230,7 +236,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('-i, --input <file>', 'judge this snapshot/evidence file instead of the live account')
       .addOption(
         new Option('-f, --format <format>', 'output format')
-          .choices(['table', 'json', 'text'])
+          .choices(['table', 'json', 'text', 'csv', 'asff'])
           .default('table'),
       )
       .option('-o, --output <file>', 'write the report to a file instead of stdout')
