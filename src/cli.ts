@@ -16,6 +16,7 @@ import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
 import { formatJson } from './report/json.ts';
 import { formatRules } from './report/rules.ts';
+import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
 import { formatTable } from './report/table.ts';
 import { formatText } from './report/text.ts';
@@ -50,6 +51,7 @@ interface ScanFlags extends ScopeFlags {
   suppressionHorizonDays?: string;
   tagSuppressions?: boolean;
   baseline?: string;
+  securityHub?: boolean;
 }
 
 /** Writes through a temporary file so that a reader never sees half a report. */
@@ -115,6 +117,11 @@ function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
   return io.stderr.isTTY && !flags.quiet ? (message) => io.stderr.write(`… ${message}\n`) : () => {};
 }
 
+/** Where findings about global (IAM) resources go in Security Hub. */
+function homeRegionOf(io: CliIo): string | undefined {
+  return io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+}
+
 function render(report: Report, flags: ScanFlags, io: CliIo): string {
   const toTerminal = flags.output === undefined && io.stdout.isTTY === true;
   const style = styleFor(toTerminal, io.env);
@@ -127,7 +134,7 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
     case 'csv':
       return formatCsv(report);
     case 'asff':
-      return formatAsff(report, { homeRegion: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
+      return formatAsff(report, { homeRegion: homeRegionOf(io) });
     case 'text':
       return formatText(shown, style);
     default:
@@ -188,6 +195,14 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     progress(`report written to ${flags.output}`);
   } else {
     io.stdout.write(text);
+  }
+  if (flags.securityHub) {
+    const imported = await exportToSecurityHub(report, {
+      homeRegion: homeRegionOf(io),
+      clientConfig: io.clientOverrides,
+    });
+    for (const line of imported.lines) io.stderr.write(`${line}\n`);
+    if (!imported.ok) return EXIT.FINDINGS;
   }
   return isClean(report) ? EXIT.CLEAN : EXIT.FINDINGS;
 }
@@ -254,6 +269,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option(
         '--baseline <file>',
         'a previous JSON report: mark results new, persisting, regressed, resolved',
+      )
+      .option(
+        '--security-hub',
+        "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
   )
     .addHelpText(

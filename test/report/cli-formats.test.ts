@@ -1,15 +1,27 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { describe, expect, it } from 'vitest';
+import {
+  AccessDeniedException,
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  InvalidAccessException,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
 import type { Report } from '../../src/model/report.ts';
 import { CSV_COLUMNS } from '../../src/report/csv.ts';
 import { fakeIo } from '../support/cli-io.ts';
+import { endpoint, inventory, region, serviceName, vpc } from '../support/inventory.ts';
 
 const DEMO = join(new URL('../../', import.meta.url).pathname, 'examples/demo-account.json');
 
+const CREDENTIALS = { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const io = fakeIo({ env });
+  const io = fakeIo({ env, clientOverrides: CREDENTIALS });
   const code = await main(argv, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -53,6 +65,87 @@ describe('scan --format csv and asff', () => {
     expect(global).toBeGreaterThanOrEqual(0);
     expect(findings[global]?.ProductArn).toBe(
       'arn:aws:securityhub:eu-central-1:111122223333:product/111122223333/default',
+    );
+  });
+});
+
+/** A snapshot in which every VPC rule passes: three PASS results. */
+function cleanSnapshot(): string {
+  const name = 'eu-west-1';
+  const path = join(mkdtempSync(join(tmpdir(), 'scanner-formats-')), 'clean.json');
+  writeFileSync(
+    path,
+    JSON.stringify(
+      inventory([
+        region(name, {
+          vpcs: [vpc('vpc-1')],
+          endpoints: [
+            endpoint('vpce-1', 'vpc-1', serviceName(name, 'sagemaker.api')),
+            endpoint('vpce-2', 'vpc-1', serviceName(name, 'sagemaker.runtime')),
+          ],
+        }),
+      ]),
+    ),
+  );
+  return path;
+}
+
+describe('scan --security-hub', () => {
+  const hub = mockClient(SecurityHubClient);
+  const scan = ['scan', '--rules', 'vpc-sagemaker-endpoints,vpc-sagemaker-private-dns', '--security-hub'];
+
+  afterEach(() => {
+    hub.reset();
+  });
+
+  it('imports every result after writing the report and keeps the exit code of a clean scan', async () => {
+    // Prepare
+    hub.on(BatchImportFindingsCommand).callsFake((input) => ({
+      SuccessCount: input.Findings.length,
+      FailedCount: 0,
+      FailedFindings: [],
+    }));
+
+    // Act
+    const { code, out, err } = await run([...scan, '--input', cleanSnapshot()]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('3 results: 3 PASS, 0 FAIL, 0 ERROR');
+    expect(err).toBe('Security Hub: 3 findings imported.\n');
+    const sent = hub.commandCalls(BatchImportFindingsCommand)[0]?.args[0].input.Findings ?? [];
+    expect(sent.map((finding) => finding.Compliance?.Status)).toEqual(['PASSED', 'PASSED', 'PASSED']);
+  });
+
+  it('exits 1 with an ERROR line when findings could not be imported, even after a clean scan', async () => {
+    // Prepare
+    hub
+      .on(BatchImportFindingsCommand)
+      .rejects(new AccessDeniedException({ message: 'denied', $metadata: {} }));
+
+    // Act
+    const { code, err } = await run([...scan, '--input', cleanSnapshot()]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^Security Hub: 0 findings imported\.\nERROR Security Hub: 3 findings not imported into account 111122223333, region eu-west-1: AccessDeniedException: denied \(/,
+    );
+  });
+
+  it('says Security Hub is not enabled, and leaves the exit code to the scan', async () => {
+    // Prepare
+    hub
+      .on(BatchImportFindingsCommand)
+      .rejects(new InvalidAccessException({ message: 'not subscribed', $metadata: {} }));
+
+    // Act
+    const { code, err } = await run([...scan, '--input', cleanSnapshot()]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(err.split('\n')[1]).toBe(
+      "Security Hub is not enabled in account 111122223333, region eu-west-1: 3 findings not imported (the scan's results are unaffected). Enable it, or leave --security-hub off there. (not subscribed)",
     );
   });
 });
