@@ -15,6 +15,7 @@ import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
 import { formatJson } from './report/json.ts';
+import { formatOcsf } from './report/ocsf.ts';
 import { formatRules } from './report/rules.ts';
 import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
@@ -43,7 +44,7 @@ interface ScopeFlags {
 
 interface ScanFlags extends ScopeFlags {
   input?: string;
-  format: 'table' | 'json' | 'text' | 'csv' | 'asff';
+  format: 'table' | 'json' | 'text' | 'csv' | 'asff' | 'ocsf';
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
@@ -135,6 +136,8 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
       return formatCsv(report);
     case 'asff':
       return formatAsff(report, { homeRegion: homeRegionOf(io) });
+    case 'ocsf':
+      return formatOcsf(report);
     case 'text':
       return formatText(shown, style);
     default:
@@ -251,7 +254,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('-i, --input <file>', 'judge this snapshot/evidence file instead of the live account')
       .addOption(
         new Option('-f, --format <format>', 'output format')
-          .choices(['table', 'json', 'text', 'csv', 'asff'])
+          .choices(['table', 'json', 'text', 'csv', 'asff', 'ocsf'])
           .default('table'),
       )
       .option('-o, --output <file>', 'write the report to a file instead of stdout')

@@ -55,7 +55,8 @@ function clip(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
-function partitionOf(region: string, arn?: string): string {
+/** The partition of a result: from its ARN, else from its region's name. */
+export function partitionOf(region: string, arn?: string): string {
   const fromArn = arn?.split(':')[1];
   if (fromArn) return fromArn;
   if (region.startsWith('cn-')) return 'aws-cn';

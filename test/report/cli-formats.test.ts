@@ -30,7 +30,7 @@ async function demoReport(): Promise<Report> {
   return JSON.parse((await run(['scan', '--input', DEMO, '--format', 'json'])).out) as Report;
 }
 
-describe('scan --format csv and asff', () => {
+describe('scan --format csv, asff and ocsf', () => {
   it('writes one CSV row per result of the scan, with the exit code of the scan', async () => {
     // Prepare
     const report = await demoReport();
@@ -44,6 +44,24 @@ describe('scan --format csv and asff', () => {
     expect(code).toBe(1);
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(report.results.length + 2);
+  });
+
+  it('writes one OCSF event per line and result, with the exit code of the scan', async () => {
+    // Prepare
+    const report = await demoReport();
+
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--format', 'ocsf']);
+
+    // Assess
+    const events = out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { class_uid: number; finding_info: { uid: string } });
+    expect(code).toBe(1);
+    expect(events.map((event) => [event.class_uid, event.finding_info.uid])).toEqual(
+      report.results.map((result) => [2003, result.id]),
+    );
   });
 
   it('writes one ASFF finding per result, global IAM findings in the AWS_REGION Security Hub', async () => {
