@@ -14,6 +14,7 @@ import { loadSnapshot } from './model/snapshot.ts';
 import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
+import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
 import { formatOcsf } from './report/ocsf.ts';
 import { formatRules } from './report/rules.ts';
@@ -44,7 +45,7 @@ interface ScopeFlags {
 
 interface ScanFlags extends ScopeFlags {
   input?: string;
-  format: 'table' | 'json' | 'text' | 'csv' | 'asff' | 'ocsf';
+  format: 'table' | 'json' | 'text' | 'csv' | 'asff' | 'ocsf' | 'html';
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
@@ -138,6 +139,8 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
       return formatAsff(report, { homeRegion: homeRegionOf(io) });
     case 'ocsf':
       return formatOcsf(report);
+    case 'html':
+      return formatHtml(report);
     case 'text':
       return formatText(shown, style);
     default:
@@ -254,7 +257,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('-i, --input <file>', 'judge this snapshot/evidence file instead of the live account')
       .addOption(
         new Option('-f, --format <format>', 'output format')
-          .choices(['table', 'json', 'text', 'csv', 'asff', 'ocsf'])
+          .choices(['table', 'json', 'text', 'csv', 'asff', 'ocsf', 'html'])
           .default('table'),
       )
       .option('-o, --output <file>', 'write the report to a file instead of stdout')

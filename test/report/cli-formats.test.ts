@@ -30,7 +30,7 @@ async function demoReport(): Promise<Report> {
   return JSON.parse((await run(['scan', '--input', DEMO, '--format', 'json'])).out) as Report;
 }
 
-describe('scan --format csv, asff and ocsf', () => {
+describe('scan --format csv, asff, ocsf and html', () => {
   it('writes one CSV row per result of the scan, with the exit code of the scan', async () => {
     // Prepare
     const report = await demoReport();
@@ -62,6 +62,19 @@ describe('scan --format csv, asff and ocsf', () => {
     expect(events.map((event) => [event.class_uid, event.finding_info.uid])).toEqual(
       report.results.map((result) => [2003, result.id]),
     );
+  });
+
+  it('writes one self-contained HTML page with a finding per result', async () => {
+    // Prepare
+    const report = await demoReport();
+
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--format', 'html']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out.startsWith('<!doctype html>')).toBe(true);
+    expect(out.match(/<details class="finding" /g)).toHaveLength(report.results.length);
   });
 
   it('writes one ASFF finding per result, global IAM findings in the AWS_REGION Security Hub', async () => {
