@@ -14,7 +14,7 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
  * Context keys: `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
  * `reservedConcurrency`, `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
- * `reportRetentionDays`. Comma lists may also be JSON arrays (from cdk.json).
+ * `reportRetentionDays`, `securityHub`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
  * configureApp(new App()); // npx cdk deploy -c alertEmails=secops@example.com
@@ -49,6 +49,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     reservedConcurrency: count(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
     tagSuppressions: flag(read, 'tagSuppressions'),
+    securityHub: flag(read, 'securityHub'),
     suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
     reportRetentionDays: count(read, 'reportRetentionDays'),
   };

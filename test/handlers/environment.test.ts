@@ -37,6 +37,7 @@ describe('loadLambdaEnvironment', () => {
       suppressionsFile: undefined,
       suppressionHorizonDays: 365,
       tagSuppressions: false,
+      securityHub: false,
     });
   });
 
