@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateVpcCommand, DeleteVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleScanHandler } from '../../scripts/build.ts';
 import type { Report } from '../../src/model/report.ts';
 import { resultId } from '../../src/model/result.ts';
 import { toAsffFindings } from '../../src/report/asff.ts';
@@ -151,5 +153,45 @@ describe.runIf(motoAvailable())('Security Hub import against moto', () => {
         message: expect.stringContaining('at least one resource'),
       },
     ]);
+  });
+
+  it('imports from the bundled Lambda handler with SECURITY_HUB=true', async () => {
+    // Prepare
+    await moto.reset();
+    const ec2 = new EC2Client(moto.clientConfig(REGION));
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }))).Vpc?.VpcId as string;
+    const bundle = await bundleScanHandler(mkdtempSync(join(tmpdir(), 'scanner-hub-bundle-')));
+    const script = join(dir, 'invoke.mjs');
+    writeFileSync(
+      script,
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle.outfile).href)});
+       const report = await handler({}, { getRemainingTimeInMillis: () => 900000 });
+       process.stdout.write('\\nREPORT ' + JSON.stringify(report) + '\\n');`,
+    );
+
+    // Act
+    const { stdout } = await run(process.execPath, [script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...moto.env,
+        AWS_REGION: REGION,
+        RULES: RULE,
+        NOTIFY: 'never',
+        SECURITY_HUB: 'true',
+        LOG_LEVEL: 'WARN',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
+    });
+    const stored = await storedFindings();
+
+    // Assess
+    const line = stdout.split('\n').find((text) => text.startsWith('REPORT ')) as string;
+    const report = JSON.parse(line.slice('REPORT '.length)) as Report;
+    expect(stored.map((finding) => finding.Id).sort()).toEqual(
+      report.results.map((item) => `sagemaker-compliance-scanner/${item.id}`).sort(),
+    );
+    expect(stored.find((finding) => finding.Resources?.[0]?.Id?.endsWith(vpcId))?.Compliance).toEqual({
+      Status: 'FAILED',
+    });
   });
 });
