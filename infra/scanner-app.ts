@@ -14,7 +14,7 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
  * Context keys: `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
  * `reservedConcurrency`, `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
- * `reportRetentionDays`, `securityHub`. Comma lists may also be JSON arrays (from cdk.json).
+ * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
  * configureApp(new App()); // npx cdk deploy -c alertEmails=secops@example.com
@@ -50,6 +50,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     suppressionsFile: text(read, 'suppressionsFile'),
     tagSuppressions: flag(read, 'tagSuppressions'),
     securityHub: flag(read, 'securityHub'),
+    chatNotifications: flag(read, 'chatNotifications'),
     suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
     reportRetentionDays: count(read, 'reportRetentionDays'),
   };

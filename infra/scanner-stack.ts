@@ -89,6 +89,11 @@ export interface ScannerStackProps extends StackProps {
   suppressionHorizonDays?: number;
   /** Import the findings into the account's own Security Hub after each scan. Off by default. */
   securityHub?: boolean;
+  /**
+   * HTTPS subscribers of the topic (Amazon Q Developer in chat applications) get a chat digest
+   * instead of the JSON report. Off by default: it changes what every HTTPS subscriber receives.
+   */
+  chatNotifications?: boolean;
   /** Days a report (and each replaced `latest.json`) is kept in the reports bucket. Default 400. */
   reportRetentionDays?: number;
 }
@@ -244,6 +249,7 @@ export class ScannerStack extends Stack {
         SUPPRESSION_HORIZON_DAYS: String(horizonDays),
         TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
         ...(props.securityHub ? { SECURITY_HUB: 'true' } : {}),
+        ...(props.chatNotifications ? { CHAT_NOTIFICATIONS: 'true' } : {}),
         ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
       },
       onFailure: new destinations.SqsDestination(failureQueue),

@@ -48,6 +48,8 @@ export interface LambdaEnvironment {
   tagSuppressions: boolean;
   /** Import the findings into the account's own Security Hub (`BatchImportFindings`) after each scan. */
   securityHub: boolean;
+  /** HTTPS subscribers (Amazon Q Developer in chat applications) get the chat digest. */
+  chatNotifications: boolean;
 }
 
 /** Longest accepted SUPPRESSION_HORIZON_DAYS: ten years is already no review at all. */
@@ -84,6 +86,7 @@ const variables = z.object({
   SUPPRESSION_HORIZON_DAYS: z.string().optional(),
   TAG_SUPPRESSIONS: z.string().optional(),
   SECURITY_HUB: z.string().optional(),
+  CHAT_NOTIFICATIONS: z.string().optional(),
 });
 
 /** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
@@ -165,6 +168,10 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
       'environment variable TAG_SUPPRESSIONS',
     ),
     securityHub: parseBoolean(values.SECURITY_HUB ?? 'false', 'environment variable SECURITY_HUB'),
+    chatNotifications: parseBoolean(
+      values.CHAT_NOTIFICATIONS ?? 'false',
+      'environment variable CHAT_NOTIFICATIONS',
+    ),
   };
 }
 

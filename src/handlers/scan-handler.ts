@@ -245,6 +245,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         const notifications = buildNotifications(report, topicArn, {
           remediations: remediationsOf(rules),
           storageError,
+          chat: environment.chatNotifications,
         });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>
           logger.info('Notification published', {

@@ -7,6 +7,7 @@ import {
 import type { NotifyMode } from '../config/env.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES } from '../model/result.ts';
+import { chatNotification } from './chat.ts';
 import {
   type EmailOptions,
   formatEmail,
@@ -107,7 +108,7 @@ function notification(
   report: Report,
   topicArn: string,
   part: MessagePart,
-  options: EmailOptions,
+  options: NotificationOptions,
 ): Notification {
   return {
     part,
@@ -118,6 +119,7 @@ function notification(
       Message: JSON.stringify({
         default: machineVariant(report, part),
         email: formatEmail(report, part, options),
+        ...(options.chat ? { https: JSON.stringify(chatNotification(report, part)) } : {}),
       }),
       MessageAttributes: attributes(report, part),
     },
@@ -206,6 +208,11 @@ function withoutEvidence(result: Result): Result {
 export interface NotificationOptions extends EmailOptions {
   /** The publish limit; smaller in tests. */
   maxBytes?: number;
+  /**
+   * Give HTTPS subscribers the chat digest (an Amazon Q Developer in chat applications custom
+   * notification) instead of the `default` JSON.
+   */
+  chat?: boolean;
 }
 
 export function buildNotifications(

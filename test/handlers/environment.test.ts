@@ -38,6 +38,7 @@ describe('loadLambdaEnvironment', () => {
       suppressionHorizonDays: 365,
       tagSuppressions: false,
       securityHub: false,
+      chatNotifications: false,
     });
   });
 

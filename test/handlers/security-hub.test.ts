@@ -189,3 +189,18 @@ describe('scan handler with SECURITY_HUB', () => {
     expect(load).toThrow(/^environment variable SECURITY_HUB: "on" is not true or false/);
   });
 });
+
+describe('scan handler with CHAT_NOTIFICATIONS', () => {
+  it('gives HTTPS subscribers the chat digest', async () => {
+    // Act
+    await handlerWith({ CHAT_NOTIFICATIONS: 'true' })({}, plentyOfTime);
+
+    // Assess
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}');
+    expect(JSON.parse(message.https)).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', description: expect.stringContaining('*Failing (1)*') },
+    });
+  });
+});

@@ -87,3 +87,15 @@ describe('the securityHub context value', () => {
     expect(build).toThrow(/securityHub: expected true or false/);
   });
 });
+
+describe('the chatNotifications context value', () => {
+  it('sets CHAT_NOTIFICATIONS only when on', () => {
+    // Act
+    const on = synthesize({ chatNotifications: 'true' }).template;
+    const off = synthesize({}).template;
+
+    // Assess
+    expect(scanEnvironment(on).CHAT_NOTIFICATIONS).toBe('true');
+    expect(scanEnvironment(off)).not.toHaveProperty('CHAT_NOTIFICATIONS');
+  });
+});
