@@ -17,6 +17,8 @@ export interface MessagePart {
 export const MAX_SUBJECT_LENGTH = 99;
 const SKIPPED_LINES_SHOWN = 20;
 const RESOLVED_LINES_SHOWN = 50;
+/** Longest line naming persisting resources: mail clients wrap, and people skim. */
+export const PERSISTING_LINE_LIMIT = 200;
 
 /** The results a notification is about: everything that is not a PASS. */
 export function notableResults(report: Report): Result[] {
@@ -286,7 +288,30 @@ function persistingLine(report: Report): string[] {
   return [
     '',
     `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}); full report: ${printable(where)}`,
+    ...groupByRule(persisting).map(persistingRuleLine),
   ];
+}
+
+/**
+ * One line per rule naming its persisting resources, as many as fit in
+ * {@link PERSISTING_LINE_LIMIT} characters, then how many more the report holds.
+ */
+function persistingRuleLine(group: readonly Result[]): string {
+  const head = `  ${(group[0] as Result).ruleId} (${group.length}): `;
+  const names = group.map((result) => `${printable(result.resourceId)} (${printable(result.region)})`);
+  let shown = 0;
+  let line = head;
+  for (const [index, name] of names.entries()) {
+    const rest = names.length - index - 1;
+    const tail = rest > 0 ? `, and ${rest} more in the report` : '';
+    const candidate = `${line}${shown > 0 ? ', ' : ''}${name}`;
+    if (candidate.length + tail.length > PERSISTING_LINE_LIMIT && shown > 0) break;
+    line = candidate;
+    shown += 1;
+  }
+  const more = names.length - shown;
+  const text = more > 0 ? `${line}, and ${more} more in the report` : line;
+  return text.length <= PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 1)}…`;
 }
 
 /** Muted results are never listed as failing; their count, expired and unused entries are. */
