@@ -1,6 +1,7 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
+import { consoleUrl } from './console.ts';
 import { printable } from './sanitize.ts';
 
 /** Which results one message carries when the findings are split over several messages. */
@@ -209,6 +210,12 @@ function ruleRemediation(group: readonly Result[], options: EmailOptions): strin
   return group.every((result) => result.remediation === first.remediation) ? first.remediation : undefined;
 }
 
+/** The resource's console page, on a line of its own below the resource (none when there is no page). */
+export function consoleLine(result: Result): string[] {
+  const url = consoleUrl(result);
+  return url === undefined ? [] : [`    Console: ${url}`];
+}
+
 function ruleHeading(first: Result, count: number, what: string): string {
   return `[${first.severity.toUpperCase()}] ${printable(first.title)} (${first.ruleId}): ${count} ${what}`;
 }
@@ -233,6 +240,7 @@ function failingSection(
           : resourceLine(result),
       );
       if (result.remediation !== fix) lines.push(`    Fix: ${printable(result.remediation)}`);
+      lines.push(...consoleLine(result));
     }
     if (fix !== undefined) lines.push(`  How to fix: ${printable(fix)}`);
     lines.push('');
@@ -246,7 +254,7 @@ function couldNotCheckSection(results: readonly Result[]): string[] {
   const lines = ['', 'COULD NOT CHECK (an error is not a pass: these need attention too)', ''];
   for (const group of groups) {
     lines.push(ruleHeading(group[0] as Result, group.length, 'not checked'));
-    for (const result of group) lines.push(resourceLine(result));
+    for (const result of group) lines.push(resourceLine(result), ...consoleLine(result));
     lines.push('');
   }
   return lines;

@@ -9,6 +9,7 @@ import { countedFailures, isCountedFailure, isNewFailure, type Report } from '..
 import { type Result, SEVERITIES } from '../model/result.ts';
 import { chatNotification } from './chat.ts';
 import {
+  consoleLine,
   type EmailOptions,
   formatEmail,
   formatSubject,
@@ -166,7 +167,7 @@ function packByEstimate(results: readonly Result[], budget: number, options: Ema
     return (
       escapedBytes(JSON.stringify(result)) +
       1 +
-      escapedBytes(`${resourceLine(result)}\n`) +
+      escapedBytes(`${[resourceLine(result), ...consoleLine(result)].join('\n')}\n`) +
       (result.remediation === sharedFix ? 0 : escapedBytes(result.remediation) + 16) +
       (groupFix === undefined ? escapedBytes(`${result.title}${sharedFix}`) + GROUP_TEXT_BYTES : 0)
     );
