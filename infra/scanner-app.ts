@@ -14,7 +14,7 @@ export const STACK_NAME = 'SageMakerComplianceScanner';
  * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
  * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
- * `reportRetentionDays`. Comma lists may also be JSON arrays (from cdk.json).
+ * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
  *
  * @example
  * configureApp(new App()); // npx cdk deploy -c alertEmails=secops@example.com
@@ -63,6 +63,8 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     reservedConcurrency: concurrency(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
     tagSuppressions: flag(read, 'tagSuppressions'),
+    securityHub: flag(read, 'securityHub'),
+    chatNotifications: flag(read, 'chatNotifications'),
     suppressionHorizonDays: count(read, 'suppressionHorizonDays'),
     reportRetentionDays: count(read, 'reportRetentionDays'),
   };

@@ -103,6 +103,13 @@ export interface ScannerStackProps extends StackProps {
   tagSuppressions?: boolean;
   /** How far ahead an exception may expire. Default 365 days. */
   suppressionHorizonDays?: number;
+  /** Import the findings into the account's own Security Hub after each scan. Off by default. */
+  securityHub?: boolean;
+  /**
+   * HTTPS subscribers of the topic (Amazon Q Developer in chat applications) get a chat digest
+   * instead of the JSON report. Off by default: it changes what every HTTPS subscriber receives.
+   */
+  chatNotifications?: boolean;
   /** Days a report (and each replaced `latest.json`) is kept in the reports bucket. Default 400. */
   reportRetentionDays?: number;
 }
@@ -235,6 +242,22 @@ export class ScannerStack extends Stack {
       reason:
         "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
     });
+    if (props.securityHub) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ImportFindingsIntoOwnSecurityHub',
+          actions: ['securityhub:BatchImportFindings'],
+          resources: [
+            `arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:product/${Aws.ACCOUNT_ID}/default`,
+          ],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
+        reason:
+          "Findings go to the Security Hub of the region they are about, so the region is a wildcard; the resource is only this account's own default product, for securityhub:BatchImportFindings only.",
+      });
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
@@ -244,6 +267,8 @@ export class ScannerStack extends Stack {
       REPORTS_BUCKET: this.reportsBucket.bucketName,
       SUPPRESSION_HORIZON_DAYS: String(horizonDays),
       TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
+      ...(props.securityHub ? { SECURITY_HUB: 'true' } : {}),
+      ...(props.chatNotifications ? { CHAT_NOTIFICATIONS: 'true' } : {}),
       ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
     };
     const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));

@@ -15,9 +15,14 @@ import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
 import type { Report } from './model/report.ts';
 import { loadSnapshot } from './model/snapshot.ts';
+import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
+import { formatCsv } from './report/csv.ts';
+import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
+import { formatOcsf } from './report/ocsf.ts';
 import { formatRules } from './report/rules.ts';
+import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
 import { formatTable } from './report/table.ts';
 import { formatText } from './report/text.ts';
@@ -46,7 +51,7 @@ interface ScopeFlags {
 interface ScanFlags extends ScopeFlags {
   input?: string;
   maxInputBytes?: string;
-  format: 'table' | 'json' | 'text';
+  format: 'table' | 'json' | 'text' | 'csv' | 'asff' | 'ocsf' | 'html';
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
@@ -54,6 +59,7 @@ interface ScanFlags extends ScopeFlags {
   suppressionHorizonDays?: string;
   tagSuppressions?: boolean;
   baseline?: string;
+  securityHub?: boolean;
 }
 
 /**
@@ -136,6 +142,11 @@ function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
   return io.stderr.isTTY && !flags.quiet ? (message) => io.stderr.write(`… ${message}\n`) : () => {};
 }
 
+/** Where findings about global (IAM) resources go in Security Hub. */
+function homeRegionOf(io: CliIo): string | undefined {
+  return io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+}
+
 function render(report: Report, flags: ScanFlags, io: CliIo): string {
   const toTerminal = flags.output === undefined && io.stdout.isTTY === true;
   const style = styleFor(toTerminal, io.env);
@@ -145,6 +156,14 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
   switch (flags.format) {
     case 'json':
       return formatJson(report);
+    case 'csv':
+      return formatCsv(report);
+    case 'asff':
+      return formatAsff(report, { homeRegion: homeRegionOf(io) });
+    case 'ocsf':
+      return formatOcsf(report);
+    case 'html':
+      return formatHtml(report);
     case 'text':
       return formatText(shown, style);
     default:
@@ -212,6 +231,14 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   } else {
     io.stdout.write(text);
   }
+  if (flags.securityHub) {
+    const imported = await exportToSecurityHub(report, {
+      homeRegion: homeRegionOf(io),
+      clientConfig: io.clientOverrides,
+    });
+    for (const line of imported.lines) io.stderr.write(`${line}\n`);
+    if (!imported.ok) return EXIT.FINDINGS;
+  }
   return isClean(report) ? EXIT.CLEAN : EXIT.FINDINGS;
 }
 
@@ -267,7 +294,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       )
       .addOption(
         new Option('-f, --format <format>', 'output format')
-          .choices(['table', 'json', 'text'])
+          .choices(['table', 'json', 'text', 'csv', 'asff', 'ocsf', 'html'])
           .default('table'),
       )
       .option('-o, --output <file>', 'write the report to a file instead of stdout')
@@ -285,6 +312,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option(
         '--baseline <file>',
         'a previous JSON report: mark results new, persisting, regressed, resolved',
+      )
+      .option(
+        '--security-hub',
+        "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
   )
     .addHelpText(

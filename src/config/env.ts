@@ -46,6 +46,10 @@ export interface LambdaEnvironment {
   suppressionsFile?: string;
   suppressionHorizonDays: number;
   tagSuppressions: boolean;
+  /** Import the findings into the account's own Security Hub (`BatchImportFindings`) after each scan. */
+  securityHub: boolean;
+  /** HTTPS subscribers (Amazon Q Developer in chat applications) get the chat digest. */
+  chatNotifications: boolean;
 }
 
 /** Longest accepted SUPPRESSION_HORIZON_DAYS: ten years is already no review at all. */
@@ -81,6 +85,8 @@ const variables = z.object({
   SUPPRESSIONS_FILE: z.string().optional(),
   SUPPRESSION_HORIZON_DAYS: z.string().optional(),
   TAG_SUPPRESSIONS: z.string().optional(),
+  SECURITY_HUB: z.string().optional(),
+  CHAT_NOTIFICATIONS: z.string().optional(),
 });
 
 /** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
@@ -160,6 +166,11 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
     tagSuppressions: parseBoolean(
       values.TAG_SUPPRESSIONS ?? 'false',
       'environment variable TAG_SUPPRESSIONS',
+    ),
+    securityHub: parseBoolean(values.SECURITY_HUB ?? 'false', 'environment variable SECURITY_HUB'),
+    chatNotifications: parseBoolean(
+      values.CHAT_NOTIFICATIONS ?? 'false',
+      'environment variable CHAT_NOTIFICATIONS',
     ),
   };
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../collect/clients.ts';
@@ -15,7 +16,9 @@ import { describeStoreError, type PreviousReport, ReportStore } from '../history
 import { UserInputError } from '../model/errors.ts';
 import type { Report } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
+import { toAsffFindings } from '../report/asff.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
+import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
 import type { Rule } from '../rules/types.ts';
 import type { Suppression } from '../suppress/suppressions.ts';
@@ -35,6 +38,8 @@ export interface ScanHandlerDependencies {
   suppressions?: readonly Suppression[];
   /** AWS clients for one scan; a fresh set per invocation so the API call counts are per scan. */
   awsClients?: () => AwsClients;
+  /** The Security Hub client of a region; required when `environment.securityHub` is on. */
+  securityHub?: (region: string) => SecurityHubClient;
 }
 
 export type ScanHandler = (
@@ -105,6 +110,31 @@ function recordResultMetrics(metrics: Metrics, report: Report): void {
 }
 
 /**
+ * Logs and counts the Security Hub import. A region without Security Hub is a warning; a finding
+ * that could not be imported is an error, counted in ScanErrors: nothing is dropped silently.
+ */
+function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome): number {
+  metrics.addMetric('SecurityHubImported', MetricUnit.Count, outcome.imported);
+  metrics.addMetric('SecurityHubFailed', MetricUnit.Count, outcome.failed.length);
+  // `message` is a key Powertools reserves for the log line itself: Security Hub's goes in `reason`.
+  for (const { message, ...entry } of outcome.notEnabled) {
+    logger.warn('Security Hub is not enabled: findings not imported (the scan results are unaffected)', {
+      ...entry,
+      reason: message,
+    });
+  }
+  for (const { message, ...failure } of outcome.failed) {
+    logger.error('Security Hub did not import a finding', { ...failure, reason: message });
+  }
+  logger.info('Security Hub import finished', {
+    imported: outcome.imported,
+    failed: outcome.failed.length,
+    notEnabled: outcome.notEnabled.length,
+  });
+  return outcome.failed.length;
+}
+
+/**
  * The scan Lambda, with its collaborators passed in (the exported {@link handler} wires the real
  * ones once per cold start).
  *
@@ -116,6 +146,10 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
   const { environment, logger, metrics, sns, suppressions } = dependencies;
   const awsClients = dependencies.awsClients ?? (() => new AwsClients());
   const { reportsBucket } = environment;
+  const securityHub = environment.securityHub ? dependencies.securityHub : undefined;
+  if (environment.securityHub && securityHub === undefined) {
+    throw new Error('SECURITY_HUB is on but no Security Hub client was given to the scan handler');
+  }
   if (reportsBucket !== undefined && dependencies.s3 === undefined) {
     throw new Error('REPORTS_BUCKET is set but no S3 client was given to the scan handler');
   }
@@ -205,10 +239,27 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         }
       }
 
+      // Like publishing, importing is skipped on dry runs. Its failures never fail the invocation
+      // (a retry would scan and alert again); findings carry stable ids, so the next import updates them.
+      if (securityHub !== undefined && !request.dryRun) {
+        try {
+          const findings = toAsffFindings(report, { homeRegion: environment.homeRegion });
+          scanErrors += recordImport(
+            logger,
+            metrics,
+            await importFindings(findings, ({ region }) => securityHub(region)),
+          );
+        } catch (failure) {
+          scanErrors += 1;
+          logger.error('Importing into Security Hub failed', { error: failure as Error });
+        }
+      }
+
       if (topicArn !== undefined && shouldNotify(notify, report)) {
         const notifications = buildNotifications(report, topicArn, {
           remediations: remediationsOf(rules),
           storageError,
+          chat: environment.chatNotifications,
         });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>
           logger.info('Notification published', {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadDeployedSuppressions, loadLambdaEnvironment } from '../config/env.ts';
 import { createScanHandler, METRICS_NAMESPACE, type ScanHandler, SERVICE_NAME } from './scan-handler.ts';
@@ -17,6 +18,14 @@ const sns = new SNSClient({ region: environment.findingsTopicArn?.split(':')[3] 
 const s3 =
   environment.reportsBucket === undefined ? undefined : new S3Client({ region: environment.homeRegion });
 
+// Findings go to the Security Hub of the region they are about (global ones to the home region).
+const securityHubClients = new Map<string, SecurityHubClient>();
+function securityHub(region: string): SecurityHubClient {
+  const client = securityHubClients.get(region) ?? new SecurityHubClient({ region });
+  securityHubClients.set(region, client);
+  return client;
+}
+
 /** The Lambda entry point (`index.handler` in dist/scan/index.mjs). */
 export const handler: ScanHandler = createScanHandler({
   environment,
@@ -25,4 +34,5 @@ export const handler: ScanHandler = createScanHandler({
   sns,
   s3,
   suppressions,
+  securityHub: environment.securityHub ? securityHub : undefined,
 });

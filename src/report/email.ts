@@ -1,6 +1,7 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
+import { consoleUrl } from './console.ts';
 import { printable } from './sanitize.ts';
 
 /** Which results one message carries when the findings are split over several messages. */
@@ -17,6 +18,8 @@ export interface MessagePart {
 export const MAX_SUBJECT_LENGTH = 99;
 const SKIPPED_LINES_SHOWN = 20;
 const RESOLVED_LINES_SHOWN = 50;
+/** Longest line naming persisting resources: mail clients wrap, and people skim. */
+export const PERSISTING_LINE_LIMIT = 200;
 
 /** The results a notification is about: everything that is not a PASS. */
 export function notableResults(report: Report): Result[] {
@@ -207,6 +210,12 @@ function ruleRemediation(group: readonly Result[], options: EmailOptions): strin
   return group.every((result) => result.remediation === first.remediation) ? first.remediation : undefined;
 }
 
+/** The resource's console page, on a line of its own below the resource (none when there is no page). */
+export function consoleLine(result: Result): string[] {
+  const url = consoleUrl(result);
+  return url === undefined ? [] : [`    Console: ${url}`];
+}
+
 function ruleHeading(first: Result, count: number, what: string): string {
   return `[${first.severity.toUpperCase()}] ${printable(first.title)} (${first.ruleId}): ${count} ${what}`;
 }
@@ -231,6 +240,7 @@ function failingSection(
           : resourceLine(result),
       );
       if (result.remediation !== fix) lines.push(`    Fix: ${printable(result.remediation)}`);
+      lines.push(...consoleLine(result));
     }
     if (fix !== undefined) lines.push(`  How to fix: ${printable(fix)}`);
     lines.push('');
@@ -244,7 +254,7 @@ function couldNotCheckSection(results: readonly Result[]): string[] {
   const lines = ['', 'COULD NOT CHECK (an error is not a pass: these need attention too)', ''];
   for (const group of groups) {
     lines.push(ruleHeading(group[0] as Result, group.length, 'not checked'));
-    for (const result of group) lines.push(resourceLine(result));
+    for (const result of group) lines.push(resourceLine(result), ...consoleLine(result));
     lines.push('');
   }
   return lines;
@@ -286,7 +296,30 @@ function persistingLine(report: Report): string[] {
   return [
     '',
     `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}); full report: ${printable(where)}`,
+    ...groupByRule(persisting).map(persistingRuleLine),
   ];
+}
+
+/**
+ * One line per rule naming its persisting resources, as many as fit in
+ * {@link PERSISTING_LINE_LIMIT} characters, then how many more the report holds.
+ */
+function persistingRuleLine(group: readonly Result[]): string {
+  const head = `  ${(group[0] as Result).ruleId} (${group.length}): `;
+  const names = group.map((result) => `${printable(result.resourceId)} (${printable(result.region)})`);
+  let shown = 0;
+  let line = head;
+  for (const [index, name] of names.entries()) {
+    const rest = names.length - index - 1;
+    const tail = rest > 0 ? `, and ${rest} more in the report` : '';
+    const candidate = `${line}${shown > 0 ? ', ' : ''}${name}`;
+    if (candidate.length + tail.length > PERSISTING_LINE_LIMIT && shown > 0) break;
+    line = candidate;
+    shown += 1;
+  }
+  const more = names.length - shown;
+  const text = more > 0 ? `${line}, and ${more} more in the report` : line;
+  return text.length <= PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 1)}…`;
 }
 
 /** Muted results are never listed as failing; their count, expired and unused entries are. */

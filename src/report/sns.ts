@@ -7,7 +7,9 @@ import {
 import type { NotifyMode } from '../config/env.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES } from '../model/result.ts';
+import { chatNotification } from './chat.ts';
 import {
+  consoleLine,
   type EmailOptions,
   formatEmail,
   formatSubject,
@@ -107,7 +109,7 @@ function notification(
   report: Report,
   topicArn: string,
   part: MessagePart,
-  options: EmailOptions,
+  options: NotificationOptions,
 ): Notification {
   return {
     part,
@@ -118,6 +120,7 @@ function notification(
       Message: JSON.stringify({
         default: machineVariant(report, part),
         email: formatEmail(report, part, options),
+        ...(options.chat ? { https: JSON.stringify(chatNotification(report, part)) } : {}),
       }),
       MessageAttributes: attributes(report, part),
     },
@@ -164,7 +167,7 @@ function packByEstimate(results: readonly Result[], budget: number, options: Ema
     return (
       escapedBytes(JSON.stringify(result)) +
       1 +
-      escapedBytes(`${resourceLine(result)}\n`) +
+      escapedBytes(`${[resourceLine(result), ...consoleLine(result)].join('\n')}\n`) +
       (result.remediation === sharedFix ? 0 : escapedBytes(result.remediation) + 16) +
       (groupFix === undefined ? escapedBytes(`${result.title}${sharedFix}`) + GROUP_TEXT_BYTES : 0)
     );
@@ -206,6 +209,11 @@ function withoutEvidence(result: Result): Result {
 export interface NotificationOptions extends EmailOptions {
   /** The publish limit; smaller in tests. */
   maxBytes?: number;
+  /**
+   * Give HTTPS subscribers the chat digest (an Amazon Q Developer in chat applications custom
+   * notification) instead of the `default` JSON.
+   */
+  chat?: boolean;
 }
 
 export function buildNotifications(

@@ -88,7 +88,7 @@ describe('Lambda bundle', () => {
     const inputs = Object.keys(bundle.metafile.inputs);
 
     // Assess
-    for (const client of ['client-ec2', 'client-iam', 'client-sns', 'client-sts']) {
+    for (const client of ['client-ec2', 'client-iam', 'client-securityhub', 'client-sns', 'client-sts']) {
       expect(inputs.some((path) => path.includes(`node_modules/@aws-sdk/${client}/dist-es/`))).toBe(true);
     }
   });

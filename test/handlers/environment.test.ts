@@ -37,6 +37,8 @@ describe('loadLambdaEnvironment', () => {
       suppressionsFile: undefined,
       suppressionHorizonDays: 365,
       tagSuppressions: false,
+      securityHub: false,
+      chatNotifications: false,
     });
   });
 
