@@ -36,6 +36,16 @@ export interface Result extends Required<Omit<ResultDraft, 'resourceArn'>> {
   delta?: Delta;
 }
 
+/**
+ * What identifies a finding in an exported format: the part a current result shares with a
+ * resolved entry of the baseline, so both export the same way.
+ */
+export type FindingSubject = Pick<
+  Result,
+  'id' | 'ruleId' | 'accountId' | 'region' | 'resourceId' | 'title' | 'severity'
+> &
+  Partial<Pick<Result, 'resourceArn' | 'resourceType'>>;
+
 /** A part of the scope that a rule deliberately did not judge, and why. */
 export interface SkippedScope {
   ruleId?: string;

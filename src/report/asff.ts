@@ -6,7 +6,13 @@ import type {
 } from '@aws-sdk/client-securityhub';
 import type { ResolvedEntry } from '../model/annotations.ts';
 import type { Report } from '../model/report.ts';
-import { GLOBAL_REGION, type Result, type Severity, type Status } from '../model/result.ts';
+import {
+  type FindingSubject,
+  GLOBAL_REGION,
+  type Result,
+  type Severity,
+  type Status,
+} from '../model/result.ts';
 import { RULES } from '../rules/index.ts';
 import { TOOL } from './build.ts';
 
@@ -74,20 +80,8 @@ export function productArn(partition: string, region: string, accountId: string)
   return `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`;
 }
 
-interface FindingBase {
-  id: string;
-  ruleId: string;
-  accountId: string;
-  region: string;
-  resourceId: string;
-  resourceArn?: string;
-  resourceType?: string;
-  title: string;
-  severity: Severity;
-}
-
 function baseFinding(
-  entry: FindingBase,
+  entry: FindingSubject,
   report: Report,
   homeRegion: string,
   observed: { createdAt: string; description: string },

@@ -7,6 +7,13 @@ const CONSOLE_HOST: Record<string, string> = {
   'aws-us-gov': 'https://console.amazonaws-us-gov.com',
 };
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** URL-encodes a name from the inventory, which may hold a lone surrogate that `encodeURIComponent` refuses. */
+function encode(value: string): string {
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\uFFFD'));
+}
+
 const IAM_ARN = /^arn:[a-z-]+:iam::\d{12}:(user|role|policy)\/(?:.*\/)?([^/]+)$/;
 
 /**
@@ -21,8 +28,8 @@ export function consoleUrl(
 ): string | undefined {
   const host = CONSOLE_HOST[partitionOf(result.region, result.resourceArn)];
   if (host === undefined) return undefined;
-  const id = encodeURIComponent(result.resourceId);
-  const region = encodeURIComponent(result.region);
+  const id = encode(result.resourceId);
+  const region = encode(result.region);
   if (result.resourceType === 'AWS::EC2::VPC' && result.resourceId.startsWith('vpc-'))
     return `${host}/vpcconsole/home?region=${region}#VpcDetails:VpcId=${id}`;
   if (result.resourceType === 'AWS::EC2::VPCEndpoint' && result.resourceId.startsWith('vpce-'))
@@ -30,6 +37,6 @@ export function consoleUrl(
   const iam = IAM_ARN.exec(result.resourceArn ?? '');
   if (iam === null) return undefined;
   const [arn, kind, name] = iam as unknown as [string, string, string];
-  const page = kind === 'policy' ? encodeURIComponent(arn) : encodeURIComponent(name);
+  const page = kind === 'policy' ? encode(arn) : encode(name);
   return `${host}/iam/home#/${kind === 'user' ? 'users' : kind === 'role' ? 'roles' : 'policies'}/details/${page}`;
 }

@@ -1,6 +1,12 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
 import type { Report } from '../model/report.ts';
-import { GLOBAL_REGION, type Result, type Severity, type Status } from '../model/result.ts';
+import {
+  type FindingSubject,
+  GLOBAL_REGION,
+  type Result,
+  type Severity,
+  type Status,
+} from '../model/result.ts';
 import { RULES } from '../rules/index.ts';
 import { partitionOf } from './asff.ts';
 import { TOOL } from './build.ts';
@@ -83,20 +89,8 @@ function epochMillis(timestamp: string): number {
   return Date.parse(timestamp);
 }
 
-interface EventBase {
-  id: string;
-  ruleId: string;
-  accountId: string;
-  region: string;
-  resourceId: string;
-  resourceArn?: string;
-  resourceType?: string;
-  title: string;
-  severity: Severity;
-}
-
 function event(
-  entry: EventBase,
+  entry: FindingSubject,
   report: Report,
   parts: {
     activity: readonly [number, string];

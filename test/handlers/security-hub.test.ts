@@ -59,9 +59,17 @@ beforeEach(() => {
   }
   sts
     .on(GetCallerIdentityCommand)
-    .resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s/fn` });
+    .resolves({
+      Account: ACCOUNT,
+      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s/fn`,
+      UserId: 'AROAEXAMPLE:fn',
+    });
   ec2.on(DescribeVpcEndpointServicesCommand).resolves({
-    ServiceNames: ['com.amazonaws.eu-west-1.sagemaker.api', 'com.amazonaws.eu-west-1.sagemaker.runtime'],
+    ServiceNames: [
+      'com.amazonaws.eu-west-1.s3',
+      'com.amazonaws.eu-west-1.sagemaker.api',
+      'com.amazonaws.eu-west-1.sagemaker.runtime',
+    ],
   });
   ec2.on(DescribeVpcsCommand).resolves({
     Vpcs: [{ VpcId: 'vpc-0aaa00000000000a1', OwnerId: ACCOUNT, IsDefault: false, CidrBlock: '10.0.0.0/16' }],

@@ -86,6 +86,20 @@ describe('consoleUrl', () => {
     expect(link).toBe('https://console.aws.amazon.com/iam/home#/users/details/a%20b%0A%23x');
   });
 
+  it('links a VPC whose id holds a lone surrogate instead of failing the email', () => {
+    // Act
+    const link = consoleUrl({
+      resourceType: 'AWS::EC2::VPC',
+      resourceId: 'vpc-\uD800x',
+      region: 'eu-west-1',
+    });
+
+    // Assess
+    expect(link).toBe(
+      'https://console.aws.amazon.com/vpcconsole/home?region=eu-west-1#VpcDetails:VpcId=vpc-%EF%BF%BDx',
+    );
+  });
+
   it('puts the link below each failing resource in the email', () => {
     // Act
     const lines = formatEmail(report([result('FAIL', 'vpc-0abc', 'no endpoints')])).split('\n');
