@@ -57,13 +57,11 @@ beforeEach(() => {
       output.push(JSON.parse(String(text)));
     });
   }
-  sts
-    .on(GetCallerIdentityCommand)
-    .resolves({
-      Account: ACCOUNT,
-      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s/fn`,
-      UserId: 'AROAEXAMPLE:fn',
-    });
+  sts.on(GetCallerIdentityCommand).resolves({
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s/fn`,
+    UserId: 'AROAEXAMPLE:fn',
+  });
   ec2.on(DescribeVpcEndpointServicesCommand).resolves({
     ServiceNames: [
       'com.amazonaws.eu-west-1.s3',
