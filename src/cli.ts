@@ -6,14 +6,22 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { AwsClients } from './collect/clients.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
-import { parseCidrs, parsePositiveInteger, parseRegions, splitList } from './config/parse.ts';
+import {
+  parseCidrs,
+  parsePositiveInteger,
+  parseRegions,
+  parseSeverities,
+  parseSeverity,
+  splitList,
+} from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
 import { selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
-import type { Report } from './model/report.ts';
+import { isCountedFailure, type Report } from './model/report.ts';
+import { SEVERITIES, type Severity } from './model/result.ts';
 import { loadSnapshot } from './model/snapshot.ts';
 import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
@@ -44,6 +52,7 @@ interface ScopeFlags {
   regions?: string;
   allRegions?: boolean;
   rules?: string;
+  severity?: string;
   regionConcurrency?: string;
   timeout?: string;
   quiet?: boolean;
@@ -66,6 +75,7 @@ interface ScanFlags extends ScopeFlags {
   tagSuppressions?: boolean;
   baseline?: string;
   securityHub?: boolean;
+  failOn?: string;
 }
 
 /**
@@ -136,7 +146,7 @@ function scanFormat(flags: ScanFlags): ScanFormat {
   return flags.format;
 }
 
-function rulesFrom(flags: ScopeFlags): ReturnType<typeof selectRules> {
+function rulesNamed(flags: ScopeFlags): ReturnType<typeof selectRules> {
   if (flags.rules === undefined) return selectRules(undefined);
   const ids = splitList(flags.rules);
   if (ids.length === 0) {
@@ -145,6 +155,35 @@ function rulesFrom(flags: ScopeFlags): ReturnType<typeof selectRules> {
     );
   }
   return selectRules(ids, '--rules');
+}
+
+/** The rules of `--rules` (default all) that have one of the `--severity` severities (default any). */
+function rulesFrom(flags: ScopeFlags): ReturnType<typeof selectRules> {
+  const named = rulesNamed(flags);
+  if (flags.severity === undefined) return named;
+  const severities = parseSeverities(splitList(flags.severity), '--severity');
+  const chosen = named.filter((rule) => severities.includes(rule.meta.severity));
+  if (chosen.length === 0) {
+    throw new UserInputError(
+      `--severity ${severities.join(',')}: no ${flags.rules === undefined ? '' : 'selected '}rule has that severity (${named.map((rule) => `${rule.meta.id}: ${rule.meta.severity}`).join(', ')})`,
+    );
+  }
+  return chosen;
+}
+
+/**
+ * Whether the report holds a finding that makes exit 1: a counted FAIL or an ERROR, of `failOn`'s
+ * severity or above (any severity without it). An ERROR weighs as its rule does: at worst it hides a
+ * FAIL of that severity.
+ */
+function hasFindings(report: Report, failOn: Severity | undefined): boolean {
+  if (failOn === undefined) return !isClean(report);
+  const lowest = SEVERITIES.indexOf(failOn);
+  return report.results.some(
+    (result) =>
+      SEVERITIES.indexOf(result.severity) <= lowest &&
+      (isCountedFailure(result) || result.status === 'ERROR'),
+  );
 }
 
 interface Scope {
@@ -274,6 +313,7 @@ async function baselineFrom(path: string, io: CliIo): Promise<NonNullable<Annota
 
 async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   const rules = rulesFrom(flags);
+  const failOn = flags.failOn === undefined ? undefined : parseSeverity(flags.failOn, '--fail-on');
   const format = scanFormat(flags);
   const scope = scopeFrom(flags);
   const cidrText = flags.allowedCidrs ?? io.env.ALLOWED_SOURCE_CIDRS ?? '';
@@ -336,7 +376,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     for (const line of imported.lines) io.stderr.write(`${line}\n`);
     if (!imported.ok) return EXIT.FINDINGS;
   }
-  return isClean(report) ? EXIT.CLEAN : EXIT.FINDINGS;
+  return hasFindings(report, failOn) ? EXIT.FINDINGS : EXIT.CLEAN;
 }
 
 async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliIo): Promise<number> {
@@ -368,6 +408,10 @@ function addScopeOptions(command: Command): Command {
     .option('--regions <list>', 'comma-separated regions (default: AWS_REGION, or every region of --input)')
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
     .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
+    .option(
+      '--severity <list>',
+      `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
+    )
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
     .option(
       '--timeout <seconds>',
@@ -417,13 +461,23 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         'a previous JSON report: mark results new, persisting, regressed, resolved',
       )
       .option(
+        '--fail-on <severity>',
+        'the lowest severity whose FAIL or ERROR makes the exit code 1 (default: any)',
+      )
+      .option(
         '--security-hub',
         "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
   )
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 findings: a FAIL or ERROR\nresult, and nothing else; 2 the scan could not run: bad usage, input file or configuration, an account AWS\ncould not identify, or an internal error (one line on stderr names what is wrong; --debug adds the stack).',
+      [
+        '',
+        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored;',
+        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
+        '2 the scan did not run: bad usage, input file or configuration, an account AWS could',
+        'not identify, or an internal error (one line on stderr; --debug adds the stack).',
+      ].join('\n'),
     )
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 

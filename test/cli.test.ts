@@ -247,6 +247,107 @@ describe('cli exit codes', () => {
   });
 });
 
+describe('selection by severity and the exit threshold', () => {
+  const MEDIUM_RULE = 'iam-policy-presigned-url-source-ip';
+
+  async function ruleIds(...args: string[]) {
+    const { code, out, err } = await run(['scan', '--input', DEMO, '--format', 'json', ...args]);
+    return { code, err, rules: code === 2 ? [] : (JSON.parse(out) as Report).scope.rules };
+  }
+
+  it.each([
+    [['--severity', 'medium'], [MEDIUM_RULE]],
+    [
+      ['--severity', 'HIGH'],
+      ['iam-principal-presigned-url-source-ip', 'vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'],
+    ],
+    [
+      ['--severity', 'high,medium'],
+      [
+        'iam-policy-presigned-url-source-ip',
+        'iam-principal-presigned-url-source-ip',
+        'vpc-sagemaker-endpoints',
+        'vpc-sagemaker-private-dns',
+      ],
+    ],
+    [
+      ['--severity', 'high', '--rules', `${MEDIUM_RULE},vpc-sagemaker-endpoints`],
+      ['vpc-sagemaker-endpoints'],
+    ],
+  ])('%j runs exactly the rules of those severities', async (args, expected) => {
+    // Act
+    const { rules } = await ruleIds(...args);
+
+    // Assess
+    expect(rules).toEqual(expected);
+  });
+
+  it.each([
+    [
+      ['--severity', 'severe'],
+      'error: --severity: "severe" is not a severity (critical, high, medium, low, informational)\n',
+    ],
+    [
+      ['--severity', ','],
+      'error: --severity: no severity given (critical, high, medium, low, informational)\n',
+    ],
+    [
+      ['--severity', 'critical', '--rules', MEDIUM_RULE],
+      `error: --severity critical: no selected rule has that severity (${MEDIUM_RULE}: medium)\n`,
+    ],
+    [
+      ['--fail-on', 'urgent'],
+      'error: --fail-on: "urgent" is not a severity (critical, high, medium, low, informational)\n',
+    ],
+  ])('refuses %j with exit 2 naming the option', async (args, message) => {
+    // Act
+    const { code, err } = await ruleIds(...args);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(message);
+  });
+
+  it.each([
+    [[], 1],
+    [['--fail-on', 'medium'], 1],
+    [['--fail-on', 'Low'], 1],
+    [['--fail-on', 'high'], 0],
+    [['--fail-on', 'critical'], 0],
+  ])('with only medium FAILs, %j exits %i', async (args, expected) => {
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--rules', MEDIUM_RULE, '-f', 'json', ...args]);
+
+    // Assess
+    expect((JSON.parse(out) as Report).summary.fail).toBe(2);
+    expect(code).toBe(expected);
+  });
+
+  it.each([
+    ['high', 1],
+    ['critical', 0],
+  ])('counts an ERROR of a high rule by its severity: --fail-on %s exits %i', async (failOn, expected) => {
+    // Act: a region the snapshot lacks is ERROR for the (high) VPC rules, everything else passes
+    const { code, out } = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '--regions',
+      'eu-west-1,ap-south-1',
+      '-f',
+      'json',
+      '--fail-on',
+      failOn,
+    ]);
+
+    // Assess
+    expect((JSON.parse(out) as Report).summary).toMatchObject({ fail: 0, error: 2 });
+    expect(code).toBe(expected);
+  });
+});
+
 describe('an unexpected internal error', () => {
   /** stdout that fails as no user input can: the error reaches main as a plain TypeError. */
   function brokenStdoutIo() {
@@ -590,12 +691,26 @@ describe('cli output', () => {
         '--suppression-horizon-days',
         '--tag-suppressions',
         '--baseline',
+        '--severity',
+        '--fail-on',
+        '--debug',
         'Exit codes: 0',
+        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
+        'or an internal error (one line on stderr; --debug adds the stack).',
       ],
     ],
     [
       'snapshot',
-      ['--output', '--regions', '--all-regions', '--rules', '--quiet', '--region-concurrency', '--timeout'],
+      [
+        '--output',
+        '--regions',
+        '--all-regions',
+        '--rules',
+        '--severity',
+        '--quiet',
+        '--region-concurrency',
+        '--timeout',
+      ],
     ],
   ])('lists every option of %s in --help', async (command, options) => {
     // Act

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { parseIpRange } from '../iam/ip.ts';
 import { UserInputError } from '../model/errors.ts';
+import { SEVERITIES, type Severity } from '../model/result.ts';
 
 /** `a, b,,c` → `['a', 'b', 'c']`. */
 export function splitList(value: string): string[] {
@@ -78,4 +79,19 @@ export function parseBoolean(value: string, source: string): boolean {
   if (['true', '1', 'yes'].includes(normalized)) return true;
   if (['false', '0', 'no', ''].includes(normalized)) return false;
   throw new UserInputError(`${source}: "${value}" is not true or false`);
+}
+
+/** A severity name, in any case; `source` names the option in the error. */
+export function parseSeverity(value: string, source: string): Severity {
+  const severity = SEVERITIES.find((known) => known === value.trim().toLowerCase());
+  if (severity === undefined) {
+    throw new UserInputError(`${source}: "${value}" is not a severity (${SEVERITIES.join(', ')})`);
+  }
+  return severity;
+}
+
+export function parseSeverities(values: readonly string[], source: string): Severity[] {
+  if (values.length === 0)
+    throw new UserInputError(`${source}: no severity given (${SEVERITIES.join(', ')})`);
+  return [...new Set(values.map((value) => parseSeverity(value, source)))];
 }
