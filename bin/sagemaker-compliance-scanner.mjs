@@ -6,7 +6,8 @@ import { register } from 'tsx/esm/api';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 register();
-const { main } = await import('../src/cli.ts');
+const { main, tolerateClosedStdout } = await import('../src/cli.ts');
+tolerateClosedStdout(process.stdout, process.stderr);
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,19 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
-import { parseCidrs, parsePositiveInteger, parseRegions, splitList } from './config/parse.ts';
-import { annotateReport } from './engine/annotate.ts';
+import {
+  parseCidrs,
+  parsePositiveInteger,
+  parseRegions,
+  parseSeverities,
+  parseSeverity,
+  splitList,
+} from './config/parse.ts';
+import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
 import { selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
-import type { Report } from './model/report.ts';
+import { isCountedFailure, type Report } from './model/report.ts';
+import { SEVERITIES, type Severity } from './model/result.ts';
 import { loadSnapshot } from './model/snapshot.ts';
 import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
@@ -29,7 +37,8 @@ import { formatText } from './report/text.ts';
 import { RULES } from './rules/index.ts';
 import { DEFAULT_HORIZON_DAYS, loadSuppressions } from './suppress/suppressions.ts';
 
-export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2 } as const;
+/** 1 is findings and nothing else; anything that stopped the scan from running is 2. */
+export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2, NOT_RUN: 2 } as const;
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -43,15 +52,21 @@ interface ScopeFlags {
   regions?: string;
   allRegions?: boolean;
   rules?: string;
+  severity?: string;
   regionConcurrency?: string;
   timeout?: string;
   quiet?: boolean;
 }
 
+const SCAN_FORMATS = ['table', 'json', 'text', 'csv', 'asff', 'ocsf', 'html'] as const;
+type ScanFormat = (typeof SCAN_FORMATS)[number];
+/** The formats whose output is a JSON document, the only ones a `.json` file may hold. */
+const JSON_FORMATS: readonly ScanFormat[] = ['json', 'asff', 'ocsf'];
+
 interface ScanFlags extends ScopeFlags {
   input?: string;
   maxInputBytes?: string;
-  format: 'table' | 'json' | 'text' | 'csv' | 'asff' | 'ocsf' | 'html';
+  format?: ScanFormat;
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
@@ -60,19 +75,33 @@ interface ScanFlags extends ScopeFlags {
   tagSuppressions?: boolean;
   baseline?: string;
   securityHub?: boolean;
+  failOn?: string;
+}
+
+/**
+ * A reader that stops early (`| head`, `| true`) closes stdout. That is the reader's choice, not a
+ * failure of the scan: the rest of the output is dropped and the exit code stays the scan's.
+ */
+export function tolerateClosedStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): void {
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    stderr.write(`error: cannot write to stdout (${error.code ?? error.message})\n`);
+    process.exit(EXIT.NOT_RUN);
+  });
 }
 
 /**
  * Writes through a temporary file so that a reader never sees half a report. The temporary name
  * is random and created exclusively (`wx`: a file or symlink planted there makes it fail rather
  * than be followed), its data reaches the disk before the rename makes it the report, and it is
- * removed whatever fails.
+ * removed whatever fails. Only the owner may read it: evidence files and reports hold every IAM
+ * policy of the account.
  */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(16).toString('hex')}.tmp`);
   let created = false;
   try {
-    const handle = await open(temporary, 'wx');
+    const handle = await open(temporary, 'wx', 0o600);
     created = true;
     try {
       await handle.writeFile(text, 'utf8');
@@ -87,6 +116,93 @@ async function writeAtomically(path: string, text: string): Promise<void> {
       `--output: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
     );
   }
+}
+
+/** `-o -` is stdout, as for most command-line tools. */
+function outputFile(output: string | undefined): string | undefined {
+  return output === '-' ? undefined : output;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [first, second] = await Promise.all([stat(a), stat(b)]);
+    return first.dev === second.dev && first.ino === second.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** The format asked for; without one, a `.json` output file gets JSON rather than a table. */
+function scanFormat(flags: ScanFlags): ScanFormat {
+  const file = outputFile(flags.output);
+  const jsonFile = file !== undefined && /\.json$/i.test(file);
+  if (flags.format === undefined) return jsonFile ? 'json' : 'table';
+  if (jsonFile && !JSON_FORMATS.includes(flags.format)) {
+    throw new UserInputError(
+      `--output ${file}: a .json file gets JSON, and --format ${flags.format} is not JSON (use ${JSON_FORMATS.join(', ')}, or another file name)`,
+    );
+  }
+  return flags.format;
+}
+
+function rulesNamed(flags: ScopeFlags): ReturnType<typeof selectRules> {
+  if (flags.rules === undefined) return selectRules(undefined);
+  const ids = splitList(flags.rules);
+  if (ids.length === 0) {
+    throw new UserInputError(
+      '--rules: no rule id given (leave the option out to run every rule; the rules command lists them)',
+    );
+  }
+  return selectRules(ids, '--rules');
+}
+
+/** The rules of `--rules` (default all) that have one of the `--severity` severities (default any). */
+function rulesFrom(flags: ScopeFlags): ReturnType<typeof selectRules> {
+  const named = rulesNamed(flags);
+  if (flags.severity === undefined) return named;
+  const severities = parseSeverities(splitList(flags.severity), '--severity');
+  const chosen = named.filter((rule) => severities.includes(rule.meta.severity));
+  if (chosen.length === 0) {
+    throw new UserInputError(
+      `--severity ${severities.join(',')}: no ${flags.rules === undefined ? '' : 'selected '}rule has that severity (${named.map((rule) => `${rule.meta.id}: ${rule.meta.severity}`).join(', ')})`,
+    );
+  }
+  return chosen;
+}
+
+/**
+ * Whether the report holds a finding that makes exit 1: a counted FAIL or an ERROR, of `failOn`'s
+ * severity or above (any severity without it). An ERROR weighs as its rule does: at worst it hides a
+ * FAIL of that severity.
+ */
+function hasFindings(report: Report, failOn: Severity | undefined): boolean {
+  if (failOn === undefined) return !isClean(report);
+  const lowest = SEVERITIES.indexOf(failOn);
+  return report.results.some(
+    (result) =>
+      SEVERITIES.indexOf(result.severity) <= lowest &&
+      (isCountedFailure(result) || result.status === 'ERROR'),
+  );
+}
+
+interface Scope {
+  regions: string[] | 'all' | undefined;
+  regionConcurrency: number;
+  timeoutSeconds?: number;
+}
+
+/** The scope options, checked the same way whether the scan is live or reads a file. */
+function scopeFrom(flags: ScopeFlags): Scope {
+  return {
+    regions: regionsFrom(flags),
+    regionConcurrency:
+      flags.regionConcurrency === undefined
+        ? DEFAULT_REGION_CONCURRENCY
+        : parsePositiveInteger(flags.regionConcurrency, '--region-concurrency'),
+    timeoutSeconds:
+      flags.timeout === undefined ? undefined : parsePositiveInteger(flags.timeout, '--timeout', 86_400),
+  };
 }
 
 function regionsFrom(flags: ScopeFlags): string[] | 'all' | undefined {
@@ -112,12 +228,12 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
 }
 
 async function liveSource(
-  flags: ScopeFlags,
+  scope: Scope,
   io: CliIo,
   progress: (message: string) => void,
 ): Promise<ScanOptions['source']> {
   const homeRegion = await configuredRegion(io.env);
-  const regions = regionsFrom(flags) ?? (homeRegion ? [homeRegion] : undefined);
+  const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
     throw new UserInputError(
       'no region to scan: set AWS_REGION (or a region in the AWS_PROFILE profile) or pass --regions r1,r2',
@@ -128,12 +244,9 @@ async function liveSource(
     clients: new AwsClients({ overrides: io.clientOverrides }),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
-    regionConcurrency: flags.regionConcurrency
-      ? parsePositiveInteger(flags.regionConcurrency, '--region-concurrency')
-      : DEFAULT_REGION_CONCURRENCY,
-    deadline: flags.timeout
-      ? AbortSignal.timeout(parsePositiveInteger(flags.timeout, '--timeout', 86_400) * 1000)
-      : undefined,
+    regionConcurrency: scope.regionConcurrency,
+    deadline:
+      scope.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(scope.timeoutSeconds * 1000),
     onProgress: progress,
   };
 }
@@ -147,13 +260,13 @@ function homeRegionOf(io: CliIo): string | undefined {
   return io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
 }
 
-function render(report: Report, flags: ScanFlags, io: CliIo): string {
-  const toTerminal = flags.output === undefined && io.stdout.isTTY === true;
+function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo): string {
+  const toTerminal = outputFile(flags.output) === undefined && io.stdout.isTTY === true;
   const style = styleFor(toTerminal, io.env);
   const shown = flags.quiet
     ? { ...report, results: report.results.filter((r) => r.status !== 'PASS') }
     : report;
-  switch (flags.format) {
+  switch (format) {
     case 'json':
       return formatJson(report);
     case 'csv':
@@ -171,8 +284,38 @@ function render(report: Report, flags: ScanFlags, io: CliIo): string {
   }
 }
 
+/** Writes to `-o FILE` (atomically, owner-only) or to stdout. */
+async function deliver(
+  text: string,
+  output: string | undefined,
+  what: string,
+  io: CliIo,
+  progress: (message: string) => void,
+) {
+  const file = outputFile(output);
+  if (file === undefined) {
+    io.stdout.write(text);
+    return;
+  }
+  await writeAtomically(file, text);
+  progress(`${what} written to ${file}`);
+}
+
+/** A baseline that cannot be read leaves every problem new, and the report says why. */
+async function baselineFrom(path: string, io: CliIo): Promise<NonNullable<Annotations['baseline']>> {
+  const loaded = await loadBaseline(path);
+  if ('error' in loaded) {
+    io.stderr.write(`warning: ${loaded.error}; every problem counts as new\n`);
+    return { error: loaded.error };
+  }
+  return { previous: loaded.previous, source: path };
+}
+
 async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
-  const rules = selectRules(flags.rules === undefined ? undefined : splitList(flags.rules), '--rules');
+  const rules = rulesFrom(flags);
+  const failOn = flags.failOn === undefined ? undefined : parseSeverity(flags.failOn, '--fail-on');
+  const format = scanFormat(flags);
+  const scope = scopeFrom(flags);
   const cidrText = flags.allowedCidrs ?? io.env.ALLOWED_SOURCE_CIDRS ?? '';
   const allowedSourceCidrs = parseCidrs(
     splitList(cidrText),
@@ -192,25 +335,25 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
           now,
           horizonDays,
         });
-  const baseline =
-    flags.baseline === undefined
-      ? undefined
-      : { previous: await loadBaseline(flags.baseline), source: flags.baseline };
+  const maxBytes =
+    flags.maxInputBytes === undefined
+      ? DEFAULT_MAX_INPUT_BYTES
+      : parsePositiveInteger(flags.maxInputBytes, '--max-input-bytes', MAX_INPUT_BYTES_LIMIT);
+  const output = outputFile(flags.output);
+  if (flags.input !== undefined && output !== undefined && (await sameFile(output, flags.input))) {
+    throw new UserInputError(`--output ${output} is the --input file; write the report to another file`);
+  }
+  const baseline = flags.baseline === undefined ? undefined : await baselineFrom(flags.baseline, io);
   let source: ScanOptions['source'];
   if (flags.input !== undefined) {
-    if (flags.allRegions)
+    if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
-    const maxBytes =
-      flags.maxInputBytes === undefined
-        ? DEFAULT_MAX_INPUT_BYTES
-        : parsePositiveInteger(flags.maxInputBytes, '--max-input-bytes', MAX_INPUT_BYTES_LIMIT);
     const inventory = await loadSnapshot(flags.input, maxBytes);
-    const regions = regionsFrom(flags);
-    source = { kind: 'snapshot', inventory, regions: regions === 'all' ? undefined : regions };
+    source = { kind: 'snapshot', inventory, regions: scope.regions };
   } else {
     if (flags.maxInputBytes !== undefined)
       throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
-    source = await liveSource(flags, io, progress);
+    source = await liveSource(scope, io, progress);
   }
   const scan = await runScan({
     rules,
@@ -224,13 +367,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     inventory: scan.inventory,
     now,
   });
-  const text = render(report, flags, io);
-  if (flags.output !== undefined) {
-    await writeAtomically(flags.output, text);
-    progress(`report written to ${flags.output}`);
-  } else {
-    io.stdout.write(text);
-  }
+  await deliver(render(report, format, flags, io), flags.output, 'report', io, progress);
   if (flags.securityHub) {
     const imported = await exportToSecurityHub(report, {
       homeRegion: homeRegionOf(io),
@@ -239,24 +376,31 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     for (const line of imported.lines) io.stderr.write(`${line}\n`);
     if (!imported.ok) return EXIT.FINDINGS;
   }
-  return isClean(report) ? EXIT.CLEAN : EXIT.FINDINGS;
+  return hasFindings(report, failOn) ? EXIT.FINDINGS : EXIT.CLEAN;
 }
 
 async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliIo): Promise<number> {
-  const rules = selectRules(flags.rules === undefined ? undefined : splitList(flags.rules), '--rules');
+  const rules = rulesFrom(flags);
+  const scope = scopeFrom(flags);
   const progress = progressFor(flags, io);
   const { inventory } = await runScan({
     rules,
     config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
-    source: await liveSource(flags, io, progress),
+    source: await liveSource(scope, io, progress),
   });
-  const text = `${JSON.stringify(inventory, null, 2)}\n`;
-  if (flags.output === undefined) io.stdout.write(text);
-  else {
-    await writeAtomically(flags.output, text);
-    progress(`evidence written to ${flags.output}`);
-  }
+  await deliver(`${JSON.stringify(inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
   return EXIT.CLEAN;
+}
+
+/** `--format`, whatever its case, checked against the formats the command writes. */
+function formatOption(formats: readonly string[], description: string): Option {
+  return new Option('-f, --format <format>', `${description}: ${formats.join(', ')}`).argParser((value) => {
+    const format = value.toLowerCase();
+    if (!formats.includes(format)) {
+      throw new InvalidArgumentError(`Allowed choices are ${formats.join(', ')}.`);
+    }
+    return format;
+  });
 }
 
 function addScopeOptions(command: Command): Command {
@@ -264,6 +408,10 @@ function addScopeOptions(command: Command): Command {
     .option('--regions <list>', 'comma-separated regions (default: AWS_REGION, or every region of --input)')
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
     .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
+    .option(
+      '--severity <list>',
+      `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
+    )
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
     .option(
       '--timeout <seconds>',
@@ -276,6 +424,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const program = new Command('sagemaker-compliance-scanner')
     .description('Checks that SageMaker accounts keep the private (PrivateLink) posture AWS recommends.')
     .version(TOOL.version)
+    .option('--debug', 'print the stack of an unexpected internal error')
     .showHelpAfterError(false)
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -293,11 +442,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         `refuse a larger --input file (default ${DEFAULT_MAX_INPUT_BYTES}, at most ${MAX_INPUT_BYTES_LIMIT})`,
       )
       .addOption(
-        new Option('-f, --format <format>', 'output format')
-          .choices(['table', 'json', 'text', 'csv', 'asff', 'ocsf', 'html'])
-          .default('table'),
+        formatOption(SCAN_FORMATS, 'output format (default table; json for an --output ending .json)'),
       )
-      .option('-o, --output <file>', 'write the report to a file instead of stdout')
+      .option('-o, --output <file>', 'write the report to a file (mode 0600) instead of stdout; - is stdout')
       .option('--skip-default-vpcs', 'leave default VPCs out of the VPC rules')
       .option(
         '--allowed-cidrs <list>',
@@ -314,13 +461,23 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         'a previous JSON report: mark results new, persisting, regressed, resolved',
       )
       .option(
+        '--fail-on <severity>',
+        'the lowest severity whose FAIL or ERROR makes the exit code 1 (default: any)',
+      )
+      .option(
         '--security-hub',
         "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
   )
     .addHelpText(
       'after',
-      '\nExit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 a FAIL or ERROR result,\nor AWS could not identify the account; 2 bad usage, input file or configuration (one line on stderr names what is wrong).',
+      [
+        '',
+        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored;',
+        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
+        '2 the scan did not run: bad usage, input file or configuration, an account AWS could',
+        'not identify, or an internal error (one line on stderr; --debug adds the stack).',
+      ].join('\n'),
     )
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
@@ -328,27 +485,33 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     program
       .command('snapshot')
       .description('write everything the rules read from the live account to an evidence file')
-      .option('-o, --output <file>', 'evidence file to write (default: stdout)'),
+      .option('-o, --output <file>', 'evidence file to write (mode 0600; default or -: stdout)'),
   ).action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
 
   program
     .command('rules')
     .description('list the rules with their metadata')
-    .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
-    .action((flags: { format: 'table' | 'json' }) => {
-      io.stdout.write(formatRules(flags.format));
+    .addOption(formatOption(['table', 'json'], 'output format (default table)'))
+    .action((flags: { format?: 'table' | 'json' }) => {
+      io.stdout.write(formatRules(flags.format ?? 'table'));
       setExit(EXIT.CLEAN);
     });
   return program;
 }
 
-/** Runs the CLI and returns its exit code; user errors are one line on stderr, never a stack. */
+/**
+ * Runs the CLI and returns its exit code. Every error is one line on stderr; only an unexpected
+ * one, with `--debug`, adds its stack. Exit 1 is kept for findings, so that a script can tell "the
+ * account has problems" from "the scan did not run".
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.CLEAN;
+  let debug = false;
   const program = buildProgram(io, (code) => {
     exitCode = code;
+  });
+  program.on('option:debug', () => {
+    debug = true;
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -363,11 +526,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (error instanceof AccountUnidentifiedError) {
       io.stderr.write(`error: ${error.message}\n`);
-      return EXIT.FINDINGS;
+      return EXIT.NOT_RUN;
     }
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     io.stderr.write(
-      `error: the scan failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      debug && error instanceof Error && error.stack
+        ? `error: internal error: ${message}\n${error.stack}\n`
+        : `error: internal error: ${message} (a bug in the scanner; --debug prints the stack)\n`,
     );
-    return EXIT.FINDINGS;
+    return EXIT.NOT_RUN;
   }
 }

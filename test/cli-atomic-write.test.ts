@@ -64,7 +64,7 @@ describe('--output', () => {
     const io = fakeIo();
 
     // Act
-    const code = await main(['scan', '--input', DEMO, '--format', 'text', '--output', output], io);
+    const code = await main(['scan', '--input', DEMO, '--format', 'asff', '--output', output], io);
 
     // Assess
     expect(code).toBe(2);

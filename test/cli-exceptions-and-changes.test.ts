@@ -89,7 +89,16 @@ describe('scan --suppressions', () => {
       'suppressions[0].rule: unknown rule id',
     ],
     ['a missing reason', { rule: '*', expires: '2027-01-01' }, 'suppressions[0].reason'],
-    ['a date past the horizon', { rule: '*', reason: 'x', expires: '2099-01-01' }, 'suppressions[0].expires'],
+    [
+      'a rule * entry that would mute everything',
+      { rule: '*', accounts: ['*'], reason: 'x', expires: inThirtyDays() },
+      'suppressions[0]: rule "*" with no account, region or resource narrower than "*" would mute every finding',
+    ],
+    [
+      'a date past the horizon',
+      { rule: '*', resources: ['vpc-1'], reason: 'x', expires: '2099-01-01' },
+      'suppressions[0].expires',
+    ],
   ])('exits 2 on %s, naming the file and the entry', async (_case, entry, message) => {
     // Prepare
     const path = await writeJson('bad.json', { version: 1, suppressions: [entry] });
@@ -146,6 +155,38 @@ describe('scan --baseline', () => {
     expect(failing.length).toBeGreaterThan(0);
     expect(failing.every((result) => result.delta?.change === 'persisting')).toBe(true);
     expect(reportSchema.safeParse(today).success).toBe(true);
+  });
+
+  it.each([
+    ['a missing file', () => join(folder, 'no-such-report.json'), 'ENOENT'],
+    ['a directory', () => folder, 'EISDIR'],
+  ])(
+    'completes the scan with every problem new when the baseline is %s, saying why',
+    async (_case, path, code) => {
+      // Prepare
+      const baseline = path();
+      // Act
+      const { code: exitCode, report, err } = await scanJson('--baseline', baseline);
+      // Assess
+      const why = `${baseline}: cannot read the baseline report (${code})`;
+      expect(exitCode).toBe(EXIT.FINDINGS);
+      expect(report.baseline).toEqual({ error: why });
+      const problems = report.results.filter((result) => result.status !== 'PASS');
+      expect(problems.length).toBeGreaterThan(0);
+      expect(problems.every((result) => result.delta?.change === 'new')).toBe(true);
+      expect(err).toBe(`warning: ${why}; every problem counts as new\n`);
+      expect(reportSchema.safeParse(report).success).toBe(true);
+    },
+  );
+
+  it('exits 2 naming an evidence file given as the baseline, and the option that takes it', async () => {
+    // Act
+    const { code, err } = await scanJson('--baseline', DEMO);
+    // Assess
+    expect(code).toBe(EXIT.USAGE);
+    expect(err).toBe(
+      `error: ${DEMO}: this is an evidence file (written by snapshot), not a report; judge it with --input, and give --baseline a report written by scan --format json\n`,
+    );
   });
 
   it('exits 2 when the baseline is not a report', async () => {

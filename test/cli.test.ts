@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -10,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
@@ -162,6 +164,70 @@ describe('cli exit codes', () => {
     },
     { case: 'a live scan without any region', argv: () => ['scan'], names: ['AWS_REGION', '--regions'] },
     {
+      case: 'an empty --rules list',
+      argv: () => ['scan', '--input', clean, '--rules', ' , '],
+      names: ['--rules: no rule id given'],
+    },
+    {
+      case: '--region-concurrency 0 with --input',
+      argv: () => ['scan', '--input', clean, '--region-concurrency', '0'],
+      names: ['--region-concurrency', '"0"'],
+    },
+    {
+      case: '--timeout 0 with --input',
+      argv: () => ['scan', '--input', clean, '--timeout', '0'],
+      names: ['--timeout', '"0"'],
+    },
+    {
+      case: 'an empty --rules list for snapshot',
+      argv: () => ['snapshot', '--rules', ''],
+      names: ['--rules: no rule id given'],
+    },
+    {
+      case: 'an --allowed-cidrs range covering every IPv4 address',
+      argv: () => ['scan', '--input', clean, '--allowed-cidrs', '203.0.113.0/24,0.0.0.0/0'],
+      names: ['--allowed-cidrs: "0.0.0.0/0" covers every IPv4 address', 'switch the source-IP rule off'],
+    },
+    {
+      case: 'an --allowed-cidrs range covering every IPv6 address',
+      argv: () => ['scan', '--input', clean, '--allowed-cidrs', '::/0'],
+      names: ['--allowed-cidrs: "::/0" covers every IPv6 address'],
+    },
+    {
+      case: 'an --allowed-cidrs range with host bits set',
+      argv: () => ['scan', '--input', clean, '--allowed-cidrs', '10.0.0.1/8'],
+      names: ['"10.0.0.1/8" has host bits set; did you mean 10.0.0.0/8 (the whole range) or 10.0.0.1/32'],
+    },
+    {
+      case: 'a report given as --input',
+      argv: () => ['scan', '--input', file('a-report.json', JSON.stringify({ scanId: 's', results: [] }))],
+      names: ['a-report.json: this is a scan report, not an evidence file; give it to --baseline'],
+    },
+    {
+      case: '--output naming the --input file',
+      argv: () => ['scan', '--input', clean, '--format', 'json', '--output', clean],
+      names: ['clean.json is the --input file; write the report to another file'],
+    },
+    {
+      case: '--output naming the --input file by a relative path',
+      argv: () => ['scan', '--input', clean, '--format', 'json', '--output', relative(process.cwd(), clean)],
+      names: ['is the --input file'],
+    },
+    {
+      case: '--output naming a symlink to the --input file',
+      argv: () => {
+        const link = join(dir, 'link-to-clean.json');
+        if (!existsSync(link)) symlinkSync(clean, link);
+        return ['scan', '--input', clean, '--format', 'json', '--output', link];
+      },
+      names: ['link-to-clean.json is the --input file'],
+    },
+    {
+      case: 'a table asked for in a .json output file',
+      argv: () => ['scan', '--input', clean, '--format', 'table', '--output', join(dir, 'table.json')],
+      names: ['table.json: a .json file gets JSON, and --format table is not JSON'],
+    },
+    {
       case: 'a bad ALLOWED_SOURCE_CIDRS variable',
       argv: () => ['scan', '--input', clean],
       env: { ALLOWED_SOURCE_CIDRS: 'nonsense' },
@@ -178,6 +244,150 @@ describe('cli exit codes', () => {
     expect(err).toMatch(/^error: /);
     expect(err).not.toMatch(/\n\s+at /);
     for (const name of names) expect(err).toContain(name);
+  });
+});
+
+describe('selection by severity and the exit threshold', () => {
+  const MEDIUM_RULE = 'iam-policy-presigned-url-source-ip';
+
+  async function ruleIds(...args: string[]) {
+    const { code, out, err } = await run(['scan', '--input', DEMO, '--format', 'json', ...args]);
+    return { code, err, rules: code === 2 ? [] : (JSON.parse(out) as Report).scope.rules };
+  }
+
+  it.each([
+    [['--severity', 'medium'], [MEDIUM_RULE]],
+    [
+      ['--severity', 'HIGH'],
+      ['iam-principal-presigned-url-source-ip', 'vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'],
+    ],
+    [
+      ['--severity', 'high,medium'],
+      [
+        'iam-policy-presigned-url-source-ip',
+        'iam-principal-presigned-url-source-ip',
+        'vpc-sagemaker-endpoints',
+        'vpc-sagemaker-private-dns',
+      ],
+    ],
+    [
+      ['--severity', 'high', '--rules', `${MEDIUM_RULE},vpc-sagemaker-endpoints`],
+      ['vpc-sagemaker-endpoints'],
+    ],
+  ])('%j runs exactly the rules of those severities', async (args, expected) => {
+    // Act
+    const { rules } = await ruleIds(...args);
+
+    // Assess
+    expect(rules).toEqual(expected);
+  });
+
+  it.each([
+    [
+      ['--severity', 'severe'],
+      'error: --severity: "severe" is not a severity (critical, high, medium, low, informational)\n',
+    ],
+    [
+      ['--severity', ','],
+      'error: --severity: no severity given (critical, high, medium, low, informational)\n',
+    ],
+    [
+      ['--severity', 'critical', '--rules', MEDIUM_RULE],
+      `error: --severity critical: no selected rule has that severity (${MEDIUM_RULE}: medium)\n`,
+    ],
+    [
+      ['--fail-on', 'urgent'],
+      'error: --fail-on: "urgent" is not a severity (critical, high, medium, low, informational)\n',
+    ],
+  ])('refuses %j with exit 2 naming the option', async (args, message) => {
+    // Act
+    const { code, err } = await ruleIds(...args);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(message);
+  });
+
+  it.each([
+    [[], 1],
+    [['--fail-on', 'medium'], 1],
+    [['--fail-on', 'Low'], 1],
+    [['--fail-on', 'high'], 0],
+    [['--fail-on', 'critical'], 0],
+  ])('with only medium FAILs, %j exits %i', async (args, expected) => {
+    // Act
+    const { code, out } = await run(['scan', '--input', DEMO, '--rules', MEDIUM_RULE, '-f', 'json', ...args]);
+
+    // Assess
+    expect((JSON.parse(out) as Report).summary.fail).toBe(2);
+    expect(code).toBe(expected);
+  });
+
+  it.each([
+    ['high', 1],
+    ['critical', 0],
+  ])('counts an ERROR of a high rule by its severity: --fail-on %s exits %i', async (failOn, expected) => {
+    // Act: a region the snapshot lacks is ERROR for the (high) VPC rules, everything else passes
+    const { code, out } = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '--regions',
+      'eu-west-1,ap-south-1',
+      '-f',
+      'json',
+      '--fail-on',
+      failOn,
+    ]);
+
+    // Assess
+    expect((JSON.parse(out) as Report).summary).toMatchObject({ fail: 0, error: 2 });
+    expect(code).toBe(expected);
+  });
+});
+
+describe('an unexpected internal error', () => {
+  /** stdout that fails as no user input can: the error reaches main as a plain TypeError. */
+  function brokenStdoutIo() {
+    const io = fakeIo();
+    io.stdout.write = () => {
+      throw new TypeError('cannot read properties of undefined (reading "id")');
+    };
+    return io;
+  }
+
+  it('exits 2, not 1 (findings), with one line on stderr and no stack', async () => {
+    // Prepare
+    const io = brokenStdoutIo();
+
+    // Act
+    const code = await main(['rules'], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err()).toBe(
+      'error: internal error: cannot read properties of undefined (reading "id") (a bug in the scanner; --debug prints the stack)\n',
+    );
+  });
+
+  it.each([
+    ['before', ['--debug', 'rules']],
+    ['after', ['rules', '--debug']],
+  ])('with --debug %s the command prints the stack too', async (_where, argv) => {
+    // Prepare
+    const io = brokenStdoutIo();
+
+    // Act
+    const code = await main(argv, io);
+
+    // Assess
+    expect(code).toBe(2);
+    const [first, second] = io.err().split('\n');
+    expect(first).toBe('error: internal error: cannot read properties of undefined (reading "id")');
+    expect(second).toBe('TypeError: cannot read properties of undefined (reading "id")');
+    expect(io.err()).toMatch(/\n\s+at .*cli\.test\.ts/);
   });
 });
 
@@ -283,6 +493,63 @@ describe('cli output', () => {
     expect(code).toBe(1);
     expect(out).toBe('');
     expect((JSON.parse(readFileSync(output, 'utf8')) as Report).results.length).toBeGreaterThan(0);
+  });
+
+  it('writes the report only for its owner (mode 0600): it holds what the account allows', async () => {
+    // Prepare
+    const output = join(dir, 'private.txt');
+
+    // Act
+    const { code } = await run(['scan', '--input', DEMO, '--format', 'text', '--output', output]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(statSync(output).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes JSON, not a table, to a .json output file when no format is given', async () => {
+    // Prepare
+    const output = join(dir, 'default-format.JSON');
+
+    // Act
+    const { code, out } = await run(['scan', '--input', clean, '--rules', VPC_RULES, '--output', output]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect((JSON.parse(readFileSync(output, 'utf8')) as Report).summary.pass).toBe(3);
+  });
+
+  it('takes -o - as stdout', async () => {
+    // Act
+    const { code, out } = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '-f',
+      'json',
+      '-o',
+      '-',
+    ]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as Report).summary.pass).toBe(3);
+    expect(readdirSync(process.cwd())).not.toContain('-');
+  });
+
+  it.each(['JSON', 'Json'])('reads --format %s whatever its case', async (format) => {
+    // Act
+    const scan = await run(['scan', '--input', clean, '--rules', VPC_RULES, '--format', format]);
+    const rules = await run(['rules', '--format', format]);
+
+    // Assess
+    expect(scan.code).toBe(0);
+    expect((JSON.parse(scan.out) as Report).summary.pass).toBe(3);
+    expect(rules.code).toBe(0);
+    expect(Array.isArray(JSON.parse(rules.out))).toBe(true);
   });
 
   it('exits 2 naming the path when --output cannot be written', async () => {
@@ -424,12 +691,26 @@ describe('cli output', () => {
         '--suppression-horizon-days',
         '--tag-suppressions',
         '--baseline',
+        '--severity',
+        '--fail-on',
+        '--debug',
         'Exit codes: 0',
+        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
+        'or an internal error (one line on stderr; --debug adds the stack).',
       ],
     ],
     [
       'snapshot',
-      ['--output', '--regions', '--all-regions', '--rules', '--quiet', '--region-concurrency', '--timeout'],
+      [
+        '--output',
+        '--regions',
+        '--all-regions',
+        '--rules',
+        '--severity',
+        '--quiet',
+        '--region-concurrency',
+        '--timeout',
+      ],
     ],
   ])('lists every option of %s in --help', async (command, options) => {
     // Act
@@ -492,6 +773,32 @@ describe('the installed command', { timeout: 30_000 }, () => {
       /^error: .*demo-account\.json: the snapshot file is \d+ bytes, above the limit of 1000 bytes \(raise it with --max-input-bytes\)\n$/,
     );
   });
+
+  it.each([
+    ['rules', ['rules'], 0],
+    ['scan -f json', ['scan', '--input', DEMO, '-f', 'json'], 1],
+  ])(
+    '%s into a reader that has gone away exits as if read, with nothing on stderr',
+    async (_case, args, exitCode) => {
+      // Prepare: the reader closes its end before the CLI writes, as `| head -3` or `| true` can
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+
+      // Act
+      const [code] = (await once(child, 'close')) as [number];
+
+      // Assess
+      expect(stderr).toBe('');
+      expect(code).toBe(exitCode);
+    },
+  );
 
   it('exits 2 with one line on stderr for a bad option', () => {
     // Act

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { parseIpRange } from '../iam/ip.ts';
 import { UserInputError } from '../model/errors.ts';
+import { SEVERITIES, type Severity } from '../model/result.ts';
 
 /** `a, b,,c` → `['a', 'b', 'c']`. */
 export function splitList(value: string): string[] {
@@ -13,11 +14,14 @@ export function splitList(value: string): string[] {
 /**
  * Approved source ranges as canonical CIDRs. A bare address is a single host (/32 or /128), as IAM
  * reads it. Only standard notation is taken, as for the policies themselves: `10.1` or `0x0a.0.0.1`
- * would otherwise become some other range than the one meant. `source` names the option or
- * variable in the error.
+ * would otherwise become some other range than the one meant. A range with host bits set is refused
+ * rather than widened (`10.0.0.1/8` is more likely a typo for a /32 than a wish for all of 10/8), and
+ * a range covering every address is refused: it would approve any source and switch the rule off.
+ * `source` names the option or variable in the error.
  */
 export function parseCidrs(values: readonly string[], source: string): string[] {
   return values.map((value) => {
+    let canonical: { network: string; prefix: number; kind: string };
     try {
       if (!parseIpRange(value)) throw new Error('not standard notation');
       if (!value.includes('/')) {
@@ -29,12 +33,25 @@ export function parseCidrs(values: readonly string[], source: string): string[] 
         address.kind() === 'ipv4'
           ? ipaddr.IPv4.networkAddressFromCIDR(value)
           : ipaddr.IPv6.networkAddressFromCIDR(value);
-      return `${network.toString()}/${prefix}`;
-    } catch {
+      canonical = { network: network.toString(), prefix, kind: address.kind() };
+      if (network.toString() !== address.toString()) {
+        const host = `${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`;
+        throw new UserInputError(
+          `${source}: "${value}" has host bits set; did you mean ${canonical.network}/${prefix} (the whole range) or ${host} (the one address)?`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof UserInputError) throw error;
       throw new UserInputError(
         `${source}: "${value}" is not an IPv4 or IPv6 CIDR (e.g. 203.0.113.0/24, 2001:db8::/32)`,
       );
     }
+    if (canonical.prefix === 0) {
+      throw new UserInputError(
+        `${source}: "${value}" covers every ${canonical.kind === 'ipv4' ? 'IPv4' : 'IPv6'} address, which would approve any source and switch the source-IP rule off`,
+      );
+    }
+    return `${canonical.network}/${canonical.prefix}`;
   });
 }
 
@@ -62,4 +79,19 @@ export function parseBoolean(value: string, source: string): boolean {
   if (['true', '1', 'yes'].includes(normalized)) return true;
   if (['false', '0', 'no', ''].includes(normalized)) return false;
   throw new UserInputError(`${source}: "${value}" is not true or false`);
+}
+
+/** A severity name, in any case; `source` names the option in the error. */
+export function parseSeverity(value: string, source: string): Severity {
+  const severity = SEVERITIES.find((known) => known === value.trim().toLowerCase());
+  if (severity === undefined) {
+    throw new UserInputError(`${source}: "${value}" is not a severity (${SEVERITIES.join(', ')})`);
+  }
+  return severity;
+}
+
+export function parseSeverities(values: readonly string[], source: string): Severity[] {
+  if (values.length === 0)
+    throw new UserInputError(`${source}: no severity given (${SEVERITIES.join(', ')})`);
+  return [...new Set(values.map((value) => parseSeverity(value, source)))];
 }

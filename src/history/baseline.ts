@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UserInputError } from '../model/errors.ts';
+import { fileKindOf } from '../model/file-kind.ts';
 import { SEVERITIES, STATUSES } from '../model/result.ts';
 import { jsonPath } from '../model/snapshot.ts';
 import type { PreviousScan } from './delta.ts';
@@ -29,6 +30,11 @@ const previousReportSchema = z.looseObject({
 
 /** Validates a previous JSON report; the error names the source and the JSON path at fault. */
 export function parseBaseline(data: unknown, source: string): PreviousScan {
+  if (fileKindOf(data) === 'evidence') {
+    throw new UserInputError(
+      `${source}: this is an evidence file (written by snapshot), not a report; judge it with --input, and give --baseline a report written by scan --format json`,
+    );
+  }
   const parsed = previousReportSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -49,15 +55,18 @@ export function parseBaselineText(text: string, source: string): PreviousScan {
   return parseBaseline(data, source);
 }
 
-/** Reads the `--baseline` file: a report written by `scan --format json` (or stored by the Lambda). */
-export async function loadBaseline(path: string): Promise<PreviousScan> {
+/**
+ * Reads the `--baseline` file: a report written by `scan --format json` (or stored by the Lambda).
+ * A file that cannot be read is not a reason to skip the scan: the comparison says why it is
+ * missing and every problem counts as new. A file that reads but is not a report is a mistake in
+ * the command line and fails.
+ */
+export async function loadBaseline(path: string): Promise<{ previous: PreviousScan } | { error: string }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UserInputError(
-      `${path}: cannot read the baseline report (${(error as NodeJS.ErrnoException).code})`,
-    );
+    return { error: `${path}: cannot read the baseline report (${(error as NodeJS.ErrnoException).code})` };
   }
-  return parseBaselineText(text, path);
+  return { previous: parseBaselineText(text, path) };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserInputError } from './errors.ts';
+import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
 import type { Inventory } from './inventory.ts';
 
@@ -240,6 +241,11 @@ export async function loadSnapshot(path: string, maxBytes = DEFAULT_MAX_INPUT_BY
     data = JSON.parse(text);
   } catch (error) {
     throw new UserInputError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  if (fileKindOf(data) === 'report') {
+    throw new UserInputError(
+      `${path}: this is a scan report, not an evidence file; give it to --baseline, and --input an evidence file written by snapshot`,
+    );
   }
   return parseSnapshot(data, path);
 }

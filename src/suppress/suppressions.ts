@@ -85,6 +85,14 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
         `${where}.rule: unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
       );
     }
+    const narrower = (['accounts', 'regions', 'resources'] as const).filter((field) =>
+      entry[field]?.some((pattern) => pattern !== '*'),
+    );
+    if (entry.rule === '*' && narrower.length === 0) {
+      throw new UserInputError(
+        `${where}: rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry`,
+      );
+    }
     const expiresAt = expiryOf(entry.expires) as Date;
     const tooFar = beyondHorizon(expiresAt, options.now, horizon);
     if (tooFar) {

@@ -3,9 +3,9 @@ import { parseCidrs } from '../../src/config/parse.ts';
 
 describe('approved source ranges', () => {
   it.each([
-    ['203.0.113.7/24', '203.0.113.0/24'],
+    ['203.0.113.0/24', '203.0.113.0/24'],
     ['198.51.100.9', '198.51.100.9/32'],
-    ['2001:DB8::1/32', '2001:db8::/32'],
+    ['2001:DB8::/32', '2001:db8::/32'],
     ['2001:db8::1', '2001:db8::1/128'],
   ])('reads %s in standard notation as %s', (value, canonical) => {
     expect(parseCidrs([value], '--allowed-cidrs')).toEqual([canonical]);
@@ -19,4 +19,23 @@ describe('approved source ranges', () => {
       );
     },
   );
+
+  it.each([
+    ['10.0.0.1/8', '10.0.0.0/8', '10.0.0.1/32'],
+    ['203.0.113.7/24', '203.0.113.0/24', '203.0.113.7/32'],
+    ['2001:DB8::1/32', '2001:db8::/32', '2001:db8::1/128'],
+  ])('refuses %s, whose host bits are set, and says what was probably meant', (value, range, host) => {
+    expect(() => parseCidrs([value], '--allowed-cidrs')).toThrow(
+      `--allowed-cidrs: "${value}" has host bits set; did you mean ${range} (the whole range) or ${host} (the one address)?`,
+    );
+  });
+
+  it.each([
+    ['0.0.0.0/0', 'IPv4'],
+    ['::/0', 'IPv6'],
+  ])('refuses %s, which covers every address and would switch the rule off', (value, family) => {
+    expect(() => parseCidrs(['203.0.113.0/24', value], 'ALLOWED_SOURCE_CIDRS')).toThrow(
+      `ALLOWED_SOURCE_CIDRS: "${value}" covers every ${family} address, which would approve any source and switch the source-IP rule off`,
+    );
+  });
 });

@@ -51,7 +51,10 @@ describe('annotating a report', () => {
     // Prepare
     const report = aReport([aResult('ERROR', 'eu-west-1', 'eu-west-1 is ERROR')]);
     const suppressions = parseSuppressions(
-      { version: 1, suppressions: [{ rule: '*', reason: 'everything', expires: '2027-01-01' }] },
+      {
+        version: 1,
+        suppressions: [{ rule: '*', regions: ['eu-west-1'], reason: 'everything', expires: '2027-01-01' }],
+      },
       'suppressions.json',
       { knownRuleIds: [], now: NOW },
     );

@@ -172,14 +172,14 @@ describe('CLI over the wire', () => {
     body: `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service is unavailable</Message></Error><RequestId>0</RequestId></ErrorResponse>`,
   };
 
-  it('exits 1, not 2 (bad usage), naming GetCallerIdentity when STS answers 503 past the retries', async () => {
+  it('exits 2, not 1 (findings), naming GetCallerIdentity when STS answers 503 past the retries', async () => {
     // Act
     const { exitCode, io } = await scanOverWire((call) =>
       call.action === 'GetCallerIdentity' ? STS_UNAVAILABLE : healthy(call),
     );
 
     // Assess
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(2);
     expect(aws?.count('GetCallerIdentity')).toBe(2);
     expect(io.err()).toBe(
       'error: Could not identify the AWS account (GetCallerIdentity failed: ServiceUnavailable: Service is unavailable (HTTP 503)), so nothing was scanned\n',

@@ -29,7 +29,7 @@ describe('parseScanEvent', () => {
     const payload = {
       regions: ['eu-west-1', 'us-east-1'],
       rules: ['vpc-sagemaker-endpoints'],
-      allowedSourceCidrs: ['203.0.113.7/24', '2001:db8::1'],
+      allowedSourceCidrs: ['203.0.113.0/24', '2001:DB8::1'],
       skipDefaultVpcs: true,
       dryRun: true,
       notify: 'always',

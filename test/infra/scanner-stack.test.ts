@@ -66,7 +66,7 @@ beforeAll(() => {
   const other = new ScannerStack(app, 'Customised', {
     regions: 'all',
     rules: ['vpc-sagemaker-private-dns'],
-    allowedSourceCidrs: ['203.0.113.7/24'],
+    allowedSourceCidrs: ['203.0.113.0/24'],
     reservedConcurrency: 3,
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',

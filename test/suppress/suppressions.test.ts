@@ -56,6 +56,29 @@ describe('suppressions file validation', () => {
     expect(attempt).toThrow(expected.replace('[0]', '[1]'));
   });
 
+  it.each([
+    ['rule * alone', entry({ rule: '*' })],
+    ['rule * with only * patterns', entry({ rule: '*', accounts: ['*'], regions: ['*'], resources: ['*'] })],
+  ])('refuses %s, which would mute every finding, naming the entry', (_case, bad) => {
+    // Act
+    const attempt = () => parse(entry(), bad);
+    // Assess
+    expect(attempt).toThrow(
+      'suppressions.json: suppressions[1]: rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry',
+    );
+  });
+
+  it('accepts rule * narrowed by one account, region or resource pattern', () => {
+    // Act
+    const parsed = parse(
+      entry({ rule: '*', accounts: ['*', '111122223333'] }),
+      entry({ rule: '*', regions: ['eu-*'] }),
+      entry({ rule: '*', resources: ['vpc-0sandbox*'] }),
+    );
+    // Assess
+    expect(parsed.map((suppression) => suppression.entry)).toEqual([0, 1, 2]);
+  });
+
   it('accepts an entry expiring exactly at the horizon and an already expired one', () => {
     // Act
     const parsed = parse(entry({ expires: '2027-11-28' }), entry({ expires: '2026-01-01' }));
@@ -87,7 +110,7 @@ describe('muting results', () => {
     ['rule and exact resource', entry({ resources: ['vpc-0sandbox1'] }), true],
     ['a resource glob', entry({ resources: ['vpc-0sand*'] }), true],
     ['an ARN glob', entry({ resources: ['arn:aws:ec2:*:111122223333:vpc/*'] }), true],
-    ['rule *', entry({ rule: '*' }), true],
+    ['rule * in the account', entry({ rule: '*', accounts: ['111122223333'] }), true],
     ['the account', entry({ accounts: ['111122223333'] }), true],
     ['another account', entry({ accounts: ['999999999999'] }), false],
     ['a region glob', entry({ regions: ['eu-*'] }), true],
@@ -139,7 +162,7 @@ describe('muting results', () => {
       aResult('PASS', 'vpc-0fixed', 'vpc-0fixed is PASS'),
     ];
     // Act
-    const outcome = applySuppressions(results, parse(entry({ rule: '*' })), NOW);
+    const outcome = applySuppressions(results, parse(entry({ rule: '*', regions: ['eu-west-1'] })), NOW);
     // Assess
     expect(outcome.results.every((result) => result.muted === undefined)).toBe(true);
     expect(outcome.unusedSuppressions).toHaveLength(1);
