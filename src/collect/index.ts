@@ -87,10 +87,13 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
     : Promise.resolve();
 
   const ec2Needs = new Set([...needs].filter((section) => EC2_SECTIONS.includes(section)));
+  // A region section no collector reads yet still puts the region in the inventory, so the rules
+  // needing it report it as not collected instead of finding no region to judge.
+  const needsRegions = [...needs].some((section) => section !== 'iam');
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
   const regionReads =
-    ec2Needs.size === 0
+    !needsRegions
       ? []
       : regions.map((region) =>
           limit(async (): Promise<RegionInventory> => {
