@@ -92,35 +92,34 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   const needsRegions = [...needs].some((section) => section !== 'iam');
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
-  const regionReads =
-    !needsRegions
-      ? []
-      : regions.map((region) =>
-          limit(async (): Promise<RegionInventory> => {
-            if (regionListingError) {
-              complete = false;
-              return { region, collectionErrors: [regionListingError] };
-            }
-            if (options.shouldStartRegion && !options.shouldStartRegion()) {
-              complete = false;
-              return {
-                region,
-                collectionErrors: [
-                  { section: '*', code: 'DeadlineExceeded', message: 'not reached before the scan deadline' },
-                ],
-              };
-            }
-            const inventory = await collectRegion({
-              client: clients.ec2(region),
+  const regionReads = !needsRegions
+    ? []
+    : regions.map((region) =>
+        limit(async (): Promise<RegionInventory> => {
+          if (regionListingError) {
+            complete = false;
+            return { region, collectionErrors: [regionListingError] };
+          }
+          if (options.shouldStartRegion && !options.shouldStartRegion()) {
+            complete = false;
+            return {
               region,
-              accountId: caller.accountId,
-              partition: caller.partition,
-              needs: ec2Needs,
-            });
-            progress(`${region} read`);
-            return inventory;
-          }),
-        );
+              collectionErrors: [
+                { section: '*', code: 'DeadlineExceeded', message: 'not reached before the scan deadline' },
+              ],
+            };
+          }
+          const inventory = await collectRegion({
+            client: clients.ec2(region),
+            region,
+            accountId: caller.accountId,
+            partition: caller.partition,
+            needs: ec2Needs,
+          });
+          progress(`${region} read`);
+          return inventory;
+        }),
+      );
   account.regions = await Promise.all(regionReads);
   await iamRead;
   return {

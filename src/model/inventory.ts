@@ -115,7 +115,8 @@ export function missingSectionReason(region: RegionInventory, section: RegionSec
   if (region.sections === undefined) {
     return 'not collected (the inventory does not record which sections were collected)';
   }
-  if (region.sections.includes(section)) return 'is absent although collected, and no collection error says why';
+  if (region.sections.includes(section))
+    return 'is absent although collected, and no collection error says why';
   const held = region.sections.length > 0 ? region.sections.join(', ') : 'no region sections';
   return `not collected: the snapshot was taken for other rules (it holds ${held})`;
 }

@@ -144,7 +144,8 @@ function whyUnusable(endpoint: Endpoint): string {
 
 /** Whether an endpoint lacking the fields a verdict rests on could be the one `names` asks for. */
 function couldBe(endpoint: Endpoint, names: string[]): boolean {
-  const incomplete = missingEndpointFields(endpoint).length > 0 || typeof endpoint.PrivateDnsEnabled !== 'boolean';
+  const incomplete =
+    missingEndpointFields(endpoint).length > 0 || typeof endpoint.PrivateDnsEnabled !== 'boolean';
   return incomplete && (endpoint.ServiceName === undefined || names.includes(endpoint.ServiceName));
 }
 
@@ -152,7 +153,9 @@ function endpointGap(data: RegionData, vpcId: string, target: Target, kind: Endp
   const region = data.scope.region.region;
   const names = acceptedServiceNames(data.partition, region, kind);
   const inVpc = data.endpointsByVpc.get(vpcId) ?? [];
-  const candidates = inVpc.filter((endpoint) => endpoint.ServiceName !== undefined && names.includes(endpoint.ServiceName));
+  const candidates = inVpc.filter(
+    (endpoint) => endpoint.ServiceName !== undefined && names.includes(endpoint.ServiceName),
+  );
   if (candidates.some((endpoint) => usable(endpoint, kind))) return undefined;
   const requirement = names[0] as string;
   const doubtful = [...inVpc, ...data.orphanEndpoints].filter((endpoint) => couldBe(endpoint, names));
@@ -199,7 +202,9 @@ function dnsGaps(data: RegionData, vpcId: string): Gap[] {
   return settings.flatMap(([attribute, value, words, flag]): Gap[] => {
     if (value === true) return [];
     if (value === undefined) {
-      return [{ requirement: attribute, unknown: true, problem: `${attribute} of VPC ${vpcId} not read`, fix: '' }];
+      return [
+        { requirement: attribute, unknown: true, problem: `${attribute} of VPC ${vpcId} not read`, fix: '' },
+      ];
     }
     return [
       {
@@ -212,12 +217,22 @@ function dnsGaps(data: RegionData, vpcId: string): Gap[] {
 }
 
 /** The VPC the target runs in, or why it cannot be known from this account. */
-function resolveVpc(data: RegionData, target: Target, declaredVpcId: string | undefined): { vpcId: string } | { error: string } {
+function resolveVpc(
+  data: RegionData,
+  target: Target,
+  declaredVpcId: string | undefined,
+): { vpcId: string } | { error: string } {
   const subnetVpcs = new Set<string>();
   for (const subnetId of target.subnetIds) {
     const subnet = data.subnets.get(subnetId);
     if (subnet?.VpcId) subnetVpcs.add(subnet.VpcId);
-    else if (target.kind === 'notebook') return { error: `its subnet ${subnetId} is not among the subnets read (DescribeSubnets)` };
+    else if (target.kind === 'notebook') {
+      return {
+        error: subnet
+          ? `its subnet ${subnetId} names no VPC`
+          : `its subnet ${subnetId} is not among the subnets read (DescribeSubnets)`,
+      };
+    }
   }
   const vpcId = declaredVpcId ?? [...subnetVpcs][0];
   if (vpcId === undefined) return { error: 'it names no VPC' };
@@ -227,7 +242,9 @@ function resolveVpc(data: RegionData, target: Target, declaredVpcId: string | un
   const vpc = data.scope.region.vpcs?.find((item) => item.VpcId === vpcId);
   if (!vpc) return { error: `its VPC ${vpcId} is not among the VPCs read (DescribeVpcs)` };
   if (vpc.OwnerId !== undefined && vpc.OwnerId !== data.scope.account.accountId) {
-    return { error: `its VPC ${vpcId} is shared by account ${vpc.OwnerId}, whose endpoints this account cannot list` };
+    return {
+      error: `its VPC ${vpcId} is shared by account ${vpc.OwnerId}, whose endpoints this account cannot list`,
+    };
   }
   return { vpcId };
 }
@@ -265,7 +282,8 @@ function judge(data: RegionData, target: Target, declaredVpcId: string | undefin
     unknown: doubtful.map((gap) => gap.requirement),
   };
   if (definite.length > 0) {
-    const alsoUnknown = doubtful.length > 0 ? ` Not judged: ${doubtful.map((gap) => gap.problem).join('; ')}.` : '';
+    const alsoUnknown =
+      doubtful.length > 0 ? ` Not judged: ${doubtful.map((gap) => gap.problem).join('; ')}.` : '';
     return {
       ...base,
       status: 'FAIL',
