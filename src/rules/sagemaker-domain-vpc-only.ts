@@ -70,7 +70,7 @@ function judgeDomain(scope: RegionScope, domain: SageMakerDomain): ResultDraft {
       mode === undefined
         ? `Studio domain ${label} does not set AppNetworkAccessType, so it has AWS's default, PublicInternetOnly: its apps reach the internet around the VPC.`
         : `Studio domain ${label} is PublicInternetOnly: its apps reach the internet around the VPC.`,
-    remediation: `${meta.remediation.text}: aws sagemaker update-domain --region ${shellQuote(region)} --domain-id ${shellQuote(domain.DomainId as string)} --app-network-access-type VpcOnly`,
+    remediation: `Once VPC ${domain.VpcId ?? '<vpc-id>'} has the endpoints Studio needs without internet (see sagemaker-private-path) and the domain's subnets are private, and while no app of the domain is InService, Pending or Deleting: aws sagemaker update-domain --region ${shellQuote(region)} --domain-id ${shellQuote(domain.DomainId as string)} --app-network-access-type VpcOnly`,
   };
 }
 

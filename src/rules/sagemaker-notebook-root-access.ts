@@ -54,7 +54,7 @@ function judgeNotebook(scope: RegionScope, notebook: SageMakerNotebook): ResultD
       ...base,
       status: 'FAIL',
       message: `Notebook instance ${name} gives its users root access.`,
-      remediation: `${meta.remediation.text}: aws sagemaker stop-notebook-instance --region ${shellQuote(region)} --notebook-instance-name ${quoted} && aws sagemaker update-notebook-instance --region ${shellQuote(region)} --notebook-instance-name ${quoted} --root-access Disabled`,
+      remediation: `Stop notebook instance ${name}, turn root access off and start it again (lifecycle configurations still run as root): aws sagemaker stop-notebook-instance --region ${shellQuote(region)} --notebook-instance-name ${quoted} && aws sagemaker wait notebook-instance-stopped --region ${shellQuote(region)} --notebook-instance-name ${quoted} && aws sagemaker update-notebook-instance --region ${shellQuote(region)} --notebook-instance-name ${quoted} --root-access Disabled && aws sagemaker start-notebook-instance --region ${shellQuote(region)} --notebook-instance-name ${quoted}`,
     };
   }
   return {

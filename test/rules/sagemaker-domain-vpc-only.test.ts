@@ -53,8 +53,8 @@ describe('sagemaker-domain-vpc-only', () => {
     expect(result?.status).toBe('FAIL');
     expect(result?.message).toContain('Studio domain ml-team (d-abc123)');
     expect(result?.message).toContain(says);
-    expect(result?.remediation).toContain(
-      'aws sagemaker update-domain --region eu-west-1 --domain-id d-abc123 --app-network-access-type VpcOnly',
+    expect(result?.remediation).toBe(
+      `Once VPC ${VPC_ID} has the endpoints Studio needs without internet (see sagemaker-private-path) and the domain's subnets are private, and while no app of the domain is InService, Pending or Deleting: aws sagemaker update-domain --region eu-west-1 --domain-id d-abc123 --app-network-access-type VpcOnly`,
     );
   });
 

@@ -38,8 +38,8 @@ describe('sagemaker-notebook-root-access', () => {
     // Assess
     expect(result?.status).toBe('FAIL');
     expect(result?.message).toBe('Notebook instance ds-1 gives its users root access.');
-    expect(result?.remediation).toContain(
-      'aws sagemaker stop-notebook-instance --region eu-west-1 --notebook-instance-name ds-1 && aws sagemaker update-notebook-instance --region eu-west-1 --notebook-instance-name ds-1 --root-access Disabled',
+    expect(result?.remediation).toBe(
+      'Stop notebook instance ds-1, turn root access off and start it again (lifecycle configurations still run as root): aws sagemaker stop-notebook-instance --region eu-west-1 --notebook-instance-name ds-1 && aws sagemaker wait notebook-instance-stopped --region eu-west-1 --notebook-instance-name ds-1 && aws sagemaker update-notebook-instance --region eu-west-1 --notebook-instance-name ds-1 --root-access Disabled && aws sagemaker start-notebook-instance --region eu-west-1 --notebook-instance-name ds-1',
     );
   });
 
