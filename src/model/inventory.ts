@@ -103,20 +103,21 @@ export function findCollectionError(
 }
 
 /**
- * What follows a missing section's name in an ERROR message: it could not be read (quoting the
- * collection error), or it was not collected, because the snapshot was taken for other rules or
- * predates the record of what was collected.
+ * A missing section as an ERROR message names it: it could not be read (quoting the collection
+ * error), or it was not collected, because the snapshot was taken for other rules or predates the
+ * record of what was collected.
  *
- * @example `sagemakerNotebooks ${missingSectionReason(region, 'sagemakerNotebooks')}`
+ * @example describeMissingSection(region, 'vpcs') // 'vpcs (UnauthorizedOperation: …), which could not be read'
  */
-export function missingSectionReason(region: RegionInventory, section: RegionSection): string {
+export function describeMissingSection(region: RegionInventory, section: RegionSection): string {
   const error = findCollectionError(region.collectionErrors, section);
-  if (error) return `(${error.code}: ${error.message}) could not be read`;
+  if (error) return `${section} (${error.code}: ${error.message}), which could not be read`;
   if (region.sections === undefined) {
-    return 'not collected (the inventory does not record which sections were collected)';
+    return `${section}, not collected (the inventory does not record which sections were collected)`;
   }
-  if (region.sections.includes(section))
-    return 'is absent although collected, and no collection error says why';
+  if (region.sections.includes(section)) {
+    return `${section}, absent although collected, and no collection error says why`;
+  }
   const held = region.sections.length > 0 ? region.sections.join(', ') : 'no region sections';
-  return `not collected: the snapshot was taken for other rules (it holds ${held})`;
+  return `${section}, not collected: the snapshot was taken for other rules (it holds ${held})`;
 }

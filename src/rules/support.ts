@@ -1,8 +1,8 @@
 import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import {
   type AccountInventory,
+  describeMissingSection,
   type InventorySection,
-  missingSectionReason,
   type Plain,
   type RegionInventory,
   type RegionSection,
@@ -87,7 +87,7 @@ export function missingSectionErrors(
     (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
   );
   if (missing.length === 0) return [];
-  const reasons = missing.map((section) => `${section} ${missingSectionReason(scope.region, section)}`);
+  const reasons = missing.map((section) => describeMissingSection(scope.region, section));
   return [
     {
       status: 'ERROR',
@@ -95,7 +95,7 @@ export function missingSectionErrors(
       region: scope.region.region,
       resourceType: 'AWS::EC2::Region',
       resourceId: scope.region.region,
-      message: `Could not judge region ${scope.region.region}: ${reasons.join('; ')}.`,
+      message: `Could not judge region ${scope.region.region}: missing ${reasons.join('; ')}.`,
       remediation:
         'Grant the scanner the read permissions listed by `sagemaker-compliance-scanner rules`, check that the region is enabled, and scan again.',
       evidence: { missingSections: missing },

@@ -58,7 +58,8 @@ describe('a live scan with rules whose sections no collector reads', () => {
       ['eu-west-1', 'ERROR'],
       ['us-east-1', 'ERROR'],
     ]);
-    for (const result of report.results) expect(result.message).toContain('sagemakerNotebooks not collected');
+    for (const result of report.results)
+      expect(result.message).toContain('sagemakerNotebooks, not collected');
     expect(inventory.accounts[0]?.regions.map((region) => region.region)).toEqual(REGIONS);
     expect(ec2.calls()).toHaveLength(0);
   });
@@ -79,7 +80,7 @@ describe('a live scan with rules whose sections no collector reads', () => {
       ['sagemaker-domain-vpc-only', 'eu-west-1', 'ERROR'],
       ['sagemaker-domain-vpc-only', 'us-east-1', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain('sagemakerDomains not collected');
+    expect(report.results[0]?.message).toContain('sagemakerDomains, not collected');
     expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(2);
   });
 });

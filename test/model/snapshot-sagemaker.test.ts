@@ -38,7 +38,7 @@ describe('snapshot files and the SageMaker sections', () => {
     // Assess
     expect(results.map((result) => result.status)).toEqual(['ERROR']);
     expect(results[0]?.message).toBe(
-      'Could not judge region eu-west-1: sagemakerNotebooks not collected (the inventory does not record which sections were collected); sagemakerDomains not collected (the inventory does not record which sections were collected); subnets not collected (the inventory does not record which sections were collected).',
+      'Could not judge region eu-west-1: missing sagemakerNotebooks, not collected (the inventory does not record which sections were collected); sagemakerDomains, not collected (the inventory does not record which sections were collected); subnets, not collected (the inventory does not record which sections were collected).',
     );
   });
 

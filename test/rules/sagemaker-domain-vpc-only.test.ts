@@ -139,10 +139,10 @@ describe('sagemaker-domain-vpc-only', () => {
       ['us-east-1', 'ERROR'],
     ]);
     expect(results[0]?.message).toContain(
-      'sagemakerDomains (AccessDeniedException: denied) could not be read',
+      'sagemakerDomains (AccessDeniedException: denied), which could not be read',
     );
     expect(results[1]?.message).toContain(
-      'sagemakerDomains not collected: the snapshot was taken for other rules (it holds no region sections)',
+      'sagemakerDomains, not collected: the snapshot was taken for other rules (it holds no region sections)',
     );
   });
 });

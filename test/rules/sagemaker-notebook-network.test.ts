@@ -169,7 +169,7 @@ describe('sagemaker-notebook-network', () => {
       evidence: { missingSections: ['sagemakerNotebooks'] },
     });
     expect(results[0]?.message).toBe(
-      'Could not judge region eu-west-1: sagemakerNotebooks (AccessDeniedException: not authorized) could not be read.',
+      'Could not judge region eu-west-1: missing sagemakerNotebooks (AccessDeniedException: not authorized), which could not be read.',
     );
   });
 
@@ -177,12 +177,12 @@ describe('sagemaker-notebook-network', () => {
     {
       case: 'the snapshot records the sections it was taken for',
       sections: ['vpcs' as const, 'vpcEndpoints' as const],
-      says: 'sagemakerNotebooks not collected: the snapshot was taken for other rules (it holds vpcs, vpcEndpoints)',
+      says: 'sagemakerNotebooks, not collected: the snapshot was taken for other rules (it holds vpcs, vpcEndpoints)',
     },
     {
       case: 'a version-1 snapshot that does not record them',
       sections: undefined,
-      says: 'sagemakerNotebooks not collected (the inventory does not record which sections were collected)',
+      says: 'sagemakerNotebooks, not collected (the inventory does not record which sections were collected)',
     },
   ])('returns ERROR saying the notebooks were not collected when $case', ({ sections, says }) => {
     // Prepare

@@ -91,7 +91,7 @@ describe('sagemaker-notebook-root-access', () => {
     // Assess
     expect(results.map((result) => [result.resourceId, result.status])).toEqual([[REGION, 'ERROR']]);
     expect(results[0]?.message).toContain(
-      'sagemakerNotebooks not collected: the snapshot was taken for other rules',
+      'sagemakerNotebooks, not collected: the snapshot was taken for other rules',
     );
   });
 
@@ -110,7 +110,7 @@ describe('sagemaker-notebook-root-access', () => {
     // Assess
     expect(results[0]?.status).toBe('ERROR');
     expect(results[0]?.message).toContain(
-      'sagemakerNotebooks (ThrottlingException: Rate exceeded) could not be read',
+      'sagemakerNotebooks (ThrottlingException: Rate exceeded), which could not be read',
     );
   });
 });

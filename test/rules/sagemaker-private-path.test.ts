@@ -413,7 +413,7 @@ describe('sagemaker-private-path', () => {
         evidence: { missingSections: [section] },
       });
       expect(results[0]?.message).toContain(
-        `${section} not collected: the snapshot was taken for other rules`,
+        `${section}, not collected: the snapshot was taken for other rules`,
       );
     });
   });
