@@ -145,7 +145,8 @@ function whyUnusable(endpoint: Endpoint): string {
 /** Whether an endpoint lacking the fields a verdict rests on could be the one `names` asks for. */
 function couldBe(endpoint: Endpoint, names: string[]): boolean {
   const incomplete =
-    missingEndpointFields(endpoint).length > 0 || typeof endpoint.PrivateDnsEnabled !== 'boolean';
+    missingEndpointFields(endpoint).length > 0 ||
+    (sameValue(endpoint.VpcEndpointType, 'Interface') && typeof endpoint.PrivateDnsEnabled !== 'boolean');
   return incomplete && (endpoint.ServiceName === undefined || names.includes(endpoint.ServiceName));
 }
 

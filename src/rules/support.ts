@@ -181,8 +181,11 @@ export function checkEachRegion(
   return { results, skipped };
 }
 
-/** Notebook states in which there is nothing left to judge: the instance is going or never came up. */
-const UNJUDGED_NOTEBOOK_STATES = ['Deleting', 'Failed'];
+/**
+ * States of a notebook instance or Studio domain in which there is nothing left to judge: it is
+ * going, or never came up.
+ */
+const UNJUDGED_STATES = ['Deleting', 'Failed'];
 
 /** The notebooks of a region a notebook rule judges; those being deleted or failed come back as skips. */
 export function notebooksToJudge(
@@ -193,7 +196,7 @@ export function notebooksToJudge(
   const skipped: SkippedScope[] = [];
   for (const notebook of scope.region.sagemakerNotebooks ?? []) {
     const status = notebook.NotebookInstanceStatus;
-    if (UNJUDGED_NOTEBOOK_STATES.some((state) => sameValue(status, state))) {
+    if (UNJUDGED_STATES.some((state) => sameValue(status, state))) {
       skipped.push({
         ruleId,
         accountId: scope.account.accountId,
@@ -208,9 +211,6 @@ export function notebooksToJudge(
   return { notebooks, skipped };
 }
 
-/** Domain states in which there is nothing left to judge: the domain is going or never came up. */
-const UNJUDGED_DOMAIN_STATES = ['Deleting', 'Failed'];
-
 /** `ml-team (d-abc123)`: a domain as people know it, with the id that tells two of a name apart. */
 export function domainLabel(domain: SageMakerDomain): string {
   return domain.DomainName ? `${domain.DomainName} (${domain.DomainId})` : `${domain.DomainId}`;
@@ -224,7 +224,7 @@ export function domainsToJudge(
   const domains: SageMakerDomain[] = [];
   const skipped: SkippedScope[] = [];
   for (const domain of scope.region.sagemakerDomains ?? []) {
-    if (UNJUDGED_DOMAIN_STATES.some((state) => sameValue(domain.Status, state))) {
+    if (UNJUDGED_STATES.some((state) => sameValue(domain.Status, state))) {
       skipped.push({
         ruleId,
         accountId: scope.account.accountId,

@@ -107,6 +107,12 @@ describe('sagemaker-private-path', () => {
     it.each([
       { case: 'S3 as a gateway endpoint', endpoints: studioEndpoints() },
       {
+        case: 'S3 as a gateway endpoint that leaves PrivateDnsEnabled out',
+        endpoints: studioEndpoints().map((item) =>
+          item.VpcEndpointId === 'vpce-s3' ? { ...item, PrivateDnsEnabled: undefined } : item,
+        ),
+      },
+      {
         case: 'S3 as an interface endpoint with private DNS',
         endpoints: [
           ...studioEndpoints().filter((item) => item.VpcEndpointId !== 'vpce-s3'),
@@ -260,6 +266,25 @@ describe('sagemaker-private-path', () => {
       expect(result?.evidence).toMatchObject({
         missing: [name('sagemaker.api'), name('sagemaker.runtime'), NOTEBOOK],
       });
+    });
+
+    it('a VpcOnly domain whose S3 gateway endpoint is pending, PrivateDnsEnabled (meaningless for a gateway) left out', () => {
+      // Prepare
+      const endpoints = [
+        ...studioEndpoints().filter((item) => item.VpcEndpointId !== 'vpce-s3'),
+        endpoint('vpce-s3', VPC_ID, name('s3'), {
+          VpcEndpointType: 'Gateway',
+          State: 'pending',
+          PrivateDnsEnabled: undefined,
+        }),
+      ];
+
+      // Act
+      const result = judgeOne({ domains: [aDomain()], endpoints });
+
+      // Assess
+      expect(result?.status).toBe('FAIL');
+      expect(result?.message).toContain(`no usable ${name('s3')} endpoint (vpce-s3 is pending)`);
     });
 
     it.each([
