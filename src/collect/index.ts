@@ -133,35 +133,37 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
     : Promise.resolve();
 
   const ec2Needs = new Set([...needs].filter((section) => EC2_SECTIONS.includes(section)));
+  // A region section no collector reads yet still puts the region in the inventory, so the rules
+  // needing it report it as not collected instead of finding no region to judge.
+  const needsRegions = [...needs].some((section) => section !== 'iam');
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
-  const regionReads =
-    ec2Needs.size === 0
-      ? []
-      : regions.map((region) =>
-          limit(async (): Promise<RegionInventory> => {
-            if (regionListingError) {
-              complete = false;
-              return { region, collectionErrors: [regionListingError] };
-            }
-            if (deadline?.aborted) {
-              return {
-                region,
-                collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))],
-              };
-            }
-            const inventory = await collectRegion({
-              client: clients.ec2(region),
+  const regionReads = !needsRegions
+    ? []
+    : regions.map((region) =>
+        limit(async (): Promise<RegionInventory> => {
+          if (regionListingError) {
+            complete = false;
+            return { region, collectionErrors: [regionListingError] };
+          }
+          if (deadline?.aborted) {
+            return {
               region,
-              accountId: caller.accountId,
-              partition: caller.partition,
-              needs: ec2Needs,
-              deadline,
-            });
-            progress(`${region} read`);
-            return inventory;
-          }),
-        );
+              collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))],
+            };
+          }
+          const inventory = await collectRegion({
+            client: clients.ec2(region),
+            region,
+            accountId: caller.accountId,
+            partition: caller.partition,
+            needs: ec2Needs,
+            deadline,
+          });
+          progress(`${region} read`);
+          return inventory;
+        }),
+      );
   account.regions = await Promise.all(regionReads);
   await iamRead;
   if (deadline?.aborted) complete = false;
