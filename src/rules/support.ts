@@ -76,11 +76,6 @@ export function missingEndpointFields(endpoint: Plain<VpcEndpoint>): string[] {
   return JUDGED_ENDPOINT_FIELDS.filter((field) => typeof endpoint[field] !== 'string');
 }
 
-/** A value as a POSIX shell word: bare when it is only safe characters, else single-quoted. */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9._:/=@-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
-}
-
 export function ec2Arn(partition: string, region: string, accountId: string, resource: string): string {
   return `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
 }
