@@ -4,8 +4,8 @@ import {
   checkEachRegion,
   domainLabel,
   domainsToJudge,
-  missingSectionErrors,
   type RegionScope,
+  sageMakerRegionVerdict,
   sameValue,
   shellQuote,
 } from './support.ts';
@@ -16,8 +16,8 @@ export const meta: RuleMeta = {
   title: 'SageMaker Studio domain sends all its traffic through its VPC (VpcOnly)',
   severity: 'high',
   resourceType: 'AWS::SageMaker::Domain',
-  needs: ['sagemakerDomains'],
-  permissions: ['sagemaker:ListDomains', 'sagemaker:DescribeDomain'],
+  needs: ['endpointServices', 'sagemakerDomains'],
+  permissions: ['ec2:DescribeVpcEndpointServices', 'sagemaker:ListDomains', 'sagemaker:DescribeDomain'],
   rationale:
     'A domain in PublicInternetOnly mode, the default, sends everything but its EFS traffic through a network SageMaker manages, with direct internet access: the VPC, its endpoints and security groups do not apply to Studio apps.',
   remediation: {
@@ -74,9 +74,9 @@ function judgeDomain(scope: RegionScope, domain: SageMakerDomain): ResultDraft {
   };
 }
 
-function checkRegion(_context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
+  const verdict = sageMakerRegionVerdict(context, scope, meta);
+  if (verdict) return verdict;
   const { domains, skipped } = domainsToJudge(scope, meta.id);
   return { results: domains.map((domain) => judgeDomain(scope, domain)), skipped };
 }

@@ -2,9 +2,9 @@ import type { SageMakerNotebook } from '../model/inventory.ts';
 import type { ResultDraft } from '../model/result.ts';
 import {
   checkEachRegion,
-  missingSectionErrors,
   notebooksToJudge,
   type RegionScope,
+  sageMakerRegionVerdict,
   sameValue,
   shellQuote,
 } from './support.ts';
@@ -15,8 +15,12 @@ export const meta: RuleMeta = {
   title: 'SageMaker notebook instance has no direct internet access and runs in a customer VPC subnet',
   severity: 'high',
   resourceType: 'AWS::SageMaker::NotebookInstance',
-  needs: ['sagemakerNotebooks'],
-  permissions: ['sagemaker:ListNotebookInstances', 'sagemaker:DescribeNotebookInstance'],
+  needs: ['endpointServices', 'sagemakerNotebooks'],
+  permissions: [
+    'ec2:DescribeVpcEndpointServices',
+    'sagemaker:ListNotebookInstances',
+    'sagemaker:DescribeNotebookInstance',
+  ],
   rationale:
     'A notebook instance with direct internet access reaches the internet through a network SageMaker manages, around the VPC, its endpoints, security groups and flow logs; one without a subnet of a customer VPC has no private path at all. Either way code in the notebook can send data anywhere.',
   remediation: {
@@ -75,9 +79,9 @@ function judgeNotebook(scope: RegionScope, notebook: SageMakerNotebook): ResultD
   };
 }
 
-function checkRegion(_context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
+  const verdict = sageMakerRegionVerdict(context, scope, meta);
+  if (verdict) return verdict;
   const { notebooks, skipped } = notebooksToJudge(scope, meta.id);
   return { results: notebooks.map((notebook) => judgeNotebook(scope, notebook)), skipped };
 }

@@ -2,9 +2,9 @@ import type { SageMakerNotebook } from '../model/inventory.ts';
 import type { ResultDraft } from '../model/result.ts';
 import {
   checkEachRegion,
-  missingSectionErrors,
   notebooksToJudge,
   type RegionScope,
+  sageMakerRegionVerdict,
   sameValue,
   shellQuote,
 } from './support.ts';
@@ -15,8 +15,12 @@ export const meta: RuleMeta = {
   title: 'SageMaker notebook instance gives its users no root access',
   severity: 'medium',
   resourceType: 'AWS::SageMaker::NotebookInstance',
-  needs: ['sagemakerNotebooks'],
-  permissions: ['sagemaker:ListNotebookInstances', 'sagemaker:DescribeNotebookInstance'],
+  needs: ['endpointServices', 'sagemakerNotebooks'],
+  permissions: [
+    'ec2:DescribeVpcEndpointServices',
+    'sagemaker:ListNotebookInstances',
+    'sagemaker:DescribeNotebookInstance',
+  ],
   rationale:
     'With root access, any user of the notebook can change its network settings, install software and read what other users left on the instance; AWS turns it on by default.',
   remediation: {
@@ -64,9 +68,9 @@ function judgeNotebook(scope: RegionScope, notebook: SageMakerNotebook): ResultD
   };
 }
 
-function checkRegion(_context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
+  const verdict = sageMakerRegionVerdict(context, scope, meta);
+  if (verdict) return verdict;
   const { notebooks, skipped } = notebooksToJudge(scope, meta.id);
   return { results: notebooks.map((notebook) => judgeNotebook(scope, notebook)), skipped };
 }

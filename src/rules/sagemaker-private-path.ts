@@ -8,9 +8,9 @@ import {
   domainsToJudge,
   type EndpointKind,
   missingEndpointFields,
-  missingSectionErrors,
   notebooksToJudge,
   type RegionScope,
+  sageMakerRegionVerdict,
   sameValue,
   shellQuote,
 } from './support.ts';
@@ -21,8 +21,17 @@ export const meta: RuleMeta = {
   title: 'SageMaker notebook instance or VpcOnly Studio domain has the private endpoints it needs in its VPC',
   severity: 'high',
   resourceType: 'AWS::SageMaker::NotebookInstance|AWS::SageMaker::Domain',
-  needs: ['sagemakerNotebooks', 'sagemakerDomains', 'subnets', 'vpcs', 'vpcEndpoints', 'vpcAttributes'],
+  needs: [
+    'endpointServices',
+    'sagemakerNotebooks',
+    'sagemakerDomains',
+    'subnets',
+    'vpcs',
+    'vpcEndpoints',
+    'vpcAttributes',
+  ],
   permissions: [
+    'ec2:DescribeVpcEndpointServices',
     'sagemaker:ListNotebookInstances',
     'sagemaker:DescribeNotebookInstance',
     'sagemaker:ListDomains',
@@ -314,8 +323,8 @@ function capitalised(text: string): string {
 }
 
 function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
-  const sectionErrors = missingSectionErrors(scope, meta.needs);
-  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+  const verdict = sageMakerRegionVerdict(context, scope, meta);
+  if (verdict) return verdict;
   const data: RegionData = {
     scope,
     partition: context.inventory.partition,

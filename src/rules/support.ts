@@ -113,10 +113,20 @@ export function missingSectionErrors(
   ];
 }
 
+/** Whether a region whose `DescribeVpcEndpointServices` lists `endpointServices` offers SageMaker. */
+export function sageMakerOffered(
+  endpointServices: readonly string[],
+  partition: string,
+  region: string,
+): boolean {
+  const names = acceptedServiceNames(partition, region, 'sagemaker.api');
+  return endpointServices.some((name) => names.includes(name));
+}
+
 /** Whether the region offers SageMaker over PrivateLink at all; when it does not, a skip entry says so. */
-function sageMakerOffered(scope: RegionScope, partition: string, ruleId: string): SkippedScope | undefined {
+function notOfferedSkip(scope: RegionScope, partition: string, ruleId: string): SkippedScope | undefined {
   const names = acceptedServiceNames(partition, scope.region.region, 'sagemaker.api');
-  if (scope.region.endpointServices?.some((name) => names.includes(name))) return undefined;
+  if (sageMakerOffered(scope.region.endpointServices ?? [], partition, scope.region.region)) return undefined;
   return {
     ruleId,
     accountId: scope.account.accountId,
@@ -164,9 +174,28 @@ export function vpcsToJudge(
 ): { done: RuleOutput } | { vpcs: Plain<Vpc>[]; skipped: SkippedScope[] } {
   const sectionErrors = missingSectionErrors(scope, meta.needs);
   if (sectionErrors.length > 0) return { done: { results: sectionErrors, skipped: [] } };
-  const notOffered = sageMakerOffered(scope, context.inventory.partition, meta.id);
+  const notOffered = notOfferedSkip(scope, context.inventory.partition, meta.id);
   if (notOffered) return { done: { results: [], skipped: [notOffered] } };
   return vpcsInScope(context, scope, meta.id);
+}
+
+/**
+ * What every SageMaker rule does first in a region: nothing but a skip entry when the region's
+ * endpoint services show that SageMaker is not offered there (collection then reads no SageMaker
+ * section), else ERROR when a needed section is missing. Undefined when the region is to be judged.
+ */
+export function sageMakerRegionVerdict(
+  context: RuleContext,
+  scope: RegionScope,
+  meta: { id: string; needs: readonly InventorySection[] },
+): RuleOutput | undefined {
+  if (scope.region.endpointServices !== undefined) {
+    const notOffered = notOfferedSkip(scope, context.inventory.partition, meta.id);
+    if (notOffered) return { results: [], skipped: [notOffered] };
+  }
+  const sectionErrors = missingSectionErrors(scope, meta.needs);
+  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+  return undefined;
 }
 
 /** Every (account, region) pair of the inventory, in order. */

@@ -17,7 +17,7 @@ function versionOne(region: Record<string, unknown> = {}) {
         regions: [
           {
             region: 'eu-west-1',
-            endpointServices: [],
+            endpointServices: ['com.amazonaws.eu-west-1.sagemaker.api'],
             vpcs: [],
             vpcAttributes: {},
             vpcEndpoints: [],

@@ -196,3 +196,40 @@ describe('sagemaker-notebook-network', () => {
     expect(results[0]?.message).toContain(says);
   });
 });
+
+describe('sagemaker-notebook-network where SageMaker is not offered', () => {
+  it('judges nothing and lists the region as skipped, although the SageMaker sections were not read', () => {
+    // Prepare
+    const unoffered = region(REGION, { services: [] });
+
+    // Act
+    const { results, skipped } = runRule(rule, inventory([unoffered]));
+
+    // Assess
+    expect(results).toEqual([]);
+    expect(skipped).toEqual([
+      {
+        ruleId: 'sagemaker-notebook-network',
+        accountId: ACCOUNT_ID,
+        region: REGION,
+        reason:
+          'com.amazonaws.eu-west-1.sagemaker.api is not offered in eu-west-1 (DescribeVpcEndpointServices does not list it)',
+      },
+    ]);
+  });
+
+  it('is ERROR when the endpoint services could not be read, naming them', () => {
+    // Prepare
+    const unread = {
+      ...region(REGION, { notebooks: [], domains: [], subnets: [] }),
+      endpointServices: undefined,
+    };
+
+    // Act
+    const { results } = runRule(rule, inventory([unread]));
+
+    // Assess
+    expect(results.map((result) => result.status)).toEqual(['ERROR']);
+    expect(results[0]?.message).toContain('missing endpointServices, not collected');
+  });
+});

@@ -469,3 +469,40 @@ describe('sagemaker-private-path', () => {
     });
   });
 });
+
+describe('sagemaker-private-path where SageMaker is not offered', () => {
+  it('judges nothing and lists the region as skipped, although the SageMaker sections were not read', () => {
+    // Prepare
+    const unoffered = region(REGION, { services: [] });
+
+    // Act
+    const { results, skipped } = runRule(rule, inventory([unoffered]));
+
+    // Assess
+    expect(results).toEqual([]);
+    expect(skipped).toEqual([
+      {
+        ruleId: 'sagemaker-private-path',
+        accountId: ACCOUNT_ID,
+        region: REGION,
+        reason:
+          'com.amazonaws.eu-west-1.sagemaker.api is not offered in eu-west-1 (DescribeVpcEndpointServices does not list it)',
+      },
+    ]);
+  });
+
+  it('is ERROR when the endpoint services could not be read, naming them', () => {
+    // Prepare
+    const unread = {
+      ...region(REGION, { notebooks: [], domains: [], subnets: [] }),
+      endpointServices: undefined,
+    };
+
+    // Act
+    const { results } = runRule(rule, inventory([unread]));
+
+    // Assess
+    expect(results.map((result) => result.status)).toEqual(['ERROR']);
+    expect(results[0]?.message).toContain('missing endpointServices, not collected');
+  });
+});
