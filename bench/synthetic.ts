@@ -1,5 +1,6 @@
-import type { State, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { State, Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '@aws-sdk/client-iam';
+import type { DescribeDomainResponse, DescribeNotebookInstanceOutput } from '@aws-sdk/client-sagemaker';
 
 export const SIZES = {
   small: { vpcs: 10, roles: 50, users: 20, groups: 5, policies: 25 },
@@ -16,6 +17,11 @@ export interface SyntheticRegion {
   vpcs: Vpc[];
   endpoints: VpcEndpoint[];
   serviceNames: string[];
+  /** One notebook instance per 5 VPCs, one Studio domain per 50, as their Describe calls answer. */
+  notebooks: DescribeNotebookInstanceOutput[];
+  domains: DescribeDomainResponse[];
+  /** Every subnet that the endpoints, notebooks and domains use. */
+  subnets: Subnet[];
 }
 
 export interface SyntheticAccount {
@@ -65,6 +71,49 @@ function regionOf(region: string, vpcCount: number, next: () => number, offset: 
       });
     }
   }
+  const notebooks: DescribeNotebookInstanceOutput[] = [];
+  const domains: DescribeDomainResponse[] = [];
+  const subnetVpcs = new Map<string, string>();
+  for (const endpoint of endpoints) {
+    for (const id of endpoint.SubnetIds ?? []) subnetVpcs.set(id, endpoint.VpcId as string);
+  }
+  for (let i = 0; i < vpcCount; i += 5) {
+    const VpcId = vpcs[i]?.VpcId as string;
+    const SubnetId = `subnet-${hex(offset + i)}`;
+    subnetVpcs.set(SubnetId, VpcId);
+    const NotebookInstanceName = `notebook-${hex(offset + i, 8)}`;
+    notebooks.push({
+      NotebookInstanceName,
+      NotebookInstanceArn: `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:notebook-instance/${NotebookInstanceName}`,
+      NotebookInstanceStatus: next() < 0.9 ? 'InService' : 'Stopped',
+      InstanceType: 'ml.t3.medium',
+      SubnetId,
+      SecurityGroups: [`sg-${hex(offset + i)}`],
+      DirectInternetAccess: next() < 0.8 ? 'Disabled' : 'Enabled',
+      RootAccess: next() < 0.5 ? 'Disabled' : 'Enabled',
+    });
+    if (i % 50 === 0) {
+      const DomainId = `d-${hex(offset + i, 12)}`;
+      domains.push({
+        DomainId,
+        DomainArn: `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:domain/${DomainId}`,
+        DomainName: `studio-${i}`,
+        Status: 'InService',
+        AuthMode: 'IAM',
+        AppNetworkAccessType: next() < 0.7 ? 'VpcOnly' : 'PublicInternetOnly',
+        VpcId,
+        SubnetIds: [SubnetId],
+        DomainSettings: { SecurityGroupIds: [`sg-${hex(offset + i)}`] },
+      });
+    }
+  }
+  const subnets: Subnet[] = [...subnetVpcs].map(([SubnetId, VpcId]) => ({
+    SubnetId,
+    VpcId,
+    AvailabilityZone: `${region}a`,
+    OwnerId: ACCOUNT_ID,
+    State: 'available',
+  }));
   const serviceNames = [
     ...['api', 'runtime', 'featurestore-runtime', 'metrics'].map(
       (kind) => `com.amazonaws.${region}.sagemaker.${kind}`,
@@ -72,7 +121,7 @@ function regionOf(region: string, vpcCount: number, next: () => number, offset: 
     ...Array.from({ length: 250 }, (_, i) => `com.amazonaws.${region}.service${i}`),
     `com.amazonaws.${region}.s3`,
   ].sort();
-  return { vpcs, endpoints, serviceNames };
+  return { vpcs, endpoints, serviceNames, notebooks, domains, subnets };
 }
 
 const encode = (document: unknown) => encodeURIComponent(JSON.stringify(document));

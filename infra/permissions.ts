@@ -1,14 +1,17 @@
 import type { Rule } from '../src/rules/types.ts';
 
 /**
- * Read actions that IAM cannot scope to a resource (their only resource is `*`): EC2 `Describe*`
- * calls have no resource types, and `iam:GetAccountAuthorizationDetails` is account-wide. A rule
- * that declares anything else must first get a resource scope here, so no new permission is
+ * Read actions granted on `*`: EC2 `Describe*` calls have no resource types, and
+ * `iam:GetAccountAuthorizationDetails` and SageMaker's notebook and domain listings are
+ * account-wide. SageMaker's two Describe calls could be scoped to the account's notebook instances
+ * and domains, but the scanner describes every one of them, so that scope would grant the same. A
+ * rule that declares anything else must first get a resource scope here, so no new permission is
  * granted on `*` by accident.
  */
 const ACCOUNT_WIDE_READS: readonly RegExp[] = [
   /^ec2:Describe[A-Za-z]+$/,
   /^iam:GetAccountAuthorizationDetails$/,
+  /^sagemaker:(List|Describe)(NotebookInstances?|Domains?)$/,
 ];
 
 /** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { STSClient } from '@aws-sdk/client-sts';
 import { checkResponse, IncompleteResponseError } from './responses.ts';
 
@@ -81,6 +82,10 @@ export class AwsClients {
 
   iam(region: string): IAMClient {
     return this.client('iam', region, (config) => new IAMClient(config));
+  }
+
+  sagemaker(region: string): SageMakerClient {
+    return this.client('sagemaker', region, (config) => new SageMakerClient(config));
   }
 
   sts(region: string): STSClient {

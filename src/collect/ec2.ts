@@ -1,35 +1,67 @@
 import {
   DescribeRegionsCommand,
+  type DescribeSubnetsCommandOutput,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
   type DescribeVpcEndpointsCommandOutput,
   type DescribeVpcsCommandOutput,
   type EC2Client,
+  paginateDescribeSubnets,
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
+  type Subnet,
   type Vpc,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
-import type {
-  CollectionError,
-  InventorySection,
-  RegionInventory,
-  VpcDnsAttributes,
+import {
+  type CollectionError,
+  type InventorySection,
+  REGION_SECTIONS,
+  type RegionInventory,
+  type RegionSection,
+  type VpcDnsAttributes,
 } from '../model/inventory.ts';
-import { acceptedServiceNames, SAGEMAKER_ENDPOINT_KINDS } from '../rules/support.ts';
+import {
+  acceptedServiceNames,
+  type EndpointKind,
+  SAGEMAKER_ENDPOINT_KINDS,
+  sageMakerOffered,
+} from '../rules/support.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_FINISHED } from './deadline.ts';
 import { collectionError, plain } from './errors.ts';
 import { distinctPages } from './pages.ts';
 import { checkListing } from './responses.ts';
+import { readDomains, readNotebookInstances } from './sagemaker.ts';
 
 /** The largest page EC2's Describe* calls return. */
 export const EC2_PAGE_SIZE = 1000;
 /** DescribeVpcAttribute calls in flight per region. */
 const ATTRIBUTE_CONCURRENCY = 8;
+/**
+ * Subnet IDs per DescribeSubnets call, as values of one `subnet-id` filter (EC2 takes up to 200
+ * values per filter). A filter, not the `SubnetIds` parameter: one ID that no longer exists makes
+ * `SubnetIds` fail the whole call with InvalidSubnetID.NotFound, while a filter leaves it out, and
+ * the rule then reports the one resource whose subnet could not be resolved as ERROR.
+ */
+export const SUBNET_IDS_PER_CALL = 200;
+/**
+ * The endpoints the rules read: SageMaker's API and runtime (the VPC rules), and the notebook,
+ * Studio, STS and S3 endpoints a private notebook or Studio domain needs (sagemaker-private-path).
+ */
+const LISTED_ENDPOINT_KINDS: readonly EndpointKind[] = [
+  ...SAGEMAKER_ENDPOINT_KINDS,
+  'notebook',
+  'studio',
+  'sts',
+  's3',
+];
 
 export interface RegionRequest {
   client: EC2Client;
+  /** Required when `needs` holds a SageMaker section. */
+  sagemaker?: SageMakerClient;
   region: string;
   accountId: string;
   partition: string;
@@ -78,8 +110,8 @@ async function listVpcs(client: EC2Client): Promise<Vpc[]> {
   return vpcs;
 }
 
-function requiredServiceNames(partition: string, region: string): string[] {
-  return SAGEMAKER_ENDPOINT_KINDS.flatMap((kind) => acceptedServiceNames(partition, region, kind));
+function serviceNamesOf(kinds: readonly EndpointKind[], partition: string, region: string): string[] {
+  return kinds.flatMap((kind) => acceptedServiceNames(partition, region, kind));
 }
 
 async function listSageMakerEndpoints(
@@ -90,7 +122,7 @@ async function listSageMakerEndpoints(
   const endpoints: VpcEndpoint[] = [];
   const paginator = paginateDescribeVpcEndpoints(
     { client, pageSize: EC2_PAGE_SIZE },
-    { Filters: [{ Name: 'service-name', Values: requiredServiceNames(partition, region) }] },
+    { Filters: [{ Name: 'service-name', Values: serviceNamesOf(LISTED_ENDPOINT_KINDS, partition, region) }] },
   );
   const endpointIds = (page: DescribeVpcEndpointsCommandOutput) =>
     (page.VpcEndpoints ?? []).map((endpoint) => endpoint.VpcEndpointId);
@@ -103,6 +135,23 @@ async function listSageMakerEndpoints(
     endpoints.push(...(page.VpcEndpoints ?? []));
   }
   return endpoints;
+}
+
+/** The subnets with these IDs, in as few calls as the filter's value limit allows; unknown IDs are left out. */
+async function readSubnets(client: EC2Client, subnetIds: readonly string[]): Promise<Subnet[]> {
+  const subnets: Subnet[] = [];
+  const idsOf = (page: DescribeSubnetsCommandOutput) => (page.Subnets ?? []).map((subnet) => subnet.SubnetId);
+  for (let start = 0; start < subnetIds.length; start += SUBNET_IDS_PER_CALL) {
+    const Values = subnetIds.slice(start, start + SUBNET_IDS_PER_CALL);
+    const pages = paginateDescribeSubnets(
+      { client, pageSize: EC2_PAGE_SIZE },
+      { Filters: [{ Name: 'subnet-id', Values }] },
+    );
+    for await (const page of distinctPages(pages, 'DescribeSubnets', (p) => p.NextToken, idsOf)) {
+      subnets.push(...(page.Subnets ?? []));
+    }
+  }
+  return subnets.sort((a, b) => (a.SubnetId ?? '').localeCompare(b.SubnetId ?? ''));
 }
 
 async function readDnsAttributes(
@@ -130,13 +179,38 @@ async function readDnsAttributes(
   return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
+const SAGEMAKER_SECTIONS: readonly RegionSection[] = ['sagemakerNotebooks', 'sagemakerDomains'];
+
 /**
- * Reads one region's EC2 sections. A section whose calls fail is left out and its error recorded,
- * so that the rules needing it report ERROR while the other sections and regions still count.
+ * What each section needs read first, beyond itself: the subnets are those that notebooks, domains
+ * and SageMaker endpoints use; DNS attributes are read for the VPCs that hold an endpoint or run a
+ * notebook or domain; SageMaker is asked only where DescribeVpcEndpointServices says it is offered.
+ */
+function sectionsToRead(needs: ReadonlySet<InventorySection>): Set<RegionSection> {
+  const read = new Set(REGION_SECTIONS.filter((section) => needs.has(section)));
+  if (read.has('vpcAttributes')) {
+    read.add('vpcs');
+    read.add('vpcEndpoints');
+  }
+  if (read.has('subnets')) {
+    read.add('vpcEndpoints');
+    for (const section of SAGEMAKER_SECTIONS) read.add(section);
+  }
+  if (SAGEMAKER_SECTIONS.some((section) => read.has(section))) read.add('endpointServices');
+  return read;
+}
+
+/**
+ * Reads one region's sections. A section whose calls fail is left out and its error recorded,
+ * so that the rules needing it report ERROR while the other sections and regions still count. A
+ * region that does not offer SageMaker gets no SageMaker calls and no SageMaker sections: the
+ * SageMaker rules skip it on its endpoint services.
  */
 export async function collectRegion(request: RegionRequest): Promise<RegionInventory> {
   const { client, region, partition, needs, deadline } = request;
-  const inventory: RegionInventory = { region };
+  const read = sectionsToRead(needs);
+  const sections = REGION_SECTIONS.filter((section) => needs.has(section));
+  const inventory: RegionInventory = { region, sections };
   const errors: CollectionError[] = [];
   // A section is stored only when its read finished in time: a read that loses the race with
   // the deadline may still settle later, and must not change an inventory already judged.
@@ -149,16 +223,57 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
       errors.push(collectionError(section, cause));
     }
   };
+  const dependencyFailed = (section: RegionSection, on: readonly RegionSection[]): boolean => {
+    const failed = on.filter((dependency) => read.has(dependency) && inventory[dependency] === undefined);
+    if (failed.length === 0) return false;
+    errors.push({
+      section,
+      code: 'DependencyFailed',
+      message: `not read because ${failed.join(' and ')} of the region could not be read`,
+    });
+    return true;
+  };
+  const readSageMaker = async () => {
+    if (
+      inventory.endpointServices !== undefined &&
+      !sageMakerOffered(inventory.endpointServices, partition, region)
+    ) {
+      return;
+    }
+    const sagemaker = request.sagemaker;
+    if (sagemaker === undefined)
+      throw new Error('collectRegion: a SageMaker section is needed but no SageMaker client was given');
+    await Promise.all([
+      read.has('sagemakerNotebooks') &&
+        attempt(
+          'sagemakerNotebooks',
+          () => readNotebookInstances(sagemaker),
+          (notebooks) => {
+            inventory.sagemakerNotebooks = notebooks;
+          },
+        ),
+      read.has('sagemakerDomains') &&
+        attempt(
+          'sagemakerDomains',
+          () => readDomains(sagemaker),
+          (domains) => {
+            inventory.sagemakerDomains = domains;
+          },
+        ),
+    ]);
+  };
   await Promise.all([
-    needs.has('endpointServices') &&
+    read.has('endpointServices') &&
       attempt(
         'endpointServices',
         () => listSageMakerServiceNames(client, region),
         (names) => {
           inventory.endpointServices = names;
         },
-      ),
-    (needs.has('vpcs') || needs.has('vpcAttributes')) &&
+      ).then(async () => {
+        if (SAGEMAKER_SECTIONS.some((section) => read.has(section))) await readSageMaker();
+      }),
+    read.has('vpcs') &&
       attempt(
         'vpcs',
         () => listVpcs(client),
@@ -166,7 +281,7 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
           inventory.vpcs = plain(vpcs);
         },
       ),
-    (needs.has('vpcEndpoints') || needs.has('vpcAttributes')) &&
+    read.has('vpcEndpoints') &&
       attempt(
         'vpcEndpoints',
         () => listSageMakerEndpoints(client, partition, region),
@@ -175,37 +290,60 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
         },
       ),
   ]);
-  if (needs.has('vpcAttributes')) {
-    if (inventory.vpcs === undefined || inventory.vpcEndpoints === undefined) {
-      errors.push({
-        section: 'vpcAttributes',
-        code: 'DependencyFailed',
-        message: 'not read because the VPCs or endpoints of the region could not be read',
-      });
-    } else {
-      const ownedVpcIds = new Set(
-        inventory.vpcs
-          .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === request.accountId)
-          .map((vpc) => vpc.VpcId),
-      );
-      const required = new Set(requiredServiceNames(partition, region));
-      const holding = new Set<string>();
-      for (const endpoint of inventory.vpcEndpoints) {
-        if (endpoint.VpcId && ownedVpcIds.has(endpoint.VpcId) && required.has(endpoint.ServiceName ?? '')) {
-          holding.add(endpoint.VpcId);
-        }
-      }
-      await attempt(
-        'vpcAttributes',
-        () => readDnsAttributes(client, [...holding].sort()),
-        (attributes) => {
-          inventory.vpcAttributes = attributes;
-        },
-      );
-    }
+  const offered =
+    inventory.endpointServices === undefined ||
+    sageMakerOffered(inventory.endpointServices, partition, region);
+  if (
+    read.has('subnets') &&
+    !dependencyFailed('subnets', offered ? ['vpcEndpoints', ...SAGEMAKER_SECTIONS] : ['vpcEndpoints'])
+  ) {
+    const subnetIds = new Set<string>();
+    for (const notebook of inventory.sagemakerNotebooks ?? [])
+      if (notebook.SubnetId) subnetIds.add(notebook.SubnetId);
+    for (const domain of inventory.sagemakerDomains ?? [])
+      for (const id of domain.SubnetIds ?? []) subnetIds.add(id);
+    for (const endpoint of inventory.vpcEndpoints ?? [])
+      for (const id of endpoint.SubnetIds ?? []) subnetIds.add(id);
+    await attempt(
+      'subnets',
+      () => readSubnets(client, [...subnetIds].sort()),
+      (subnets) => {
+        inventory.subnets = plain(subnets);
+      },
+    );
   }
-  if (!needs.has('vpcs')) delete inventory.vpcs;
-  if (!needs.has('vpcEndpoints')) delete inventory.vpcEndpoints;
+  if (read.has('vpcAttributes') && !dependencyFailed('vpcAttributes', ['vpcs', 'vpcEndpoints'])) {
+    const ownedVpcIds = new Set(
+      (inventory.vpcs ?? [])
+        .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === request.accountId)
+        .map((vpc) => vpc.VpcId),
+    );
+    const required = new Set(serviceNamesOf(SAGEMAKER_ENDPOINT_KINDS, partition, region));
+    const used = new Set<string>();
+    for (const endpoint of inventory.vpcEndpoints ?? []) {
+      if (endpoint.VpcId && required.has(endpoint.ServiceName ?? '')) used.add(endpoint.VpcId);
+    }
+    // The private path of a notebook or domain is judged on its VPC's DNS attributes too; a
+    // notebook's VPC is that of its subnet.
+    const subnetVpcs = new Map((inventory.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
+    if (needs.has('sagemakerNotebooks') && needs.has('subnets')) {
+      for (const notebook of inventory.sagemakerNotebooks ?? []) {
+        const vpcId = notebook.SubnetId ? subnetVpcs.get(notebook.SubnetId) : undefined;
+        if (vpcId) used.add(vpcId);
+      }
+    }
+    if (needs.has('sagemakerDomains')) {
+      for (const domain of inventory.sagemakerDomains ?? []) if (domain.VpcId) used.add(domain.VpcId);
+    }
+    await attempt(
+      'vpcAttributes',
+      () => readDnsAttributes(client, [...used].filter((vpcId) => ownedVpcIds.has(vpcId)).sort()),
+      (attributes) => {
+        inventory.vpcAttributes = attributes;
+      },
+    );
+  }
+  for (const section of read) if (!needs.has(section)) delete inventory[section];
   if (errors.length > 0) inventory.collectionErrors = errors;
   return inventory;
 }

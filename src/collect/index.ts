@@ -1,7 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
-import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
+import {
+  type CollectionError,
+  type Inventory,
+  type InventorySection,
+  REGION_SECTIONS,
+  type RegionInventory,
+} from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
 import { collectRegion, listEnabledRegions } from './ec2.ts';
@@ -52,13 +58,6 @@ const CREDENTIAL_ERRORS = new Set([
   'SignatureDoesNotMatch',
   'UnrecognizedClientException',
 ]);
-
-const EC2_SECTIONS: readonly InventorySection[] = [
-  'endpointServices',
-  'vpcs',
-  'vpcEndpoints',
-  'vpcAttributes',
-];
 
 /**
  * The scan's deadline as this collection's own signal: every section in flight listens to it (more
@@ -132,30 +131,34 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
       )
     : Promise.resolve();
 
-  const ec2Needs = new Set([...needs].filter((section) => EC2_SECTIONS.includes(section)));
+  const regionSections = REGION_SECTIONS.filter((section) => needs.has(section));
+  const needsSageMaker =
+    needs.has('sagemakerNotebooks') || needs.has('sagemakerDomains') || needs.has('subnets');
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
   const regionReads =
-    ec2Needs.size === 0
+    regionSections.length === 0
       ? []
       : regions.map((region) =>
           limit(async (): Promise<RegionInventory> => {
             if (regionListingError) {
               complete = false;
-              return { region, collectionErrors: [regionListingError] };
+              return { region, sections: regionSections, collectionErrors: [regionListingError] };
             }
             if (deadline?.aborted) {
               return {
                 region,
+                sections: regionSections,
                 collectionErrors: [collectionError('*', new DeadlineExceededError(NOT_STARTED))],
               };
             }
             const inventory = await collectRegion({
               client: clients.ec2(region),
+              ...(needsSageMaker ? { sagemaker: clients.sagemaker(region) } : {}),
               region,
               accountId: caller.accountId,
               partition: caller.partition,
-              needs: ec2Needs,
+              needs,
               deadline,
             });
             progress(`${region} read`);

@@ -50,6 +50,17 @@ export const RESPONSE_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
   'ec2:DescribeVpcAttribute': {
     fields: (input) => ({ VpcId: 'string', [askedAttribute(input)]: 'boolean' }),
   },
+  'ec2:DescribeSubnets': { fields: () => ({ Subnets: 'list' }) },
+  'sagemaker:ListNotebookInstances': { fields: () => ({ NotebookInstances: 'list' }) },
+  'sagemaker:DescribeNotebookInstance': {
+    fields: () => ({
+      NotebookInstanceArn: 'string',
+      NotebookInstanceName: 'string',
+      NotebookInstanceStatus: 'string',
+    }),
+  },
+  'sagemaker:ListDomains': { fields: () => ({ Domains: 'list' }) },
+  'sagemaker:DescribeDomain': { fields: () => ({ DomainId: 'string', DomainArn: 'string' }) },
   'iam:GetAccountAuthorizationDetails': {
     fields: () => ({
       UserDetailList: 'list',

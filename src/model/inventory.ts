@@ -1,5 +1,6 @@
-import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '@aws-sdk/client-iam';
+import type { DescribeDomainResponse, DescribeNotebookInstanceOutput } from '@aws-sdk/client-sagemaker';
 
 /**
  * A policy document as it arrives: URL-encoded JSON from the IAM API, plain JSON text, or an
@@ -41,17 +42,40 @@ export interface CollectionError {
   message: string;
 }
 
-export type RegionSection = 'endpointServices' | 'vpcs' | 'vpcAttributes' | 'vpcEndpoints';
+export const REGION_SECTIONS = [
+  'endpointServices',
+  'sagemakerDomains',
+  'sagemakerNotebooks',
+  'subnets',
+  'vpcAttributes',
+  'vpcEndpoints',
+  'vpcs',
+] as const;
+export type RegionSection = (typeof REGION_SECTIONS)[number];
 export type InventorySection = RegionSection | 'iam';
+
+/** A notebook instance as `DescribeNotebookInstance` returns it; its VPC is that of `SubnetId` in `subnets`. */
+export type SageMakerNotebook = Plain<DescribeNotebookInstanceOutput>;
+/** A Studio domain as `DescribeDomain` returns it. */
+export type SageMakerDomain = Plain<DescribeDomainResponse>;
 
 export interface RegionInventory {
   region: string;
+  /**
+   * The sections collection was asked to read in this region, read or not. Absent in snapshots
+   * written before it was recorded: there, why a section is missing is not known.
+   */
+  sections?: RegionSection[];
   /** The SageMaker-related service names that `DescribeVpcEndpointServices` lists in the region. */
   endpointServices?: string[];
   vpcs?: Plain<Vpc>[];
   /** DNS attributes, only for VPCs that hold a SageMaker endpoint. */
   vpcAttributes?: Record<string, VpcDnsAttributes>;
   vpcEndpoints?: Plain<VpcEndpoint>[];
+  sagemakerNotebooks?: SageMakerNotebook[];
+  sagemakerDomains?: SageMakerDomain[];
+  /** The subnets that notebooks, domains and SageMaker endpoints use, as `DescribeSubnets` returns them. */
+  subnets?: Plain<Subnet>[];
   collectionErrors?: CollectionError[];
 }
 
@@ -76,4 +100,24 @@ export function findCollectionError(
   section: InventorySection,
 ): CollectionError | undefined {
   return errors?.find((error) => error.section === section || error.section === '*');
+}
+
+/**
+ * A missing section as an ERROR message names it: it could not be read (quoting the collection
+ * error), or it was not collected, because the snapshot was taken for other rules or predates the
+ * record of what was collected.
+ *
+ * @example describeMissingSection(region, 'vpcs') // 'vpcs (UnauthorizedOperation: …), which could not be read'
+ */
+export function describeMissingSection(region: RegionInventory, section: RegionSection): string {
+  const error = findCollectionError(region.collectionErrors, section);
+  if (error) return `${section} (${error.code}: ${error.message}), which could not be read`;
+  if (region.sections === undefined) {
+    return `${section}, not collected (the inventory does not record which sections were collected)`;
+  }
+  if (region.sections.includes(section)) {
+    return `${section}, absent although collected, and no collection error says why`;
+  }
+  const held = region.sections.length > 0 ? region.sections.join(', ') : 'no region sections';
+  return `${section}, not collected: the snapshot was taken for other rules (it holds ${held})`;
 }

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import type { Inventory } from './inventory.ts';
+import { type Inventory, REGION_SECTIONS } from './inventory.ts';
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const collectionError = z.strictObject({
-  section: z.enum(['*', 'iam', 'endpointServices', 'vpcs', 'vpcAttributes', 'vpcEndpoints']),
+  section: z.enum(['*', 'iam', ...REGION_SECTIONS]),
   code: z.string(),
   message: z.string(),
 });
@@ -29,6 +29,34 @@ const vpcEndpoint = z.looseObject({
   OwnerId: z.string().optional(),
   Tags: z.array(tag).optional(),
 });
+const stringList = z.array(z.string());
+const notebook = z.looseObject({
+  NotebookInstanceName: z.string(),
+  NotebookInstanceArn: z.string().optional(),
+  NotebookInstanceStatus: z.string().optional(),
+  DirectInternetAccess: z.string().optional(),
+  SubnetId: z.string().optional(),
+  SecurityGroups: stringList.optional(),
+  RootAccess: z.string().optional(),
+  KmsKeyId: z.string().optional(),
+});
+const domain = z.looseObject({
+  DomainId: z.string(),
+  DomainName: z.string().optional(),
+  DomainArn: z.string().optional(),
+  Status: z.string().optional(),
+  AppNetworkAccessType: z.string().optional(),
+  AuthMode: z.string().optional(),
+  VpcId: z.string().optional(),
+  SubnetIds: stringList.optional(),
+  DomainSettings: z.looseObject({ SecurityGroupIds: stringList.optional() }).optional(),
+});
+const subnet = z.looseObject({
+  SubnetId: z.string(),
+  VpcId: z.string().optional(),
+  AvailabilityZone: z.string().optional(),
+  OwnerId: z.string().optional(),
+});
 const region = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region name such as eu-west-1'),
   endpointServices: z.array(z.string()).optional(),
@@ -43,6 +71,10 @@ const region = z.strictObject({
     )
     .optional(),
   vpcEndpoints: z.array(vpcEndpoint).optional(),
+  sagemakerNotebooks: z.array(notebook).optional(),
+  sagemakerDomains: z.array(domain).optional(),
+  subnets: z.array(subnet).optional(),
+  sections: z.array(z.enum(REGION_SECTIONS)).optional(),
   collectionErrors: z.array(collectionError).optional(),
 });
 

@@ -1,5 +1,9 @@
 import { rule as iamPolicyPresignedUrlSourceIp } from './iam-policy-presigned-url-source-ip.ts';
 import { rule as iamPrincipalPresignedUrlSourceIp } from './iam-principal-presigned-url-source-ip.ts';
+import { rule as sageMakerDomainVpcOnly } from './sagemaker-domain-vpc-only.ts';
+import { rule as sageMakerNotebookNetwork } from './sagemaker-notebook-network.ts';
+import { rule as sageMakerNotebookRootAccess } from './sagemaker-notebook-root-access.ts';
+import { rule as sageMakerPrivatePath } from './sagemaker-private-path.ts';
 import type { Rule } from './types.ts';
 import { rule as vpcSageMakerEndpoints } from './vpc-sagemaker-endpoints.ts';
 import { rule as vpcSageMakerPrivateDns } from './vpc-sagemaker-private-dns.ts';
@@ -8,6 +12,10 @@ import { rule as vpcSageMakerPrivateDns } from './vpc-sagemaker-private-dns.ts';
 export const RULES: readonly Rule[] = [
   iamPolicyPresignedUrlSourceIp,
   iamPrincipalPresignedUrlSourceIp,
+  sageMakerDomainVpcOnly,
+  sageMakerNotebookNetwork,
+  sageMakerNotebookRootAccess,
+  sageMakerPrivatePath,
   vpcSageMakerEndpoints,
   vpcSageMakerPrivateDns,
 ];

@@ -1,11 +1,13 @@
-import type { Vpc } from '@aws-sdk/client-ec2';
+import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import {
   type AccountInventory,
-  findCollectionError,
+  describeMissingSection,
   type InventorySection,
   type Plain,
   type RegionInventory,
   type RegionSection,
+  type SageMakerDomain,
+  type SageMakerNotebook,
 } from '../model/inventory.ts';
 import type { ResultDraft, SkippedScope } from '../model/result.ts';
 import type { RuleContext, RuleOutput } from './types.ts';
@@ -24,12 +26,14 @@ export const SAGEMAKER_ENDPOINT_KINDS: readonly SageMakerEndpointKind[] = [
   'sagemaker.runtime',
 ];
 
-/** The exact service names (standard and FIPS) that satisfy one required endpoint kind. */
-export function acceptedServiceNames(
-  partition: string,
-  region: string,
-  kind: SageMakerEndpointKind,
-): string[] {
+/** SageMaker's browser-facing services: named `aws.sagemaker.<region>.<kind>`, with no FIPS variant. */
+export type SageMakerAppEndpointKind = 'notebook' | 'studio';
+/** Every endpoint a private SageMaker path may need, by the last part of its service name. */
+export type EndpointKind = SageMakerEndpointKind | SageMakerAppEndpointKind | 'sts' | 's3';
+
+/** The exact service names (standard and FIPS where AWS has one) that satisfy one endpoint kind. */
+export function acceptedServiceNames(partition: string, region: string, kind: EndpointKind): string[] {
+  if (kind === 'notebook' || kind === 'studio') return [`aws.sagemaker.${region}.${kind}`];
   const base = `${serviceNamePrefix(partition, region)}.${region}.${kind}`;
   return [base, `${base}-fips`];
 }
@@ -65,6 +69,13 @@ export function sameValue(actual: string | undefined, expected: string): boolean
   return actual !== undefined && actual.toLowerCase() === expected.toLowerCase();
 }
 
+const JUDGED_ENDPOINT_FIELDS = ['ServiceName', 'VpcEndpointType', 'State', 'VpcId'] as const;
+
+/** The fields an endpoint verdict rests on that this endpoint lacks. */
+export function missingEndpointFields(endpoint: Plain<VpcEndpoint>): string[] {
+  return JUDGED_ENDPOINT_FIELDS.filter((field) => typeof endpoint[field] !== 'string');
+}
+
 export function ec2Arn(partition: string, region: string, accountId: string, resource: string): string {
   return `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
 }
@@ -74,16 +85,19 @@ export interface RegionScope {
   region: RegionInventory;
 }
 
-/** One ERROR result per missing section of a region, quoting why collection did not get it. */
-function missingSectionErrors(scope: RegionScope, sections: readonly InventorySection[]): ResultDraft[] {
+/**
+ * One ERROR result for a region that lacks sections the rule needs, saying of each whether it could
+ * not be read or was not collected.
+ */
+export function missingSectionErrors(
+  scope: RegionScope,
+  sections: readonly InventorySection[],
+): ResultDraft[] {
   const missing = sections.filter(
     (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
   );
   if (missing.length === 0) return [];
-  const reasons = missing.map((section) => {
-    const error = findCollectionError(scope.region.collectionErrors, section);
-    return error ? `${section} (${error.code}: ${error.message})` : `${section} (not in the inventory)`;
-  });
+  const reasons = missing.map((section) => describeMissingSection(scope.region, section));
   return [
     {
       status: 'ERROR',
@@ -99,10 +113,20 @@ function missingSectionErrors(scope: RegionScope, sections: readonly InventorySe
   ];
 }
 
+/** Whether a region whose `DescribeVpcEndpointServices` lists `endpointServices` offers SageMaker. */
+export function sageMakerOffered(
+  endpointServices: readonly string[],
+  partition: string,
+  region: string,
+): boolean {
+  const names = acceptedServiceNames(partition, region, 'sagemaker.api');
+  return endpointServices.some((name) => names.includes(name));
+}
+
 /** Whether the region offers SageMaker over PrivateLink at all; when it does not, a skip entry says so. */
-function sageMakerOffered(scope: RegionScope, partition: string, ruleId: string): SkippedScope | undefined {
+function notOfferedSkip(scope: RegionScope, partition: string, ruleId: string): SkippedScope | undefined {
   const names = acceptedServiceNames(partition, scope.region.region, 'sagemaker.api');
-  if (scope.region.endpointServices?.some((name) => names.includes(name))) return undefined;
+  if (sageMakerOffered(scope.region.endpointServices ?? [], partition, scope.region.region)) return undefined;
   return {
     ruleId,
     accountId: scope.account.accountId,
@@ -150,9 +174,28 @@ export function vpcsToJudge(
 ): { done: RuleOutput } | { vpcs: Plain<Vpc>[]; skipped: SkippedScope[] } {
   const sectionErrors = missingSectionErrors(scope, meta.needs);
   if (sectionErrors.length > 0) return { done: { results: sectionErrors, skipped: [] } };
-  const notOffered = sageMakerOffered(scope, context.inventory.partition, meta.id);
+  const notOffered = notOfferedSkip(scope, context.inventory.partition, meta.id);
   if (notOffered) return { done: { results: [], skipped: [notOffered] } };
   return vpcsInScope(context, scope, meta.id);
+}
+
+/**
+ * What every SageMaker rule does first in a region: nothing but a skip entry when the region's
+ * endpoint services show that SageMaker is not offered there (collection then reads no SageMaker
+ * section), else ERROR when a needed section is missing. Undefined when the region is to be judged.
+ */
+export function sageMakerRegionVerdict(
+  context: RuleContext,
+  scope: RegionScope,
+  meta: { id: string; needs: readonly InventorySection[] },
+): RuleOutput | undefined {
+  if (scope.region.endpointServices !== undefined) {
+    const notOffered = notOfferedSkip(scope, context.inventory.partition, meta.id);
+    if (notOffered) return { results: [], skipped: [notOffered] };
+  }
+  const sectionErrors = missingSectionErrors(scope, meta.needs);
+  if (sectionErrors.length > 0) return { results: sectionErrors, skipped: [] };
+  return undefined;
 }
 
 /** Every (account, region) pair of the inventory, in order. */
@@ -177,4 +220,62 @@ export function checkEachRegion(
     for (const entry of output.skipped) skipped.push(entry);
   }
   return { results, skipped };
+}
+
+/**
+ * States of a notebook instance or Studio domain in which there is nothing left to judge: it is
+ * going, or never came up.
+ */
+const UNJUDGED_STATES = ['Deleting', 'Failed'];
+
+/** The notebooks of a region a notebook rule judges; those being deleted or failed come back as skips. */
+export function notebooksToJudge(
+  scope: RegionScope,
+  ruleId: string,
+): { notebooks: SageMakerNotebook[]; skipped: SkippedScope[] } {
+  const notebooks: SageMakerNotebook[] = [];
+  const skipped: SkippedScope[] = [];
+  for (const notebook of scope.region.sagemakerNotebooks ?? []) {
+    const status = notebook.NotebookInstanceStatus;
+    if (UNJUDGED_STATES.some((state) => sameValue(status, state))) {
+      skipped.push({
+        ruleId,
+        accountId: scope.account.accountId,
+        region: scope.region.region,
+        resourceId: notebook.NotebookInstanceName,
+        reason: `notebook instance ${notebook.NotebookInstanceName} is ${status}: not judged`,
+      });
+    } else {
+      notebooks.push(notebook);
+    }
+  }
+  return { notebooks, skipped };
+}
+
+/** `ml-team (d-abc123)`: a domain as people know it, with the id that tells two of a name apart. */
+export function domainLabel(domain: SageMakerDomain): string {
+  return domain.DomainName ? `${domain.DomainName} (${domain.DomainId})` : `${domain.DomainId}`;
+}
+
+/** The Studio domains of a region a domain rule judges; those being deleted or failed come back as skips. */
+export function domainsToJudge(
+  scope: RegionScope,
+  ruleId: string,
+): { domains: SageMakerDomain[]; skipped: SkippedScope[] } {
+  const domains: SageMakerDomain[] = [];
+  const skipped: SkippedScope[] = [];
+  for (const domain of scope.region.sagemakerDomains ?? []) {
+    if (UNJUDGED_STATES.some((state) => sameValue(domain.Status, state))) {
+      skipped.push({
+        ruleId,
+        accountId: scope.account.accountId,
+        region: scope.region.region,
+        resourceId: domain.DomainId,
+        reason: `Studio domain ${domainLabel(domain)} is ${domain.Status}: not judged`,
+      });
+    } else {
+      domains.push(domain);
+    }
+  }
+  return { domains, skipped };
 }

@@ -5,6 +5,7 @@ import {
   acceptedServiceNames,
   checkEachRegion,
   ec2Arn,
+  missingEndpointFields,
   type RegionScope,
   SAGEMAKER_ENDPOINT_KINDS,
   type SageMakerEndpointKind,
@@ -51,15 +52,8 @@ function summarize(endpoint: Endpoint): EndpointSummary {
   };
 }
 
-const JUDGED_FIELDS = ['ServiceName', 'VpcEndpointType', 'State', 'VpcId'] as const;
-
-/** The fields the verdict rests on that this endpoint lacks. */
-function missingFields(endpoint: Endpoint): string[] {
-  return JUDGED_FIELDS.filter((field) => typeof endpoint[field] !== 'string');
-}
-
 function isMalformed(endpoint: Endpoint): boolean {
-  return missingFields(endpoint).length > 0;
+  return missingEndpointFields(endpoint).length > 0;
 }
 
 function describeUnusable(endpoint: Endpoint): string {
@@ -127,7 +121,7 @@ function judgeVpc(
       message: `Could not judge VPC ${vpcId}: endpoint data is incomplete (${malformed
         .map(
           (endpoint) =>
-            `${endpoint.VpcEndpointId ?? 'an endpoint without an id'} lacks ${missingFields(endpoint).join(', ')}`,
+            `${endpoint.VpcEndpointId ?? 'an endpoint without an id'} lacks ${missingEndpointFields(endpoint).join(', ')}`,
         )
         .join('; ')}), and without it the VPC has ${problems.join(' and ')}.`,
       evidence: { vpcId, isDefault, incompleteEndpoints: malformed.map(summarize), missing },

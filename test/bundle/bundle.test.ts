@@ -151,14 +151,22 @@ describe('Lambda bundle', () => {
     expect(response.scope.accounts).toEqual([WIRE_ACCOUNT_ID]);
     expect(response.summary.error).toBe(0);
     expect(response.stats.apiCalls).toEqual({
+      'ec2:DescribeSubnets': 1,
       'ec2:DescribeVpcAttribute': 2,
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'sagemaker:DescribeDomain': 1,
+      'sagemaker:DescribeNotebookInstance': 1,
+      'sagemaker:ListDomains': 1,
+      'sagemaker:ListNotebookInstances': 1,
       'sts:GetCallerIdentity': 1,
     });
     expect(aws.calls.map((call) => call.action).sort()).toEqual([
+      'DescribeDomain',
+      'DescribeNotebookInstance',
+      'DescribeSubnets',
       'DescribeVpcAttribute',
       'DescribeVpcAttribute',
       'DescribeVpcEndpointServices',
@@ -166,6 +174,8 @@ describe('Lambda bundle', () => {
       'DescribeVpcs',
       'GetAccountAuthorizationDetails',
       'GetCallerIdentity',
+      'ListDomains',
+      'ListNotebookInstances',
     ]);
     // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
   }, 60_000);

@@ -79,7 +79,7 @@ describe('collectRegion', () => {
     ]);
   });
 
-  it('reads every page of DescribeVpcEndpoints, filtered to the four SageMaker service names', async () => {
+  it('reads every page of DescribeVpcEndpoints, filtered to the SageMaker, notebook, Studio, STS and S3 service names', async () => {
     // Prepare
     stubEmptyRegion();
     const api = endpoint('vpce-1', 'vpc-1', serviceName(REGION, 'sagemaker.api')) as VpcEndpoint;
@@ -105,6 +105,12 @@ describe('collectRegion', () => {
             'com.amazonaws.eu-west-1.sagemaker.api-fips',
             'com.amazonaws.eu-west-1.sagemaker.runtime',
             'com.amazonaws.eu-west-1.sagemaker.runtime-fips',
+            'aws.sagemaker.eu-west-1.notebook',
+            'aws.sagemaker.eu-west-1.studio',
+            'com.amazonaws.eu-west-1.sts',
+            'com.amazonaws.eu-west-1.sts-fips',
+            'com.amazonaws.eu-west-1.s3',
+            'com.amazonaws.eu-west-1.s3-fips',
           ],
         },
       ]);
@@ -230,7 +236,8 @@ describe('collectRegion', () => {
     const inventory = await collectRegion(request(['endpointServices']));
 
     // Assess
-    expect(Object.keys(inventory).sort()).toEqual(['endpointServices', 'region']);
+    expect(Object.keys(inventory).sort()).toEqual(['endpointServices', 'region', 'sections']);
+    expect(inventory.sections).toEqual(['endpointServices']);
     expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(0);
     expect(ec2.commandCalls(DescribeVpcEndpointsCommand)).toHaveLength(0);
     expect(ec2.commandCalls(DescribeVpcAttributeCommand)).toHaveLength(0);

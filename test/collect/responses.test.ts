@@ -10,6 +10,23 @@ describe('checkResponse', () => {
       { VpcId: 'vpc-1', EnableDnsHostnames: { Value: false } },
     ],
     ['ec2:DescribeRegions', {}, { Regions: [{ RegionName: 'eu-west-1' }] }],
+    ['ec2:DescribeSubnets', {}, { Subnets: [] }],
+    ['sagemaker:ListNotebookInstances', {}, { NotebookInstances: [] }],
+    [
+      'sagemaker:DescribeNotebookInstance',
+      {},
+      {
+        NotebookInstanceArn: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/ds-1',
+        NotebookInstanceName: 'ds-1',
+        NotebookInstanceStatus: 'InService',
+      },
+    ],
+    ['sagemaker:ListDomains', {}, { Domains: [] }],
+    [
+      'sagemaker:DescribeDomain',
+      {},
+      { DomainId: 'd-1', DomainArn: 'arn:aws:sagemaker:eu-west-1:111122223333:domain/d-1' },
+    ],
     [
       'iam:GetAccountAuthorizationDetails',
       {},
@@ -47,7 +64,27 @@ describe('checkResponse', () => {
       { Account: '111122223333' },
       'GetCallerIdentity answered without Arn (string), UserId (string)',
     ],
-    ['ec2:DescribeSubnets', {}, { Subnets: [] }, 'DescribeSubnets has no declared response contract'],
+    ['ec2:DescribeSubnet', {}, { Subnets: [] }, 'DescribeSubnet has no declared response contract'],
+    ['ec2:DescribeSubnets', {}, {}, 'DescribeSubnets answered without Subnets (list)'],
+    [
+      'sagemaker:ListNotebookInstances',
+      {},
+      {},
+      'ListNotebookInstances answered without NotebookInstances (list)',
+    ],
+    [
+      'sagemaker:DescribeNotebookInstance',
+      { NotebookInstanceName: 'ds-1' },
+      { NotebookInstanceName: 'ds-1' },
+      'DescribeNotebookInstance answered without NotebookInstanceArn (string), NotebookInstanceStatus (string)',
+    ],
+    ['sagemaker:ListDomains', {}, {}, 'ListDomains answered without Domains (list)'],
+    [
+      'sagemaker:DescribeDomain',
+      { DomainId: 'd-1' },
+      { DomainId: 'd-1' },
+      'DescribeDomain answered without DomainArn (string)',
+    ],
   ])('rejects %s answering %j for %j', (operation, input, output, message) => {
     // Act
     const checking = () => checkResponse(operation, input, output);

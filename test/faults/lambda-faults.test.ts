@@ -235,16 +235,20 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
   it.each([
     [
       'GetAccountAuthorizationDetails',
+      2,
       '[ERROR] SageMaker compliance 111122223333: 2 errors, nothing failing',
     ],
-    ['DescribeVpcs', '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors'],
+    // The two VPC rules and sagemaker-private-path read the VPCs.
+    ['DescribeVpcs', 3, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 3 errors'],
+    // Every rule but the IAM ones needs the endpoint services.
     [
       'DescribeVpcEndpointServices',
-      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 2 errors',
+      6,
+      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 6 errors',
     ],
   ])(
     'publishes errors, never "[OK]", and keeps latest.json when %s answers an empty HTTP 200',
-    async (action, subject) => {
+    async (action, errors, subject) => {
       // Prepare
       aws = await startFakeAws((call) => (call.action === action ? { body: '' } : healthy(call)));
       const sns = snsClient();
@@ -254,10 +258,10 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
       const response = await handlerOverWire(aws.endpoint, sns.client, s3.client)({}, plentyOfTime);
 
       // Assess
-      expect(response.summary.error).toBe(2);
+      expect(response.summary.error).toBe(errors);
       const [alert] = sns.delivered;
       expect(alert?.subject).toBe(subject);
-      expect(alert?.attributes.errorCount?.StringValue).toBe('2');
+      expect(alert?.attributes.errorCount?.StringValue).toBe(String(errors));
       expect(alert?.email.split('COULD NOT CHECK')[1]).toContain(`IncompleteResponse: ${action} answered`);
       expect(s3.written).toHaveLength(1);
       expect(s3.written[0]).toMatch(/^reports\/111122223333\/\d{4}\//);

@@ -17,6 +17,7 @@ import {
   scanWorld,
   verdicts,
   vpcId,
+  WORLD_RULE_IDS,
 } from './world.ts';
 
 const REGION = 'eu-west-1';
@@ -153,7 +154,10 @@ describe('malformed data in an evidence file (scan --input)', () => {
     const io = fakeIo();
 
     // Act
-    const exitCode = await main(['scan', '--input', file, '--format', 'json'], io);
+    const exitCode = await main(
+      ['scan', '--input', file, '--rules', WORLD_RULE_IDS.join(','), '--format', 'json'],
+      io,
+    );
 
     // Assess
     expect(exitCode).toBe(1);
@@ -170,7 +174,10 @@ describe('malformed data in an evidence file (scan --input)', () => {
     const io = fakeIo();
 
     // Act
-    const exitCode = await main(['scan', '--input', file, '--quiet'], io);
+    const exitCode = await main(
+      ['scan', '--input', file, '--rules', WORLD_RULE_IDS.join(','), '--quiet'],
+      io,
+    );
 
     // Assess
     expect(exitCode).toBe(1);

@@ -15,11 +15,18 @@ import {
   type WireAnswer,
   type WireCall,
 } from '../support/aws-faults.ts';
-import { bareAnswer, healthy, WIRE_REGION, wireClients } from './wire-world.ts';
+import { bareAnswer, HEALTHY_JSON, healthy, jsonAnswer, WIRE_REGION, wireClients } from './wire-world.ts';
 
 const ALL_RULES = selectRules(undefined);
 const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
 const IAM_RULES = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+const NOTEBOOK_RULES = [
+  'sagemaker-notebook-network',
+  'sagemaker-notebook-root-access',
+  'sagemaker-private-path',
+];
+const DOMAIN_RULES = ['sagemaker-domain-vpc-only', 'sagemaker-private-path'];
+const SAGEMAKER_RULES = [...new Set([...DOMAIN_RULES, ...NOTEBOOK_RULES])].sort();
 
 let aws: FakeAws | undefined;
 
@@ -63,7 +70,7 @@ beforeAll(async () => {
 });
 
 describe('the wire world without faults', () => {
-  it('judges every rule without ERROR: the VPC rules PASS and the IAM rules FAIL', () => {
+  it('judges every rule without ERROR: the VPC and SageMaker rules PASS and the IAM rules FAIL', () => {
     // Assess
     expect(baseline.summary.error).toBe(0);
     expect(statuses(baseline, EC2_RULES)).toEqual([
@@ -75,6 +82,13 @@ describe('the wire world without faults', () => {
       ['iam-policy-presigned-url-source-ip', 'FAIL'],
       ['iam-principal-presigned-url-source-ip', 'FAIL'],
     ]);
+    expect(statuses(baseline, SAGEMAKER_RULES)).toEqual([
+      ['sagemaker-domain-vpc-only', 'PASS'],
+      ['sagemaker-notebook-network', 'PASS'],
+      ['sagemaker-notebook-root-access', 'PASS'],
+      ['sagemaker-private-path', 'PASS'],
+      ['sagemaker-private-path', 'PASS'],
+    ]);
     expect(baseline.complete).toBe(true);
   });
 
@@ -82,11 +96,16 @@ describe('the wire world without faults', () => {
     // Assess
     expect(baseline.stats.apiCalls).toEqual({
       'ec2:DescribeRegions': 1,
+      'ec2:DescribeSubnets': 1,
       'ec2:DescribeVpcAttribute': 2,
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'sagemaker:DescribeDomain': 1,
+      'sagemaker:DescribeNotebookInstance': 1,
+      'sagemaker:ListDomains': 1,
+      'sagemaker:ListNotebookInstances': 1,
       'sts:GetCallerIdentity': 1,
     });
     expect(Object.keys(RESPONSE_CONTRACTS).sort()).toEqual(Object.keys(baseline.stats.apiCalls).sort());
@@ -95,11 +114,16 @@ describe('the wire world without faults', () => {
 
 /** Each operation, and the rules that can no longer judge when its answer is not AWS's. */
 const OPERATIONS = [
-  { action: 'DescribeRegions', rules: EC2_RULES },
-  { action: 'DescribeVpcEndpointServices', rules: EC2_RULES },
-  { action: 'DescribeVpcs', rules: EC2_RULES },
-  { action: 'DescribeVpcEndpoints', rules: EC2_RULES },
-  { action: 'DescribeVpcAttribute', rules: ['vpc-sagemaker-private-dns'] },
+  { action: 'DescribeRegions', rules: [...EC2_RULES, ...SAGEMAKER_RULES] },
+  { action: 'DescribeVpcEndpointServices', rules: [...EC2_RULES, ...SAGEMAKER_RULES] },
+  { action: 'DescribeVpcs', rules: [...EC2_RULES, 'sagemaker-private-path'] },
+  { action: 'DescribeVpcEndpoints', rules: [...EC2_RULES, 'sagemaker-private-path'] },
+  { action: 'DescribeVpcAttribute', rules: ['vpc-sagemaker-private-dns', 'sagemaker-private-path'] },
+  { action: 'DescribeSubnets', rules: ['sagemaker-private-path'] },
+  { action: 'ListNotebookInstances', rules: NOTEBOOK_RULES },
+  { action: 'DescribeNotebookInstance', rules: NOTEBOOK_RULES },
+  { action: 'ListDomains', rules: DOMAIN_RULES },
+  { action: 'DescribeDomain', rules: DOMAIN_RULES },
   { action: 'GetAccountAuthorizationDetails', rules: IAM_RULES },
 ];
 
@@ -108,7 +132,10 @@ const BODIES: [string, (action: string) => WireAnswer][] = [
     what,
     () => ({ ...reply }),
   ]),
-  ['well-formed XML without its fields', (action) => ({ body: bareAnswer(action) })],
+  [
+    'a well-formed answer without its fields',
+    (action) => (action in HEALTHY_JSON ? jsonAnswer({}) : { body: bareAnswer(action) }),
+  ],
 ];
 
 const CASES = OPERATIONS.flatMap((operation) =>
@@ -193,15 +220,22 @@ describe('an HTTP 200 that is not an AWS answer', () => {
     );
   });
 
-  it('still reads an account that really has no VPCs and no IAM principals (empty lists) without ERROR', async () => {
+  it('still reads an account that really has no VPCs, notebooks, domains or IAM principals (empty lists) without ERROR', async () => {
     // Prepare
     const emptyLists: Record<string, string> = {
       DescribeVpcs: '<vpcSet/>',
       DescribeVpcEndpoints: '<vpcEndpointSet/>',
     };
 
+    const emptyJson: Record<string, Record<string, unknown>> = {
+      ListNotebookInstances: { NotebookInstances: [] },
+      ListDomains: { Domains: [] },
+    };
+
     // Act
     const report = await scanOverWire((call) => {
+      const json = emptyJson[call.action];
+      if (json) return jsonAnswer(json);
       if (call.action in emptyLists) {
         return {
           body: bareAnswer(call.action).replace('</requestId>', `</requestId>${emptyLists[call.action]}`),
@@ -221,6 +255,8 @@ describe('an HTTP 200 that is not an AWS answer', () => {
     // Assess
     expect(report.summary.error).toBe(0);
     expect(report.complete).toBe(true);
+    expect(aws?.count('DescribeSubnets')).toBe(0);
+    expect(aws?.count('DescribeNotebookInstance')).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { AwsClients, type ClientOptions } from '../../src/collect/clients.ts';
 import {
+  AWS_JSON_1_1,
   ec2Xml,
   fastClientOverrides,
   IAM_XMLNS,
@@ -10,31 +11,47 @@ import {
 } from '../support/aws-faults.ts';
 
 /**
- * One account in one region, as AWS's query protocols send it: a VPC with available api and
- * runtime endpoints and DNS on (the VPC rules PASS), and one user whose inline policy lets it
- * create presigned notebook URLs from anywhere (the IAM rules FAIL). Every operation the scanner
- * calls has a real answer here, so a fault on one of them shows as a changed result.
+ * One account in one region, as AWS's query and JSON protocols send it: a VPC with available
+ * SageMaker api, runtime, notebook, Studio and STS endpoints, an S3 gateway and DNS on, where a
+ * private notebook instance and a VpcOnly Studio domain run (the VPC and SageMaker rules PASS), and
+ * one user whose inline policy lets it create presigned notebook URLs from anywhere (the IAM rules
+ * FAIL). Every operation the scanner calls has a real answer here, so a fault on one of them shows
+ * as a changed result.
  */
 export const WIRE_ACCOUNT_ID = '111122223333';
 export const WIRE_REGION = 'eu-west-1';
 export const WIRE_VPC_ID = 'vpc-0a1b2c3d4e5f60718';
+const WIRE_SUBNET_ID = 'subnet-0a1b2c3d4e5f60718';
+const NOTEBOOK_NAME = 'wire-notebook';
+const NOTEBOOK_ARN = `arn:aws:sagemaker:${WIRE_REGION}:${WIRE_ACCOUNT_ID}:notebook-instance/${NOTEBOOK_NAME}`;
+const DOMAIN_ID = 'd-wire0000000';
+const DOMAIN_ARN = `arn:aws:sagemaker:${WIRE_REGION}:${WIRE_ACCOUNT_ID}:domain/${DOMAIN_ID}`;
 
 const item = (fields: Record<string, string>) =>
   `<item>${Object.entries(fields)
     .map(([key, value]) => `<${key}>${value}</${key}>`)
     .join('')}</item>`;
 
-function endpointItem(id: string, kind: string): string {
+function endpointItem(id: string, serviceName: string, type = 'Interface'): string {
   return item({
     vpcEndpointId: id,
-    vpcEndpointType: 'Interface',
+    vpcEndpointType: type,
     vpcId: WIRE_VPC_ID,
-    serviceName: `com.amazonaws.${WIRE_REGION}.${kind}`,
+    serviceName,
     state: 'available',
-    privateDnsEnabled: 'true',
+    privateDnsEnabled: String(type === 'Interface'),
     ownerId: WIRE_ACCOUNT_ID,
   });
 }
+
+const ENDPOINT_ITEMS = [
+  endpointItem('vpce-0a1b2c3d4e5f60001', `com.amazonaws.${WIRE_REGION}.sagemaker.api`),
+  endpointItem('vpce-0a1b2c3d4e5f60002', `com.amazonaws.${WIRE_REGION}.sagemaker.runtime`),
+  endpointItem('vpce-0a1b2c3d4e5f60003', `aws.sagemaker.${WIRE_REGION}.notebook`),
+  endpointItem('vpce-0a1b2c3d4e5f60004', `aws.sagemaker.${WIRE_REGION}.studio`),
+  endpointItem('vpce-0a1b2c3d4e5f60005', `com.amazonaws.${WIRE_REGION}.sts`),
+  endpointItem('vpce-0a1b2c3d4e5f60006', `com.amazonaws.${WIRE_REGION}.s3`, 'Gateway'),
+].join('');
 
 const OPEN_POLICY = encodeURIComponent(
   JSON.stringify({
@@ -59,8 +76,14 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
   DescribeVpcEndpointServices: () =>
     ec2Xml(
       'DescribeVpcEndpointServices',
-      `<serviceNameSet>${['ec2', 's3', 'sagemaker.api', 'sagemaker.runtime']
-        .map((kind) => `<item>com.amazonaws.${WIRE_REGION}.${kind}</item>`)
+      `<serviceNameSet>${[
+        ...['ec2', 's3', 'sagemaker.api', 'sagemaker.runtime', 'sts'].map(
+          (kind) => `com.amazonaws.${WIRE_REGION}.${kind}`,
+        ),
+        `aws.sagemaker.${WIRE_REGION}.notebook`,
+        `aws.sagemaker.${WIRE_REGION}.studio`,
+      ]
+        .map((name) => `<item>${name}</item>`)
         .join('')}</serviceNameSet>`,
     ),
   DescribeVpcs: () =>
@@ -69,9 +92,11 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
       `<vpcSet>${item({ vpcId: WIRE_VPC_ID, ownerId: WIRE_ACCOUNT_ID, state: 'available', cidrBlock: '10.0.0.0/16', isDefault: 'false' })}</vpcSet>`,
     ),
   DescribeVpcEndpoints: () =>
+    ec2Xml('DescribeVpcEndpoints', `<vpcEndpointSet>${ENDPOINT_ITEMS}</vpcEndpointSet>`),
+  DescribeSubnets: () =>
     ec2Xml(
-      'DescribeVpcEndpoints',
-      `<vpcEndpointSet>${endpointItem('vpce-0a1b2c3d4e5f60001', 'sagemaker.api')}${endpointItem('vpce-0a1b2c3d4e5f60002', 'sagemaker.runtime')}</vpcEndpointSet>`,
+      'DescribeSubnets',
+      `<subnetSet>${item({ subnetId: WIRE_SUBNET_ID, vpcId: WIRE_VPC_ID, availabilityZone: `${WIRE_REGION}a`, ownerId: WIRE_ACCOUNT_ID, state: 'available' })}</subnetSet>`,
     ),
   GetAccountAuthorizationDetails: () =>
     queryXml(
@@ -80,6 +105,51 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
       `<IsTruncated>false</IsTruncated><UserDetailList><member><UserName>alice</UserName><UserId>AIDAALICE</UserId><Arn>arn:aws:iam::${WIRE_ACCOUNT_ID}:user/alice</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate><GroupList/><AttachedManagedPolicies/><UserPolicyList><member><PolicyName>open-notebooks</PolicyName><PolicyDocument>${OPEN_POLICY}</PolicyDocument></member></UserPolicyList></member></UserDetailList><GroupDetailList/><RoleDetailList/><Policies/>`,
     ),
 };
+
+/** The healthy awsJson1_1 answer of each SageMaker operation, by operation name. */
+export const HEALTHY_JSON: Record<string, () => Record<string, unknown>> = {
+  ListNotebookInstances: () => ({
+    NotebookInstances: [
+      {
+        NotebookInstanceName: NOTEBOOK_NAME,
+        NotebookInstanceArn: NOTEBOOK_ARN,
+        NotebookInstanceStatus: 'InService',
+        InstanceType: 'ml.t3.medium',
+        CreationTime: 1_700_000_000,
+      },
+    ],
+  }),
+  DescribeNotebookInstance: () => ({
+    NotebookInstanceName: NOTEBOOK_NAME,
+    NotebookInstanceArn: NOTEBOOK_ARN,
+    NotebookInstanceStatus: 'InService',
+    InstanceType: 'ml.t3.medium',
+    SubnetId: WIRE_SUBNET_ID,
+    SecurityGroups: ['sg-0a1b2c3d4e5f60718'],
+    DirectInternetAccess: 'Disabled',
+    RootAccess: 'Disabled',
+    CreationTime: 1_700_000_000,
+  }),
+  ListDomains: () => ({
+    Domains: [{ DomainId: DOMAIN_ID, DomainArn: DOMAIN_ARN, DomainName: 'wire', Status: 'InService' }],
+  }),
+  DescribeDomain: () => ({
+    DomainId: DOMAIN_ID,
+    DomainArn: DOMAIN_ARN,
+    DomainName: 'wire',
+    Status: 'InService',
+    AuthMode: 'IAM',
+    AppNetworkAccessType: 'VpcOnly',
+    VpcId: WIRE_VPC_ID,
+    SubnetIds: [WIRE_SUBNET_ID],
+    DomainSettings: { SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] },
+  }),
+};
+
+/** An awsJson1_1 answer (SageMaker) of `body`. */
+export function jsonAnswer(body: Record<string, unknown>): WireAnswer {
+  return { body: JSON.stringify(body), contentType: AWS_JSON_1_1 };
+}
 
 /** `DescribeVpcAttribute` answers the attribute asked for. */
 function vpcAttribute(call: WireCall): string {
@@ -93,6 +163,8 @@ function vpcAttribute(call: WireCall): string {
 /** The healthy answer to any call of the world. */
 export function healthy(call: WireCall): WireAnswer {
   if (call.action === 'DescribeVpcAttribute') return { body: vpcAttribute(call) };
+  const json = HEALTHY_JSON[call.action];
+  if (json !== undefined) return jsonAnswer(json());
   const body = HEALTHY_BODIES[call.action];
   if (body === undefined) return { status: 400, body: `no canned answer for ${call.action}` };
   return { body: body() };
@@ -102,6 +174,7 @@ export function healthy(call: WireCall): WireAnswer {
 export function bareAnswer(action: string): string {
   if (action === 'GetCallerIdentity') return queryXml(action, STS_XMLNS, '');
   if (action === 'GetAccountAuthorizationDetails') return queryXml(action, IAM_XMLNS, '');
+  if (action in HEALTHY_JSON) return '{}';
   return ec2Xml(action, '');
 }
 

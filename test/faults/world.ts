@@ -1,15 +1,17 @@
-import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
 import { vi } from 'vitest';
 import { AwsClients } from '../../src/collect/clients.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
-import type { Inventory } from '../../src/model/inventory.ts';
+import type { Inventory, SageMakerDomain, SageMakerNotebook } from '../../src/model/inventory.ts';
 import type { Report } from '../../src/model/report.ts';
 import type { Result } from '../../src/model/result.ts';
 import {
   type AttemptLog,
   always,
+  awsError,
   endpointServiceListing,
   fastClients,
   markerPagesOf,
@@ -17,21 +19,39 @@ import {
   type Responder,
   serveFromResponders,
 } from '../support/aws-faults.ts';
-import { endpoint, offeredServices, serviceName, vpc } from '../support/inventory.ts';
+import {
+  domain,
+  endpoint,
+  notebook,
+  offeredServices,
+  serviceName,
+  subnet,
+  vpc,
+} from '../support/inventory.ts';
 
 /**
  * One account that the fault tests break in different places: three regions (the last an opt-in
  * region) of five VPCs each, listed two per page, and IAM authorization details listed two items
- * per page. Every rule has PASS and FAIL results here, so a fault that silently drops data shows
+ * per page. Every rule it serves has PASS and FAIL results here, so a fault that silently drops data shows
  * up as a changed result.
  */
 export const ACCOUNT_ID = '111122223333';
 export const HOME_REGION = 'eu-west-1';
 export const OPT_IN_REGION = 'me-south-1';
 export const REGIONS = [HOME_REGION, 'us-east-1', OPT_IN_REGION] as const;
-export const ALL_RULES = selectRules(undefined);
 export const EC2_RULE_IDS = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
 export const IAM_RULE_IDS = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+export const SAGEMAKER_RULE_IDS = [
+  'sagemaker-domain-vpc-only',
+  'sagemaker-notebook-network',
+  'sagemaker-notebook-root-access',
+  'sagemaker-private-path',
+];
+/**
+ * The rules the fault tests of the VPC and IAM collection scan with. The world also serves
+ * notebooks, domains and subnets ({@link sageMakerWorld}), for scans that name the SageMaker rules.
+ */
+export const WORLD_RULE_IDS = [...IAM_RULE_IDS, ...EC2_RULE_IDS];
 export const CALLER = {
   Account: ACCOUNT_ID,
   Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/scanner/session`,
@@ -55,9 +75,10 @@ interface RegionWorld {
 /**
  * Per region: VPC 1 compliant; VPC 2 only an api endpoint, in a VPC without DNS hostnames; VPC 3
  * no endpoint; VPC 4 the default VPC, no endpoint; VPC 5 a runtime endpoint and an api endpoint
- * still pendingAcceptance.
+ * still pendingAcceptance. With `withSageMaker`, VPC 1 also has a notebook endpoint, and VPC 3,
+ * where a notebook and a domain run, DNS on.
  */
-export function regionWorld(region: string): RegionWorld {
+export function regionWorld(region: string, withSageMaker = false): RegionWorld {
   const [one, two, three, four, five] = [1, 2, 3, 4, 5].map((index) => vpcId(region, index)) as [
     string,
     string,
@@ -76,12 +97,84 @@ export function regionWorld(region: string): RegionWorld {
       endpoint(endpointId(two, 'a'), two, api),
       endpoint(endpointId(five, 'a'), five, api, { State: 'pendingAcceptance' }),
       endpoint(endpointId(five, 'r'), five, runtime),
+      ...(withSageMaker
+        ? [
+            endpoint(endpointId(one, 'n'), one, `aws.sagemaker.${region}.notebook`, {
+              SubnetIds: [subnetId(one)],
+            }),
+          ]
+        : []),
     ] as VpcEndpoint[],
     dns: {
       [one]: { enableDnsSupport: true, enableDnsHostnames: true },
       [two]: { enableDnsSupport: true, enableDnsHostnames: false },
       [five]: { enableDnsSupport: true, enableDnsHostnames: true },
+      ...(withSageMaker ? { [three]: { enableDnsSupport: true, enableDnsHostnames: true } } : {}),
     },
+  };
+}
+
+/** The subnet of a VPC of this world where its notebooks and domains run. */
+function subnetId(vpc: string): string {
+  return `subnet-${vpc.slice(4)}`;
+}
+
+/**
+ * Per region: notebook nb-1 private in VPC 1 (its endpoints there: every rule PASS), nb-2 with
+ * direct internet and root access in VPC 3 (no endpoints: FAIL), nb-3 in no VPC; domain d-1
+ * VpcOnly in VPC 1 (which lacks the Studio, STS and S3 endpoints), d-2 PublicInternetOnly in VPC 3.
+ * Listed two notebooks and one domain per page.
+ */
+export function sageMakerWorld(region: string): {
+  notebooks: SageMakerNotebook[];
+  domains: SageMakerDomain[];
+  subnets: Subnet[];
+} {
+  const one = vpcId(region, 1);
+  const three = vpcId(region, 3);
+  return {
+    notebooks: [
+      notebook('nb-1', subnetId(one)),
+      notebook('nb-2', subnetId(three), { DirectInternetAccess: 'Enabled', RootAccess: 'Enabled' }),
+      notebook('nb-3', undefined, { DirectInternetAccess: 'Enabled' }),
+    ],
+    domains: [
+      domain('d-1', 'private', one, [subnetId(one)]),
+      domain('d-2', 'public', three, [subnetId(three)], { AppNetworkAccessType: 'PublicInternetOnly' }),
+    ],
+    subnets: [subnet(subnetId(one), one), subnet(subnetId(three), three)] as Subnet[],
+  };
+}
+
+/** A Describe call of SageMaker for a name it does not know, answered as SageMaker does. */
+function describedBy<T>(items: readonly T[], key: (item: T) => string | undefined, field: string): Responder {
+  return (input) => {
+    const found = items.find((item) => key(item) === input[field]);
+    if (!found) throw awsError(SageMakerServiceException, 'ValidationException', 400, 'RecordNotFound');
+    return found;
+  };
+}
+
+/** The fault-free responders of one region's SageMaker client. */
+export function sageMakerResponders(region: string): Record<string, Responder> {
+  const world = sageMakerWorld(region);
+  return {
+    ListNotebookInstances: pagesOf(
+      'NotebookInstances',
+      world.notebooks.map((item) => ({ NotebookInstanceName: item.NotebookInstanceName })),
+      PAGE_SIZE,
+    ),
+    DescribeNotebookInstance: describedBy(
+      world.notebooks,
+      (item) => item.NotebookInstanceName,
+      'NotebookInstanceName',
+    ),
+    ListDomains: pagesOf(
+      'Domains',
+      world.domains.map((item) => ({ DomainId: item.DomainId })),
+      1,
+    ),
+    DescribeDomain: describedBy(world.domains, (item) => item.DomainId, 'DomainId'),
   };
 }
 
@@ -215,9 +308,16 @@ function endpointPages(endpoints: readonly VpcEndpoint[]): Responder {
 }
 
 /** The fault-free responders of one region's EC2 client. */
-export function ec2Responders(region: string): Record<string, Responder> {
-  const world = regionWorld(region);
+export function ec2Responders(region: string, withSageMaker = false): Record<string, Responder> {
+  const world = regionWorld(region, withSageMaker);
+  const subnets = withSageMaker ? sageMakerWorld(region).subnets : [];
   return {
+    DescribeSubnets: (input) => {
+      const filter = (input.Filters as { Name: string; Values: string[] }[] | undefined)?.find(
+        (item) => item.Name === 'subnet-id',
+      );
+      return { Subnets: subnets.filter((item) => filter?.Values.includes(item.SubnetId ?? '')) };
+    },
     DescribeVpcEndpointServices: always({
       ServiceNames: endpointServiceListing(region, offeredServices(region)),
     }),
@@ -239,6 +339,8 @@ export type Fault = (healthy: Responder) => Responder;
 export interface Faults {
   /** Per region, per EC2 operation. */
   ec2?: Partial<Record<string, Record<string, Fault>>>;
+  /** Per region, per SageMaker operation. */
+  sagemaker?: Partial<Record<string, Record<string, Fault>>>;
   /** Per IAM operation (`GetAccountAuthorizationDetails`). */
   iam?: Record<string, Fault>;
   /** IAM documents replaced by policy name (malformed data from AWS). */
@@ -257,18 +359,27 @@ function applied(healthy: Record<string, Responder>, faults: Record<string, Faul
 
 export interface WorldLogs {
   ec2: Record<string, AttemptLog>;
+  sagemaker: Record<string, AttemptLog>;
   iam: AttemptLog;
 }
 
-/** Serves the world, with `faults` applied, beneath the retry middleware of every client of `clients`. */
-export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs {
+/**
+ * Serves the world, with `faults` applied, beneath the retry middleware of every client of
+ * `clients`; `withSageMaker` adds what the SageMaker rules read (see {@link regionWorld}).
+ */
+export function serveWorld(clients: AwsClients, faults: Faults = {}, withSageMaker = false): WorldLogs {
   serveFromResponders(clients.sts(HOME_REGION), { GetCallerIdentity: always(CALLER) });
   const ec2: Record<string, AttemptLog> = {};
+  const sagemaker: Record<string, AttemptLog> = {};
   for (const region of REGIONS) {
-    const healthy = ec2Responders(region);
+    const healthy = ec2Responders(region, withSageMaker);
     const endpoints = faults.endpoints?.[region];
     if (endpoints) healthy.DescribeVpcEndpoints = pagesOf('VpcEndpoints', endpoints, PAGE_SIZE);
     ec2[region] = serveFromResponders(clients.ec2(region), applied(healthy, faults.ec2?.[region]));
+    sagemaker[region] = serveFromResponders(
+      clients.sagemaker(region),
+      applied(sageMakerResponders(region), faults.sagemaker?.[region]),
+    );
   }
   const iam = serveFromResponders(
     clients.iam(HOME_REGION),
@@ -277,7 +388,7 @@ export function serveWorld(clients: AwsClients, faults: Faults = {}): WorldLogs 
       faults.iam,
     ),
   );
-  return { ec2, iam };
+  return { ec2, sagemaker, iam };
 }
 
 /**
@@ -312,15 +423,23 @@ export function serveWorldToNewClients(faults: Faults = {}): WorldLogs[] {
   return logs;
 }
 
-/** A live scan of every rule over the world, through the SDK's real retries (1 ms back-off). */
+/**
+ * A live scan of `ruleIds` (the world's VPC and IAM rules unless told) over the world, through the
+ * SDK's real retries (1 ms back-off).
+ */
 export async function scanWorld(
   faults: Faults = {},
   maxAttempts = 4,
+  ruleIds: readonly string[] = WORLD_RULE_IDS,
 ): Promise<{ report: Report; inventory: Inventory; logs: WorldLogs }> {
   const clients = fastClients(maxAttempts);
-  const logs = serveWorld(clients, faults);
+  const logs = serveWorld(
+    clients,
+    faults,
+    ruleIds.some((id) => SAGEMAKER_RULE_IDS.includes(id)),
+  );
   const { report, inventory } = await runScan({
-    rules: ALL_RULES,
+    rules: selectRules([...ruleIds]),
     config: DEFAULT_RULE_CONFIG,
     source: { kind: 'live', clients, regions: [...REGIONS], homeRegion: HOME_REGION },
   });

@@ -7,12 +7,15 @@ import { rule as endpointsRule } from '../../src/rules/vpc-sagemaker-endpoints.t
 import { allowAll, doc, guardrail, managedPolicy, role, user } from '../iam/builders.ts';
 import {
   ACCOUNT_ID,
+  domain,
   endpoint,
+  notebook,
   OTHER_ACCOUNT_ID,
   region,
   repeatedResultIds,
   runRule,
   serviceName,
+  subnet,
   vpc,
 } from '../support/inventory.ts';
 import { report } from '../support/report.ts';
@@ -26,6 +29,16 @@ function richInventory(): Inventory {
         endpoint('vpce-a', 'vpc-1', serviceName(name, 'sagemaker.api')),
         endpoint('vpce-r', 'vpc-1', serviceName(name, 'sagemaker.runtime'), { PrivateDnsEnabled: false }),
         endpoint('vpce-x', 'vpc-2', serviceName(name, 'sagemaker.api'), { State: 'pendingAcceptance' }),
+      ],
+      subnets: [subnet('subnet-1', 'vpc-1')],
+      notebooks: [
+        notebook('private', 'subnet-1'),
+        notebook('open', undefined, { DirectInternetAccess: 'Enabled', RootAccess: 'Enabled' }),
+        notebook('unknown', 'subnet-1', { DirectInternetAccess: undefined, RootAccess: undefined }),
+      ],
+      domains: [
+        domain('d-vpc', 'private', 'vpc-1', ['subnet-1']),
+        domain('d-public', 'public', 'vpc-1', ['subnet-1'], { AppNetworkAccessType: 'PublicInternetOnly' }),
       ],
     });
   const iam = {

@@ -202,10 +202,15 @@ export function afterMarker(marker: string): (input: Record<string, unknown>) =>
   return (input) => input.Marker === marker;
 }
 
-/** One request that reached a {@link FakeAws} server: the query-protocol `Action` and its parameters. */
+/**
+ * One request that reached a {@link FakeAws} server: the operation (the query-protocol `Action`, or
+ * the operation of a JSON protocol's `X-Amz-Target` such as `SageMaker.ListDomains`), the query
+ * parameters, and the JSON body of a JSON-protocol request.
+ */
 export interface WireCall {
   action: string;
   params: URLSearchParams;
+  json?: Record<string, unknown>;
 }
 
 /** What the server does with a request: answer it, or accept it and never answer. */
@@ -221,7 +226,8 @@ export interface FakeAws {
 }
 
 /**
- * A local HTTP server that speaks the AWS query protocols (EC2, IAM, STS) to the real SDK, so its
+ * A local HTTP server that speaks the AWS query protocols (EC2, IAM, STS) and the JSON protocol
+ * (SageMaker's awsJson1_1) to the real SDK, so its
  * serializers, deserializers, retries and HTTP handler timeouts are what a test exercises.
  *
  * @example
@@ -237,8 +243,15 @@ export async function startFakeAws(answer: (call: WireCall) => WireAnswer): Prom
       text += chunk;
     });
     request.on('end', () => {
-      const params = new URLSearchParams(text);
-      const call = { action: params.get('Action') ?? '', params };
+      const target = request.headers['x-amz-target'];
+      const call: WireCall =
+        typeof target === 'string'
+          ? {
+              action: target.slice(target.indexOf('.') + 1),
+              params: new URLSearchParams(),
+              json: JSON.parse(text || '{}') as Record<string, unknown>,
+            }
+          : { action: new URLSearchParams(text).get('Action') ?? '', params: new URLSearchParams(text) };
       calls.push(call);
       const reply = answer(call);
       if (reply === 'silent') return;
@@ -277,6 +290,9 @@ export function queryXml(action: string, xmlns: string, inner: string): string {
 }
 
 export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+
+/** The content type of an awsJson1_1 answer (SageMaker). */
+export const AWS_JSON_1_1 = 'application/x-amz-json-1.1';
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /** Bodies that captive portals, inspecting proxies and broken gateways answer with HTTP 200. */

@@ -1,4 +1,4 @@
-import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import { evaluate } from '../../src/engine/evaluate.ts';
 import { DEFAULT_RULE_CONFIG, type RuleConfig } from '../../src/model/config.ts';
 import type {
@@ -6,6 +6,8 @@ import type {
   Inventory,
   Plain,
   RegionInventory,
+  SageMakerDomain,
+  SageMakerNotebook,
   VpcDnsAttributes,
 } from '../../src/model/inventory.ts';
 import type { Result, SkippedScope } from '../../src/model/result.ts';
@@ -71,6 +73,61 @@ export function endpoint(
   return fields as Plain<VpcEndpoint>;
 }
 
+/** A subnet as DescribeSubnets returns it, owned by {@link ACCOUNT_ID}. */
+export function subnet(SubnetId: string, VpcId: string, extra: Partial<Plain<Subnet>> = {}): Plain<Subnet> {
+  return {
+    SubnetId,
+    VpcId,
+    AvailabilityZone: 'eu-west-1a',
+    OwnerId: ACCOUNT_ID,
+    State: 'available',
+    ...extra,
+  };
+}
+
+/**
+ * A notebook instance as DescribeNotebookInstance returns it: in service, in `SubnetId`, with
+ * direct internet access and root access disabled unless `extra` says otherwise.
+ */
+export function notebook(
+  NotebookInstanceName: string,
+  SubnetId: string | undefined,
+  extra: Partial<SageMakerNotebook> = {},
+): SageMakerNotebook {
+  return {
+    NotebookInstanceName,
+    NotebookInstanceArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT_ID}:notebook-instance/${NotebookInstanceName.toLowerCase()}`,
+    NotebookInstanceStatus: 'InService',
+    InstanceType: 'ml.t3.medium',
+    ...(SubnetId ? { SubnetId, SecurityGroups: ['sg-0notebook'] } : {}),
+    DirectInternetAccess: 'Disabled',
+    RootAccess: 'Disabled',
+    ...extra,
+  };
+}
+
+/** A Studio domain as DescribeDomain returns it: in service, VpcOnly in `VpcId`, unless `extra` says otherwise. */
+export function domain(
+  DomainId: string,
+  DomainName: string,
+  VpcId: string,
+  SubnetIds: string[],
+  extra: Partial<SageMakerDomain> = {},
+): SageMakerDomain {
+  return {
+    DomainId,
+    DomainName,
+    DomainArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT_ID}:domain/${DomainId}`,
+    Status: 'InService',
+    AuthMode: 'IAM',
+    AppNetworkAccessType: 'VpcOnly',
+    VpcId,
+    SubnetIds,
+    DomainSettings: { SecurityGroupIds: ['sg-0studio'] },
+    ...extra,
+  };
+}
+
 export const DNS_ON: VpcDnsAttributes = { enableDnsSupport: true, enableDnsHostnames: true };
 
 /** The SageMaker service names DescribeVpcEndpointServices lists in a region that offers them. */
@@ -86,6 +143,7 @@ export function offeredServices(region: string): string[] {
 /**
  * A region where SageMaker is offered. Every VPC that holds an endpoint gets DNS support and
  * hostnames on unless `attributes` says otherwise; pass a section as `undefined` to leave it out.
+ * The SageMaker sections and `subnets` are there only when given.
  */
 export function region(
   name: string,
@@ -94,6 +152,9 @@ export function region(
     endpoints?: Plain<VpcEndpoint>[];
     attributes?: Record<string, VpcDnsAttributes>;
     services?: string[];
+    notebooks?: SageMakerNotebook[];
+    domains?: SageMakerDomain[];
+    subnets?: Plain<Subnet>[];
   } = {},
 ): RegionInventory {
   const endpoints = parts.endpoints ?? [];
@@ -106,6 +167,9 @@ export function region(
     vpcs: 'vpcs' in parts ? parts.vpcs : [],
     vpcAttributes: 'attributes' in parts ? parts.attributes : defaults,
     vpcEndpoints: 'endpoints' in parts ? parts.endpoints : [],
+    ...('notebooks' in parts ? { sagemakerNotebooks: parts.notebooks } : {}),
+    ...('domains' in parts ? { sagemakerDomains: parts.domains } : {}),
+    ...('subnets' in parts ? { subnets: parts.subnets } : {}),
   };
 }
 
