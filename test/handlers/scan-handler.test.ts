@@ -12,6 +12,7 @@ import {
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -463,6 +464,7 @@ describe('scan handler with a reports bucket', () => {
         message: 'Access Denied',
       }),
     );
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: LATEST }] });
     const handler = handlerWith(HISTORY);
 
     // Act
@@ -470,7 +472,7 @@ describe('scan handler with a reports bucket', () => {
 
     // Assess
     expect(report.baseline).toEqual({
-      error: `cannot read s3://${BUCKET}/${LATEST} (AccessDenied: Access Denied)`,
+      error: `cannot read s3://${BUCKET}/${LATEST} (AccessDenied: Access Denied); it exists, so the scan role may not read it`,
     });
     expect(report.results.map((result) => result.delta?.change)).toEqual(['new', 'new']);
     const [publish] = publishedInputs();

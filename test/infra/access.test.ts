@@ -303,6 +303,7 @@ const SNS_KMS_FOR_SERVICES =
   'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services';
 const S3_CONDITIONAL_WRITES =
   'https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html';
+const S3_LIST_PREFIX = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html';
 const LAMBDA_ASYNC_DESTINATIONS =
   'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html';
 const SCHEDULER_DLQ = 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html';
@@ -593,6 +594,26 @@ const CASES: Case[] = [
     resource: () => reportKey('latest.json'),
     context: () => asRole(scanRole()),
     expected: 'Allowed',
+  },
+  {
+    name: 'the scan role lists exactly latest.json, to tell a first scan from a denied read',
+    source: S3_LIST_PREFIX,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:ListBucket',
+    resource: () => arnOf('AWS::S3::Bucket', 'Reports'),
+    context: () => asRole(scanRole(), { 's3:prefix': `reports/${ACCOUNT}/latest.json`, 's3:max-keys': '1' }),
+    expected: 'Allowed',
+  },
+  {
+    name: 'the scan role cannot list its dated reports',
+    source: S3_LIST_PREFIX,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:ListBucket',
+    resource: () => arnOf('AWS::S3::Bucket', 'Reports'),
+    context: () => asRole(scanRole(), { 's3:prefix': `reports/${ACCOUNT}/`, 's3:max-keys': '1' }),
+    expected: 'ImplicitlyDenied',
   },
   {
     name: 'the scan role cannot read a dated report',
