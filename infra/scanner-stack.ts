@@ -29,7 +29,11 @@ import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/scan-handler.ts';
+import {
+  CONFIRMED_SUBSCRIPTIONS_METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../src/handlers/scan-handler.ts';
 import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
@@ -189,6 +193,13 @@ export class ScannerStack extends Stack {
       new iam.PolicyStatement({
         sid: 'PublishFindings',
         actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SeeWhoFindingsReach',
+        actions: ['sns:ListSubscriptionsByTopic'],
         resources: [this.topic.topicArn],
       }),
     );
@@ -438,6 +449,22 @@ export class ScannerStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         // No data is exactly the symptom: a scanner that stopped emits nothing at all.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'AlertsUnconfirmedAlarm', {
+        alarmName: `${prefix}alerts-unconfirmed`,
+        alarmDescription: `The last scan found no confirmed subscription on the findings topic: its findings, and this stack's alarms on that topic, reach nobody. Confirm a pending email subscription (the link in the "AWS Notification - Subscription Confirmation" email) or add a subscriber, then run an audit by hand; the report's topicReach says what the scan saw.`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: CONFIRMED_SUBSCRIPTIONS_METRIC,
+          dimensionsMap: { service: SERVICE_NAME },
+          period: Duration.hours(1),
+          statistic: cloudwatch.Stats.MINIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // One value per scan: the alarm keeps the last scan's answer until the next one.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       }),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(notify);

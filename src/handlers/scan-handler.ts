@@ -27,6 +27,8 @@ import { parseScanEvent, type ScanRequest } from './event.ts';
 
 export const SERVICE_NAME = 'sagemaker-compliance-scanner';
 export const METRICS_NAMESPACE = 'SageMakerComplianceScanner';
+/** Emitted by a scan that could list the findings topic's subscriptions; the stack alarms on 0. */
+export const CONFIRMED_SUBSCRIPTIONS_METRIC = 'ConfirmedSubscriptions';
 
 export interface ScanHandlerDependencies {
   environment: LambdaEnvironment;
@@ -145,7 +147,7 @@ function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): 
     logger.error('Checking the findings topic subscriptions failed', { error: reach.error });
     return 1;
   }
-  metrics.addMetric('ConfirmedSubscriptions', MetricUnit.Count, reach.confirmed);
+  metrics.addMetric(CONFIRMED_SUBSCRIPTIONS_METRIC, MetricUnit.Count, reach.confirmed);
   if (reach.warning !== undefined) logger.warn(reach.warning, { pending: reach.pending });
   return 0;
 }

@@ -399,7 +399,7 @@ const CASES: Case[] = [
     identity: ADMIN_POLICY,
     expected: 'ImplicitlyDenied',
   },
-  ...[0, 1, 2, 3].map(
+  ...[0, 1, 2, 3, 4].map(
     (index): Case => ({
       name: `CloudWatch publishes the state change of this stack's alarm #${index + 1}`,
       source: CLOUDWATCH_TO_SNS,
@@ -414,6 +414,26 @@ const CASES: Case[] = [
       expected: 'Allowed',
     }),
   ),
+  {
+    name: 'the scan role lists the subscriptions of its findings topic',
+    source: SNS_ACCESS_CASES,
+    guard: TOPIC_POLICY,
+    principal: scanRole,
+    action: 'sns:ListSubscriptionsByTopic',
+    context: () => asRole(scanRole()),
+    expected: 'Allowed',
+  },
+  {
+    name: 'the scan role cannot list the subscriptions of another topic',
+    source: SNS_ACCESS_CASES,
+    guard: TOPIC_POLICY,
+    principal: scanRole,
+    action: 'sns:ListSubscriptionsByTopic',
+    resource: () => `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:other-topic`,
+    context: () => asRole(scanRole()),
+    policy: { Version: '2012-10-17', Statement: [] },
+    expected: 'ImplicitlyDenied',
+  },
   {
     name: 'CloudWatch, for an alarm of another stack in the account, cannot publish',
     source: CLOUDWATCH_TO_SNS,
@@ -717,7 +737,7 @@ describe('the synthesized template, asked the requests AWS makes', () => {
     const labels = [...new Set(guarded.map((entry) => entry.label))].sort();
     expect([...covered(true)].sort()).toEqual(labels);
     expect([...covered(false)].sort()).toEqual(labels);
-    expect(alarmNames()).toHaveLength(4);
+    expect(alarmNames()).toHaveLength(5);
   });
 
   it('would have refused the schedule when the trust named the schedule instead of its group', async () => {
