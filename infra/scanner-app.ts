@@ -11,7 +11,7 @@ export const STACK_NAME = 'SageMakerComplianceScanner';
  * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions
  * pack, so synthesis fails on any finding that is not acknowledged in code.
  *
- * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
+ * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `operationsEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
  * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
@@ -51,6 +51,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
   const regions = list(read, 'regions');
   return {
     alertEmails,
+    operationsEmails: list(read, 'operationsEmails'),
     schedule: text(read, 'schedule'),
     timeZone: text(read, 'timeZone'),
     regions: regions?.length === 1 && regions[0] === 'all' ? 'all' : regions,

@@ -29,7 +29,11 @@ import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/scan-handler.ts';
+import {
+  CONFIRMED_SUBSCRIPTIONS_METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../src/handlers/scan-handler.ts';
 import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
@@ -70,6 +74,11 @@ const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.me
 export interface ScannerStackProps extends StackProps {
   /** Email addresses subscribed to the findings topic. Each must confirm the subscription. */
   alertEmails?: string[];
+  /**
+   * Email addresses for the scanner's own alarms, on a second topic that gets only those. Default:
+   * the alarms publish to the findings topic, and reach nobody when no one confirmed it.
+   */
+  operationsEmails?: string[];
   /** EventBridge Scheduler expression. Default {@link DEFAULT_SCHEDULE}. */
   schedule?: string;
   /** IANA time zone the schedule is read in, e.g. `Europe/Paris`. Default `UTC`. */
@@ -124,6 +133,8 @@ export interface ScannerStackProps extends StackProps {
  */
 export class ScannerStack extends Stack {
   readonly topic: sns.Topic;
+  /** Where the alarms publish: the operations topic with `operationsEmails`, else {@link topic}. */
+  readonly alarmTopic: sns.Topic;
   readonly function: nodejs.NodejsFunction;
   readonly reportsBucket: s3.Bucket;
 
@@ -143,10 +154,15 @@ export class ScannerStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
-    for (const email of props.alertEmails ?? []) {
-      const emailIssue = emailProblem(email);
-      if (emailIssue !== undefined) throw new Error(`alertEmails: ${emailIssue}`);
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    subscribeEmails(this.topic, 'alertEmails', props.alertEmails);
+    this.alarmTopic = this.topic;
+    if ((props.operationsEmails ?? []).length > 0) {
+      this.alarmTopic = new sns.Topic(this, 'OperationsAlarms', {
+        displayName: 'SageMaker compliance scanner alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      subscribeEmails(this.alarmTopic, 'operationsEmails', props.operationsEmails);
     }
 
     const logGroup = new logs.LogGroup(this, 'ScanLogs', {
@@ -189,6 +205,13 @@ export class ScannerStack extends Stack {
       new iam.PolicyStatement({
         sid: 'PublishFindings',
         actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SeeWhoFindingsReach',
+        actions: ['sns:ListSubscriptionsByTopic'],
         resources: [this.topic.topicArn],
       }),
     );
@@ -398,7 +421,7 @@ export class ScannerStack extends Stack {
   }
 
   private addAlarms(prefix: string, failureQueue: sqs.Queue, undeliveredQueue: sqs.Queue): void {
-    const notify = new cloudwatchActions.SnsAction(this.topic);
+    const notify = new cloudwatchActions.SnsAction(this.alarmTopic);
     const alarms = [
       new cloudwatch.Alarm(this, 'ScanErrorsAlarm', {
         alarmName: `${prefix}scan-errors`,
@@ -439,6 +462,22 @@ export class ScannerStack extends Stack {
         // No data is exactly the symptom: a scanner that stopped emits nothing at all.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
+      new cloudwatch.Alarm(this, 'AlertsUnconfirmedAlarm', {
+        alarmName: `${prefix}alerts-unconfirmed`,
+        alarmDescription: `The last scan found no confirmed subscription on the findings topic: its findings, and this stack's alarms on that topic, reach nobody. Confirm a pending email subscription (the link in the "AWS Notification - Subscription Confirmation" email) or add a subscriber, then run an audit by hand; the report's topicReach says what the scan saw.`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: CONFIRMED_SUBSCRIPTIONS_METRIC,
+          dimensionsMap: { service: SERVICE_NAME },
+          period: Duration.hours(1),
+          statistic: cloudwatch.Stats.MINIMUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // One value per scan: the alarm keeps the last scan's answer until the next one.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      }),
     ];
     for (const alarm of alarms) alarm.addAlarmAction(notify);
   }
@@ -455,15 +494,17 @@ export class ScannerStack extends Stack {
       },
     };
     const cloudwatchPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AlarmsPublish',
-        principals: [cloudwatchPrincipal],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: ownAlarms,
-      }),
-    );
+    for (const topic of new Set([this.topic, this.alarmTopic])) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AlarmsPublish',
+          principals: [cloudwatchPrincipal],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: ownAlarms,
+        }),
+      );
+    }
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'ScannerPublishes',
@@ -488,6 +529,18 @@ export class ScannerStack extends Stack {
         },
       }),
     );
+    if (this.alarmTopic !== this.topic) {
+      this.alarmTopic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyAlarmsPublish',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [this.alarmTopic.topicArn],
+          conditions: { StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' } },
+        }),
+      );
+    }
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AlarmsEncryptNotifications',
@@ -497,6 +550,14 @@ export class ScannerStack extends Stack {
         conditions: ownAlarms,
       }),
     );
+  }
+}
+
+function subscribeEmails(topic: sns.Topic, setting: string, emails: readonly string[] = []): void {
+  for (const email of emails) {
+    const emailIssue = emailProblem(email);
+    if (emailIssue !== undefined) throw new Error(`${setting}: ${emailIssue}`);
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
   }
 }
 

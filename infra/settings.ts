@@ -19,6 +19,7 @@ const names = z.array(z.string().min(1)).min(1);
 export const settingsSchema = z
   .strictObject({
     alertEmails: z.array(z.string()),
+    operationsEmails: z.array(z.string()),
     schedule: z.string(),
     timeZone: z.string(),
     regions: z.union([z.literal('all'), names]),

@@ -14,18 +14,21 @@ import { runScan } from '../engine/scan.ts';
 import { selectRules } from '../engine/select.ts';
 import { describeStoreError, type PreviousReport, ReportStore } from '../history/store.ts';
 import { UserInputError } from '../model/errors.ts';
-import type { Report } from '../model/report.ts';
+import type { Report, TopicReach } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
 import { toAsffFindings } from '../report/asff.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
+import { checkTopicReach } from '../report/sns-subscriptions.ts';
 import type { Rule } from '../rules/types.ts';
 import type { Suppression } from '../suppress/suppressions.ts';
 import { parseScanEvent, type ScanRequest } from './event.ts';
 
 export const SERVICE_NAME = 'sagemaker-compliance-scanner';
 export const METRICS_NAMESPACE = 'SageMakerComplianceScanner';
+/** Emitted by a scan that could list the findings topic's subscriptions; the stack alarms on 0. */
+export const CONFIRMED_SUBSCRIPTIONS_METRIC = 'ConfirmedSubscriptions';
 
 export interface ScanHandlerDependencies {
   environment: LambdaEnvironment;
@@ -135,6 +138,21 @@ function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome):
 }
 
 /**
+ * Logs and counts whether the findings topic reaches anyone; answers the ScanErrors it adds. The
+ * metric is left out when the subscriptions could not be listed, so the alarm on it never reads an
+ * unknown as "nobody", and ScanErrors raises its own alarm instead.
+ */
+function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): number {
+  if ('error' in reach) {
+    logger.error('Checking the findings topic subscriptions failed', { error: reach.error });
+    return 1;
+  }
+  metrics.addMetric(CONFIRMED_SUBSCRIPTIONS_METRIC, MetricUnit.Count, reach.confirmed);
+  if (reach.warning !== undefined) logger.warn(reach.warning, { pending: reach.pending });
+  return 0;
+}
+
+/**
  * The scan Lambda, with its collaborators passed in (the exported {@link handler} wires the real
  * ones once per cold start).
  *
@@ -212,6 +230,11 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         now: new Date(scanned.startedAt),
       });
       scanErrors = report.summary.error;
+      if (topicArn !== undefined) {
+        const topicReach = await checkTopicReach(sns, topicArn);
+        scanErrors += recordTopicReach(logger, metrics, topicReach);
+        report = { ...report, topicReach };
+      }
       const { pass, fail, error, muted } = report.summary;
       logger.info('Scan finished', {
         pass,

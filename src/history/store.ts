@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { UserInputError } from '../model/errors.ts';
 import type { BaselineUpdate, Report } from '../model/report.ts';
 import { parseBaselineText } from './baseline.ts';
@@ -61,8 +61,8 @@ export function describeStoreError(error: unknown): string {
 /**
  * The audit trail of reports in S3 and the previous scan that the next one is compared with. The
  * function may create objects under `reports/<accountId>/`, replace only `latest.json` (on the
- * version it read) and read only `latest.json`, so the store never lists, reads or rewrites dated
- * reports.
+ * version it read) and read only `latest.json` (and list only that key, to tell a first scan from a
+ * denied read), so the store never lists, reads or rewrites dated reports.
  *
  * @example
  * const store = new ReportStore(new S3Client({}), 'my-reports-bucket');
@@ -91,7 +91,9 @@ export class ReportStore {
       text = (await response.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
       if ((error as Error).name === 'NoSuchKey') return { kind: 'none', source };
-      return { kind: 'unreadable', error: `cannot read ${source} (${describeStoreError(error)})` };
+      const denied = `cannot read ${source} (${describeStoreError(error)})`;
+      if ((error as Error).name !== 'AccessDenied') return { kind: 'unreadable', error: denied };
+      return this.missingOrDenied(key, source, denied);
     }
     const version = etag === undefined ? {} : { etag };
     try {
@@ -99,6 +101,35 @@ export class ReportStore {
     } catch (error) {
       return { kind: 'unreadable', error: describeStoreError(error), ...version };
     }
+  }
+
+  /**
+   * S3 answers 403 instead of 404 for a missing key unless the caller may list it, and the scan
+   * role may list only this key: the listing tells a first scan from a report it may not read.
+   * A listing that fails, or whose KeyCount does not match the keys it holds, leaves the 403 standing.
+   */
+  private async missingOrDenied(key: string, source: string, denied: string): Promise<PreviousReport> {
+    let listing: { KeyCount?: number; Contents?: { Key?: string }[] };
+    try {
+      listing = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+      );
+    } catch (error) {
+      const why = describeStoreError(error);
+      return { kind: 'unreadable', error: `${denied}; listing it to see whether it exists failed (${why})` };
+    }
+    const listed = listing.Contents?.length ?? 0;
+    if (listing.KeyCount !== listed) {
+      return {
+        kind: 'unreadable',
+        error: `${denied}; listing it to see whether it exists gave KeyCount ${listing.KeyCount} for ${listed} keys`,
+      };
+    }
+    // Keys are listed in order, so with this key as the prefix it comes first if it exists.
+    if (listing.Contents?.[0]?.Key === key) {
+      return { kind: 'unreadable', error: `${denied}; it exists, so the scan role may not read it` };
+    }
+    return { kind: 'none', source };
   }
 
   /**

@@ -145,5 +145,20 @@ export const reportSchema = z
         description:
           'Lambda, scans of the deployed scope only: whether this report became latest.json, the next baseline. "kept": another scan replaced latest.json while this one ran and it was not overwritten (a scan that started later holds it, named in heldBy, or its version could not be established). Set on the returned report; the dated copy in S3 is written before and does not carry it.',
       }),
+    topicReach: z
+      .union([
+        z.strictObject({
+          topicArn: z.string(),
+          confirmed: z.number().int().nonnegative(),
+          pending: z.number().int().nonnegative(),
+          warning: z.string().optional(),
+        }),
+        z.strictObject({ topicArn: z.string(), error: z.string() }),
+      ])
+      .optional()
+      .meta({
+        description:
+          'Lambda, with a findings topic: its confirmed and pending subscriptions (SNS ListSubscriptionsByTopic), a warning when none is confirmed (then findings and alarms on the topic reach nobody), or why they could not be listed.',
+      }),
   })
   .meta({ title: 'SageMaker compliance scanner report', description: 'schemaVersion 1' });

@@ -44,7 +44,18 @@ export interface Report {
   storedAt?: string;
   /** Whether the Lambda made this report `latest.json`, the next scan's baseline. */
   baselineUpdate?: BaselineUpdate;
+  /** Lambda, with a findings topic: whether anyone confirmed a subscription to it. */
+  topicReach?: TopicReach;
 }
+
+/**
+ * Who the findings topic reaches: its confirmed and pending subscriptions, with a warning when no
+ * subscription is confirmed (then findings and alarms published there reach nobody), or why that
+ * could not be read.
+ */
+export type TopicReach =
+  | { topicArn: string; confirmed: number; pending: number; warning?: string }
+  | { topicArn: string; error: string };
 
 /**
  * `kept`: another scan replaced `latest.json` while this one ran and this report did not overwrite

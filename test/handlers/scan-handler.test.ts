@@ -12,12 +12,18 @@ import {
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  ListSubscriptionsByTopicCommand,
+  PublishCommand,
+  SNSClient,
+  SNSServiceException,
+} from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -136,6 +142,16 @@ beforeEach(() => {
     IsTruncated: false,
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  sns.on(ListSubscriptionsByTopicCommand).resolves({
+    Subscriptions: [
+      {
+        SubscriptionArn: `${TOPIC}:0b7c2a5e-2f43-4a0e-9d59-3d8f5f0c1e11`,
+        Protocol: 'email',
+        Endpoint: 'security@example.com',
+        TopicArn: TOPIC,
+      },
+    ],
+  });
   bucket = new Map();
   s3.on(PutObjectCommand).callsFake((input) => {
     bucket.set(input.Key, String(input.Body));
@@ -204,7 +220,7 @@ describe('scan handler', () => {
       ['ERROR', 0],
     ]);
     const scanBlob = metricBlobs().find((blob) => 'ScanDurationMs' in blob);
-    expect(scanBlob).toMatchObject({ ScanErrors: 0, ResultsPublished: 2 });
+    expect(scanBlob).toMatchObject({ ScanErrors: 0, ResultsPublished: 2, ConfirmedSubscriptions: 1 });
   });
 
   it('scans without publishing on a dry run, even with no topic configured', async () => {
@@ -463,6 +479,7 @@ describe('scan handler with a reports bucket', () => {
         message: 'Access Denied',
       }),
     );
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: LATEST }] });
     const handler = handlerWith(HISTORY);
 
     // Act
@@ -470,7 +487,7 @@ describe('scan handler with a reports bucket', () => {
 
     // Assess
     expect(report.baseline).toEqual({
-      error: `cannot read s3://${BUCKET}/${LATEST} (AccessDenied: Access Denied)`,
+      error: `cannot read s3://${BUCKET}/${LATEST} (AccessDenied: Access Denied); it exists, so the scan role may not read it`,
     });
     expect(report.results.map((result) => result.delta?.change)).toEqual(['new', 'new']);
     const [publish] = publishedInputs();
@@ -701,5 +718,107 @@ describe('scan handler with accepted exceptions', () => {
       entry: 'tag',
       reason: 'lab VPC',
     });
+  });
+});
+
+describe('scan handler: whether the findings topic reaches anyone', () => {
+  const pendingOnly = {
+    Subscriptions: [
+      {
+        SubscriptionArn: 'PendingConfirmation',
+        Protocol: 'email',
+        Endpoint: 'a@example.com',
+        TopicArn: TOPIC,
+      },
+    ],
+  };
+
+  it('warns in the report, the log and the metric when no subscription is confirmed, and still publishes', async () => {
+    // Prepare
+    sns.on(ListSubscriptionsByTopicCommand).resolves(pendingOnly);
+    const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' });
+
+    // Act
+    const report = await handler({}, plentyOfTime);
+
+    // Assess
+    const warning = `no confirmed subscription (1 pending confirmation): findings and alarms published to ${TOPIC} reach nobody`;
+    expect(report.topicReach).toEqual({ topicArn: TOPIC, confirmed: 0, pending: 1, warning });
+    expect(
+      logs()
+        .filter((entry) => entry.level === 'WARN')
+        .map((entry) => entry.message),
+    ).toEqual([warning]);
+    expect(metricBlobs().find((blob) => 'ScanDurationMs' in blob)).toMatchObject({
+      ConfirmedSubscriptions: 0,
+      ScanErrors: 0,
+    });
+    expect(sns.commandCalls(ListSubscriptionsByTopicCommand).map((call) => call.args[0].input)).toEqual([
+      { TopicArn: TOPIC },
+    ]);
+    expect(publishedInputs()).toHaveLength(1);
+  });
+
+  it('records the confirmed subscriptions on every page, and no warning', async () => {
+    // Prepare
+    sns
+      .on(ListSubscriptionsByTopicCommand, { TopicArn: TOPIC, NextToken: undefined })
+      .resolves({ ...pendingOnly, NextToken: 'page-2' })
+      .on(ListSubscriptionsByTopicCommand, { TopicArn: TOPIC, NextToken: 'page-2' })
+      .resolves({ Subscriptions: [{ SubscriptionArn: `${TOPIC}:1f2e`, Protocol: 'sqs', TopicArn: TOPIC }] });
+    const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' });
+
+    // Act
+    const report = await handler({ dryRun: true }, plentyOfTime);
+
+    // Assess
+    expect(report.topicReach).toEqual({ topicArn: TOPIC, confirmed: 1, pending: 1 });
+    expect(sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(2);
+    expect(metricBlobs().find((blob) => 'ScanDurationMs' in blob)).toMatchObject({
+      ConfirmedSubscriptions: 1,
+    });
+  });
+
+  it('counts a check it could not make in ScanErrors and leaves the metric out, so its alarm never guesses', async () => {
+    // Prepare
+    sns.on(ListSubscriptionsByTopicCommand).rejects(
+      new SNSServiceException({
+        name: 'AuthorizationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'not authorized to perform: SNS:ListSubscriptionsByTopic',
+      }),
+    );
+    const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC, RULES: 'vpc-sagemaker-endpoints' });
+
+    // Act
+    const report = await handler({}, plentyOfTime);
+
+    // Assess
+    expect(report.topicReach).toEqual({
+      topicArn: TOPIC,
+      error: `cannot list the subscriptions of ${TOPIC} (AuthorizationError: not authorized to perform: SNS:ListSubscriptionsByTopic)`,
+    });
+    const scanBlob = metricBlobs().find((blob) => 'ScanDurationMs' in blob);
+    expect(scanBlob).toMatchObject({ ScanErrors: 1 });
+    expect(scanBlob).not.toHaveProperty('ConfirmedSubscriptions');
+    expect(
+      logs()
+        .filter((entry) => entry.level === 'ERROR')
+        .map((entry) => entry.message),
+    ).toEqual(['Checking the findings topic subscriptions failed']);
+    expect(publishedInputs()).toHaveLength(1);
+  });
+
+  it('does not check without a topic', async () => {
+    // Prepare
+    const handler = handlerWith({});
+
+    // Act
+    const report = await handler({ dryRun: true, rules: ['vpc-sagemaker-endpoints'] }, plentyOfTime);
+
+    // Assess
+    expect(report.topicReach).toBeUndefined();
+    expect(sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(0);
   });
 });

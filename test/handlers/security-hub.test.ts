@@ -12,7 +12,7 @@ import {
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -74,6 +74,16 @@ beforeEach(() => {
   });
   ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  sns.on(ListSubscriptionsByTopicCommand).resolves({
+    Subscriptions: [
+      {
+        SubscriptionArn: `${TOPIC}:0b7c2a5e-2f43-4a0e-9d59-3d8f5f0c1e11`,
+        Protocol: 'email',
+        Endpoint: 'security@example.com',
+        TopicArn: TOPIC,
+      },
+    ],
+  });
 });
 
 afterEach(() => {

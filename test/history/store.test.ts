@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -153,19 +154,72 @@ describe('ReportStore', () => {
     expect(outcome).toEqual({ kind: 'none', source: `s3://${BUCKET}/reports/${ACCOUNT}/latest.json` });
   });
 
+  it('treats a denied read of a latest.json that the one-key listing does not find as the first scan', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 0, MaxKeys: 1, Prefix: LATEST, IsTruncated: false });
+
+    // Act
+    const outcome = await store().readPrevious(ACCOUNT);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'none', source: SOURCE });
+    expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input)).toEqual([
+      { Bucket: BUCKET, Prefix: LATEST, MaxKeys: 1 },
+    ]);
+  });
+
+  it('treats a listing that finds only a longer key with the same prefix as the first scan', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: `${LATEST}.old` }] });
+
+    // Act
+    const outcome = await store().readPrevious(ACCOUNT);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'none', source: SOURCE });
+  });
+
+  it('does not list the bucket when the read fails for another reason than AccessDenied', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(s3Error('InvalidObjectState', 403, 'The operation is not valid'));
+
+    // Act
+    const outcome = await store().readPrevious(ACCOUNT);
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'unreadable',
+      error: `cannot read ${SOURCE} (InvalidObjectState: The operation is not valid)`,
+    });
+    expect(s3.commandCalls(ListObjectsV2Command)).toEqual([]);
+  });
+
   it.each([
     {
-      name: 'access is denied',
-      arrange: () =>
-        s3.on(GetObjectCommand).rejects(
-          new S3ServiceException({
-            name: 'AccessDenied',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 403 },
-            message: 'Access Denied',
-          }),
-        ),
-      error: `cannot read s3://${BUCKET}/reports/${ACCOUNT}/latest.json (AccessDenied: Access Denied)`,
+      name: 'access is denied to a latest.json that the listing finds',
+      arrange: () => {
+        s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+        s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: LATEST }] });
+      },
+      error: `cannot read ${SOURCE} (AccessDenied: Access Denied); it exists, so the scan role may not read it`,
+    },
+    {
+      name: 'access is denied and the listing is denied too',
+      arrange: () => {
+        s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+        s3.on(ListObjectsV2Command).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+      },
+      error: `cannot read ${SOURCE} (AccessDenied: Access Denied); listing it to see whether it exists failed (AccessDenied: Access Denied)`,
+    },
+    {
+      name: 'access is denied and the listing answers without KeyCount',
+      arrange: () => {
+        s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+        s3.on(ListObjectsV2Command).resolves({});
+      },
+      error: `cannot read ${SOURCE} (AccessDenied: Access Denied); listing it to see whether it exists gave KeyCount undefined for 0 keys`,
     },
     {
       name: 'it is not JSON',
@@ -360,6 +414,7 @@ describe('ReportStore.updateLatest: overlapping scans never put an older baselin
     // Prepare
     s3.on(PutObjectCommand).rejects(preconditionFailed());
     s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: LATEST }] });
 
     // Act
     const update = await store().updateLatest(ours, ACCOUNT, { kind: 'none', source: SOURCE });
@@ -368,7 +423,7 @@ describe('ReportStore.updateLatest: overlapping scans never put an older baselin
     expect(update).toEqual({
       outcome: 'kept',
       source: SOURCE,
-      reason: `it is not the version this scan read, and reading it again failed: cannot read ${SOURCE} (AccessDenied: Access Denied)`,
+      reason: `it is not the version this scan read, and reading it again failed: cannot read ${SOURCE} (AccessDenied: Access Denied); it exists, so the scan role may not read it`,
     });
     expect(putsOfLatest()).toHaveLength(1);
   });

@@ -303,6 +303,7 @@ const SNS_KMS_FOR_SERVICES =
   'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services';
 const S3_CONDITIONAL_WRITES =
   'https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html';
+const S3_LIST_PREFIX = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html';
 const LAMBDA_ASYNC_DESTINATIONS =
   'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html';
 const SCHEDULER_DLQ = 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html';
@@ -398,7 +399,7 @@ const CASES: Case[] = [
     identity: ADMIN_POLICY,
     expected: 'ImplicitlyDenied',
   },
-  ...[0, 1, 2, 3].map(
+  ...[0, 1, 2, 3, 4].map(
     (index): Case => ({
       name: `CloudWatch publishes the state change of this stack's alarm #${index + 1}`,
       source: CLOUDWATCH_TO_SNS,
@@ -413,6 +414,26 @@ const CASES: Case[] = [
       expected: 'Allowed',
     }),
   ),
+  {
+    name: 'the scan role lists the subscriptions of its findings topic',
+    source: SNS_ACCESS_CASES,
+    guard: TOPIC_POLICY,
+    principal: scanRole,
+    action: 'sns:ListSubscriptionsByTopic',
+    context: () => asRole(scanRole()),
+    expected: 'Allowed',
+  },
+  {
+    name: 'the scan role cannot list the subscriptions of another topic',
+    source: SNS_ACCESS_CASES,
+    guard: TOPIC_POLICY,
+    principal: scanRole,
+    action: 'sns:ListSubscriptionsByTopic',
+    resource: () => `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:other-topic`,
+    context: () => asRole(scanRole()),
+    policy: { Version: '2012-10-17', Statement: [] },
+    expected: 'ImplicitlyDenied',
+  },
   {
     name: 'CloudWatch, for an alarm of another stack in the account, cannot publish',
     source: CLOUDWATCH_TO_SNS,
@@ -595,6 +616,26 @@ const CASES: Case[] = [
     expected: 'Allowed',
   },
   {
+    name: 'the scan role lists exactly latest.json, to tell a first scan from a denied read',
+    source: S3_LIST_PREFIX,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:ListBucket',
+    resource: () => arnOf('AWS::S3::Bucket', 'Reports'),
+    context: () => asRole(scanRole(), { 's3:prefix': `reports/${ACCOUNT}/latest.json`, 's3:max-keys': '1' }),
+    expected: 'Allowed',
+  },
+  {
+    name: 'the scan role cannot list its dated reports',
+    source: S3_LIST_PREFIX,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:ListBucket',
+    resource: () => arnOf('AWS::S3::Bucket', 'Reports'),
+    context: () => asRole(scanRole(), { 's3:prefix': `reports/${ACCOUNT}/`, 's3:max-keys': '1' }),
+    expected: 'ImplicitlyDenied',
+  },
+  {
     name: 'the scan role cannot read a dated report',
     source: S3_CONDITIONAL_WRITES,
     guard: BUCKET_POLICY,
@@ -696,7 +737,7 @@ describe('the synthesized template, asked the requests AWS makes', () => {
     const labels = [...new Set(guarded.map((entry) => entry.label))].sort();
     expect([...covered(true)].sort()).toEqual(labels);
     expect([...covered(false)].sort()).toEqual(labels);
-    expect(alarmNames()).toHaveLength(4);
+    expect(alarmNames()).toHaveLength(5);
   });
 
   it('would have refused the schedule when the trust named the schedule instead of its group', async () => {

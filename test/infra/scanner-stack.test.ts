@@ -289,6 +289,12 @@ describe('the scan role', () => {
       },
       { Sid: 'PublishFindings', Effect: 'Allow', Action: 'sns:Publish', Resource: ref(stack.topic) },
       {
+        Sid: 'SeeWhoFindingsReach',
+        Effect: 'Allow',
+        Action: 'sns:ListSubscriptionsByTopic',
+        Resource: ref(stack.topic),
+      },
+      {
         Sid: 'EncryptFindings',
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -673,7 +679,7 @@ describe('the alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
     // Assess
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([ref(stack.topic)]);
       expect(alarm.Properties.AlarmDescription).toMatch(/run an audit by hand/i);
@@ -731,6 +737,25 @@ describe('the alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('fire when the last scan found no confirmed subscription, and keep that answer until the next scan', () => {
+    // Act
+    const alarm = alarmNamed('alerts-unconfirmed');
+
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'ConfirmedSubscriptions',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Minimum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'ignore',
+      AlarmActions: [ref(stack.topic)],
     });
   });
 });

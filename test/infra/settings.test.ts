@@ -28,6 +28,7 @@ describe('the deployment settings file', () => {
       'deploy/scanner.yaml',
       [
         'alertEmails: [secops@example.com, oncall@example.org]',
+        'operationsEmails: [platform@example.com]',
         'schedule: cron(30 1 ? * MON-FRI *)',
         'timeZone: Europe/Paris',
         'regions: all',
@@ -51,6 +52,7 @@ describe('the deployment settings file', () => {
     // Assess
     expect(settings).toEqual({
       alertEmails: ['secops@example.com', 'oncall@example.org'],
+      operationsEmails: ['platform@example.com'],
       schedule: 'cron(30 1 ? * MON-FRI *)',
       timeZone: 'Europe/Paris',
       regions: 'all',

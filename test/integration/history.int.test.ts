@@ -6,7 +6,9 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
+  PutObjectCommand,
   S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
@@ -379,5 +381,79 @@ describe.runIf(motoAvailable())('overlapping scans against moto: history is neve
       }),
     );
     expect(JSON.parse((await object.Body?.transformToString()) ?? '{}').complete).toBe(true);
+  });
+});
+
+describe.runIf(motoAvailable())('the first night against moto: a denied read of latest.json', () => {
+  let moto: Moto;
+  let s3: S3Client;
+  const FIRST_NIGHT_BUCKET = 'first-night-reports';
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: FIRST_NIGHT_BUCKET,
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
+    // moto does not evaluate the scan role's policy: GetObject is refused here as S3 refuses a caller
+    // without s3:ListBucket on the key, and the listing goes to moto over the real wire.
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === GetObjectCommand.name) {
+          throw new S3ServiceException({
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403 },
+            message: 'Access Denied',
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyGetObject' },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it('is the first scan when the one-key listing finds no latest.json, even beside a longer key', async () => {
+    // Prepare
+    const account = '210987654321';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: FIRST_NIGHT_BUCKET,
+        Key: `reports/${account}/latest.json.bak`,
+        Body: '{}',
+      }),
+    );
+
+    // Act
+    const previous = await new ReportStore(s3, FIRST_NIGHT_BUCKET).readPrevious(account);
+
+    // Assess
+    expect(previous).toEqual({
+      kind: 'none',
+      source: `s3://${FIRST_NIGHT_BUCKET}/reports/${account}/latest.json`,
+    });
+  });
+
+  it('is a permission problem when the listing finds latest.json', async () => {
+    // Prepare
+    const account = '109876543210';
+    const store = new ReportStore(s3, FIRST_NIGHT_BUCKET);
+    await store.updateLatest(reportOf([]), account, { kind: 'none', source: 'first' });
+
+    // Act
+    const previous = await store.readPrevious(account);
+
+    // Assess
+    expect(previous).toEqual({
+      kind: 'unreadable',
+      error: `cannot read s3://${FIRST_NIGHT_BUCKET}/reports/${account}/latest.json (AccessDenied: Access Denied); it exists, so the scan role may not read it`,
+    });
   });
 });

@@ -156,6 +156,15 @@ describe.runIf(motoAvailable())('bundled Lambda handler against moto', () => {
     expect(endpointVerdicts.map((result) => result.status).sort()).toEqual(['FAIL', 'FAIL', 'PASS']);
   });
 
+  it('sees, through the bundled handler, that the topic reaches its confirmed SQS subscriber', () => {
+    // Assess
+    expect(report.topicReach).toEqual({
+      topicArn: `arn:aws:sns:${REGION}:${MOTO_ACCOUNT_ID}:sagemaker-findings`,
+      confirmed: 1,
+      pending: 0,
+    });
+  });
+
   it('delivers every FAIL result of the account to the SQS subscriber', () => {
     // Assess
     expect(envelopes.length).toBeGreaterThan(0);
