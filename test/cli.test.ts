@@ -256,16 +256,30 @@ describe('selection by severity and the exit threshold', () => {
   }
 
   it.each([
-    [['--severity', 'medium'], [MEDIUM_RULE]],
+    [
+      ['--severity', 'medium'],
+      [MEDIUM_RULE, 'sagemaker-notebook-root-access'],
+    ],
     [
       ['--severity', 'HIGH'],
-      ['iam-principal-presigned-url-source-ip', 'vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'],
+      [
+        'iam-principal-presigned-url-source-ip',
+        'sagemaker-domain-vpc-only',
+        'sagemaker-notebook-network',
+        'sagemaker-private-path',
+        'vpc-sagemaker-endpoints',
+        'vpc-sagemaker-private-dns',
+      ],
     ],
     [
       ['--severity', 'high,medium'],
       [
         'iam-policy-presigned-url-source-ip',
         'iam-principal-presigned-url-source-ip',
+        'sagemaker-domain-vpc-only',
+        'sagemaker-notebook-network',
+        'sagemaker-notebook-root-access',
+        'sagemaker-private-path',
         'vpc-sagemaker-endpoints',
         'vpc-sagemaker-private-dns',
       ],

@@ -85,7 +85,7 @@ describe('the suppressions file at synth time', () => {
     ],
     [
       'a date beyond the horizon',
-      { rule: '*', reason: 'x', expires: '2027-11-29' },
+      { rule: 'vpc-sagemaker-endpoints', reason: 'x', expires: '2027-11-29' },
       /suppressions\[1\]\.expires: 2027-11-29 is more than 365 days ahead/,
     ],
   ])('is refused with the entry named when it has %s', (_problem, entry, message) => {
