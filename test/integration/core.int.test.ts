@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -14,13 +12,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
 import type { Result } from '../../src/model/result.ts';
-import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, startMoto } from './moto.ts';
+import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, runCliAgainst, startMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';
-const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/sagemaker-compliance-scanner.mjs');
 const VPC_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
-const run = promisify(execFile);
 
 interface Built {
   compliant: string;
@@ -90,24 +85,7 @@ describe.runIf(motoAvailable())('scanner core against moto', () => {
   let built: Built;
   let dir: string;
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: {
-          ...process.env,
-          ...moto.env,
-          AWS_REGION: REGION,
-          NO_COLOR: '1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const cli = (args: string[]) => runCliAgainst(moto, REGION, args);
 
   const vpcResults = (report: Report) => report.results.filter((result) => VPC_RULES.includes(result.ruleId));
   const verdicts = (results: Result[], ruleId: string) =>

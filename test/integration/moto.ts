@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 
 /** moto's default account: every resource created through the emulator belongs to it. */
 export const MOTO_ACCOUNT_ID = '123456789012';
@@ -16,6 +17,35 @@ export interface Moto {
   };
   reset(): Promise<void>;
   stop(): Promise<void>;
+}
+
+const BIN = new URL('../../bin/sagemaker-compliance-scanner.mjs', import.meta.url).pathname;
+const execFileAsync = promisify(execFile);
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the installed CLI against the emulator in `region`, answering its exit code instead of throwing. */
+export async function runCliAgainst(moto: Moto, region: string, args: string[]): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], {
+      env: {
+        ...process.env,
+        ...moto.env,
+        AWS_REGION: region,
+        NO_COLOR: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliRun;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
 
 /** The event an EventBridge schedule rule sends the scan Lambda, for moto's account. */

@@ -13,11 +13,10 @@ import { resultId } from '../../src/model/result.ts';
 import { toAsffFindings } from '../../src/report/asff.ts';
 import { importFindings } from '../../src/report/security-hub.ts';
 import { report, result } from '../support/report.ts';
-import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, startMoto } from './moto.ts';
+import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, runCliAgainst, startMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';
 const RULE = 'vpc-sagemaker-endpoints';
-const BIN = join(new URL('../../', import.meta.url).pathname, 'bin/sagemaker-compliance-scanner.mjs');
 const run = promisify(execFile);
 
 describe.runIf(motoAvailable())('Security Hub import against moto', () => {
@@ -25,23 +24,7 @@ describe.runIf(motoAvailable())('Security Hub import against moto', () => {
   let dir: string;
   let hub: SecurityHubClient;
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: {
-          ...process.env,
-          ...moto.env,
-          AWS_REGION: REGION,
-          NO_COLOR: '1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const cli = (args: string[]) => runCliAgainst(moto, REGION, args);
 
   async function storedFindings(): Promise<AwsSecurityFinding[]> {
     return (await hub.send(new GetFindingsCommand({}))).Findings ?? [];
