@@ -74,15 +74,15 @@ export class ReportStore {
     readonly bucket: string,
   ) {}
 
-  /** The `s3://` address a report is stored at. */
-  locationOf(report: Pick<Report, 'scanId' | 'startedAt'>, accountId: string): string {
-    return `s3://${this.bucket}/${reportKey(report, accountId)}`;
+  /** The `s3://` address of an object in the bucket. */
+  private addressOf(key: string): string {
+    return `s3://${this.bucket}/${key}`;
   }
 
   /** Reads `latest.json`; never throws, since a missing baseline must not stop the scan. */
   async readPrevious(accountId: string): Promise<PreviousReport> {
     const key = latestKey(accountId);
-    const source = `s3://${this.bucket}/${key}`;
+    const source = this.addressOf(key);
     let text: string;
     let etag: string | undefined;
     try {
@@ -133,23 +133,24 @@ export class ReportStore {
   }
 
   /**
-   * Writes the dated copy of a report (the audit trail); returns its `s3://` address. Only as a new
-   * object: S3 refuses to replace a stored report, and so does the scan role's policy.
+   * Writes the dated copy of a report (the audit trail) and answers the report with its `storedAt`
+   * address. Only as a new object: S3 refuses to replace a stored report, and so does the scan
+   * role's policy. When the key is taken by an earlier attempt of this scan (a retried invocation
+   * keeps its scan id), that record stays as it is and this attempt is kept beside it.
    */
   async store(report: Report, accountId: string): Promise<Report> {
-    const first = { ...report, storedAt: this.locationOf(report, accountId) };
     try {
-      await this.put(reportKey(report, accountId), first, { IfNoneMatch: '*' });
-      return first;
+      return await this.storeAs(reportKey(report, accountId), report);
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
-    // The key is taken by an earlier attempt of this scan (a retried invocation keeps its scan id):
-    // that record stays as it is, and this attempt is kept beside it under its own start time.
-    const key = retryKey(report, accountId);
-    const retried = { ...report, storedAt: `s3://${this.bucket}/${key}` };
-    await this.put(key, retried, { IfNoneMatch: '*' });
-    return retried;
+    return this.storeAs(retryKey(report, accountId), report);
+  }
+
+  private async storeAs(key: string, report: Report): Promise<Report> {
+    const stored = { ...report, storedAt: this.addressOf(key) };
+    await this.put(key, stored, { IfNoneMatch: '*' });
+    return stored;
   }
 
   /**
@@ -169,7 +170,7 @@ export class ReportStore {
     read: PreviousReport | undefined,
   ): Promise<BaselineUpdate> {
     const key = latestKey(accountId);
-    const source = `s3://${this.bucket}/${key}`;
+    const source = this.addressOf(key);
     try {
       await this.put(key, report, conditionFor(read));
       return { outcome: 'moved', source };
