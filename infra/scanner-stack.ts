@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -26,6 +28,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
+import { SCAN_CONFIG_NAME, SCAN_CONFIG_PATH, type ScanConfig } from '../src/config/bundled.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
@@ -34,9 +37,9 @@ import {
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../src/handlers/scan-handler.ts';
-import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
+import type { SuppressionScope } from './settings-lock.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
 import { emailProblem, environmentProblem, scheduleProblem, timeZoneProblem } from './validate.ts';
 
@@ -137,6 +140,10 @@ export class ScannerStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly function: nodejs.NodejsFunction;
   readonly reportsBucket: s3.Bucket;
+  /** The lists shipped as {@link SCAN_CONFIG_PATH} in the function bundle. */
+  readonly scanConfig: ScanConfig;
+  /** The validated entries of the suppressions file shipped with the function; none without one. */
+  readonly suppressions: readonly SuppressionScope[];
 
   constructor(scope: Construct, id: string, props: ScannerStackProps = {}) {
     super(scope, id, props);
@@ -181,6 +188,14 @@ export class ScannerStack extends Stack {
       props.suppressionsFile === undefined
         ? undefined
         : stageSuppressions(props.suppressionsFile, horizonDays);
+    this.suppressions = stagedSuppressions?.suppressions ?? [];
+    this.scanConfig = {
+      version: 1,
+      rules: rules.map((rule) => rule.meta.id),
+      ...(props.allowedSourceCidrs?.length
+        ? { allowedSourceCidrs: parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs') }
+        : {}),
+    };
 
     const failureQueue = encryptedQueue(this, 'ScanFailures', 'failed scans after Lambda retries');
     const undeliveredQueue = encryptedQueue(this, 'UndeliveredInvocations', 'schedules Scheduler gave up on');
@@ -286,7 +301,8 @@ export class ScannerStack extends Stack {
       reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
     const environment = {
-      ...scanEnvironment(this.topic, rules, props),
+      ...scanEnvironment(this.topic, props),
+      SCAN_CONFIG_FILE: SCAN_CONFIG_PATH,
       REPORTS_BUCKET: this.reportsBucket.bucketName,
       SUPPRESSION_HORIZON_DAYS: String(horizonDays),
       TAG_SUPPRESSIONS: String(props.tagSuppressions ?? false),
@@ -296,9 +312,7 @@ export class ScannerStack extends Stack {
     };
     const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));
     if (environmentIssue !== undefined) {
-      throw new Error(
-        `${environmentIssue}: shorten the list (allowedSourceCidrs: aggregate adjacent ranges)`,
-      );
+      throw new Error(`${environmentIssue}: shorten it`);
     }
     this.function = new nodejs.NodejsFunction(this, 'Scan', {
       entry: HANDLER_ENTRY,
@@ -317,7 +331,10 @@ export class ScannerStack extends Stack {
       environment,
       onFailure: new destinations.SqsDestination(failureQueue),
       retryAttempts: 2,
-      bundling: scanBundling(stagedSuppressions),
+      bundling: scanBundling({
+        [SCAN_CONFIG_NAME]: stageFile(SCAN_CONFIG_NAME, this.scanConfig),
+        ...(stagedSuppressions === undefined ? {} : { [SHIPPED_SUPPRESSIONS_NAME]: stagedSuppressions.path }),
+      }),
     });
 
     this.scheduleNightlyScan(props, undeliveredQueue);
@@ -561,12 +578,20 @@ function subscribeEmails(topic: sns.Topic, setting: string, emails: readonly str
   }
 }
 
+/** Writes `content` as JSON to a fresh temporary directory, to be copied into the bundle. */
+function stageFile(name: string, content: unknown): string {
+  const staged = join(mkdtempSync(join(tmpdir(), 'scanner-bundle-')), name);
+  writeFileSync(staged, `${JSON.stringify(content, null, 2)}\n`);
+  return staged;
+}
+
 /**
- * How the handler is bundled. A staged suppressions file is copied next to the handler, where the
- * function reads it as {@link SHIPPED_SUPPRESSIONS_PATH}; since the asset hash covers the bundle's
- * output, a changed exception redeploys the function.
+ * How the handler is bundled. Each staged file (by its name in the bundle) is copied next to the
+ * handler, where the function reads it under `/var/task` ({@link SCAN_CONFIG_PATH},
+ * {@link SHIPPED_SUPPRESSIONS_PATH}); since the asset hash covers the bundle's output, a changed
+ * list or exception redeploys the function.
  */
-export function scanBundling(stagedSuppressions?: string): nodejs.BundlingOptions {
+export function scanBundling(stagedFiles: Record<string, string> = {}): nodejs.BundlingOptions {
   return {
     forceDockerBundling: false,
     format: nodejs.OutputFormat.ESM,
@@ -583,11 +608,10 @@ export function scanBundling(stagedSuppressions?: string): nodejs.BundlingOption
       beforeInstall: () => [],
       // Node, not `cp`, so the hook also runs where bundling uses cmd.exe.
       afterBundling: (_inputDir, outputDir) =>
-        stagedSuppressions === undefined
-          ? []
-          : [
-              `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" ${JSON.stringify(stagedSuppressions)} ${JSON.stringify(join(outputDir, SHIPPED_SUPPRESSIONS_NAME))}`,
-            ],
+        Object.entries(stagedFiles).map(
+          ([name, staged]) =>
+            `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" ${JSON.stringify(staged)} ${JSON.stringify(join(outputDir, name))}`,
+        ),
     },
   };
 }
@@ -642,11 +666,7 @@ function encryptedQueue(scope: Construct, id: string, purpose: string): sqs.Queu
   return queue;
 }
 
-function scanEnvironment(
-  topic: sns.Topic,
-  rules: readonly Rule[],
-  props: ScannerStackProps,
-): Record<string, string> {
+function scanEnvironment(topic: sns.Topic, props: ScannerStackProps): Record<string, string> {
   const regions =
     props.regions === undefined || props.regions === 'all'
       ? props.regions
@@ -655,15 +675,11 @@ function scanEnvironment(
     FINDINGS_TOPIC_ARN: topic.topicArn,
     // The handler's own default is its region; spelt out so the console shows what is scanned.
     SCAN_REGIONS: regions === undefined ? Aws.REGION : regions === 'all' ? 'all' : regions.join(','),
-    RULES: rules.map((rule) => rule.meta.id).join(','),
     SKIP_DEFAULT_VPCS: String(props.skipDefaultVpcs ?? false),
     NOTIFY: props.notify ?? 'on-findings',
     LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
   };
-  if (props.allowedSourceCidrs?.length) {
-    environment.ALLOWED_SOURCE_CIDRS = parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs').join(',');
-  }
   if (props.regionConcurrency !== undefined) environment.REGION_CONCURRENCY = String(props.regionConcurrency);
   return environment;
 }
