@@ -39,7 +39,7 @@ import {
 } from '../src/handlers/scan-handler.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { scannerReadActions } from './permissions.ts';
-import type { SuppressionScope } from './settings-lock.ts';
+import { type SettingsRecord, type SuppressionScope, settingsRecord } from './settings-lock.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
 import { emailProblem, environmentProblem, scheduleProblem, timeZoneProblem } from './validate.ts';
 
@@ -144,6 +144,8 @@ export class ScannerStack extends Stack {
   readonly scanConfig: ScanConfig;
   /** The validated entries of the suppressions file shipped with the function; none without one. */
   readonly suppressions: readonly SuppressionScope[];
+  /** The subscriptions and suppressions this stack deploys, as the settings lock records them. */
+  readonly settingsRecord: SettingsRecord;
 
   constructor(scope: Construct, id: string, props: ScannerStackProps = {}) {
     super(scope, id, props);
@@ -189,6 +191,7 @@ export class ScannerStack extends Stack {
         ? undefined
         : stageSuppressions(props.suppressionsFile, horizonDays);
     this.suppressions = stagedSuppressions?.suppressions ?? [];
+    this.settingsRecord = settingsRecord(props, this.suppressions);
     this.scanConfig = {
       version: 1,
       rules: rules.map((rule) => rule.meta.id),
