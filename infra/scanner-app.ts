@@ -1,5 +1,5 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { LOG_LEVELS, NOTIFY_MODES } from '../src/config/env.ts';
 import { ScannerStack, type ScannerStackProps } from './scanner-stack.ts';
 import { loadSettings, SETTING_KEYS } from './settings.ts';
@@ -9,8 +9,9 @@ import { emailProblem } from './validate.ts';
 export const STACK_NAME = 'SageMakerComplianceScanner';
 
 /**
- * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions
- * pack, so synthesis fails on any finding that is not acknowledged in code.
+ * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions,
+ * Serverless and NIST 800-53 rev 5 packs, so synthesis fails on any finding that is not
+ * acknowledged in code.
  *
  * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `operationsEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
@@ -25,7 +26,11 @@ export const STACK_NAME = 'SageMakerComplianceScanner';
 export function configureApp(app: App): ScannerStack {
   const read = (key: string) => app.node.tryGetContext(key);
   const stack = new ScannerStack(app, STACK_NAME, propsFromContext(read));
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new ServerlessChecks(app),
+    new NIST80053R5Checks(app),
+  );
   guardRemovals(stack, read);
   return stack;
 }

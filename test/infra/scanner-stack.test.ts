@@ -251,9 +251,11 @@ describe('the scan function', () => {
     const queues = [child('ScanFailures'), child('UndeliveredInvocations')];
 
     // Act
-    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map(
-      (policy) => policy.Properties,
-    );
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+      .map((policy) => policy.Properties)
+      .filter((policy) =>
+        queues.some((queue) => JSON.stringify(policy.Queues) === JSON.stringify([ref(queue)])),
+      );
 
     // Assess
     expect(policies).toEqual(
@@ -599,10 +601,66 @@ describe('the findings topic', () => {
     );
 
     // Assess
+    const redrive = { deadLetterTargetArn: arnOf(child('UndeliveredNotifications')) };
     expect(subscriptions).toEqual([
-      { Protocol: 'email', Endpoint: 'secops@example.com', TopicArn: ref(stack.topic) },
-      { Protocol: 'email', Endpoint: 'oncall@example.org', TopicArn: ref(stack.topic) },
+      {
+        Protocol: 'email',
+        Endpoint: 'secops@example.com',
+        TopicArn: ref(stack.topic),
+        RedrivePolicy: redrive,
+      },
+      {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.org',
+        TopicArn: ref(stack.topic),
+        RedrivePolicy: redrive,
+      },
     ]);
+  });
+
+  it('parks an email SNS could not deliver in a queue encrypted with the key, that only the topic may fill', () => {
+    // Prepare
+    const queue = child('UndeliveredNotifications');
+
+    // Act
+    const properties = template.toJSON().Resources[logicalId(queue)].Properties;
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find(
+      (candidate) => JSON.stringify(candidate.Properties.Queues) === JSON.stringify([ref(queue)]),
+    );
+
+    // Assess
+    expect(properties).toEqual({
+      KmsMasterKeyId: arnOf(child('FindingsKey')),
+      MessageRetentionPeriod: 1_209_600,
+    });
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: arnOf(queue),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: arnOf(queue),
+        Condition: { ArnEquals: { 'aws:SourceArn': ref(stack.topic) } },
+      },
+    ]);
+  });
+
+  it('has no undelivered-email queue when nobody is subscribed', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
+    const bare = Template.fromStack(new ScannerStack(app, 'NoEmails'));
+
+    // Assess
+    expect(Object.keys(bare.findResources('AWS::SQS::Queue'))).toHaveLength(2);
+    expect(Object.keys(bare.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(5);
   });
 
   it('lets only the scan role and this stack\u2019s alarms publish, over TLS', () => {
@@ -678,6 +736,31 @@ describe('the findings topic', () => {
           Resource: '*',
         },
         {
+          Sid: 'TopicsParkUndeliveredNotifications',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: {
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':sns:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    `:${STACK_NAME}-*`,
+                  ],
+                ],
+              },
+            },
+          },
+        },
+        {
           Sid: 'AlarmsEncryptNotifications',
           Effect: 'Allow',
           Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -707,7 +790,7 @@ describe('the alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
     // Assess
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([ref(stack.topic)]);
       expect(alarm.Properties.AlarmDescription).toMatch(/run an audit by hand/i);
@@ -730,15 +813,17 @@ describe('the alarms', () => {
     });
   });
 
-  it('fire when the failure queue or the undelivered queue holds a message', () => {
+  it('fire when the failure queue, the undelivered queue or the undelivered-email queue holds a message', () => {
     // Act
     const failures = alarmNamed('scan-failures-queued');
     const undelivered = alarmNamed('schedule-undelivered');
+    const emails = alarmNamed('notifications-undelivered');
 
     // Assess
     for (const [alarm, queue] of [
       [failures, child('ScanFailures')],
       [undelivered, child('UndeliveredInvocations')],
+      [emails, child('UndeliveredNotifications')],
     ] as const) {
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',
