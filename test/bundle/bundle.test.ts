@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,19 @@ describe('Lambda bundle', () => {
     expect(run.stderr).toContain('environment variable REGION_CONCURRENCY: "lots" is not a whole number');
   });
 
+  it('fails the cold start naming the variable and the file when the bundled configuration is not JSON', async () => {
+    // Prepare
+    const config = join(outDir, 'scan-config.json');
+    await writeFile(config, '{"version": 1, "rules": [');
+
+    // Act
+    const run = invokeBundle({ dryRun: true }, { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: config });
+
+    // Assess
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`environment variable SCAN_CONFIG_FILE: ${config} is not valid JSON (`);
+  });
+
   it('reports stats.apiCalls by service:Operation as the minified Lambda runs, one per request made', async () => {
     // Prepare
     const aws = await startFakeAws(healthy);
@@ -178,6 +191,34 @@ describe('Lambda bundle', () => {
       'ListNotebookInstances',
     ]);
     // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
+  }, 60_000);
+
+  it('runs only the rules of the bundled configuration, and reads only what they need', async () => {
+    // Prepare
+    const aws = await startFakeAws(healthy);
+    const config = join(outDir, 'scan-config.json');
+    await writeFile(config, JSON.stringify({ version: 1, rules: ['iam-principal-presigned-url-source-ip'] }));
+
+    // Act
+    const output = await invokeBundleAsync(
+      { dryRun: true },
+      {
+        AWS_REGION: WIRE_REGION,
+        AWS_ENDPOINT_URL: aws.endpoint,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        SCAN_CONFIG_FILE: config,
+      },
+    );
+    await aws.close();
+
+    // Assess
+    const { response } = JSON.parse(output) as { response: Report };
+    expect(Object.keys(response.summary.byRule)).toEqual(['iam-principal-presigned-url-source-ip']);
+    expect(response.stats.apiCalls).toEqual({
+      'iam:GetAccountAuthorizationDetails': 1,
+      'sts:GetCallerIdentity': 1,
+    });
   }, 60_000);
 
   it('names the package version in the report without shipping package.json (no scripts, no devDependencies)', async () => {
