@@ -69,7 +69,7 @@ function guardRemovals(stack: ScannerStack, read: (key: string) => unknown): voi
       `${what}\nPut them back in the settings, or run again with -c allowRemovals=true if removing them is intended.`,
     );
   }
-  Annotations.of(stack).addWarning(`${what}\n(allowed by -c allowRemovals=true)`);
+  Annotations.of(stack).addWarningV2('scanner:removals', `${what}\n(allowed by -c allowRemovals=true)`);
 }
 
 /**

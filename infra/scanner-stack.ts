@@ -630,7 +630,7 @@ function subscribeEmails(
   topic: sns.Topic,
   setting: string,
   emails: readonly string[] = [],
-  deadLetterQueue: sqs.Queue | undefined = undefined,
+  deadLetterQueue: sqs.Queue | undefined,
 ): void {
   for (const email of emails) {
     const emailIssue = emailProblem(email);

@@ -232,7 +232,7 @@ describe('a synth that would remove what the last one deployed', () => {
     // Assess
     Annotations.fromStack(stack).hasWarning(
       `/${STACK_NAME}`,
-      `THIS DEPLOY REMOVES 1 THING THAT ${lock} RECORDS AS DEPLOYED:\n  - the alarms email subscription of ops@example.com\n(allowed by -c allowRemovals=true)`,
+      `THIS DEPLOY REMOVES 1 THING THAT ${lock} RECORDS AS DEPLOYED:\n  - the alarms email subscription of ops@example.com\n(allowed by -c allowRemovals=true) [ack: scanner:removals]`,
     );
     expect(readSettingsLock(lock)?.operationsEmails).toEqual([]);
     expect(() => synth({ settingsLock: lock, alertEmails: 'secops@example.com' })).not.toThrow();
