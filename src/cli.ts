@@ -76,6 +76,8 @@ interface ScanFlags extends ScopeFlags {
   baseline?: string;
   securityHub?: boolean;
   failOn?: string;
+  wide?: boolean;
+  pretty?: boolean;
 }
 
 /**
@@ -266,9 +268,10 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
   const shown = flags.quiet
     ? { ...report, results: report.results.filter((r) => r.status !== 'PASS') }
     : report;
+  const width = toTerminal ? io.stdout.columns : undefined;
   switch (format) {
     case 'json':
-      return formatJson(report);
+      return formatJson(report, { pretty: flags.pretty === true || toTerminal });
     case 'csv':
       return formatCsv(report);
     case 'asff':
@@ -278,9 +281,9 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
     case 'html':
       return formatHtml(report);
     case 'text':
-      return formatText(shown, style);
+      return formatText(shown, style, width);
     default:
-      return formatTable(shown, style, toTerminal ? io.stdout.columns : undefined);
+      return formatTable(shown, style, { width, wide: flags.wide === true });
   }
 }
 
@@ -445,6 +448,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         formatOption(SCAN_FORMATS, 'output format (default table; json for an --output ending .json)'),
       )
       .option('-o, --output <file>', 'write the report to a file (mode 0600) instead of stdout; - is stdout')
+      .option('--wide', 'table: full ARNs, one line per result, whatever the terminal width')
+      .option('--pretty', 'json: indented (the default on a terminal; compact otherwise)')
       .option('--skip-default-vpcs', 'leave default VPCs out of the VPC rules')
       .option(
         '--allowed-cidrs <list>',

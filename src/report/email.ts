@@ -168,9 +168,13 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
   return lines;
 }
 
-/** `  eu-west-1  vpc-0abc  The VPC has no sagemaker.api endpoint.` */
+/**
+ * `  eu-west-1  vpc-0abc (ml-prod)  The VPC has no sagemaker.api endpoint.`: the id, which the
+ * console and the CLI take, then the Name tag a person knows the resource by.
+ */
 export function resourceLine(result: Result): string {
-  return `  ${printable(result.region)}  ${printable(result.resourceId)}  ${printable(result.message)}`;
+  const name = result.resourceName === undefined ? '' : ` (${printable(result.resourceName)})`;
+  return `  ${printable(result.region)}  ${printable(result.resourceId)}${name}  ${printable(result.message)}`;
 }
 
 function severityRank(result: Result): number {
