@@ -16,7 +16,7 @@ import {
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
-import { selectRules } from './engine/select.ts';
+import { sectionsNeeded, selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
@@ -29,6 +29,7 @@ import { formatCsv } from './report/csv.ts';
 import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
 import { formatOcsf } from './report/ocsf.ts';
+import { LiveProgress } from './report/progress.ts';
 import { formatRules } from './report/rules.ts';
 import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
@@ -42,7 +43,7 @@ export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2, NOT_RUN: 2 } as const;
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   /** Client settings for tests (endpoint, retry strategy); the SDK defaults otherwise. */
   clientOverrides?: Record<string, unknown>;
@@ -232,7 +233,7 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
 async function liveSource(
   scope: Scope,
   io: CliIo,
-  progress: (message: string) => void,
+  live: LiveProgress | undefined,
 ): Promise<ScanOptions['source']> {
   const homeRegion = await configuredRegion(io.env);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
@@ -243,14 +244,49 @@ async function liveSource(
   }
   return {
     kind: 'live',
-    clients: new AwsClients({ overrides: io.clientOverrides }),
+    clients: new AwsClients({
+      overrides: io.clientOverrides,
+      onAnswer: live && ((service) => live.answered(service)),
+    }),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
     deadline:
       scope.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(scope.timeoutSeconds * 1000),
-    onProgress: progress,
+    onStep: live && ((step) => live.step(step)),
   };
+}
+
+/**
+ * The progress line of a live scan on a terminal (stderr), from its first second; none when
+ * stderr is piped or with `--quiet`. log-update is loaded only then: `--help`, `--input` scans and
+ * pipes do not pay for it.
+ */
+async function liveProgress(
+  flags: ScopeFlags,
+  io: CliIo,
+  rules: ScanOptions['rules'],
+): Promise<LiveProgress | undefined> {
+  if (!io.stderr.isTTY || flags.quiet) return undefined;
+  const { createLogUpdate } = await import('log-update');
+  // The cursor stays visible: a scan interrupted by Ctrl-C must not leave the terminal without one.
+  const frame = createLogUpdate(io.stderr as NodeJS.WriteStream, { showCursor: true });
+  return new LiveProgress(frame, { readsIam: sectionsNeeded(rules).has('iam') });
+}
+
+/** Runs a live scan with its progress line, which is cleared whatever the outcome. */
+async function scanLive(
+  options: Omit<ScanOptions, 'source'>,
+  scope: Scope,
+  flags: ScopeFlags,
+  io: CliIo,
+): ReturnType<typeof runScan> {
+  const live = await liveProgress(flags, io, options.rules);
+  try {
+    return await runScan({ ...options, source: await liveSource(scope, io, live) });
+  } finally {
+    live?.stop();
+  }
 }
 
 function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
@@ -347,22 +383,18 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     throw new UserInputError(`--output ${output} is the --input file; write the report to another file`);
   }
   const baseline = flags.baseline === undefined ? undefined : await baselineFrom(flags.baseline, io);
-  let source: ScanOptions['source'];
+  const config = { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true };
+  let scan: Awaited<ReturnType<typeof runScan>>;
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
     const inventory = await loadSnapshot(flags.input, maxBytes);
-    source = { kind: 'snapshot', inventory, regions: scope.regions };
+    scan = await runScan({ rules, config, source: { kind: 'snapshot', inventory, regions: scope.regions } });
   } else {
     if (flags.maxInputBytes !== undefined)
       throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
-    source = await liveSource(scope, io, progress);
+    scan = await scanLive({ rules, config }, scope, flags, io);
   }
-  const scan = await runScan({
-    rules,
-    config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
-    source,
-  });
   const report = annotateReport(scan.report, {
     suppressions,
     tagSuppression: flags.tagSuppressions ? { horizonDays } : undefined,
@@ -386,11 +418,12 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
   const rules = rulesFrom(flags);
   const scope = scopeFrom(flags);
   const progress = progressFor(flags, io);
-  const { inventory } = await runScan({
-    rules,
-    config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
-    source: await liveSource(scope, io, progress),
-  });
+  const { inventory } = await scanLive(
+    { rules, config: { allowedSourceCidrs: [], skipDefaultVpcs: false } },
+    scope,
+    flags,
+    io,
+  );
   await deliver(`${JSON.stringify(inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
   return EXIT.CLEAN;
 }
