@@ -28,6 +28,7 @@ import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
 import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
+import { wrapText } from './report/layout.ts';
 import { formatOcsf } from './report/ocsf.ts';
 import { LiveProgress } from './report/progress.ts';
 import { formatRules } from './report/rules.ts';
@@ -439,11 +440,22 @@ function formatOption(formats: readonly string[], description: string): Option {
   });
 }
 
-function addScopeOptions(command: Command): Command {
+/** The options that choose what a scan or a snapshot reads, worded for the command that takes them. */
+function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
   return command
-    .option('--regions <list>', 'comma-separated regions (default: AWS_REGION, or every region of --input)')
+    .option(
+      '--regions <list>',
+      kind === 'scan'
+        ? 'comma-separated regions (default: AWS_REGION, or every region of --input)'
+        : 'comma-separated regions (default: AWS_REGION)',
+    )
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
-    .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
+    .option(
+      '--rules <list>',
+      kind === 'scan'
+        ? 'comma-separated rule ids (default: all; see the rules command)'
+        : 'read only what these rules need (default: all; see the rules command)',
+    )
     .option(
       '--severity <list>',
       `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
@@ -451,10 +463,59 @@ function addScopeOptions(command: Command): Command {
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
     .option(
       '--timeout <seconds>',
-      'stop the live scan after this long: what is unread is ERROR (default: none)',
+      kind === 'scan'
+        ? 'stop the live scan after this long: what is unread is ERROR (default: none)'
+        : 'stop reading after this long: what is unread is recorded as a collection error (default: none)',
     )
-    .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
+    .option(
+      '-q, --quiet',
+      kind === 'scan'
+        ? 'no progress on stderr; table and text show only FAIL and ERROR'
+        : 'no progress on stderr',
+    );
 }
+
+const BIN = 'sagemaker-compliance-scanner';
+
+/** Each command's help ends with these, the commands of the README's demo. */
+const EXAMPLES: Record<'scan' | 'snapshot' | 'rules', string[]> = {
+  scan: [
+    `${BIN} scan --input examples/demo-account.json`,
+    `${BIN} scan --input examples/demo-account.json --format text --quiet --allowed-cidrs 203.0.113.0/24,2001:db8::/32`,
+    `${BIN} scan --input examples/demo-account.json --suppressions examples/suppressions.example.json -o report.json`,
+  ],
+  snapshot: [
+    `${BIN} snapshot --regions eu-west-1,us-east-1 -o evidence.json`,
+    `${BIN} scan --input evidence.json --format text`,
+  ],
+  rules: [`${BIN} rules`, `${BIN} rules --format json`],
+};
+
+/** The width commander lays the help out at: the terminal's, else 80. */
+function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return (stream.isTTY ? stream.columns : undefined) ?? 80;
+}
+
+/**
+ * The text after a command's help: its paragraphs wrapped at the help width like commander's own
+ * text, then the examples, each on one line (a command is copied whole).
+ */
+function helpEpilogue(io: CliIo, paragraphs: string[], examples: string[]) {
+  return ({ error }: { error: boolean }) => {
+    const width = helpWidth(error ? io.stderr : io.stdout);
+    return [
+      ...paragraphs.flatMap((paragraph) => ['', ...wrapText(paragraph, width, { rest: '  ' })]),
+      '',
+      'Examples:',
+      ...examples.map((example) => `  ${example}`),
+    ].join('\n');
+  };
+}
+
+const EXIT_CODES =
+  'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on); 2 the scan did not run: bad usage, input file or configuration, an account AWS could not identify, or an internal error (one line on stderr; --debug adds the stack).';
+const SNAPSHOT_EXIT_CODES =
+  'Exit codes: 0 the evidence file was written (a part that could not be read is recorded in it as a collection error); 2 it was not: bad usage, an account AWS could not identify, or an internal error.';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('sagemaker-compliance-scanner')
@@ -465,6 +526,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => helpWidth(io.stdout),
+      getErrHelpWidth: () => helpWidth(io.stderr),
     })
     .exitOverride();
 
@@ -506,17 +569,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         '--security-hub',
         "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
+    'scan',
   )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored;',
-        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
-        '2 the scan did not run: bad usage, input file or configuration, an account AWS could',
-        'not identify, or an internal error (one line on stderr; --debug adds the stack).',
-      ].join('\n'),
-    )
+    .addHelpText('after', helpEpilogue(io, [EXIT_CODES], EXAMPLES.scan))
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
   addScopeOptions(
@@ -524,12 +579,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command('snapshot')
       .description('write everything the rules read from the live account to an evidence file')
       .option('-o, --output <file>', 'evidence file to write (mode 0600; default or -: stdout)'),
-  ).action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
+    'snapshot',
+  )
+    .addHelpText('after', helpEpilogue(io, [SNAPSHOT_EXIT_CODES], EXAMPLES.snapshot))
+    .action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
 
   program
     .command('rules')
     .description('list the rules with their metadata')
     .addOption(formatOption(['table', 'json'], 'output format (default table)'))
+    .addHelpText('after', helpEpilogue(io, [], EXAMPLES.rules))
     .action((flags: { format?: 'table' | 'json' }) => {
       io.stdout.write(formatRules(flags.format ?? 'table'));
       setExit(EXIT.CLEAN);

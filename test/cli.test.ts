@@ -763,9 +763,9 @@ describe('cli output', () => {
         '--severity',
         '--fail-on',
         '--debug',
+        '--wide',
+        '--pretty',
         'Exit codes: 0',
-        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
-        'or an internal error (one line on stderr; --debug adds the stack).',
       ],
     ],
     [
@@ -789,6 +789,86 @@ describe('cli output', () => {
     expect(code).toBe(0);
     for (const option of options) expect(out).toContain(option);
   });
+
+  it('lists in snapshot --help only the options snapshot takes, worded for it', async () => {
+    // Act
+    const { out } = await run(['snapshot', '--help']);
+
+    // Assess
+    const options = out.split('\n').flatMap((line) => /^ {2}(?:-\w, )?(--[a-z-]+)/.exec(line)?.[1] ?? []);
+    expect(options).toEqual([
+      '--output',
+      '--regions',
+      '--all-regions',
+      '--rules',
+      '--severity',
+      '--region-concurrency',
+      '--timeout',
+      '--quiet',
+      '--help',
+    ]);
+    expect(out.slice(0, out.indexOf('Examples:'))).not.toMatch(/--input|table and text|--format|--fail-on/);
+  });
+
+  it.each(['scan', 'snapshot', 'rules'])(
+    'ends the help of %s with two or three examples',
+    async (command) => {
+      // Act
+      const { out } = await run([command, '--help']);
+
+      // Assess
+      const lines = out.trimEnd().split('\n');
+      const examples = lines.slice(lines.indexOf('Examples:') + 1);
+      expect(lines).toContain('Examples:');
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(3);
+      for (const example of examples)
+        expect(example).toMatch(/^ {2}sagemaker-compliance-scanner (scan|snapshot|rules)\b/);
+    },
+  );
+
+  it('gives scan examples that run on the demo account and find what the README shows', async () => {
+    // Prepare
+    const { out } = await run(['scan', '--help']);
+    const lines = out.trimEnd().split('\n');
+    const examples = lines.slice(lines.indexOf('Examples:') + 1);
+
+    // Act
+    const runs = await Promise.all(
+      examples.map((example) =>
+        run(
+          example
+            .trim()
+            .split(' ')
+            .slice(1)
+            .map((arg) =>
+              arg.startsWith('examples/') ? `${ROOT}${arg}` : arg === 'report.json' ? join(dir, arg) : arg,
+            ),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(runs.map((outcome) => [outcome.code, outcome.err])).toEqual(examples.map(() => [1, '']));
+  });
+
+  it.each([60, 120])(
+    'wraps the exit-code paragraph of scan --help at a %i-column terminal',
+    async (columns) => {
+      // Act
+      const { out } = await run(['scan', '--help'], { tty: true, columns });
+
+      // Assess
+      const lines = out.split('\n');
+      const start = lines.findIndex((line) => line.startsWith('Exit codes:'));
+      const paragraph = lines.slice(start, lines.indexOf('', start));
+      for (const line of paragraph) expect(line.length).toBeLessThanOrEqual(columns);
+      expect(paragraph.length).toBeGreaterThan(1);
+      expect(paragraph.map((line) => line.trim()).join(' ')).toBe(
+        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on); 2 the scan did not run: bad usage, input file or configuration, an account AWS could not identify, or an internal error (one line on stderr; --debug adds the stack).',
+      );
+    },
+  );
 
   it('lists the commands in the top-level --help', async () => {
     // Act
