@@ -170,10 +170,12 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
 
 /**
  * `  eu-west-1  vpc-0abc (ml-prod)  The VPC has no sagemaker.api endpoint.`: the id, which the
- * console and the CLI take, then the Name tag a person knows the resource by.
+ * console and the CLI take, then the name a person knows the resource by (its `Name` tag).
  */
 export function resourceLine(result: Result): string {
-  const name = result.resourceName === undefined ? '' : ` (${printable(result.resourceName)})`;
+  // An IAM ARN already ends with the name.
+  const named = result.resourceName !== undefined && !result.resourceId.endsWith(result.resourceName);
+  const name = named ? ` (${printable(result.resourceName as string)})` : '';
   return `  ${printable(result.region)}  ${printable(result.resourceId)}${name}  ${printable(result.message)}`;
 }
 

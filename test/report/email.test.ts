@@ -81,6 +81,20 @@ describe('formatEmail', () => {
     );
   });
 
+  it('does not repeat the name of an IAM principal, which its ARN ends with', () => {
+    // Prepare
+    const arn = 'arn:aws:iam::123456789012:user/sam.contractor';
+    const report = aReport([
+      { ...aResult({ region: 'global', resourceId: arn, message: 'Open.' }), resourceName: 'sam.contractor' },
+    ]);
+
+    // Act
+    const lines = formatEmail(report).split('\n');
+
+    // Assess
+    expect(lines).toContain(`  global  ${arn}  Open.`);
+  });
+
   it('says all clear when nothing failed and nothing errored', () => {
     // Prepare
     const report = aReport([aResult({ resourceId: 'vpc-1', status: 'PASS' })]);
