@@ -1,5 +1,5 @@
 import type { Report } from '../model/report.ts';
-import type { Result } from '../model/result.ts';
+import type { Result, Status } from '../model/result.ts';
 import { compareForReading, resourceLabel, wrapText } from './layout.ts';
 import { printable } from './sanitize.ts';
 import { PLAIN, type Style } from './style.ts';
@@ -98,16 +98,15 @@ export function formatTable(report: Report, style: Style = PLAIN, options: Table
   const messageWidth = width === undefined ? undefined : width - fixedWidth;
 
   const colourStatus = (line: string, status: string) =>
-    status !== '' && line.startsWith(status)
-      ? style.status(status as 'PASS', status) + line.slice(status.length)
-      : line;
+    line.startsWith(status) ? style.status(status as Status, status) + line.slice(status.length) : line;
 
+  /** A row's lines, unstyled: the headings row is bold, a result's status is coloured. */
   const rowLines = (row: Row): string[] => {
     if (width === undefined || messageWidth === undefined) {
       const cells = row.map((cell, column) =>
         column < row.length - 1 ? cell.padEnd(widths[column] as number) : cell,
       );
-      return [colourStatus(cells.join(GAP), row[0])];
+      return [cells.join(GAP)];
     }
     const cellLines = row.map((cell, column) =>
       column === 3
@@ -118,17 +117,19 @@ export function formatTable(report: Report, style: Style = PLAIN, options: Table
     );
     const height = Math.max(...cellLines.map((lines) => lines.length));
     return Array.from({ length: height }, (_, index) =>
-      colourStatus(
-        cellLines
-          .map((lines, column) => {
-            const text = lines[index] ?? '';
-            return column < row.length - 1 ? text.padEnd(widths[column] as number) : text;
-          })
-          .join(GAP)
-          .trimEnd(),
-        index === 0 ? row[0] : '',
-      ),
+      cellLines
+        .map((lines, column) => {
+          const text = lines[index] ?? '';
+          return column < row.length - 1 ? text.padEnd(widths[column] as number) : text;
+        })
+        .join(GAP)
+        .trimEnd(),
     );
+  };
+  const resultLines = (row: Row): string[] => {
+    const lines = blocks ? blockLines(row) : rowLines(row);
+    lines[0] = colourStatus(lines[0] as string, row[0]);
+    return lines;
   };
 
   const blockLines = (row: Row): string[] => {
@@ -141,7 +142,6 @@ export function formatTable(report: Report, style: Style = PLAIN, options: Table
             ...wrapText(ruleLine, width as number, { breakWords: true }),
             ...wrapText(resource, width as number, { first: '    ', rest: '    ', breakWords: true }),
           ];
-    heading[0] = colourStatus(heading[0] as string, status);
     return [...heading, ...wrapText(message, width as number, { first: '  ', rest: '  ', breakWords: true })];
   };
 
@@ -156,7 +156,7 @@ export function formatTable(report: Report, style: Style = PLAIN, options: Table
   };
   const body: string[] = [];
   if (!blocks && allRows.length > 0) {
-    body.push(style.bold(rowLines([...HEADINGS] as Row).join('\n')));
+    for (const line of rowLines([...HEADINGS] as Row)) body.push(style.bold(line));
   }
   for (const group of groups) {
     if (group.heading !== undefined) {
@@ -164,7 +164,7 @@ export function formatTable(report: Report, style: Style = PLAIN, options: Table
       body.push(style.bold(group.heading));
     }
     for (const row of group.rows) {
-      for (const line of blocks ? blockLines(row) : rowLines(row)) body.push(line);
+      for (const line of resultLines(row)) body.push(line);
     }
   }
   const trailer: string[] = [];

@@ -48,6 +48,31 @@ describe('formatTable', () => {
     expect(row.slice(row.indexOf('high'))).not.toContain('\u001b[');
   });
 
+  it('in columns, makes the headings row bold and colours the status, and nothing else', () => {
+    // Act
+    const lines = formatTable(report([result('ERROR', 'vpc-1', 'bad')]), COLOUR, { width: 120 }).split('\n');
+
+    // Assess
+    const styled = lines.filter((line) => line.includes('\u001b['));
+    expect(styled).toEqual([
+      '\u001b[1mSTATUS  SEVERITY  RULE                     RESOURCE  MESSAGE\u001b[0m',
+      '\u001b[33mERROR\u001b[0m   high      vpc-sagemaker-endpoints  vpc-1     bad',
+      '\u001b[1m1 results: 0 PASS, 0 FAIL, 1 ERROR\u001b[0m',
+    ]);
+  });
+
+  it('in blocks, colours the status of each block, and nothing else', () => {
+    // Act
+    const lines = formatTable(report([result('ERROR', 'vpc-1', 'bad')]), COLOUR, { width: 60 }).split('\n');
+
+    // Assess
+    const styled = lines.filter((line) => line.includes('\u001b['));
+    expect(styled).toEqual([
+      '\u001b[33mERROR\u001b[0m  high  vpc-sagemaker-endpoints  vpc-1',
+      '\u001b[1m1 results: 0 PASS, 0 FAIL, 1 ERROR\u001b[0m',
+    ]);
+  });
+
   it('lays results out as blocks within a narrow terminal, wrapping what it used to cut', () => {
     // Prepare
     const message = Array.from({ length: 40 }, (_, index) => `word${index}`).join(' ');
