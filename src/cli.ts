@@ -150,6 +150,14 @@ function scanFormat(flags: ScanFlags): ScanFormat {
   return flags.format;
 }
 
+/** `--wide` shapes the table and `--pretty` the JSON report: with another format they would do nothing. */
+function checkLayoutFlags(flags: ScanFlags, format: ScanFormat): void {
+  if (flags.wide && format !== 'table')
+    throw new UserInputError(`--wide lays out the table; --format ${format} has no table`);
+  if (flags.pretty && format !== 'json')
+    throw new UserInputError(`--pretty indents the JSON report; --format ${format} is not the JSON report`);
+}
+
 function rulesNamed(flags: ScopeFlags): ReturnType<typeof selectRules> {
   if (flags.rules === undefined) return selectRules(undefined);
   const ids = splitList(flags.rules);
@@ -355,6 +363,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   const rules = rulesFrom(flags);
   const failOn = flags.failOn === undefined ? undefined : parseSeverity(flags.failOn, '--fail-on');
   const format = scanFormat(flags);
+  checkLayoutFlags(flags, format);
   const scope = scopeFrom(flags);
   const cidrText = flags.allowedCidrs ?? io.env.ALLOWED_SOURCE_CIDRS ?? '';
   const allowedSourceCidrs = parseCidrs(

@@ -728,6 +728,22 @@ describe('cli output', () => {
   });
 
   it.each([
+    [['--wide', '--format', 'json'], 'error: --wide lays out the table; --format json has no table\n'],
+    [['--pretty'], 'error: --pretty indents the JSON report; --format table is not the JSON report\n'],
+    [
+      ['--pretty', '-f', 'csv'],
+      'error: --pretty indents the JSON report; --format csv is not the JSON report\n',
+    ],
+  ])('refuses %j, which would do nothing, with exit 2', async (extra, message) => {
+    // Act
+    const { code, err } = await run(['scan', '--input', clean, ...extra]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(message);
+  });
+
+  it.each([
     ['compact in a pipe', [], false, false],
     ['indented with --pretty', ['--pretty'], false, true],
     ['indented on a terminal', [], true, true],

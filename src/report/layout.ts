@@ -75,10 +75,11 @@ function units(text: string, keep: RegExp | undefined): string[] {
     const before = words(text.slice(from, match.index));
     // `(aws …`: what touches the kept part stays with it, as it would with a word.
     const touching = /\S$/.test(text.slice(0, match.index)) ? (before.pop() ?? '') : '';
-    found.push(...before, `${touching}${match[0]}`);
+    for (const word of before) found.push(word);
+    found.push(`${touching}${match[0]}`);
     from = match.index + match[0].length;
   }
-  found.push(...words(text.slice(from)));
+  for (const word of words(text.slice(from))) found.push(word);
   return found;
 }
 
