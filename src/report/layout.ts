@@ -48,11 +48,11 @@ export function resourceLabel(
 ): string {
   const id = printable(result.resourceId);
   if (result.resourceType.startsWith('AWS::IAM::')) return printable(iamLabel(result.resourceId) ?? id);
-  const notes = [result.defaultVpc ? 'default VPC' : undefined].filter((note) => note !== undefined);
+  const note = result.defaultVpc ? 'default VPC' : undefined;
   if (result.resourceName === undefined || result.resourceName === result.resourceId) {
-    return notes.length > 0 ? `${id} (${notes.join(', ')})` : id;
+    return note === undefined ? id : `${id} (${note})`;
   }
-  return `${printable(result.resourceName)} (${[id, ...notes].join(', ')})`;
+  return `${printable(result.resourceName)} (${note === undefined ? id : `${id}, ${note}`})`;
 }
 
 export interface WrapOptions {
