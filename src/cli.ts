@@ -16,7 +16,7 @@ import {
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
-import { selectRules } from './engine/select.ts';
+import { sectionsNeeded, selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
@@ -28,7 +28,9 @@ import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
 import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
+import { wrapText } from './report/layout.ts';
 import { formatOcsf } from './report/ocsf.ts';
+import { LiveProgress } from './report/progress.ts';
 import { formatRules } from './report/rules.ts';
 import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
@@ -42,7 +44,7 @@ export const EXIT = { CLEAN: 0, FINDINGS: 1, USAGE: 2, NOT_RUN: 2 } as const;
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   /** Client settings for tests (endpoint, retry strategy); the SDK defaults otherwise. */
   clientOverrides?: Record<string, unknown>;
@@ -76,6 +78,8 @@ interface ScanFlags extends ScopeFlags {
   baseline?: string;
   securityHub?: boolean;
   failOn?: string;
+  wide?: boolean;
+  pretty?: boolean;
 }
 
 /**
@@ -144,6 +148,14 @@ function scanFormat(flags: ScanFlags): ScanFormat {
     );
   }
   return flags.format;
+}
+
+/** `--wide` shapes the table and `--pretty` the JSON report: with another format they would do nothing. */
+function checkLayoutFlags(flags: ScanFlags, format: ScanFormat): void {
+  if (flags.wide && format !== 'table')
+    throw new UserInputError(`--wide lays out the table; --format ${format} has no table`);
+  if (flags.pretty && format !== 'json')
+    throw new UserInputError(`--pretty indents the JSON report; --format ${format} is not the JSON report`);
 }
 
 function rulesNamed(flags: ScopeFlags): ReturnType<typeof selectRules> {
@@ -230,7 +242,7 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
 async function liveSource(
   scope: Scope,
   io: CliIo,
-  progress: (message: string) => void,
+  live: LiveProgress | undefined,
 ): Promise<ScanOptions['source']> {
   const homeRegion = await configuredRegion(io.env);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
@@ -241,14 +253,49 @@ async function liveSource(
   }
   return {
     kind: 'live',
-    clients: new AwsClients({ overrides: io.clientOverrides }),
+    clients: new AwsClients({
+      overrides: io.clientOverrides,
+      onAnswer: live && ((service) => live.answered(service)),
+    }),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
     deadline:
       scope.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(scope.timeoutSeconds * 1000),
-    onProgress: progress,
+    onStep: live && ((step) => live.step(step)),
   };
+}
+
+/**
+ * The progress line of a live scan on a terminal (stderr), from its first second; none when
+ * stderr is piped or with `--quiet`. log-update is loaded only then: `--help`, `--input` scans and
+ * pipes do not pay for it.
+ */
+async function liveProgress(
+  flags: ScopeFlags,
+  io: CliIo,
+  rules: ScanOptions['rules'],
+): Promise<LiveProgress | undefined> {
+  if (!io.stderr.isTTY || flags.quiet) return undefined;
+  const { createLogUpdate } = await import('log-update');
+  // The cursor stays visible: a scan interrupted by Ctrl-C must not leave the terminal without one.
+  const frame = createLogUpdate(io.stderr as NodeJS.WriteStream, { showCursor: true });
+  return new LiveProgress(frame, { readsIam: sectionsNeeded(rules).has('iam') });
+}
+
+/** Runs a live scan with its progress line, which is cleared whatever the outcome. */
+async function scanLive(
+  options: Omit<ScanOptions, 'source'>,
+  scope: Scope,
+  flags: ScopeFlags,
+  io: CliIo,
+): ReturnType<typeof runScan> {
+  const live = await liveProgress(flags, io, options.rules);
+  try {
+    return await runScan({ ...options, source: await liveSource(scope, io, live) });
+  } finally {
+    live?.stop();
+  }
 }
 
 function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
@@ -266,9 +313,10 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
   const shown = flags.quiet
     ? { ...report, results: report.results.filter((r) => r.status !== 'PASS') }
     : report;
+  const width = toTerminal ? io.stdout.columns : undefined;
   switch (format) {
     case 'json':
-      return formatJson(report);
+      return formatJson(report, { pretty: flags.pretty === true || toTerminal });
     case 'csv':
       return formatCsv(report);
     case 'asff':
@@ -278,9 +326,9 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
     case 'html':
       return formatHtml(report);
     case 'text':
-      return formatText(shown, style);
+      return formatText(shown, style, width);
     default:
-      return formatTable(shown, style, toTerminal ? io.stdout.columns : undefined);
+      return formatTable(shown, style, { width, wide: flags.wide === true });
   }
 }
 
@@ -315,6 +363,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   const rules = rulesFrom(flags);
   const failOn = flags.failOn === undefined ? undefined : parseSeverity(flags.failOn, '--fail-on');
   const format = scanFormat(flags);
+  checkLayoutFlags(flags, format);
   const scope = scopeFrom(flags);
   const cidrText = flags.allowedCidrs ?? io.env.ALLOWED_SOURCE_CIDRS ?? '';
   const allowedSourceCidrs = parseCidrs(
@@ -344,22 +393,18 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     throw new UserInputError(`--output ${output} is the --input file; write the report to another file`);
   }
   const baseline = flags.baseline === undefined ? undefined : await baselineFrom(flags.baseline, io);
-  let source: ScanOptions['source'];
+  const config = { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true };
+  let scan: Awaited<ReturnType<typeof runScan>>;
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
     const inventory = await loadSnapshot(flags.input, maxBytes);
-    source = { kind: 'snapshot', inventory, regions: scope.regions };
+    scan = await runScan({ rules, config, source: { kind: 'snapshot', inventory, regions: scope.regions } });
   } else {
     if (flags.maxInputBytes !== undefined)
       throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
-    source = await liveSource(scope, io, progress);
+    scan = await scanLive({ rules, config }, scope, flags, io);
   }
-  const scan = await runScan({
-    rules,
-    config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
-    source,
-  });
   const report = annotateReport(scan.report, {
     suppressions,
     tagSuppression: flags.tagSuppressions ? { horizonDays } : undefined,
@@ -383,11 +428,12 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
   const rules = rulesFrom(flags);
   const scope = scopeFrom(flags);
   const progress = progressFor(flags, io);
-  const { inventory } = await runScan({
-    rules,
-    config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
-    source: await liveSource(scope, io, progress),
-  });
+  const { inventory } = await scanLive(
+    { rules, config: { allowedSourceCidrs: [], skipDefaultVpcs: false } },
+    scope,
+    flags,
+    io,
+  );
   await deliver(`${JSON.stringify(inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
   return EXIT.CLEAN;
 }
@@ -403,11 +449,22 @@ function formatOption(formats: readonly string[], description: string): Option {
   });
 }
 
-function addScopeOptions(command: Command): Command {
+/** The options that choose what a scan or a snapshot reads, worded for the command that takes them. */
+function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
   return command
-    .option('--regions <list>', 'comma-separated regions (default: AWS_REGION, or every region of --input)')
+    .option(
+      '--regions <list>',
+      kind === 'scan'
+        ? 'comma-separated regions (default: AWS_REGION, or every region of --input)'
+        : 'comma-separated regions (default: AWS_REGION)',
+    )
     .option('--all-regions', 'every region enabled in the account (DescribeRegions)')
-    .option('--rules <list>', 'comma-separated rule ids (default: all; see the rules command)')
+    .option(
+      '--rules <list>',
+      kind === 'scan'
+        ? 'comma-separated rule ids (default: all; see the rules command)'
+        : 'read only what these rules need (default: all; see the rules command)',
+    )
     .option(
       '--severity <list>',
       `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
@@ -415,10 +472,59 @@ function addScopeOptions(command: Command): Command {
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
     .option(
       '--timeout <seconds>',
-      'stop the live scan after this long: what is unread is ERROR (default: none)',
+      kind === 'scan'
+        ? 'stop the live scan after this long: what is unread is ERROR (default: none)'
+        : 'stop reading after this long: what is unread is recorded as a collection error (default: none)',
     )
-    .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
+    .option(
+      '-q, --quiet',
+      kind === 'scan'
+        ? 'no progress on stderr; table and text show only FAIL and ERROR'
+        : 'no progress on stderr',
+    );
 }
+
+const BIN = 'sagemaker-compliance-scanner';
+
+/** Each command's help ends with these, the commands of the README's demo. */
+const EXAMPLES: Record<'scan' | 'snapshot' | 'rules', string[]> = {
+  scan: [
+    `${BIN} scan --input examples/demo-account.json`,
+    `${BIN} scan --input examples/demo-account.json --format text --quiet --allowed-cidrs 203.0.113.0/24,2001:db8::/32`,
+    `${BIN} scan --input examples/demo-account.json --suppressions examples/suppressions.example.json -o report.json`,
+  ],
+  snapshot: [
+    `${BIN} snapshot --regions eu-west-1,us-east-1 -o evidence.json`,
+    `${BIN} scan --input evidence.json --format text`,
+  ],
+  rules: [`${BIN} rules`, `${BIN} rules --format json`],
+};
+
+/** The width commander lays the help out at: the terminal's, else 80. */
+function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return (stream.isTTY ? stream.columns : undefined) ?? 80;
+}
+
+/**
+ * The text after a command's help: its paragraphs wrapped at the help width like commander's own
+ * text, then the examples, each on one line (a command is copied whole).
+ */
+function helpEpilogue(io: CliIo, paragraphs: string[], examples: string[]) {
+  return ({ error }: { error: boolean }) => {
+    const width = helpWidth(error ? io.stderr : io.stdout);
+    return [
+      ...paragraphs.flatMap((paragraph) => ['', ...wrapText(paragraph, width, { rest: '  ' })]),
+      '',
+      'Examples:',
+      ...examples.map((example) => `  ${example}`),
+    ].join('\n');
+  };
+}
+
+const EXIT_CODES =
+  'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on); 2 the scan did not run: bad usage, input file or configuration, an account AWS could not identify, or an internal error (one line on stderr; --debug adds the stack).';
+const SNAPSHOT_EXIT_CODES =
+  'Exit codes: 0 the evidence file was written (a part that could not be read is recorded in it as a collection error); 2 it was not: bad usage, an account AWS could not identify, or an internal error.';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('sagemaker-compliance-scanner')
@@ -429,6 +535,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => helpWidth(io.stdout),
+      getErrHelpWidth: () => helpWidth(io.stderr),
     })
     .exitOverride();
 
@@ -445,6 +553,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         formatOption(SCAN_FORMATS, 'output format (default table; json for an --output ending .json)'),
       )
       .option('-o, --output <file>', 'write the report to a file (mode 0600) instead of stdout; - is stdout')
+      .option('--wide', 'table: full ARNs, one line per result, whatever the terminal width')
+      .option('--pretty', 'json: indented (the default on a terminal; compact otherwise)')
       .option('--skip-default-vpcs', 'leave default VPCs out of the VPC rules')
       .option(
         '--allowed-cidrs <list>',
@@ -468,17 +578,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         '--security-hub',
         "also import the findings into each account's Security Hub (BatchImportFindings)",
       ),
+    'scan',
   )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored;',
-        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
-        '2 the scan did not run: bad usage, input file or configuration, an account AWS could',
-        'not identify, or an internal error (one line on stderr; --debug adds the stack).',
-      ].join('\n'),
-    )
+    .addHelpText('after', helpEpilogue(io, [EXIT_CODES], EXAMPLES.scan))
     .action(async (flags: ScanFlags) => setExit(await scanCommand(flags, io)));
 
   addScopeOptions(
@@ -486,12 +588,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command('snapshot')
       .description('write everything the rules read from the live account to an evidence file')
       .option('-o, --output <file>', 'evidence file to write (mode 0600; default or -: stdout)'),
-  ).action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
+    'snapshot',
+  )
+    .addHelpText('after', helpEpilogue(io, [SNAPSHOT_EXIT_CODES], EXAMPLES.snapshot))
+    .action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
 
   program
     .command('rules')
     .description('list the rules with their metadata')
     .addOption(formatOption(['table', 'json'], 'output format (default table)'))
+    .addHelpText('after', helpEpilogue(io, [], EXAMPLES.rules))
     .action((flags: { format?: 'table' | 'json' }) => {
       io.stdout.write(formatRules(flags.format ?? 'table'));
       setExit(EXIT.CLEAN);

@@ -32,8 +32,14 @@ export interface LiveCollectOptions {
    */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Told the regions to read once they are known, then each region once it is done, read or not. */
+  onStep?: (step: CollectionStep) => void;
   now?: () => Date;
 }
+
+export type CollectionStep =
+  | { kind: 'regions'; regions: readonly string[] }
+  | { kind: 'region-done'; region: string };
 
 export interface LiveCollection {
   inventory: Inventory;
@@ -136,6 +142,8 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
     needs.has('sagemakerNotebooks') || needs.has('sagemakerDomains') || needs.has('subnets');
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
+  const step = options.onStep ?? (() => {});
+  step({ kind: 'regions', regions: regionSections.length === 0 ? [] : regions });
   const regionReads =
     regionSections.length === 0
       ? []
@@ -163,7 +171,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
             });
             progress(`${region} read`);
             return inventory;
-          }),
+          }).finally(() => step({ kind: 'region-done', region })),
         );
   account.regions = await Promise.all(regionReads);
   await iamRead;

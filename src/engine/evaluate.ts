@@ -2,6 +2,7 @@ import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
 import { type Result, type ResultDraft, resultId, type SkippedScope } from '../model/result.ts';
 import type { Rule, RuleMeta } from '../rules/types.ts';
+import { nameResults } from './names.ts';
 
 export interface Evaluation {
   results: Result[];
@@ -84,5 +85,9 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
       }
     }
   }
-  return { results: results.sort(compareResults), skipped: skipped.sort(compareSkipped), evaluated };
+  return {
+    results: nameResults(inventory, results.sort(compareResults)),
+    skipped: skipped.sort(compareSkipped),
+    evaluated,
+  };
 }

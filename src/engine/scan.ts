@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../collect/clients.ts';
-import { collectLive } from '../collect/index.ts';
+import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { Report } from '../model/report.ts';
@@ -26,6 +26,7 @@ export interface LiveSource {
   /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  onStep?: (step: CollectionStep) => void;
 }
 
 export interface ScanOptions {
@@ -61,6 +62,7 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
       regionConcurrency: source.regionConcurrency,
       deadline: source.deadline,
       onProgress: source.onProgress,
+      onStep: source.onStep,
       now,
     });
     inventory = collection.inventory;

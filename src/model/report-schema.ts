@@ -27,6 +27,11 @@ const result = z.strictObject({
   resourceType: z.string(),
   resourceId: z.string(),
   resourceArn: z.string().optional(),
+  resourceName: z.string().optional().meta({
+    description:
+      "what a person calls the resource: a VPC's or endpoint's Name tag, a Studio domain's name, an IAM user's, role's or policy's name",
+  }),
+  defaultVpc: z.literal(true).optional().meta({ description: "the resource is its region's default VPC" }),
   title: z.string(),
   message: z.string(),
   remediation: z.string(),

@@ -168,9 +168,15 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
   return lines;
 }
 
-/** `  eu-west-1  vpc-0abc  The VPC has no sagemaker.api endpoint.` */
+/**
+ * `  eu-west-1  vpc-0abc (ml-prod)  The VPC has no sagemaker.api endpoint.`: the id, which the
+ * console and the CLI take, then the name a person knows the resource by (its `Name` tag).
+ */
 export function resourceLine(result: Result): string {
-  return `  ${printable(result.region)}  ${printable(result.resourceId)}  ${printable(result.message)}`;
+  // An IAM ARN already ends with the name.
+  const named = result.resourceName !== undefined && !result.resourceId.endsWith(result.resourceName);
+  const name = named ? ` (${printable(result.resourceName as string)})` : '';
+  return `  ${printable(result.region)}  ${printable(result.resourceId)}${name}  ${printable(result.message)}`;
 }
 
 function severityRank(result: Result): number {
