@@ -7,9 +7,12 @@ import {
   type Vpc,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRegion, EC2_PAGE_SIZE, type RegionRequest } from '../../src/collect/ec2.ts';
+import { EC2_PAGE_SIZE } from '../../src/collect/ec2.ts';
+import { collectRegion, type RegionRequest } from '../../src/collect/region.ts';
 import type { InventorySection } from '../../src/model/inventory.ts';
 import { endpointServiceListing } from '../support/aws-faults.ts';
 import { ACCOUNT_ID, endpoint, OTHER_ACCOUNT_ID, serviceName, vpc } from '../support/inventory.ts';
@@ -23,8 +26,13 @@ function request(
   partition = 'aws',
   region = REGION,
 ): RegionRequest {
+  const client = new EC2Client({ region });
   return {
-    client: new EC2Client({ region }),
+    clients: {
+      ec2: () => client,
+      iam: () => new IAMClient({ region }),
+      sagemaker: () => new SageMakerClient({ region }),
+    },
     region,
     accountId: ACCOUNT_ID,
     partition,
