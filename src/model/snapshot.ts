@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { REGION_SECTION_IDS, SECTIONS, sectionsOfScope } from '../collect/sections/index.ts';
+import type { SectionScope } from '../collect/sections/types.ts';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import { REGION_SECTION_IDS, SECTIONS, sectionsOfScope } from '../collect/sections/index.ts';
-import type { SectionScope } from '../collect/sections/types.ts';
 import type { Inventory } from './inventory.ts';
 
 /** Each section's part of the file, optional: a snapshot holds what its rules needed. */
@@ -28,12 +28,7 @@ const region = z.strictObject({
 type Duplicate = { path: PropertyKey[]; message: string };
 
 /** The items of `items` whose key an earlier item already has, each with where and what. */
-function repeated(
-  items: unknown,
-  at: PropertyKey[],
-  field: string,
-  noun: string,
-): Duplicate[] {
+function repeated(items: unknown, at: PropertyKey[], field: string, noun: string): Duplicate[] {
   const first = new Map<string, number>();
   const found: Duplicate[] = [];
   const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
@@ -52,7 +47,11 @@ function repeated(
 }
 
 /** The items that the sections held by `part` (an account or a region) list twice, by each section's unique keys. */
-function sectionDuplicates(scope: SectionScope, part: Record<string, unknown>, at: PropertyKey[]): Duplicate[] {
+function sectionDuplicates(
+  scope: SectionScope,
+  part: Record<string, unknown>,
+  at: PropertyKey[],
+): Duplicate[] {
   return sectionsOfScope(scope).flatMap((section) =>
     (section.unique ?? []).flatMap(({ list, field, noun }) => {
       const value = part[section.id] as Record<string, unknown> | undefined;
