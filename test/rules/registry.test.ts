@@ -50,8 +50,6 @@ describe('rule registry', () => {
       for (const reference of meta.references) expect(new URL(reference).protocol).toBe('https:');
       expect(meta.needs.length).toBeGreaterThan(0);
       for (const section of meta.needs) expect(SECTION_IDS).toContain(section);
-      expect(meta.permissions.length).toBeGreaterThan(0);
-      for (const permission of meta.permissions) expect(permission).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
       expect(typeof rule.check).toBe('function');
     });
   });

@@ -37,20 +37,23 @@ export function sectionsOfScope<Scope extends SectionScope>(scope: Scope): Secti
 /** The ids of the region sections, in registry order. */
 export const REGION_SECTION_IDS = sectionsOfScope('region').map((section) => section.id);
 
-function sectionById(id: Section['id']): AnySection {
-  const section = SECTIONS.find((candidate) => candidate.id === id);
+function sectionById(id: Section['id'], registry: readonly AnySection[]): AnySection {
+  const section = registry.find((candidate) => candidate.id === id);
   if (section === undefined) throw new Error(`No section "${id}" in src/collect/sections/index.ts`);
-  return section as AnySection;
+  return section;
 }
 
 /**
  * The sections a scan reads for `needs`: those, then what they require or consult, and so on, each
  * once, in the order first met.
  */
-export function sectionsToRead(needs: Iterable<Section['id']>): Section['id'][] {
+export function sectionsToRead(
+  needs: Iterable<Section['id']>,
+  registry: readonly AnySection[] = SECTIONS,
+): Section['id'][] {
   const read = [...new Set(needs)];
   for (let index = 0; index < read.length; index += 1) {
-    const section = sectionById(read[index] as Section['id']);
+    const section = sectionById(read[index] as Section['id'], registry);
     for (const dependency of [...(section.requires ?? []), ...(section.consults ?? [])])
       if (!read.includes(dependency)) read.push(dependency);
   }
@@ -63,6 +66,10 @@ export function sectionsToRead(needs: Iterable<Section['id']>): Section['id'][] 
  *
  * @example permissionsFor(['vpcs']) // ['ec2:DescribeVpcs']
  */
-export function permissionsFor(needs: Iterable<Section['id']>): string[] {
-  return [...new Set(sectionsToRead(needs).flatMap((id) => sectionById(id).permissions))];
+export function permissionsFor(
+  needs: Iterable<Section['id']>,
+  registry: readonly AnySection[] = SECTIONS,
+): string[] {
+  const sections = sectionsToRead(needs, registry).map((id) => sectionById(id, registry));
+  return [...new Set(sections.flatMap((section) => section.permissions))];
 }
