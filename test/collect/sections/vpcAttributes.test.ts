@@ -2,13 +2,24 @@ import {
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
+  EC2Client,
   type Vpc,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectRegion } from '../../../src/collect/region.ts';
+import { vpcAttributes } from '../../../src/collect/sections/vpcAttributes.ts';
 import { ec2, REGION, request, stubEmptyRegion } from '../../support/ec2-region.ts';
-import { endpoint, OTHER_ACCOUNT_ID, serviceName, vpc } from '../../support/inventory.ts';
+import {
+  domain,
+  endpoint,
+  notebook,
+  OTHER_ACCOUNT_ID,
+  serviceName,
+  subnet,
+  vpc,
+} from '../../support/inventory.ts';
+import { collectContext } from '../../support/sections.ts';
 
 describe('the vpcAttributes section', () => {
   afterEach(() => {
@@ -62,5 +73,43 @@ describe('the vpcAttributes section', () => {
       'vpc-fips/enableDnsSupport',
     ]);
     expect(inventory.collectionErrors).toBeUndefined();
+  });
+
+  it('reads the attributes of the owned VPCs that run a notebook (through its subnet) or a domain, once each', async () => {
+    // Prepare
+    ec2
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsSupport' })
+      .resolves({ EnableDnsSupport: { Value: true } });
+    ec2
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsHostnames' })
+      .resolves({ EnableDnsHostnames: { Value: true } });
+    const inventory = {
+      vpcs: [
+        vpc('vpc-notebook'),
+        vpc('vpc-domain'),
+        vpc('vpc-idle'),
+        vpc('vpc-shared', { OwnerId: OTHER_ACCOUNT_ID }),
+      ],
+      vpcEndpoints: [],
+      subnets: [subnet('subnet-n', 'vpc-notebook'), subnet('subnet-s', 'vpc-shared')],
+      sagemakerNotebooks: [
+        notebook('nb-1', 'subnet-n'),
+        notebook('nb-2', 'subnet-n'),
+        notebook('nb-3', 'subnet-s'),
+      ],
+      sagemakerDomains: [
+        domain('d-1', 'one', 'vpc-domain', ['subnet-d']),
+        domain('d-2', 'two', 'vpc-domain', []),
+      ],
+    };
+
+    // Act
+    const attributes = await vpcAttributes.collect(
+      collectContext(new EC2Client({ region: REGION }), inventory),
+    );
+
+    // Assess
+    expect(Object.keys(attributes ?? {})).toEqual(['vpc-domain', 'vpc-notebook']);
+    expect(ec2.commandCalls(DescribeVpcAttributeCommand)).toHaveLength(4);
   });
 });
