@@ -6,6 +6,15 @@ import { checkListing } from '../responses.ts';
 import type { SectionDefinition } from './types.ts';
 
 /**
+ * Service names that every region's `DescribeVpcEndpointServices` listing holds: the S3 gateway
+ * endpoint exists in every region (moto lists it too). China regions name some services
+ * `cn.com.amazonaws.…`, so either prefix counts.
+ */
+function anchorServiceNames(region: string): string[] {
+  return [`com.amazonaws.${region}.s3`, `cn.com.amazonaws.${region}.s3`];
+}
+
+/**
  * `DescribeVpcEndpointServices` has no SDK paginator, and filtering by name either fails the whole
  * call (ServiceNames with one unknown name) or is broken in moto: list everything, page by page.
  */
@@ -27,6 +36,12 @@ export const endpointServices: SectionDefinition<'endpointServices', 'region', '
   client: 'ec2',
   title: 'VPC endpoint services',
   permissions: ['ec2:DescribeVpcEndpointServices'],
+  responses: {
+    'ec2:DescribeVpcEndpointServices': {
+      fields: () => ({ ServiceNames: 'list' }),
+      wholeListing: { field: 'ServiceNames', includesOneOf: anchorServiceNames },
+    },
+  },
   schema: z.array(z.string()),
   async collect({ client, region }) {
     const names: string[] = [];

@@ -127,6 +127,17 @@ export const iam: SectionDefinition<'iam', 'account', 'iam', IamAuthorizationDet
   client: 'iam',
   title: 'IAM authorization details',
   permissions: ['iam:GetAccountAuthorizationDetails'],
+  responses: {
+    'iam:GetAccountAuthorizationDetails': {
+      fields: () => ({
+        UserDetailList: 'list',
+        GroupDetailList: 'list',
+        RoleDetailList: 'list',
+        Policies: 'list',
+        IsTruncated: 'boolean',
+      }),
+    },
+  },
   schema,
   unique: IAM_LISTS.map((list) => ({ list, field: 'Arn', noun: 'ARN' })),
   collect: ({ client }) => readAuthorizationDetails(client),

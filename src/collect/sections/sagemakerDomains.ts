@@ -24,6 +24,10 @@ export const sagemakerDomains: SectionDefinition<
   client: 'sagemaker',
   title: 'SageMaker Studio domains',
   permissions: ['sagemaker:ListDomains', 'sagemaker:DescribeDomain'],
+  responses: {
+    'sagemaker:ListDomains': { fields: () => ({ Domains: 'list' }) },
+    'sagemaker:DescribeDomain': { fields: () => ({ DomainId: 'string', DomainArn: 'string' }) },
+  },
   schema: z.array(
     z.looseObject({
       DomainId: z.string(),

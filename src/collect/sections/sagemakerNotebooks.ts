@@ -27,6 +27,16 @@ export const sagemakerNotebooks: SectionDefinition<
   client: 'sagemaker',
   title: 'SageMaker notebook instances',
   permissions: ['sagemaker:ListNotebookInstances', 'sagemaker:DescribeNotebookInstance'],
+  responses: {
+    'sagemaker:ListNotebookInstances': { fields: () => ({ NotebookInstances: 'list' }) },
+    'sagemaker:DescribeNotebookInstance': {
+      fields: () => ({
+        NotebookInstanceArn: 'string',
+        NotebookInstanceName: 'string',
+        NotebookInstanceStatus: 'string',
+      }),
+    },
+  },
   schema: z.array(
     z.looseObject({
       NotebookInstanceName: z.string(),

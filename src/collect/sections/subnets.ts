@@ -46,6 +46,7 @@ export const subnets: SectionDefinition<'subnets', 'region', 'ec2', Plain<Subnet
   client: 'ec2',
   title: 'subnets',
   permissions: ['ec2:DescribeSubnets'],
+  responses: { 'ec2:DescribeSubnets': { fields: () => ({ Subnets: 'list' }) } },
   schema: z.array(
     z.looseObject({
       SubnetId: z.string(),

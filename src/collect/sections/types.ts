@@ -3,6 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ZodType } from 'zod';
 import type { AccountInventory, InventorySection, RegionInventory } from '../../model/inventory.ts';
+import type { ResponseContract } from '../responses.ts';
 
 /** The SDK client each service name stands for; `AwsClients` creates them, one per region. */
 export interface SectionClients {
@@ -57,6 +58,11 @@ export interface SectionDefinition<
   title: string;
   /** The IAM read actions that collecting the section takes: the deployed role grants exactly these. */
   permissions: readonly string[];
+  /**
+   * What the answer of each operation it calls always carries, by `service:Operation`: an answer
+   * without it is a collection error (`IncompleteResponse`), never an empty account.
+   */
+  responses: Readonly<Record<string, ResponseContract>>;
   /** Its value in a snapshot file. */
   schema: ZodType;
   /**

@@ -9,6 +9,12 @@ import { serviceNamesOf } from './vpcEndpoints.ts';
 /** DescribeVpcAttribute calls in flight per region. */
 const ATTRIBUTE_CONCURRENCY = 8;
 
+/** DescribeVpcAttribute answers the one attribute asked for, under its capitalised name. */
+function askedAttribute(input: Record<string, unknown>): string {
+  const attribute = String(input.Attribute ?? '');
+  return `${attribute.charAt(0).toUpperCase()}${attribute.slice(1)}.Value`;
+}
+
 async function readDnsAttributes(
   client: EC2Client,
   vpcIds: string[],
@@ -50,6 +56,11 @@ export const vpcAttributes: SectionDefinition<
   client: 'ec2',
   title: 'VPC DNS attributes',
   permissions: ['ec2:DescribeVpcAttribute'],
+  responses: {
+    'ec2:DescribeVpcAttribute': {
+      fields: (input) => ({ VpcId: 'string', [askedAttribute(input)]: 'boolean' }),
+    },
+  },
   schema: z.record(
     z.string(),
     z.strictObject({

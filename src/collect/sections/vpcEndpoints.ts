@@ -36,6 +36,7 @@ export const vpcEndpoints: SectionDefinition<'vpcEndpoints', 'region', 'ec2', Pl
   client: 'ec2',
   title: 'VPC endpoints',
   permissions: ['ec2:DescribeVpcEndpoints'],
+  responses: { 'ec2:DescribeVpcEndpoints': { fields: () => ({ VpcEndpoints: 'list' }) } },
   schema: z.array(
     z.looseObject({
       VpcEndpointId: z.string(),

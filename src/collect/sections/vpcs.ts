@@ -14,6 +14,7 @@ export const vpcs: SectionDefinition<'vpcs', 'region', 'ec2', Plain<Vpc>[]> = {
   client: 'ec2',
   title: 'VPCs',
   permissions: ['ec2:DescribeVpcs'],
+  responses: { 'ec2:DescribeVpcs': { fields: () => ({ Vpcs: 'list' }) } },
   schema: z.array(
     z.looseObject({
       VpcId: z.string(),
