@@ -1,6 +1,6 @@
 import type { InventorySection, RegionInventory, RegionSection } from '../model/inventory.ts';
 import { readSections } from './read-sections.ts';
-import { type AnySection, REGION_SECTION_IDS, SECTIONS, sectionsToRead } from './sections/index.ts';
+import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 import type { ClientName, SectionClients } from './sections/types.ts';
 
 export interface RegionRequest {
@@ -26,9 +26,7 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
   const sections: RegionSection[] = REGION_SECTION_IDS.filter((section) => needs.has(section));
   const inventory: RegionInventory = { region, sections };
   const errors = await readSections({
-    sections: SECTIONS.filter(
-      (section) => section.scope === 'region' && read.has(section.id),
-    ) as AnySection[],
+    sections: sectionsOfScope('region').filter((section) => read.has(section.id)) as AnySection[],
     into: inventory as unknown as Record<string, unknown>,
     client: (name) => clients[name](region),
     region,
