@@ -67,6 +67,8 @@ export const DEFAULT_RESERVED_CONCURRENCY = 1;
 export const DEFAULT_REPORT_RETENTION_DAYS = 400;
 /** Every report key starts `reports/<accountId>/`; the role can touch nothing else. */
 export const REPORTS_PREFIX = 'reports';
+/** What a scan stores under its account's prefix: the JSON report (and latest.json) and the HTML page. */
+const REPORT_EXTENSIONS = ['json', 'html'] as const;
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.meta.url));
 
@@ -225,12 +227,15 @@ export class ScannerStack extends Stack {
     const ownReports = `${REPORTS_PREFIX}/${Aws.ACCOUNT_ID}`;
     // Only with If-None-Match (S3 then refuses a key that exists), so the role cannot rewrite a past
     // report; latest.json is replaced only with If-Match on the ETag its scan read, so an older run
-    // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets").
+    // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets"). Only
+    // the two kinds of object a scan stores: the JSON report and its HTML page.
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'StoreNewReports',
         actions: ['s3:PutObject'],
-        resources: [this.reportsBucket.arnForObjects(`${ownReports}/*`)],
+        resources: REPORT_EXTENSIONS.map((extension) =>
+          this.reportsBucket.arnForObjects(`${ownReports}/*.${extension}`),
+        ),
         conditions: { Null: { 's3:if-none-match': 'false' } },
       }),
     );
@@ -260,11 +265,13 @@ export class ScannerStack extends Stack {
         conditions: { StringEquals: { 's3:prefix': `${ownReports}/latest.json` } },
       }),
     );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*]`,
-      reason:
-        "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
-    });
+    for (const extension of REPORT_EXTENSIONS) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*.${extension}]`,
+        reason:
+          "The scan writes new objects per run (the JSON report and its HTML page) whose keys (date and scan id) are only known at run time; the wildcard is confined to this account's prefix in this stack's bucket and to those two extensions, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
+      });
+    }
     if (props.securityHub) {
       role.addToPolicy(
         new iam.PolicyStatement({

@@ -17,6 +17,7 @@ import { UserInputError } from '../model/errors.ts';
 import type { Report, TopicReach } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
 import { toAsffFindings } from '../report/asff.ts';
+import { formatHtml } from '../report/html.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
@@ -251,6 +252,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // retry would run the whole scan again and send every alert twice, while the findings still
       // reach people through SNS and the failure is logged, counted and said in the email.
       let storageError: string | undefined;
+      let htmlStorageError: string | undefined;
       if (history !== undefined) {
         try {
           report = await history.store.store(report, history.accountId);
@@ -259,6 +261,16 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           storageError = describeStoreError(failure);
           scanErrors += 1;
           logger.error('Storing the report failed', { error: failure as Error });
+        }
+      }
+      if (history !== undefined && storageError === undefined) {
+        try {
+          report = await history.store.storeHtml(report, formatHtml(report));
+          logger.info('HTML report stored', { storedHtmlAt: report.storedHtmlAt });
+        } catch (failure) {
+          htmlStorageError = describeStoreError(failure);
+          scanErrors += 1;
+          logger.error('Storing the HTML report failed', { error: failure as Error });
         }
       }
 
@@ -282,6 +294,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         const notifications = buildNotifications(report, topicArn, {
           remediations: remediationsOf(rules),
           storageError,
+          htmlStorageError,
+          reportsRegion: environment.homeRegion,
           chat: environment.chatNotifications,
         });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>

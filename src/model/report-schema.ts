@@ -130,6 +130,10 @@ export const reportSchema = z
       )
       .optional(),
     storedAt: z.string().optional().meta({ description: 'where the Lambda stored this report' }),
+    storedHtmlAt: z.string().optional().meta({
+      description:
+        "where the Lambda stored this report's HTML page, beside storedAt. Set on the returned report; the dated JSON copy in S3 is written before and does not carry it.",
+    }),
     baselineUpdate: z
       .discriminatedUnion('outcome', [
         z.strictObject({ outcome: z.literal('moved'), source: z.string() }),

@@ -42,6 +42,8 @@ export interface Report {
   resolved?: ResolvedEntry[];
   /** Where the Lambda stored this report (the audit trail). */
   storedAt?: string;
+  /** Where the Lambda stored this report's HTML page, beside `storedAt`; only on the returned report. */
+  storedHtmlAt?: string;
   /** Whether the Lambda made this report `latest.json`, the next scan's baseline. */
   baselineUpdate?: BaselineUpdate;
   /** Lambda, with a findings topic: whether anyone confirmed a subscription to it. */

@@ -1,7 +1,7 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
-import { consoleUrl } from './console.ts';
+import { consoleUrl, s3ConsoleUrl } from './console.ts';
 import { printable } from './sanitize.ts';
 
 /** Which results one message carries when the findings are split over several messages. */
@@ -150,6 +150,12 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
     ...(options.storageError === undefined
       ? []
       : [`This report could not be stored in S3: ${printable(options.storageError)}`, '']),
+    ...(options.htmlStorageError === undefined
+      ? []
+      : [
+          `The HTML page of this report could not be stored in S3: ${printable(options.htmlStorageError)}`,
+          '',
+        ]),
     `SageMaker compliance scan of account ${printable(report.scope.accounts.join(', ') || 'unknown')}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
     `Results: ${pass} passing, ${countedFailures(report)} failing, ${error} could not be checked${muted > 0 ? `, ${muted} muted as accepted exceptions` : ''}. By severity: ${countsBySeverity(report)}.`,
     ...baselineLine(report),
@@ -197,6 +203,10 @@ export interface EmailOptions {
   remediations?: Readonly<Record<string, string>>;
   /** Why the report is not in S3, said first so nobody looks for it there. */
   storageError?: string;
+  /** Why the report's HTML page is not in S3 (the JSON report may be). */
+  htmlStorageError?: string;
+  /** The region of the reports bucket, for the console links to the stored report. */
+  reportsRegion?: string;
 }
 
 /**
@@ -287,15 +297,18 @@ function persistingLine(report: Report): string[] {
   const persisting = report.results.filter(
     (result) => isCountedFailure(result) && result.delta?.change === 'persisting',
   );
-  const where = report.storedAt === undefined ? 'the JSON variant of this notification' : report.storedAt;
-  if (persisting.length === 0) return ['', `Full report: ${printable(where)}`];
+  const where =
+    report.storedAt === undefined
+      ? 'the JSON variant of this notification'
+      : 'the stored report (REPORT, below)';
+  if (persisting.length === 0) return [];
   const days = persisting.map((result) => dayOf(result.delta?.firstSeen ?? report.startedAt)).sort();
   const first = days[0] as string;
   const last = days.at(-1) as string;
   const since = first === last ? first : `${first} to ${last}`;
   return [
     '',
-    `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}); full report: ${printable(where)}`,
+    `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}), each listed in ${printable(where)}`,
     ...groupByRule(persisting).map(persistingRuleLine),
   ];
 }
@@ -320,6 +333,37 @@ function persistingRuleLine(group: readonly Result[]): string {
   const more = names.length - shown;
   const text = more > 0 ? `${line}, and ${more} more in the report` : line;
   return text.length <= PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 1)}…`;
+}
+
+/**
+ * Where the stored report is, as links a reader can open: the S3 console pages of the HTML page
+ * and the JSON report (an `s3://` address opens nothing in a mail client), and the `s3://` address
+ * for the AWS CLI. When an object's link would make a line of {@link PERSISTING_LINE_LIMIT}
+ * characters or more, the day's folder, which holds both, is linked instead.
+ */
+function reportSection(report: Report, options: EmailOptions): string[] {
+  const { storedAt, storedHtmlAt } = report;
+  const region = options.reportsRegion;
+  if (storedAt === undefined) {
+    return hasHistory(report) ? ['', 'Full report: the JSON variant of this notification'] : [];
+  }
+  if (region === undefined) return ['', `Full report: ${printable(storedAt)}`];
+  const stored = [
+    ...(storedHtmlAt === undefined ? [] : [['HTML, to read', storedHtmlAt] as const]),
+    ['JSON, for machines', storedAt] as const,
+  ];
+  let links = stored.map(([what, address]) => `  ${what}: ${s3ConsoleUrl(address, region) ?? address}`);
+  if (links.some((line) => line.length >= PERSISTING_LINE_LIMIT)) {
+    links = [`  Both, in their folder: ${s3ConsoleUrl(storedAt, region, 'folder') ?? storedAt}`];
+  }
+  const copy = `  From a terminal: aws s3 cp ${storedHtmlAt ?? storedAt} .`;
+  return [
+    '',
+    'REPORT (in the AWS console, signed in with read access to the reports bucket)',
+    '',
+    ...links.map(printable),
+    printable(copy.length < PERSISTING_LINE_LIMIT ? copy : `  In S3: ${storedHtmlAt ?? storedAt}`),
+  ];
 }
 
 /** Muted results are never listed as failing; their count, expired and unused entries are. */
@@ -398,7 +442,7 @@ export function formatEmail(
         : 'Every check passed: no action needed.',
     );
   }
-  lines.push(...exceptionsSection(report), ...skippedSection(report));
+  lines.push(...exceptionsSection(report), ...skippedSection(report), ...reportSection(report, options));
   lines.push(
     '',
     '--',

@@ -304,7 +304,7 @@ describe('the scan role', () => {
         Sid: 'StoreNewReports',
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: objectArn('/*'),
+        Resource: [objectArn('/*.json'), objectArn('/*.html')],
         Condition: { Null: { 's3:if-none-match': 'false' } },
       },
       {

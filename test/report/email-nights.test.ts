@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
 import { formatEmail, formatSubject, singlePart } from '../../src/report/email.ts';
 import { firstScanReport, quietNightReport } from '../fixtures/email/nights.ts';
-import { GOLDEN_REMEDIATIONS } from '../fixtures/email/report.ts';
+import { GOLDEN_OPTIONS } from '../fixtures/email/report.ts';
 
 const FIXTURES = new URL('../fixtures/email/', import.meta.url);
 
 function mail(report: Report): string {
-  return `Subject: ${formatSubject(report)}\n\n${formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS })}`;
+  return `Subject: ${formatSubject(report)}\n\n${formatEmail(report, singlePart(report), GOLDEN_OPTIONS)}`;
 }
 
 describe('the 7 a.m. email', () => {
