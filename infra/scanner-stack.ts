@@ -282,10 +282,24 @@ export class ScannerStack extends Stack {
           ],
         }),
       );
+      // A re-import cannot change a finding's workflow status: when an accepted exception begins or
+      // ends, the scan sets it (SUPPRESSED, NEW, RESOLVED) on the account's own hub.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SetWorkflowWhenMuteStateChanges',
+          actions: ['securityhub:BatchUpdateFindings'],
+          resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
+        }),
+      );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
         reason:
           "Findings go to the Security Hub of the region they are about, so the region is a wildcard; the resource is only this account's own default product, for securityhub:BatchImportFindings only.",
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+        reason:
+          "Findings are updated in the Security Hub of the region they are about, so the region is a wildcard; the resource is only this account's own hub, for securityhub:BatchUpdateFindings only (the workflow status of findings whose accepted exception began or ended).",
       });
     }
     Validations.of(role).acknowledge({

@@ -16,7 +16,7 @@ import { describeStoreError, type PreviousReport, ReportStore } from '../history
 import { UserInputError } from '../model/errors.ts';
 import type { Report, TopicReach } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
-import { toAsffFindings } from '../report/asff.ts';
+import { toAsffFindings, workflowChanges } from '../report/asff.ts';
 import { formatHtml } from '../report/html.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
@@ -120,6 +120,7 @@ function recordResultMetrics(metrics: Metrics, report: Report): void {
 function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome): number {
   metrics.addMetric('SecurityHubImported', MetricUnit.Count, outcome.imported);
   metrics.addMetric('SecurityHubFailed', MetricUnit.Count, outcome.failed.length);
+  metrics.addMetric('SecurityHubWorkflowUpdated', MetricUnit.Count, outcome.workflowUpdated);
   // `message` is a key Powertools reserves for the log line itself: Security Hub's goes in `reason`.
   for (const { message, ...entry } of outcome.notEnabled) {
     logger.warn('Security Hub is not enabled: findings not imported (the scan results are unaffected)', {
@@ -128,10 +129,15 @@ function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome):
     });
   }
   for (const { message, ...failure } of outcome.failed) {
-    logger.error('Security Hub did not import a finding', { ...failure, reason: message });
+    const what =
+      failure.operation === undefined
+        ? 'Security Hub did not import a finding'
+        : 'Security Hub did not change the workflow status of a finding';
+    logger.error(what, { ...failure, reason: message });
   }
   logger.info('Security Hub import finished', {
     imported: outcome.imported,
+    workflowUpdated: outcome.workflowUpdated,
     failed: outcome.failed.length,
     notEnabled: outcome.notEnabled.length,
   });
@@ -278,11 +284,15 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // (a retry would scan and alert again); findings carry stable ids, so the next import updates them.
       if (securityHub !== undefined && !request.dryRun) {
         try {
-          const findings = toAsffFindings(report, { homeRegion: environment.homeRegion });
+          const asffOptions = { homeRegion: environment.homeRegion };
           scanErrors += recordImport(
             logger,
             metrics,
-            await importFindings(findings, ({ region }) => securityHub(region)),
+            await importFindings(
+              toAsffFindings(report, asffOptions),
+              ({ region }) => securityHub(region),
+              workflowChanges(report, asffOptions),
+            ),
           );
         } catch (failure) {
           scanErrors += 1;

@@ -45,6 +45,9 @@ const result = z.strictObject({
       change: z.enum(['new', 'persisting', 'regressed', 'resolved', 'unchanged']),
       firstSeen: isoTimestamp.optional(),
       previousStatus: z.enum(STATUSES).optional(),
+      previouslyMuted: z.literal(true).optional().meta({
+        description: 'the previous scan had this result muted by an accepted exception',
+      }),
     })
     .optional()
     .meta({ description: 'the comparison with the previous scan, when there was one to compare with' }),
