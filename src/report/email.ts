@@ -18,8 +18,10 @@ export interface MessagePart {
 export const MAX_SUBJECT_LENGTH = 99;
 const SKIPPED_LINES_SHOWN = 20;
 const RESOLVED_LINES_SHOWN = 50;
-/** Longest line naming persisting resources: mail clients wrap, and people skim. */
+/** Every line of the email is shorter than this: mail clients wrap, and people skim. */
 export const PERSISTING_LINE_LIMIT = 200;
+/** How much further a wrapped line's continuation is indented than the line it continues. */
+const CONTINUATION_INDENT = '    ';
 
 /** The results a notification is about: everything that is not a PASS. */
 export function notableResults(report: Report): Result[] {
@@ -314,7 +316,7 @@ function persistingLine(report: Report): string[] {
 }
 
 /**
- * One line per rule naming its persisting resources, as many as fit in
+ * One line per rule naming its persisting resources, as many as fit in a line shorter than
  * {@link PERSISTING_LINE_LIMIT} characters, then how many more the report holds.
  */
 function persistingRuleLine(group: readonly Result[]): string {
@@ -326,13 +328,13 @@ function persistingRuleLine(group: readonly Result[]): string {
     const rest = names.length - index - 1;
     const tail = rest > 0 ? `, and ${rest} more in the report` : '';
     const candidate = `${line}${shown > 0 ? ', ' : ''}${name}`;
-    if (candidate.length + tail.length > PERSISTING_LINE_LIMIT && shown > 0) break;
+    if (candidate.length + tail.length >= PERSISTING_LINE_LIMIT && shown > 0) break;
     line = candidate;
     shown += 1;
   }
   const more = names.length - shown;
   const text = more > 0 ? `${line}, and ${more} more in the report` : line;
-  return text.length <= PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 1)}…`;
+  return text.length < PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 2)}…`;
 }
 
 /**
@@ -408,6 +410,27 @@ function skippedSection(report: Report): string[] {
 }
 
 /**
+ * A line of {@link PERSISTING_LINE_LIMIT} characters or more, broken at spaces into lines shorter
+ * than that, each continuation indented further. A word longer than a line (a link) is never
+ * broken: it gets a line of its own, since a broken link opens nothing.
+ */
+function wrapped(line: string): string[] {
+  if (line.length < PERSISTING_LINE_LIMIT) return [line];
+  const indent = `${/^ */.exec(line)?.[0] ?? ''}${CONTINUATION_INDENT}`;
+  const lines: string[] = [];
+  let rest = line;
+  while (rest.length >= PERSISTING_LINE_LIMIT) {
+    const start = rest.length - rest.trimStart().length;
+    let cut = rest.lastIndexOf(' ', PERSISTING_LINE_LIMIT - 1);
+    if (cut <= start) cut = rest.indexOf(' ', PERSISTING_LINE_LIMIT);
+    if (cut <= start) break;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = `${indent}${rest.slice(cut).trimStart()}`;
+  }
+  return [...lines, rest];
+}
+
+/**
  * The email a person reads: a summary paragraph, then what needs doing, then what could not be
  * checked and why. With history it leads with what changed (new and regressed failures, resolved
  * ones, one line for the persisting rest); without, it lists every counted failure. Muted results
@@ -449,6 +472,8 @@ export function formatEmail(
     `Sent by ${report.tool.name} ${report.tool.version}. The machine-readable report is in the JSON variant of this notification.`,
   );
   return `${lines
+    .flatMap((line) => line.split('\n'))
+    .flatMap(wrapped)
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;
