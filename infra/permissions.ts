@@ -16,12 +16,15 @@ const ACCOUNT_WIDE_READS: readonly RegExp[] = [
 
 /** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */
 export const LIST_REGIONS_ACTION = 'ec2:DescribeRegions';
+/** Every scan reads the account's alias to label its report (one call; it accepts no resource but `*`). */
+export const ACCOUNT_ALIAS_ACTION = 'iam:ListAccountAliases';
 
 const ACTION_SHAPE = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 /**
  * The read actions the scanner's role needs for the given rules: the union of each rule's
- * declared `meta.permissions`, plus listing the account's regions. Sorted and without duplicates.
+ * declared `meta.permissions`, plus listing the account's regions and reading its alias. Sorted and
+ * without duplicates.
  *
  * Throws when a rule declares a wildcard or an action outside {@link ACCOUNT_WIDE_READS}, so a
  * rule cannot widen the role silently.
@@ -30,7 +33,7 @@ const ACTION_SHAPE = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
  * scannerReadActions(RULES); // ['ec2:DescribeRegions', 'ec2:DescribeVpcAttribute', ...]
  */
 export function scannerReadActions(rules: readonly Rule[]): string[] {
-  const actions = new Set<string>([LIST_REGIONS_ACTION]);
+  const actions = new Set<string>([LIST_REGIONS_ACTION, ACCOUNT_ALIAS_ACTION]);
   for (const rule of rules) {
     for (const action of rule.meta.permissions) {
       if (!ACTION_SHAPE.test(action)) {

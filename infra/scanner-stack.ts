@@ -304,7 +304,7 @@ export class ScannerStack extends Stack {
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
+      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types, and iam:GetAccountAuthorizationDetails and iam:ListAccountAliases are account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
     const environment = {
       ...scanEnvironment(this.topic, rules, props),

@@ -13,7 +13,7 @@ import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from
 import { collectRegion, listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
-import { whoAmI } from './identity.ts';
+import { accountAlias, whoAmI } from './identity.ts';
 
 export const DEFAULT_REGION_CONCURRENCY = 4;
 
@@ -118,6 +118,17 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   }
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
+  // The alias only labels the report: an alias that cannot be read is said, never an ERROR.
+  const aliasRead = beforeDeadline(accountAlias(clients.iam(anchorRegion)), deadline).then(
+    (alias) => {
+      if (alias !== undefined) account.alias = alias;
+    },
+    (error: unknown) => {
+      const { code, message } = describeAwsError(error);
+      account.aliasUnread = `ListAccountAliases failed (${code}: ${message})`;
+    },
+  );
+
   const iamRead = needs.has('iam')
     ? beforeDeadline(collectIam(clients.iam(anchorRegion)), deadline).then(
         (iam) => {
@@ -167,6 +178,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         );
   account.regions = await Promise.all(regionReads);
   await iamRead;
+  await aliasRead;
   if (deadline?.aborted) complete = false;
   return {
     inventory: {

@@ -61,6 +61,7 @@ export const RESPONSE_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
   },
   'sagemaker:ListDomains': { fields: () => ({ Domains: 'list' }) },
   'sagemaker:DescribeDomain': { fields: () => ({ DomainId: 'string', DomainArn: 'string' }) },
+  'iam:ListAccountAliases': { fields: () => ({ AccountAliases: 'list' }) },
   'iam:GetAccountAuthorizationDetails': {
     fields: () => ({
       UserDetailList: 'list',

@@ -81,6 +81,10 @@ export interface RegionInventory {
 
 export interface AccountInventory {
   accountId: string;
+  /** The account's alias (`iam:ListAccountAliases`), when it has one; a label for people only. */
+  alias?: string;
+  /** Why the alias could not be read: not an error of the scan, the report just shows none. */
+  aliasUnread?: string;
   iam?: IamAuthorizationDetails;
   collectionErrors?: CollectionError[];
   regions: RegionInventory[];

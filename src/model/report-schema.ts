@@ -80,6 +80,14 @@ export const reportSchema = z
       regions: z.array(z.string()),
       rules: z.array(z.string()),
       skipped: z.array(skipped),
+      accountAliases: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: "each account's alias (iam:ListAccountAliases), for those that have one" }),
+      accountAliasesUnread: z.record(z.string(), z.string()).optional().meta({
+        description:
+          'accounts whose alias could not be read, and why: not an error of the scan, only no alias to show',
+      }),
     }),
     summary: z.strictObject({
       ...counts.shape,

@@ -21,6 +21,10 @@ export interface Report {
     regions: string[];
     rules: string[];
     skipped: SkippedScope[];
+    /** Each account's alias, for those that have one the scan could read. */
+    accountAliases?: Record<string, string>;
+    /** Accounts whose alias could not be read, and why (not an error of the scan). */
+    accountAliasesUnread?: Record<string, string>;
   };
   summary: StatusCounts & {
     byRule: Record<string, StatusCounts>;

@@ -3,6 +3,7 @@ import { countedFailures, isCountedFailure, isNewFailure, type Report } from '..
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { consoleUrl, s3ConsoleUrl } from './console.ts';
 import { printable } from './sanitize.ts';
+import { accountNames, unreadAliasLines } from './text.ts';
 
 /** Which results one message carries when the findings are split over several messages. */
 export interface MessagePart {
@@ -158,8 +159,9 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
           `The HTML page of this report could not be stored in S3: ${printable(options.htmlStorageError)}`,
           '',
         ]),
-    `SageMaker compliance scan of account ${printable(report.scope.accounts.join(', ') || 'unknown')}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
+    `SageMaker compliance scan of account ${accountNames(report) || 'unknown'}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
     `Results: ${pass} passing, ${countedFailures(report)} failing, ${error} could not be checked${muted > 0 ? `, ${muted} muted as accepted exceptions` : ''}. By severity: ${countsBySeverity(report)}.`,
+    ...unreadAliasLines(report),
     ...baselineLine(report),
   ];
   if (!report.complete) {

@@ -7,6 +7,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AccessDeniedException,
@@ -34,6 +35,7 @@ const sts = mockClient(STSClient);
 const sns = mockClient(SNSClient);
 const hub = mockClient(SecurityHubClient);
 const s3 = mockClient(S3Client);
+const iam = mockClient(IAMClient);
 
 /** Everything Powertools wrote: log entries and EMF metric blobs, parsed. */
 let output: Record<string, unknown>[] = [];
@@ -79,6 +81,7 @@ beforeEach(() => {
     Vpcs: [{ VpcId: 'vpc-0aaa00000000000a1', OwnerId: ACCOUNT, IsDefault: false, CidrBlock: '10.0.0.0/16' }],
   });
   ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+  iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [], IsTruncated: false });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   sns.on(ListSubscriptionsByTopicCommand).resolves({
     Subscriptions: [
@@ -95,7 +98,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
-  for (const mock of [ec2, sts, sns, hub, s3]) mock.reset();
+  for (const mock of [ec2, sts, sns, hub, s3, iam]) mock.reset();
 });
 
 describe('scan handler with SECURITY_HUB', () => {

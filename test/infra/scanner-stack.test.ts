@@ -274,6 +274,7 @@ describe('the scan role', () => {
           'ec2:DescribeVpcEndpoints',
           'ec2:DescribeVpcs',
           'iam:GetAccountAuthorizationDetails',
+          'iam:ListAccountAliases',
           'sagemaker:DescribeDomain',
           'sagemaker:DescribeNotebookInstance',
           'sagemaker:ListDomains',
@@ -359,7 +360,9 @@ describe('the scan role', () => {
 
     // Assess
     expect(actions).toEqual(
-      [...new Set(['ec2:DescribeRegions', ...(only[0]?.meta.permissions ?? [])])].sort(),
+      [
+        ...new Set(['ec2:DescribeRegions', 'iam:ListAccountAliases', ...(only[0]?.meta.permissions ?? [])]),
+      ].sort(),
     );
   });
 
