@@ -256,6 +256,40 @@ describe('report --date', () => {
     expect(code).toBe(1);
   });
 
+  it('tells reports S3 stored in the same second apart by when their scans started', async () => {
+    // Prepare
+    const day = `reports/${ACCOUNT}/2026/03/02/`;
+    const earlier = { ...tonight(), scanId: 'scan-a', startedAt: '2026-03-02T01:59:59.000Z' };
+    bucket.set(`${day}zzz.json`, earlier);
+    bucket.set(`${day}aaa.json`, tonight());
+    const second = new Date('2026-03-02T02:00:09Z');
+    s3.on(ListObjectsV2Command, { Prefix: day }).resolves({
+      Contents: [
+        { Key: `${day}aaa.json`, LastModified: second },
+        { Key: `${day}zzz.json`, LastModified: second },
+      ],
+    });
+
+    // Act
+    const { stdout, stderr } = await run([
+      'report',
+      '--date',
+      '2026-03-02',
+      '--bucket',
+      BUCKET,
+      '--account',
+      ACCOUNT,
+      '--format',
+      'json',
+    ]);
+
+    // Assess
+    expect(JSON.parse(stdout).scanId).toBe('scan-2');
+    expect(stderr).toBe(
+      `note: s3://${BUCKET}/${day}aaa.json is the last of 2 reports that day; the others: s3://${BUCKET}/${day}zzz.json\n`,
+    );
+  });
+
   it.each([
     [['--date', '2026-02-30'], 'error: --date: "2026-02-30" is not a day (YYYY-MM-DD, UTC)\n'],
     [

@@ -101,7 +101,10 @@ export class StoredReports {
     return text.slice(prefix.length);
   }
 
-  /** The last report stored on a UTC day: scans of a day are told apart by when S3 stored them. */
+  /**
+   * The last report stored on a UTC day: scans of a day are told apart by when S3 stored them, and
+   * reports S3 stored in the same second (its listing's precision) by when their scans started.
+   */
   private async lastOfDay(accountId: string, date: string): Promise<FetchedReport> {
     const prefix = `${REPORTS_PREFIX}${accountId}/${date.replaceAll('-', '/')}/`;
     const stored: { key: string; at: number }[] = [];
@@ -113,15 +116,22 @@ export class StoredReports {
         }
       }
     }
-    stored.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
-    const last = stored.at(-1);
-    if (last === undefined) {
+    if (stored.length === 0) {
       throw new UserInputError(
         `no report of account ${accountId} on ${date} in s3://${this.bucket}/${prefix}`,
       );
     }
-    const others = stored.slice(0, -1).map(({ key }) => `s3://${this.bucket}/${key}`);
-    return { ...(await this.read(last.key)), others };
+    const newest = Math.max(...stored.map(({ at }) => at));
+    const tied = [];
+    for (const { key } of stored.filter(({ at }) => at === newest)) tied.push(await this.read(key));
+    const last = tied.reduce((later, candidate) =>
+      Date.parse(candidate.report.startedAt) > Date.parse(later.report.startedAt) ? candidate : later,
+    );
+    const others = stored
+      .sort((a, b) => a.at - b.at || a.key.localeCompare(b.key))
+      .map(({ key }) => `s3://${this.bucket}/${key}`)
+      .filter((address) => address !== last.source);
+    return { ...last, others };
   }
 
   private async *listing<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
