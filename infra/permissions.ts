@@ -17,13 +17,15 @@ const ACCOUNT_WIDE_READS: readonly RegExp[] = [
 
 /** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */
 export const LIST_REGIONS_ACTION = 'ec2:DescribeRegions';
+/** Every scan reads the account's alias to label its report (one call; it accepts no resource but `*`). */
+export const ACCOUNT_ALIAS_ACTION = 'iam:ListAccountAliases';
 
 const ACTION_SHAPE = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 /**
  * The read actions the scanner's role needs for the given rules: those of every section the rules
  * need (and of what those sections require or consult), as `src/collect/sections` declares them,
- * plus listing the account's regions. Sorted and without duplicates.
+ * plus listing the account's regions and reading its alias. Sorted and without duplicates.
  *
  * Throws when a section declares a wildcard or an action outside {@link ACCOUNT_WIDE_READS}, so a
  * section cannot widen the role silently.
@@ -35,7 +37,7 @@ export function scannerReadActions(
   rules: readonly Rule[],
   sections: readonly AnySection[] = SECTIONS,
 ): string[] {
-  const actions = new Set<string>([LIST_REGIONS_ACTION]);
+  const actions = new Set<string>([LIST_REGIONS_ACTION, ACCOUNT_ALIAS_ACTION]);
   for (const section of sections) {
     for (const action of section.permissions) {
       if (!ACTION_SHAPE.test(action)) {

@@ -70,6 +70,8 @@ export const DEFAULT_RESERVED_CONCURRENCY = 1;
 export const DEFAULT_REPORT_RETENTION_DAYS = 400;
 /** Every report key starts `reports/<accountId>/`; the role can touch nothing else. */
 export const REPORTS_PREFIX = 'reports';
+/** What a scan stores under its account's prefix: the JSON report (and latest.json) and the HTML page. */
+const REPORT_EXTENSIONS = ['json', 'html'] as const;
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.meta.url));
 
@@ -271,12 +273,15 @@ export class ScannerStack extends Stack {
     const ownReports = `${REPORTS_PREFIX}/${Aws.ACCOUNT_ID}`;
     // Only with If-None-Match (S3 then refuses a key that exists), so the role cannot rewrite a past
     // report; latest.json is replaced only with If-Match on the ETag its scan read, so an older run
-    // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets").
+    // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets"). Only
+    // the two kinds of object a scan stores: the JSON report and its HTML page.
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'StoreNewReports',
         actions: ['s3:PutObject'],
-        resources: [this.reportsBucket.arnForObjects(`${ownReports}/*`)],
+        resources: REPORT_EXTENSIONS.map((extension) =>
+          this.reportsBucket.arnForObjects(`${ownReports}/*.${extension}`),
+        ),
         conditions: { Null: { 's3:if-none-match': 'false' } },
       }),
     );
@@ -306,11 +311,13 @@ export class ScannerStack extends Stack {
         conditions: { StringEquals: { 's3:prefix': `${ownReports}/latest.json` } },
       }),
     );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*]`,
-      reason:
-        "The scan writes one new object per run whose key (date and scan id) is only known at run time; the wildcard is confined to this account's prefix in this stack's bucket, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
-    });
+    for (const extension of REPORT_EXTENSIONS) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*.${extension}]`,
+        reason:
+          "The scan writes new objects per run (the JSON report and its HTML page) whose keys (date and scan id) are only known at run time; the wildcard is confined to this account's prefix in this stack's bucket and to those two extensions, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
+      });
+    }
     if (props.securityHub) {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -321,16 +328,30 @@ export class ScannerStack extends Stack {
           ],
         }),
       );
+      // A re-import cannot change a finding's workflow status: when an accepted exception begins or
+      // ends, the scan sets it (SUPPRESSED, NEW, RESOLVED) on the account's own hub.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SetWorkflowWhenMuteStateChanges',
+          actions: ['securityhub:BatchUpdateFindings'],
+          resources: [`arn:${Aws.PARTITION}:securityhub:*:${Aws.ACCOUNT_ID}:hub/default`],
+        }),
+      );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
         reason:
           "Findings go to the Security Hub of the region they are about, so the region is a wildcard; the resource is only this account's own default product, for securityhub:BatchImportFindings only.",
       });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+        reason:
+          "Findings are updated in the Security Hub of the region they are about, so the region is a wildcard; the resource is only this account's own hub, for securityhub:BatchUpdateFindings only (the workflow status of findings whose accepted exception began or ended).",
+      });
     }
     acknowledgeInlinePolicy(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
+      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types, and iam:GetAccountAuthorizationDetails and iam:ListAccountAliases are account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
     const environment = {
       ...scanEnvironment(this.topic, props),

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AwsClients } from './collect/clients.ts';
@@ -18,6 +20,8 @@ import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { runScan, type ScanOptions } from './engine/scan.ts';
 import { sectionsNeeded, selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
+import { diffReports, parseSelector, type ReportSelector, StoredReports, validDay } from './history/fetch.ts';
+import { reportsBucketOfStack } from './history/stack.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
 import { isCountedFailure, type Report } from './model/report.ts';
@@ -438,6 +442,68 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
   return EXIT.CLEAN;
 }
 
+interface ReportFlags {
+  latest?: boolean;
+  date?: string;
+  diff?: string[];
+  bucket?: string;
+  stack?: string;
+  account?: string;
+  region?: string;
+  format?: ScanFormat;
+  output?: string;
+  quiet?: boolean;
+}
+
+/** Which stored report(s) the flags name: one to show, or two to compare. */
+function reportSelectors(flags: ReportFlags): ReportSelector[] {
+  const given = [flags.latest, flags.date, flags.diff].filter((flag) => flag !== undefined);
+  if (given.length !== 1) {
+    throw new UserInputError('report: give exactly one of --latest, --date YYYY-MM-DD and --diff A B');
+  }
+  if (flags.diff) {
+    if (flags.diff.length !== 2) {
+      throw new UserInputError(`--diff: give two reports, the earlier first (got ${flags.diff.length})`);
+    }
+    return flags.diff.map((text, index) => parseSelector(text, `--diff (report ${index + 1})`));
+  }
+  if (flags.date !== undefined) return [{ date: validDay(flags.date, '--date') }];
+  return [{ latest: true }];
+}
+
+/** `report`: a report the scan Lambda stored, or the comparison of two, in any scan format. */
+async function reportCommand(flags: ReportFlags, io: CliIo): Promise<number> {
+  const selectors = reportSelectors(flags);
+  const format = scanFormat(flags);
+  if ((flags.bucket === undefined) === (flags.stack === undefined)) {
+    throw new UserInputError(
+      'report: give the reports bucket with --bucket, or the scanner stack with --stack',
+    );
+  }
+  if (flags.account !== undefined && !/^\d{12}$/.test(flags.account)) {
+    throw new UserInputError(`--account: "${flags.account}" is not a 12-digit account id`);
+  }
+  const region = flags.region ?? (await configuredRegion(io.env));
+  const config = { ...(region ? { region } : {}), ...io.clientOverrides };
+  const bucket =
+    flags.bucket ?? (await reportsBucketOfStack(new CloudFormationClient(config), flags.stack as string));
+  const stored = new StoredReports(new S3Client({ ...config, followRegionRedirects: true }), bucket);
+  const account = flags.account ?? (await stored.onlyAccount());
+  const fetched = [];
+  for (const selector of selectors) fetched.push(await stored.fetch(account, selector));
+  for (const { source, others } of fetched) {
+    if (others.length > 0) {
+      io.stderr.write(
+        `note: ${source} is the last of ${others.length + 1} reports that day; the others: ${others.join(', ')}\n`,
+      );
+    }
+  }
+  const [first, second] = fetched as [(typeof fetched)[number], (typeof fetched)[number] | undefined];
+  const report = second === undefined ? first.report : diffReports(first, second);
+  await deliver(render(report, format, flags, io), flags.output, 'report', io, progressFor(flags, io));
+  return hasFindings(report, undefined) ? EXIT.FINDINGS : EXIT.CLEAN;
+}
+
 /** `--format`, whatever its case, checked against the formats the command writes. */
 function formatOption(formats: readonly string[], description: string): Option {
   return new Option('-f, --format <format>', `${description}: ${formats.join(', ')}`).argParser((value) => {
@@ -592,6 +658,28 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .addHelpText('after', helpEpilogue(io, [SNAPSHOT_EXIT_CODES], EXAMPLES.snapshot))
     .action(async (flags: ScopeFlags & { output?: string }) => setExit(await snapshotCommand(flags, io)));
+
+  program
+    .command('report')
+    .description('show a report the scan Lambda stored in S3, or compare two, in any scan format')
+    .option('--latest', 'the last report of the deployed scope (latest.json, the baseline)')
+    .option('--date <yyyy-mm-dd>', 'the last report stored on that UTC day')
+    .option(
+      '--diff <reports...>',
+      'compare two stored reports A B (each latest, a day, or a key): B against A',
+    )
+    .option('--bucket <name>', 'the reports bucket')
+    .option('--stack <name>', 'the scanner stack: its ReportsBucketName output names the bucket')
+    .option('--account <id>', 'whose reports (default: the only account in the bucket)')
+    .option('--region <region>', 'where the stack is (default: AWS_REGION)')
+    .addOption(formatOption(SCAN_FORMATS, 'output format (default table; json for an --output ending .json)'))
+    .option('-o, --output <file>', 'write the report to a file (mode 0600) instead of stdout; - is stdout')
+    .option('-q, --quiet', 'table and text show only FAIL and ERROR')
+    .addHelpText(
+      'after',
+      '\nExit codes as for scan: 0 clean, 1 the report holds findings, 2 it could not be shown.',
+    )
+    .action(async (flags: ReportFlags) => setExit(await reportCommand(flags, io)));
 
   program
     .command('rules')

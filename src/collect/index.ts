@@ -6,7 +6,7 @@ import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
-import { whoAmI } from './identity.ts';
+import { accountAlias, whoAmI } from './identity.ts';
 import { readSections } from './read-sections.ts';
 import { collectRegion } from './region.ts';
 import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
@@ -120,6 +120,17 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   }
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
+  // The alias only labels the report: an alias that cannot be read is said, never an ERROR.
+  const aliasRead = beforeDeadline(accountAlias(clients.iam(anchorRegion)), deadline).then(
+    (alias) => {
+      if (alias !== undefined) account.alias = alias;
+    },
+    (error: unknown) => {
+      const { code, message } = describeAwsError(error);
+      account.aliasUnread = `ListAccountAliases failed (${code}: ${message})`;
+    },
+  );
+
   const read = new Set(sectionsToRead(needs));
   const accountSections = sectionsOfScope('account').filter((section) => read.has(section.id));
   const accountRead = readSections({
@@ -171,6 +182,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         );
   account.regions = await Promise.all(regionReads);
   await accountRead;
+  await aliasRead;
   if (deadline?.aborted) complete = false;
   return {
     inventory: {

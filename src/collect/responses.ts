@@ -21,13 +21,14 @@ export interface ResponseContract {
 }
 
 /**
- * The answers of the calls a scan makes outside any section: who the caller is, and which regions
- * are enabled. Each section declares those of its own calls (`responses` in src/collect/sections).
+ * The answers of the calls a scan makes outside any section: who the caller is, which regions
+ * are enabled, and the account's alias. Each section declares those of its own calls (`responses` in src/collect/sections).
  */
 const SCAN_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
   'sts:GetCallerIdentity': { fields: () => ({ Account: 'string', Arn: 'string', UserId: 'string' }) },
   // With AllRegions=false the answer holds at least the region the request went to.
   'ec2:DescribeRegions': { fields: () => ({ Regions: 'list' }), nonEmpty: ['Regions'] },
+  'iam:ListAccountAliases': { fields: () => ({ AccountAliases: 'list' }) },
 };
 
 let contracts: Readonly<Record<string, ResponseContract>> | undefined;

@@ -76,6 +76,18 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
     finishedAt: now(),
     complete,
     accounts: inventory.accounts.map((account) => account.accountId),
+    aliases: {
+      read: Object.fromEntries(
+        inventory.accounts.flatMap(({ accountId, alias }) =>
+          alias === undefined ? [] : [[accountId, alias]],
+        ),
+      ),
+      unread: Object.fromEntries(
+        inventory.accounts.flatMap(({ accountId, aliasUnread }) =>
+          aliasUnread === undefined ? [] : [[accountId, aliasUnread]],
+        ),
+      ),
+    },
     regions: regionsOf(inventory),
     rules: options.rules,
     evaluation,

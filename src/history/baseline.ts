@@ -24,6 +24,7 @@ const previousReportSchema = z.looseObject({
       resourceId: z.string(),
       title: z.string(),
       delta: z.looseObject({ firstSeen: z.string().optional() }).optional(),
+      muted: z.looseObject({}).optional(),
     }),
   ),
 });

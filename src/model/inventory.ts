@@ -69,6 +69,10 @@ export interface RegionInventory extends SectionsOf<'region'> {
 
 export interface AccountInventory extends SectionsOf<'account'> {
   accountId: string;
+  /** The account's alias (`iam:ListAccountAliases`), when it has one; a label for people only. */
+  alias?: string;
+  /** Why the alias could not be read: not an error of the scan, the report just shows none. */
+  aliasUnread?: string;
   collectionErrors?: CollectionError[];
   regions: RegionInventory[];
 }

@@ -50,6 +50,9 @@ const result = z.strictObject({
       change: z.enum(['new', 'persisting', 'regressed', 'resolved', 'unchanged']),
       firstSeen: isoTimestamp.optional(),
       previousStatus: z.enum(STATUSES).optional(),
+      previouslyMuted: z.literal(true).optional().meta({
+        description: 'the previous scan had this result muted by an accepted exception',
+      }),
     })
     .optional()
     .meta({ description: 'the comparison with the previous scan, when there was one to compare with' }),
@@ -82,6 +85,14 @@ export const reportSchema = z
       regions: z.array(z.string()),
       rules: z.array(z.string()),
       skipped: z.array(skipped),
+      accountAliases: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: "each account's alias (iam:ListAccountAliases), for those that have one" }),
+      accountAliasesUnread: z.record(z.string(), z.string()).optional().meta({
+        description:
+          'accounts whose alias could not be read, and why: not an error of the scan, only no alias to show',
+      }),
     }),
     summary: z.strictObject({
       ...counts.shape,
@@ -135,6 +146,10 @@ export const reportSchema = z
       )
       .optional(),
     storedAt: z.string().optional().meta({ description: 'where the Lambda stored this report' }),
+    storedHtmlAt: z.string().optional().meta({
+      description:
+        "where the Lambda stored this report's HTML page, beside storedAt. Set on the returned report; the dated JSON copy in S3 is written before and does not carry it.",
+    }),
     baselineUpdate: z
       .discriminatedUnion('outcome', [
         z.strictObject({ outcome: z.literal('moved'), source: z.string() }),

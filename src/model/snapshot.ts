@@ -89,6 +89,8 @@ export const snapshotSchema = z
       .array(
         z.strictObject({
           accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+          alias: z.string().optional(),
+          aliasUnread: z.string().optional(),
           ...sectionShape('account'),
           collectionErrors: z.array(collectionError).optional(),
           regions: z.array(region),

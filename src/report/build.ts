@@ -22,6 +22,8 @@ export interface ReportInput {
   finishedAt: Date;
   complete: boolean;
   accounts: string[];
+  /** Aliases read, and why some could not be, by account id. */
+  aliases?: { read: Record<string, string>; unread: Record<string, string> };
   regions: string[];
   rules: readonly Rule[];
   evaluation: Evaluation;
@@ -61,6 +63,10 @@ export function buildReport(input: ReportInput): Report {
       regions: input.regions,
       rules: input.rules.map((rule) => rule.meta.id),
       skipped: evaluation.skipped,
+      ...(Object.keys(input.aliases?.read ?? {}).length > 0 ? { accountAliases: input.aliases?.read } : {}),
+      ...(Object.keys(input.aliases?.unread ?? {}).length > 0
+        ? { accountAliasesUnread: input.aliases?.unread }
+        : {}),
     },
     summary,
     results: evaluation.results,

@@ -76,10 +76,26 @@ export function annotationLines(report: Report): string[] {
   return lines;
 }
 
+/** The scanned accounts, each with its alias where the scan read one: `123456789012 (ml-prod)`. */
+export function accountNames(report: Report): string {
+  const aliases = report.scope.accountAliases ?? {};
+  return report.scope.accounts
+    .map((account) => (aliases[account] ? `${account} (${printable(aliases[account])})` : account))
+    .join(', ');
+}
+
+/** One line per account whose alias could not be read: said, since it is not an error of the scan. */
+export function unreadAliasLines(report: Report): string[] {
+  return Object.entries(report.scope.accountAliasesUnread ?? {}).map(
+    ([account, why]) => `No alias shown for ${account}: ${printable(why)} (not an error of the scan).`,
+  );
+}
+
 export function headerLines(report: Report): string[] {
   return [
     `SageMaker compliance scan ${report.scanId}`,
-    `Accounts: ${report.scope.accounts.join(', ') || '(none)'}   Regions: ${report.scope.regions.join(', ') || '(none)'}`,
+    `Accounts: ${accountNames(report) || '(none)'}   Regions: ${report.scope.regions.join(', ') || '(none)'}`,
+    ...unreadAliasLines(report),
     `Started ${report.startedAt}, finished ${report.finishedAt}`,
   ];
 }

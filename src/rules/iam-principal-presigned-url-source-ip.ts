@@ -23,7 +23,7 @@ export const meta: RuleMeta = {
     'A presigned notebook URL opens Jupyter with the notebook’s role. A principal that can create one from any address lets a stolen credential reach the notebook, and its data, from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition (an Allow with IpAddress or a Deny with NotIpAddress). Service control policies are not visible from IAM and are not evaluated.',
   remediation: {
     text: 'Add a Deny on sagemaker:CreatePresignedNotebookInstanceUrl with NotIpAddress aws:SourceIp [approved CIDRs] to the principal (or a group or boundary it has), or limit each granting Allow with an IpAddress condition.',
-    cli: 'aws iam put-role-policy --role-name <role> --policy-name deny-presigned-url-outside-approved-networks --policy-document file://deny.json',
+    cli: 'a user: aws iam put-user-policy --user-name <user> --policy-name deny-presigned-url-outside-approved-networks --policy-document file://deny.json; a role: the same with aws iam put-role-policy --role-name <role>',
   },
   references: [
     'https://docs.aws.amazon.com/sagemaker/latest/dg/howitworks-access-ws.html',

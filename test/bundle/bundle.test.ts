@@ -162,6 +162,7 @@ describe('Lambda bundle', () => {
     const { node, response } = JSON.parse(output) as { node: string; response: Report };
     expect(node).toMatch(/^v24\./);
     expect(response.scope.accounts).toEqual([WIRE_ACCOUNT_ID]);
+    expect(response.scope.accountAliases).toEqual({ [WIRE_ACCOUNT_ID]: 'wire-prod' });
     expect(response.summary.error).toBe(0);
     expect(response.stats.apiCalls).toEqual({
       'ec2:DescribeSubnets': 1,
@@ -170,6 +171,7 @@ describe('Lambda bundle', () => {
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
       'sagemaker:DescribeDomain': 1,
       'sagemaker:DescribeNotebookInstance': 1,
       'sagemaker:ListDomains': 1,
@@ -187,6 +189,7 @@ describe('Lambda bundle', () => {
       'DescribeVpcs',
       'GetAccountAuthorizationDetails',
       'GetCallerIdentity',
+      'ListAccountAliases',
       'ListDomains',
       'ListNotebookInstances',
     ]);

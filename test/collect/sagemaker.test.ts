@@ -99,6 +99,7 @@ function serve(
   options: { services?: string[]; sagemaker?: Record<string, Responder> } = {},
 ): { ec2: AttemptLog; sagemaker: AttemptLog } {
   serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
+  serveFromResponders(clients.iam(region), { ListAccountAliases: always({ AccountAliases: [] }) });
   const ec2 = serveFromResponders(clients.ec2(region), {
     DescribeVpcEndpointServices: always({
       ServiceNames: endpointServiceListing(region, options.services ?? offeredServices(region)),
@@ -174,6 +175,7 @@ describe('live collection of notebooks, domains and their subnets', () => {
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
+      'iam:ListAccountAliases': 1,
       'sagemaker:DescribeDomain': 2,
       'sagemaker:DescribeNotebookInstance': 3,
       'sagemaker:ListDomains': 1,

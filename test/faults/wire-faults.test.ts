@@ -102,6 +102,7 @@ describe('the wire world without faults', () => {
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
       'sagemaker:DescribeDomain': 1,
       'sagemaker:DescribeNotebookInstance': 1,
       'sagemaker:ListDomains': 1,

@@ -305,6 +305,7 @@ describe('the scan role', () => {
           'ec2:DescribeVpcEndpoints',
           'ec2:DescribeVpcs',
           'iam:GetAccountAuthorizationDetails',
+          'iam:ListAccountAliases',
           'sagemaker:DescribeDomain',
           'sagemaker:DescribeNotebookInstance',
           'sagemaker:ListDomains',
@@ -335,7 +336,7 @@ describe('the scan role', () => {
         Sid: 'StoreNewReports',
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: objectArn('/*'),
+        Resource: [objectArn('/*.json'), objectArn('/*.html')],
         Condition: { Null: { 's3:if-none-match': 'false' } },
       },
       {
@@ -395,6 +396,7 @@ describe('the scan role', () => {
       'ec2:DescribeVpcEndpointServices',
       'ec2:DescribeVpcEndpoints',
       'ec2:DescribeVpcs',
+      'iam:ListAccountAliases',
     ]);
   });
 

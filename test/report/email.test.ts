@@ -4,6 +4,7 @@ import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH, singlePart } from '../.
 import {
   aReport,
   aResult,
+  GOLDEN_OPTIONS,
   GOLDEN_REMEDIATIONS,
   goldenDeltaReport,
   goldenReport,
@@ -116,7 +117,7 @@ describe('formatEmail with history', () => {
     const report = goldenDeltaReport();
 
     // Act
-    const email = formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS });
+    const email = formatEmail(report, singlePart(report), GOLDEN_OPTIONS);
 
     // Assess
     expect(email).toBe(expected);
