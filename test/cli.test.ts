@@ -258,11 +258,12 @@ describe('selection by severity and the exit threshold', () => {
   it.each([
     [
       ['--severity', 'medium'],
-      [MEDIUM_RULE, 'sagemaker-notebook-root-access'],
+      ['iam-policy-presigned-domain-url-source-ip', MEDIUM_RULE, 'sagemaker-notebook-root-access'],
     ],
     [
       ['--severity', 'HIGH'],
       [
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',
@@ -274,7 +275,9 @@ describe('selection by severity and the exit threshold', () => {
     [
       ['--severity', 'high,medium'],
       [
+        'iam-policy-presigned-domain-url-source-ip',
         'iam-policy-presigned-url-source-ip',
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',
