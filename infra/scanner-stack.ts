@@ -27,7 +27,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
-import { parseCidrs, parseRegions } from '../src/config/parse.ts';
+import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import {
   CONFIRMED_SUBSCRIPTIONS_METRIC,
@@ -89,6 +89,8 @@ export interface ScannerStackProps extends StackProps {
   rules?: string[];
   /** Approved source CIDRs for `aws:SourceIp` conditions. Default: none. */
   allowedSourceCidrs?: string[];
+  /** VPC endpoint IDs (e.g. of a shared-services account) that aws:SourceVpce may name. Default: none. */
+  approvedVpces?: string[];
   skipDefaultVpcs?: boolean;
   /** `always` also mails the nightly all-clear; `never` only returns reports. Default `on-findings`. */
   notify?: NotifyMode;
@@ -663,6 +665,9 @@ function scanEnvironment(
   };
   if (props.allowedSourceCidrs?.length) {
     environment.ALLOWED_SOURCE_CIDRS = parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs').join(',');
+  }
+  if (props.approvedVpces?.length) {
+    environment.APPROVED_VPCES = parseVpceIds(props.approvedVpces, 'approvedVpces').join(',');
   }
   if (props.regionConcurrency !== undefined) environment.REGION_CONCURRENCY = String(props.regionConcurrency);
   return environment;

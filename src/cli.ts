@@ -12,6 +12,7 @@ import {
   parseRegions,
   parseSeverities,
   parseSeverity,
+  parseVpceIds,
   splitList,
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
@@ -70,6 +71,7 @@ interface ScanFlags extends ScopeFlags {
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
+  approvedVpces?: string;
   suppressions?: string;
   suppressionHorizonDays?: string;
   tagSuppressions?: boolean;
@@ -321,6 +323,10 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     splitList(cidrText),
     flags.allowedCidrs !== undefined ? '--allowed-cidrs' : 'ALLOWED_SOURCE_CIDRS',
   );
+  const approvedVpces = parseVpceIds(
+    splitList(flags.approvedVpces ?? io.env.APPROVED_VPCES ?? ''),
+    flags.approvedVpces !== undefined ? '--approved-vpces' : 'APPROVED_VPCES',
+  );
   const progress = progressFor(flags, io);
   const now = new Date();
   const horizonDays = flags.suppressionHorizonDays
@@ -357,7 +363,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   }
   const scan = await runScan({
     rules,
-    config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
+    config: { allowedSourceCidrs, approvedVpces, skipDefaultVpcs: flags.skipDefaultVpcs === true },
     source,
   });
   const report = annotateReport(scan.report, {
@@ -449,6 +455,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option(
         '--allowed-cidrs <list>',
         'approved source ranges for aws:SourceIp (default: ALLOWED_SOURCE_CIDRS)',
+      )
+      .option(
+        '--approved-vpces <list>',
+        'VPC endpoint IDs that aws:SourceVpce may name beside the account’s own (default: APPROVED_VPCES)',
       )
       .option('--suppressions <file>', 'accepted exceptions (JSON or YAML): matching FAILs are muted')
       .option(

@@ -185,7 +185,7 @@ class Evaluator {
   }
 }
 
-function statementEvidence(ref: StatementRef): StatementEvidence {
+export function statementEvidence(ref: StatementRef): StatementEvidence {
   const { statement, policy } = ref;
   const evidence: StatementEvidence = {
     policyName: policy.name,

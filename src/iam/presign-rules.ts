@@ -253,7 +253,11 @@ export function identityCenterDomains(
 ): AccountNote | undefined {
   const domains: { domainId?: string; domainName?: string; region: string }[] = [];
   const notRead: { region: string; reason: string }[] = [];
-  for (const region of account.regions) {
+  // In region order, so that the order of --regions changes no message.
+  const regions = [...account.regions].sort((a, b) =>
+    a.region < b.region ? -1 : a.region > b.region ? 1 : 0,
+  );
+  for (const region of regions) {
     if (region.sagemakerDomains === undefined) {
       const notOffered =
         region.endpointServices !== undefined &&

@@ -235,8 +235,8 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
   it.each([
     [
       'GetAccountAuthorizationDetails',
-      4,
-      '[ERROR] SageMaker compliance 111122223333: 4 errors, nothing failing',
+      5,
+      '[ERROR] SageMaker compliance 111122223333: 5 errors, nothing failing',
     ],
     // The two VPC rules and sagemaker-private-path read the VPCs.
     ['DescribeVpcs', 3, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 3 errors'],

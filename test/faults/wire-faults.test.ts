@@ -22,6 +22,7 @@ const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
 const IAM_RULES = [
   'iam-policy-presigned-domain-url-source-ip',
   'iam-policy-presigned-url-source-ip',
+  'iam-presigned-url-approved-endpoints',
   'iam-principal-presigned-domain-url-source-ip',
   'iam-principal-presigned-url-source-ip',
 ];
@@ -383,7 +384,7 @@ describe('a server that accepts and never answers', () => {
     expect(report.complete).toBe(false);
     expect(aws.count('GetAccountAuthorizationDetails')).toBe(1);
     const iam = report.results.filter((result) => IAM_RULES.includes(result.ruleId));
-    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR', 'ERROR', 'ERROR']);
+    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
     expect(iam[0]?.message).toContain('DeadlineExceeded: not finished before the scan deadline');
   });
 });

@@ -67,6 +67,7 @@ beforeAll(() => {
     regions: 'all',
     rules: ['vpc-sagemaker-private-dns'],
     allowedSourceCidrs: ['203.0.113.0/24'],
+    approvedVpces: ['vpce-0a1b2c3d4e5f67890'],
     reservedConcurrency: 3,
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',
@@ -161,6 +162,7 @@ describe('the scan function', () => {
       SCAN_REGIONS: 'all',
       RULES: 'vpc-sagemaker-private-dns',
       ALLOWED_SOURCE_CIDRS: '203.0.113.0/24',
+      APPROVED_VPCES: 'vpce-0a1b2c3d4e5f67890',
       NOTIFY: 'always',
       SUPPRESSIONS_FILE: '/var/task/suppressions.json',
       SUPPRESSION_HORIZON_DAYS: '400',
@@ -197,10 +199,12 @@ describe('the scan function', () => {
     // Act
     const unknownRule = () => new ScannerStack(app, 'BadRule', { rules: ['no-such-rule'] });
     const badCidr = () => new ScannerStack(app, 'BadCidr', { allowedSourceCidrs: ['10.0.0.0/33'] });
+    const badVpce = () => new ScannerStack(app, 'BadVpce', { approvedVpces: ['vpce-*'] });
 
     // Assess
     expect(unknownRule).toThrow(/rules: unknown rule id "no-such-rule"/);
     expect(badCidr).toThrow(/allowedSourceCidrs: "10.0.0.0\/33"/);
+    expect(badVpce).toThrow(/approvedVpces: "vpce-\*" is not a VPC endpoint ID/);
   });
 
   it('sends events that failed every retry to the encrypted failure queue', () => {

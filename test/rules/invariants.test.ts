@@ -45,6 +45,14 @@ function richInventory(): Inventory {
     UserDetailList: [
       user('alice', { inline: { open: doc(allowAll), guarded: doc(allowAll, guardrail()) } }),
       user('bob', { inline: { broken: '{not json' } }),
+      user('dave', {
+        inline: { viaApi: doc({ ...allowAll, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-a' } } }) },
+      }),
+      user('erin', {
+        inline: {
+          viaTypo: doc({ ...allowAll, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-typo' } } }),
+        },
+      }),
       user('carol', {
         inline: {
           studio: doc({ ...allowAll, Action: DOMAIN_ACTION }),
