@@ -1,19 +1,15 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
-import {
-  type CollectionError,
-  type Inventory,
-  type InventorySection,
-  REGION_SECTIONS,
-  type RegionInventory,
-} from '../model/inventory.ts';
+import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
-import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
-import { collectRegion, listEnabledRegions } from './ec2.ts';
+import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
+import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
-import { collectIam } from './iam.ts';
 import { whoAmI } from './identity.ts';
+import { readSections } from './read-sections.ts';
+import { collectRegion } from './region.ts';
+import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 
 export const DEFAULT_REGION_CONCURRENCY = 4;
 
@@ -118,22 +114,23 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   }
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
-  const iamRead = needs.has('iam')
-    ? beforeDeadline(collectIam(clients.iam(anchorRegion)), deadline).then(
-        (iam) => {
-          account.iam = iam;
-          progress('IAM authorization details read');
-        },
-        (error: unknown) => {
-          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
-          account.collectionErrors = [collectionError('iam', cause)];
-        },
-      )
-    : Promise.resolve();
+  const read = new Set(sectionsToRead(needs));
+  const accountSections = sectionsOfScope('account').filter((section) => read.has(section.id));
+  const accountRead = readSections({
+    sections: accountSections as AnySection[],
+    into: account as unknown as Record<string, unknown>,
+    client: (name) => clients[name](anchorRegion),
+    region: anchorRegion,
+    accountId: caller.accountId,
+    partition: caller.partition,
+    deadline,
+  }).then((errors) => {
+    for (const section of accountSections)
+      if (!errors.some((error) => error.section === section.id)) progress(`${section.title} read`);
+    if (errors.length > 0) account.collectionErrors = errors;
+  });
 
-  const regionSections = REGION_SECTIONS.filter((section) => needs.has(section));
-  const needsSageMaker =
-    needs.has('sagemakerNotebooks') || needs.has('sagemakerDomains') || needs.has('subnets');
+  const regionSections = REGION_SECTION_IDS.filter((section) => needs.has(section));
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
   const regionReads =
@@ -153,8 +150,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               };
             }
             const inventory = await collectRegion({
-              client: clients.ec2(region),
-              ...(needsSageMaker ? { sagemaker: clients.sagemaker(region) } : {}),
+              clients,
               region,
               accountId: caller.accountId,
               partition: caller.partition,
@@ -166,7 +162,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
           }),
         );
   account.regions = await Promise.all(regionReads);
-  await iamRead;
+  await accountRead;
   if (deadline?.aborted) complete = false;
   return {
     inventory: {

@@ -1,6 +1,7 @@
-import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '@aws-sdk/client-iam';
 import type { DescribeDomainResponse, DescribeNotebookInstanceOutput } from '@aws-sdk/client-sagemaker';
+import type { Section, SectionOfScope } from '../collect/sections/index.ts';
+import type { SectionScope, SectionValue } from '../collect/sections/types.ts';
 
 /**
  * A policy document as it arrives: URL-encoded JSON from the IAM API, plain JSON text, or an
@@ -42,46 +43,32 @@ export interface CollectionError {
   message: string;
 }
 
-export const REGION_SECTIONS = [
-  'endpointServices',
-  'sagemakerDomains',
-  'sagemakerNotebooks',
-  'subnets',
-  'vpcAttributes',
-  'vpcEndpoints',
-  'vpcs',
-] as const;
-export type RegionSection = (typeof REGION_SECTIONS)[number];
-export type InventorySection = RegionSection | 'iam';
+/** A section of the inventory, as `src/collect/sections/index.ts` lists them. */
+export type InventorySection = Section['id'];
+export type RegionSection = SectionOfScope<'region'>['id'];
 
 /** A notebook instance as `DescribeNotebookInstance` returns it; its VPC is that of `SubnetId` in `subnets`. */
 export type SageMakerNotebook = Plain<DescribeNotebookInstanceOutput>;
 /** A Studio domain as `DescribeDomain` returns it. */
 export type SageMakerDomain = Plain<DescribeDomainResponse>;
 
-export interface RegionInventory {
+/** The sections of one scope, each under its id, as its `collect` returns it; absent when not read. */
+type SectionsOf<Scope extends SectionScope> = {
+  [S in SectionOfScope<Scope> as S['id']]?: SectionValue<S>;
+};
+
+export interface RegionInventory extends SectionsOf<'region'> {
   region: string;
   /**
    * The sections collection was asked to read in this region, read or not. Absent in snapshots
    * written before it was recorded: there, why a section is missing is not known.
    */
   sections?: RegionSection[];
-  /** The SageMaker-related service names that `DescribeVpcEndpointServices` lists in the region. */
-  endpointServices?: string[];
-  vpcs?: Plain<Vpc>[];
-  /** DNS attributes, only for VPCs that hold a SageMaker endpoint. */
-  vpcAttributes?: Record<string, VpcDnsAttributes>;
-  vpcEndpoints?: Plain<VpcEndpoint>[];
-  sagemakerNotebooks?: SageMakerNotebook[];
-  sagemakerDomains?: SageMakerDomain[];
-  /** The subnets that notebooks, domains and SageMaker endpoints use, as `DescribeSubnets` returns them. */
-  subnets?: Plain<Subnet>[];
   collectionErrors?: CollectionError[];
 }
 
-export interface AccountInventory {
+export interface AccountInventory extends SectionsOf<'account'> {
   accountId: string;
-  iam?: IamAuthorizationDetails;
   collectionErrors?: CollectionError[];
   regions: RegionInventory[];
 }

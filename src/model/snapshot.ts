@@ -1,218 +1,80 @@
 import { z } from 'zod';
+import { REGION_SECTION_IDS, SECTIONS, sectionsOfScope } from '../collect/sections/index.ts';
+import type { SectionScope } from '../collect/sections/types.ts';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import { type Inventory, REGION_SECTIONS } from './inventory.ts';
+import type { Inventory } from './inventory.ts';
 
-const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
+/** Each section's part of the file, optional: a snapshot holds what its rules needed. */
+function sectionShape(scope: SectionScope): Record<string, z.ZodOptional<z.ZodType>> {
+  return Object.fromEntries(
+    sectionsOfScope(scope).map((section) => [section.id, section.schema.optional()] as const),
+  );
+}
+
 const collectionError = z.strictObject({
-  section: z.enum(['*', 'iam', ...REGION_SECTIONS]),
+  section: z.enum(['*', ...SECTIONS.map((section) => section.id)]),
   code: z.string(),
   message: z.string(),
 });
-const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
-
-const vpc = z.looseObject({
-  VpcId: z.string(),
-  OwnerId: z.string().optional(),
-  IsDefault: z.boolean().optional(),
-  CidrBlock: z.string().optional(),
-  Tags: z.array(tag).optional(),
-});
-const vpcEndpoint = z.looseObject({
-  VpcEndpointId: z.string(),
-  VpcEndpointType: z.string().optional(),
-  VpcId: z.string().optional(),
-  ServiceName: z.string().optional(),
-  State: z.string().optional(),
-  PrivateDnsEnabled: z.boolean().optional(),
-  OwnerId: z.string().optional(),
-  Tags: z.array(tag).optional(),
-});
-const stringList = z.array(z.string());
-const notebook = z.looseObject({
-  NotebookInstanceName: z.string(),
-  NotebookInstanceArn: z.string().optional(),
-  NotebookInstanceStatus: z.string().optional(),
-  DirectInternetAccess: z.string().optional(),
-  SubnetId: z.string().optional(),
-  SecurityGroups: stringList.optional(),
-  RootAccess: z.string().optional(),
-  KmsKeyId: z.string().optional(),
-});
-const domain = z.looseObject({
-  DomainId: z.string(),
-  DomainName: z.string().optional(),
-  DomainArn: z.string().optional(),
-  Status: z.string().optional(),
-  AppNetworkAccessType: z.string().optional(),
-  AuthMode: z.string().optional(),
-  VpcId: z.string().optional(),
-  SubnetIds: stringList.optional(),
-  DomainSettings: z.looseObject({ SecurityGroupIds: stringList.optional() }).optional(),
-});
-const subnet = z.looseObject({
-  SubnetId: z.string(),
-  VpcId: z.string().optional(),
-  AvailabilityZone: z.string().optional(),
-  OwnerId: z.string().optional(),
-});
 const region = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region name such as eu-west-1'),
-  endpointServices: z.array(z.string()).optional(),
-  vpcs: z.array(vpc).optional(),
-  vpcAttributes: z
-    .record(
-      z.string(),
-      z.strictObject({
-        enableDnsSupport: z.boolean().optional(),
-        enableDnsHostnames: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-  vpcEndpoints: z.array(vpcEndpoint).optional(),
-  sagemakerNotebooks: z.array(notebook).optional(),
-  sagemakerDomains: z.array(domain).optional(),
-  subnets: z.array(subnet).optional(),
-  sections: z.array(z.enum(REGION_SECTIONS)).optional(),
+  ...sectionShape('region'),
+  sections: z.array(z.enum(REGION_SECTION_IDS)).optional(),
   collectionErrors: z.array(collectionError).optional(),
-});
-
-const attachedPolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyArn: z.string() });
-const inlinePolicy = z.looseObject({ PolicyName: z.string(), PolicyDocument: policyDocument });
-const boundary = z
-  .looseObject({ PermissionsBoundaryType: z.string().optional(), PermissionsBoundaryArn: z.string() })
-  .optional();
-const iam = z.looseObject({
-  UserDetailList: z
-    .array(
-      z.looseObject({
-        UserName: z.string(),
-        Arn: z.string(),
-        Path: z.string().optional(),
-        GroupList: z.array(z.string()).optional(),
-        UserPolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-        PermissionsBoundary: boundary,
-      }),
-    )
-    .optional(),
-  GroupDetailList: z
-    .array(
-      z.looseObject({
-        GroupName: z.string(),
-        Arn: z.string(),
-        GroupPolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-      }),
-    )
-    .optional(),
-  RoleDetailList: z
-    .array(
-      z.looseObject({
-        RoleName: z.string(),
-        Arn: z.string(),
-        Path: z.string().optional(),
-        AssumeRolePolicyDocument: policyDocument.optional(),
-        RolePolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-        PermissionsBoundary: boundary,
-      }),
-    )
-    .optional(),
-  Policies: z
-    .array(
-      z.looseObject({
-        PolicyName: z.string(),
-        Arn: z.string(),
-        DefaultVersionId: z.string().optional(),
-        PolicyVersionList: z
-          .array(
-            z.looseObject({
-              Document: policyDocument.optional(),
-              VersionId: z.string().optional(),
-              IsDefaultVersion: z.boolean().optional(),
-            }),
-          )
-          .optional(),
-      }),
-    )
-    .optional(),
 });
 
 type Duplicate = { path: PropertyKey[]; message: string };
 
 /** The items of `items` whose key an earlier item already has, each with where and what. */
-function repeated<T>(
-  items: readonly T[] | undefined,
-  at: PropertyKey[],
-  field: string,
-  kind: string,
-  keyOf: (item: T) => string,
-): Duplicate[] {
+function repeated(items: unknown, at: PropertyKey[], field: string, noun: string): Duplicate[] {
   const first = new Map<string, number>();
   const found: Duplicate[] = [];
-  (items ?? []).forEach((item, index) => {
-    const key = keyOf(item);
+  const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+  list.forEach((item, index) => {
+    const key = String(item[field]);
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, index);
     else {
       found.push({
         path: [...at, index, field],
-        message: `${kind} ${key} is listed twice (first at ${jsonPath([...at, earlier])})`,
+        message: `${noun} ${key} is listed twice (first at ${jsonPath([...at, earlier])})`,
       });
     }
   });
   return found;
 }
 
-/**
- * An account, region, VPC, endpoint or IAM item listed twice would be judged twice under one result id, and
- * counted twice: that is an invalid file, not two resources.
- */
-const IAM_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
-
-function duplicates(snapshot: {
-  accounts: {
-    accountId: string;
-    iam?: Partial<Record<(typeof IAM_LISTS)[number], { Arn: string }[]>>;
-    regions: { region: string; vpcs?: { VpcId: string }[]; vpcEndpoints?: { VpcEndpointId: string }[] }[];
-  }[];
-}): Duplicate[] {
-  const found = repeated(
-    snapshot.accounts,
-    ['accounts'],
-    'accountId',
-    'account',
-    (account) => account.accountId,
+/** The items that the sections held by `part` (an account or a region) list twice, by each section's unique keys. */
+function sectionDuplicates(
+  scope: SectionScope,
+  part: Record<string, unknown>,
+  at: PropertyKey[],
+): Duplicate[] {
+  return sectionsOfScope(scope).flatMap((section) =>
+    (section.unique ?? []).flatMap(({ list, field, noun }) => {
+      const value = part[section.id] as Record<string, unknown> | undefined;
+      const items = list === undefined ? value : value?.[list];
+      return repeated(items, [...at, section.id, ...(list === undefined ? [] : [list])], field, noun);
+    }),
   );
+}
+
+/**
+ * An account, a region, or an item of a section listed twice would be judged twice under one
+ * result id, and counted twice: that is an invalid file, not two resources.
+ */
+function duplicates(snapshot: {
+  accounts: (Record<string, unknown> & { regions: (Record<string, unknown> & { region: string })[] })[];
+}): Duplicate[] {
+  const found = repeated(snapshot.accounts, ['accounts'], 'accountId', 'account');
   snapshot.accounts.forEach((account, accountIndex) => {
-    for (const list of IAM_LISTS) {
-      const items = account.iam?.[list] as { Arn: string }[] | undefined;
-      for (const duplicate of repeated(
-        items,
-        ['accounts', accountIndex, 'iam', list],
-        'Arn',
-        'ARN',
-        (item) => item.Arn,
-      ))
-        found.push(duplicate);
-    }
+    found.push(...sectionDuplicates('account', account, ['accounts', accountIndex]));
     const at = ['accounts', accountIndex, 'regions'];
-    for (const duplicate of repeated(account.regions, at, 'region', 'region', (region) => region.region))
-      found.push(duplicate);
+    found.push(...repeated(account.regions, at, 'region', 'region'));
     account.regions.forEach((region, regionIndex) => {
-      const within = [...at, regionIndex];
-      for (const duplicate of repeated(region.vpcs, [...within, 'vpcs'], 'VpcId', 'VPC', (vpc) => vpc.VpcId))
-        found.push(duplicate);
-      for (const duplicate of repeated(
-        region.vpcEndpoints,
-        [...within, 'vpcEndpoints'],
-        'VpcEndpointId',
-        'endpoint',
-        (endpoint) => endpoint.VpcEndpointId,
-      ))
-        found.push(duplicate);
+      found.push(...sectionDuplicates('region', region, [...at, regionIndex]));
     });
   });
   return found;
@@ -227,7 +89,7 @@ export const snapshotSchema = z
       .array(
         z.strictObject({
           accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
-          iam: iam.optional(),
+          ...sectionShape('account'),
           collectionErrors: z.array(collectionError).optional(),
           regions: z.array(region),
         }),
@@ -235,7 +97,8 @@ export const snapshotSchema = z
       .min(1),
   })
   .superRefine((snapshot, context) => {
-    for (const duplicate of duplicates(snapshot)) context.addIssue({ code: 'custom', ...duplicate });
+    for (const duplicate of duplicates(snapshot as Parameters<typeof duplicates>[0]))
+      context.addIssue({ code: 'custom', ...duplicate });
   });
 
 /** `$.accounts[0].regions[2].vpcs[5].VpcId`: where in the file a problem is. */

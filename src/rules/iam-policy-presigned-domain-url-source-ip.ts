@@ -7,12 +7,6 @@ export const meta: RuleMeta = {
   severity: 'medium',
   resourceType: 'AWS::IAM::Policy',
   needs: ['iam', 'endpointServices', 'sagemakerDomains'],
-  permissions: [
-    'iam:GetAccountAuthorizationDetails',
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListDomains',
-    'sagemaker:DescribeDomain',
-  ],
   rationale:
     'Each customer managed or inline policy that grants sagemaker:CreatePresignedDomainUrl should limit it to approved networks by itself, so that attaching it anywhere cannot open Studio to the internet. AWS managed policies are not judged here (nobody can edit them); the principal rule judges whoever holds them. Domains in IAM Identity Center mode are listed in the evidence: the portal signs their users in whatever the policy says.',
   remediation: {

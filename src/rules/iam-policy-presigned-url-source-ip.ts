@@ -7,7 +7,6 @@ export const meta: RuleMeta = {
   severity: 'medium',
   resourceType: 'AWS::IAM::Policy',
   needs: ['iam'],
-  permissions: ['iam:GetAccountAuthorizationDetails'],
   rationale:
     'Each customer managed or inline policy that grants sagemaker:CreatePresignedNotebookInstanceUrl should limit it to approved networks by itself, so that attaching it anywhere cannot open notebooks to the internet. AWS managed policies are not judged here (nobody can edit them); the principal rule judges whoever holds them.',
   remediation: {

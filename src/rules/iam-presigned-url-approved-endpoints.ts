@@ -15,7 +15,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::IAM::User|AWS::IAM::Role',
   needs: ['iam', 'vpcEndpoints'],
-  permissions: ['iam:GetAccountAuthorizationDetails', 'ec2:DescribeVpcEndpoints'],
   rationale:
     'AWS recommends aws:SourceVpce (or aws:SourceVpc) on sagemaker:CreatePresignedNotebookInstanceUrl and sagemaker:CreatePresignedDomainUrl for private access. The restriction is only as good as its values: a typo or a deleted endpoint locks users out, an endpoint of another service or account lets that network in, and a wildcard (vpce-*) approves every endpoint of every account. Each value must be an available SageMaker api, notebook or studio interface endpoint of the account (or its VPC), or an endpoint approved in the configuration.',
   remediation: {

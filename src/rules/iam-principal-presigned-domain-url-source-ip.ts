@@ -7,12 +7,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::IAM::User|AWS::IAM::Role',
   needs: ['iam', 'endpointServices', 'sagemakerDomains'],
-  permissions: [
-    'iam:GetAccountAuthorizationDetails',
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListDomains',
-    'sagemaker:DescribeDomain',
-  ],
   rationale:
     'A presigned domain URL (sagemaker:CreatePresignedDomainUrl, authorized on user-profile/<domain-id>/<profile-name>) signs its holder in to Studio as the user profile, with its execution role and home directory. A principal that can create one from any address lets a stolen credential open Studio from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition. The action exists only for domains in IAM auth mode: a domain in IAM Identity Center mode signs users in through the portal, which no IAM restriction on this action governs; the evidence lists such domains. Service control policies are not visible from IAM and are not evaluated.',
   remediation: {

@@ -7,7 +7,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::IAM::User|AWS::IAM::Role',
   needs: ['iam'],
-  permissions: ['iam:GetAccountAuthorizationDetails'],
   rationale:
     'A presigned notebook URL opens Jupyter with the notebook’s role. A principal that can create one from any address lets a stolen credential reach the notebook, and its data, from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition (an Allow with IpAddress or a Deny with NotIpAddress). Service control policies are not visible from IAM and are not evaluated.',
   remediation: {

@@ -30,17 +30,6 @@ export const meta: RuleMeta = {
     'vpcEndpoints',
     'vpcAttributes',
   ],
-  permissions: [
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListNotebookInstances',
-    'sagemaker:DescribeNotebookInstance',
-    'sagemaker:ListDomains',
-    'sagemaker:DescribeDomain',
-    'ec2:DescribeSubnets',
-    'ec2:DescribeVpcs',
-    'ec2:DescribeVpcEndpoints',
-    'ec2:DescribeVpcAttribute',
-  ],
   rationale:
     'A notebook instance or a VpcOnly Studio domain is only private if its own VPC resolves SageMaker (and, for Studio without internet, STS and S3) to interface endpoints: without them, calls fail or leave through a NAT gateway, and the presigned URL that opens the notebook or Studio goes over the internet.',
   remediation: {

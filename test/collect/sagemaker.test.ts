@@ -1,15 +1,9 @@
 import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
-import {
-  DescribeDomainCommand,
-  ListDomainsCommand,
-  SageMakerClient,
-  SageMakerServiceException,
-} from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/collect/clients.ts';
-import { SUBNET_IDS_PER_CALL } from '../../src/collect/ec2.ts';
-import { readDomains, SAGEMAKER_PAGE_SIZE } from '../../src/collect/sagemaker.ts';
+import { SAGEMAKER_PAGE_SIZE } from '../../src/collect/sagemaker.ts';
+import { SUBNET_IDS_PER_CALL } from '../../src/collect/sections/subnets.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -328,50 +322,5 @@ describe('live collection of notebooks, domains and their subnets', () => {
       ]),
     );
     expect(logs.sagemaker.attempts).toEqual([]);
-  });
-});
-
-describe('readDomains with aws-sdk-client-mock', () => {
-  it('follows every ListDomains page and describes each domain once', async () => {
-    // Prepare
-    const sagemaker = mockClient(SageMakerClient);
-    sagemaker
-      .on(ListDomainsCommand, { NextToken: undefined })
-      .resolves({ Domains: [{ DomainId: 'd-2' }], NextToken: 't1' })
-      .on(ListDomainsCommand, { NextToken: 't1' })
-      .resolves({ Domains: [{ DomainId: 'd-1' }] })
-      .on(DescribeDomainCommand)
-      .callsFake(async (input: { DomainId: string }) => ({
-        DomainId: input.DomainId,
-        DomainArn: `arn:${input.DomainId}`,
-      }));
-
-    // Act
-    const domains = await readDomains(new SageMakerClient({ region: 'eu-west-1' }));
-    sagemaker.restore();
-
-    // Assess
-    expect(domains).toEqual([
-      { DomainId: 'd-1', DomainArn: 'arn:d-1' },
-      { DomainId: 'd-2', DomainArn: 'arn:d-2' },
-    ]);
-    expect(sagemaker.commandCalls(DescribeDomainCommand)).toHaveLength(2);
-  });
-
-  it('stops with InconsistentPagination when a page lists a domain again', async () => {
-    // Prepare
-    const sagemaker = mockClient(SageMakerClient);
-    sagemaker
-      .on(ListDomainsCommand, { NextToken: undefined })
-      .resolves({ Domains: [{ DomainId: 'd-1' }], NextToken: 't1' })
-      .on(ListDomainsCommand, { NextToken: 't1' })
-      .resolves({ Domains: [{ DomainId: 'd-1' }] });
-
-    // Act
-    const reading = readDomains(new SageMakerClient({ region: 'eu-west-1' }));
-
-    // Assess
-    await expect(reading).rejects.toThrow('ListDomains listed d-1 twice');
-    sagemaker.restore();
   });
 });

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { scannerReadActions } from '../../infra/permissions.ts';
 import { configureApp, STACK_NAME } from '../../infra/scanner-app.ts';
 import { QUIET_HOURS, ScannerStack } from '../../infra/scanner-stack.ts';
+import { type AnySection, SECTIONS } from '../../src/collect/sections/index.ts';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../src/handlers/scan-handler.ts';
 import { RULES } from '../../src/rules/index.ts';
@@ -362,24 +363,31 @@ describe('the scan role', () => {
     const actions = scannerReadActions(only);
 
     // Assess
-    expect(actions).toEqual(
-      [...new Set(['ec2:DescribeRegions', ...(only[0]?.meta.permissions ?? [])])].sort(),
-    );
+    expect(actions).toEqual([
+      'ec2:DescribeRegions',
+      'ec2:DescribeVpcAttribute',
+      'ec2:DescribeVpcEndpointServices',
+      'ec2:DescribeVpcEndpoints',
+      'ec2:DescribeVpcs',
+    ]);
   });
 
-  it('refuses a rule that declares a wildcard or an action it cannot scope', () => {
+  it('refuses a section that declares a wildcard or an action it cannot scope', () => {
     // Prepare
-    const [first] = RULES;
-    if (!first) throw new Error('registry is empty');
-    const withPermissions = (permissions: string[]) => ({ ...first, meta: { ...first.meta, permissions } });
+    const withPermissions = (permissions: string[]) =>
+      SECTIONS.map((section) =>
+        section.id === 'vpcs' ? { ...section, permissions } : section,
+      ) as AnySection[];
 
     // Act
-    const wildcard = () => scannerReadActions([withPermissions(['ec2:Describe*'])]);
-    const unscoped = () => scannerReadActions([withPermissions(['s3:GetObject'])]);
+    const wildcard = () => scannerReadActions(RULES, withPermissions(['ec2:Describe*']));
+    const unscoped = () => scannerReadActions(RULES, withPermissions(['s3:GetObject']));
 
     // Assess
-    expect(wildcard).toThrow(/"ec2:Describe\*": permissions must be exact actions/);
-    expect(unscoped).toThrow(/"s3:GetObject", which infra\/permissions.ts does not know how to scope/);
+    expect(wildcard).toThrow(/^Section vpcs declares "ec2:Describe\*": permissions must be exact actions$/);
+    expect(unscoped).toThrow(
+      /^Section vpcs declares "s3:GetObject", which infra\/permissions.ts does not know how to scope/,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permissionsFor } from '../../src/collect/sections/index.ts';
 import type { IamAuthorizationDetails, Inventory, RegionInventory } from '../../src/model/inventory.ts';
 import type { ResultDraft } from '../../src/model/result.ts';
 import { check, meta } from '../../src/rules/iam-presigned-url-approved-endpoints.ts';
@@ -261,6 +262,9 @@ describe('iam-presigned-url-approved-endpoints', () => {
   it('reads the IAM data and the endpoint listing', () => {
     // Assess
     expect(meta.needs).toEqual(['iam', 'vpcEndpoints']);
-    expect(meta.permissions).toEqual(['iam:GetAccountAuthorizationDetails', 'ec2:DescribeVpcEndpoints']);
+    expect(permissionsFor(meta.needs)).toEqual([
+      'iam:GetAccountAuthorizationDetails',
+      'ec2:DescribeVpcEndpoints',
+    ]);
   });
 });

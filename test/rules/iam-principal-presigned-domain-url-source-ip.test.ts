@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permissionsFor } from '../../src/collect/sections/index.ts';
 import type { IamAuthorizationDetails, RegionInventory } from '../../src/model/inventory.ts';
 import type { ResultDraft } from '../../src/model/result.ts';
 import { check, meta } from '../../src/rules/iam-principal-presigned-domain-url-source-ip.ts';
@@ -238,7 +239,7 @@ describe('iam-principal-presigned-domain-url-source-ip', () => {
   it('declares the domain listing it reads beside the IAM data', () => {
     // Assess
     expect(meta.needs).toEqual(['iam', 'endpointServices', 'sagemakerDomains']);
-    expect(meta.permissions).toEqual([
+    expect(permissionsFor(meta.needs)).toEqual([
       'iam:GetAccountAuthorizationDetails',
       'ec2:DescribeVpcEndpointServices',
       'sagemaker:ListDomains',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permissionsFor } from '../../src/collect/sections/index.ts';
 import type { IamAuthorizationDetails, PolicyDocumentInput } from '../../src/model/inventory.ts';
 import type { ResultDraft } from '../../src/model/result.ts';
 import { check, meta } from '../../src/rules/iam-principal-presigned-url-source-ip.ts';
@@ -776,7 +777,7 @@ describe('iam-principal-presigned-url-source-ip: scope', () => {
   it('declares what it needs', () => {
     // Assess
     expect(meta.needs).toEqual(['iam']);
-    expect(meta.permissions).toEqual(['iam:GetAccountAuthorizationDetails']);
+    expect(permissionsFor(meta.needs)).toEqual(['iam:GetAccountAuthorizationDetails']);
   });
 });
 

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+/** An AWS resource tag, as EC2 lists it. */
+export const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
+
+export const stringList = z.array(z.string());
