@@ -100,6 +100,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     regions: regions?.length === 1 && regions[0] === 'all' ? 'all' : regions,
     rules: list(read, 'rules'),
     allowedSourceCidrs: list(read, 'allowedSourceCidrs'),
+    approvedVpces: list(read, 'approvedVpces'),
     skipDefaultVpcs: flag(read, 'skipDefaultVpcs'),
     notify: oneOf(read, 'notify', NOTIFY_MODES),
     regionConcurrency: count(read, 'regionConcurrency'),

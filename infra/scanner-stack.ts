@@ -30,7 +30,7 @@ import type { Construct } from 'constructs';
 import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { SCAN_CONFIG_NAME, SCAN_CONFIG_PATH, type ScanConfig } from '../src/config/bundled.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
-import { parseCidrs, parseRegions } from '../src/config/parse.ts';
+import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import {
   CONFIRMED_SUBSCRIPTIONS_METRIC,
@@ -94,6 +94,8 @@ export interface ScannerStackProps extends StackProps {
   rules?: string[];
   /** Approved source CIDRs for `aws:SourceIp` conditions. Default: none. */
   allowedSourceCidrs?: string[];
+  /** VPC endpoint IDs (e.g. of a shared-services account) that aws:SourceVpce may name. Default: none. */
+  approvedVpces?: string[];
   skipDefaultVpcs?: boolean;
   /** `always` also mails the nightly all-clear; `never` only returns reports. Default `on-findings`. */
   notify?: NotifyMode;
@@ -228,6 +230,7 @@ export class ScannerStack extends Stack {
       ...(props.allowedSourceCidrs?.length
         ? { allowedSourceCidrs: parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs') }
         : {}),
+      ...(props.approvedVpces?.length ? { approvedVpces: parseVpceIds(props.approvedVpces, 'approvedVpces') } : {}),
     };
 
     const failureQueue = encryptedQueue(this, 'ScanFailures', 'failed scans after Lambda retries');

@@ -14,6 +14,7 @@ import {
   parseRegions,
   parseSeverities,
   parseSeverity,
+  parseVpceIds,
   splitList,
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
@@ -76,6 +77,7 @@ interface ScanFlags extends ScopeFlags {
   output?: string;
   skipDefaultVpcs?: boolean;
   allowedCidrs?: string;
+  approvedVpces?: string;
   suppressions?: string;
   suppressionHorizonDays?: string;
   tagSuppressions?: boolean;
@@ -374,6 +376,10 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     splitList(cidrText),
     flags.allowedCidrs !== undefined ? '--allowed-cidrs' : 'ALLOWED_SOURCE_CIDRS',
   );
+  const approvedVpces = parseVpceIds(
+    splitList(flags.approvedVpces ?? io.env.APPROVED_VPCES ?? ''),
+    flags.approvedVpces !== undefined ? '--approved-vpces' : 'APPROVED_VPCES',
+  );
   const progress = progressFor(flags, io);
   const now = new Date();
   const horizonDays = flags.suppressionHorizonDays
@@ -397,7 +403,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     throw new UserInputError(`--output ${output} is the --input file; write the report to another file`);
   }
   const baseline = flags.baseline === undefined ? undefined : await baselineFrom(flags.baseline, io);
-  const config = { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true };
+  const config = { allowedSourceCidrs, approvedVpces, skipDefaultVpcs: flags.skipDefaultVpcs === true };
   let scan: Awaited<ReturnType<typeof runScan>>;
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
@@ -625,6 +631,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option(
         '--allowed-cidrs <list>',
         'approved source ranges for aws:SourceIp (default: ALLOWED_SOURCE_CIDRS)',
+      )
+      .option(
+        '--approved-vpces <list>',
+        'VPC endpoint IDs that aws:SourceVpce may name beside the account’s own (default: APPROVED_VPCES)',
       )
       .option('--suppressions <file>', 'accepted exceptions (JSON or YAML): matching FAILs are muted')
       .option(

@@ -228,6 +228,17 @@ describe('cli exit codes', () => {
       names: ['table.json: a .json file gets JSON, and --format table is not JSON'],
     },
     {
+      case: 'a wildcard in --approved-vpces',
+      argv: () => ['scan', '--input', clean, '--approved-vpces', 'vpce-*'],
+      names: ['--approved-vpces', 'vpce-*'],
+    },
+    {
+      case: 'a bad APPROVED_VPCES variable',
+      argv: () => ['scan', '--input', clean],
+      env: { APPROVED_VPCES: 'vpc-1' },
+      names: ['APPROVED_VPCES', 'vpc-1'],
+    },
+    {
       case: 'a bad ALLOWED_SOURCE_CIDRS variable',
       argv: () => ['scan', '--input', clean],
       env: { ALLOWED_SOURCE_CIDRS: 'nonsense' },
@@ -247,6 +258,47 @@ describe('cli exit codes', () => {
   });
 });
 
+describe('approved VPC endpoints', () => {
+  const RULE = 'iam-presigned-url-approved-endpoints';
+  const SHARED = 'vpce-0ffee0000000000f1';
+
+  async function verdicts(argv: string[], env: Record<string, string> = {}) {
+    const { code, out } = await run(['scan', '--input', DEMO, '--rules', RULE, '--format', 'json', ...argv], {
+      env,
+    });
+    const report = JSON.parse(out) as Report;
+    return {
+      code,
+      results: report.results.map((result) => [result.resourceId.split('/').pop(), result.status]),
+    };
+  }
+
+  it('fails the demo grant through a shared-services endpoint that is not approved', async () => {
+    // Act
+    const { code, results } = await verdicts([]);
+    // Assess
+    expect(code).toBe(1);
+    expect(results).toEqual([
+      ['ana.private', 'PASS'],
+      ['ben.partner', 'FAIL'],
+    ]);
+  });
+
+  it.each([
+    ['--approved-vpces', [`--approved-vpces=${SHARED}`], {}],
+    ['APPROVED_VPCES', [], { APPROVED_VPCES: SHARED }],
+  ])('passes it once %s approves the endpoint', async (_how, argv, env) => {
+    // Act
+    const { code, results } = await verdicts(argv, env);
+    // Assess
+    expect(code).toBe(0);
+    expect(results).toEqual([
+      ['ana.private', 'PASS'],
+      ['ben.partner', 'PASS'],
+    ]);
+  });
+});
+
 describe('selection by severity and the exit threshold', () => {
   const MEDIUM_RULE = 'iam-policy-presigned-url-source-ip';
 
@@ -258,11 +310,13 @@ describe('selection by severity and the exit threshold', () => {
   it.each([
     [
       ['--severity', 'medium'],
-      [MEDIUM_RULE, 'sagemaker-notebook-root-access'],
+      ['iam-policy-presigned-domain-url-source-ip', MEDIUM_RULE, 'sagemaker-notebook-root-access'],
     ],
     [
       ['--severity', 'HIGH'],
       [
+        'iam-presigned-url-approved-endpoints',
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',
@@ -274,7 +328,10 @@ describe('selection by severity and the exit threshold', () => {
     [
       ['--severity', 'high,medium'],
       [
+        'iam-policy-presigned-domain-url-source-ip',
         'iam-policy-presigned-url-source-ip',
+        'iam-presigned-url-approved-endpoints',
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',

@@ -15,6 +15,7 @@ export const scanConfigSchema = z.strictObject({
   version: z.literal(1),
   rules: z.array(z.string().min(1)).min(1).optional(),
   allowedSourceCidrs: z.array(z.string()).optional(),
+  approvedVpces: z.array(z.string()).optional(),
 });
 
 export type ScanConfig = z.infer<typeof scanConfigSchema>;

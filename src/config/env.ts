@@ -5,7 +5,7 @@ import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_HORIZON_DAYS, loadSuppressions, type Suppression } from '../suppress/suppressions.ts';
 import { readScanConfig, type ScanConfig } from './bundled.ts';
-import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, splitList } from './parse.ts';
+import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, parseVpceIds, splitList } from './parse.ts';
 
 /**
  * When the scan publishes to SNS: on any FAIL or ERROR (muted FAILs aside), always (with the
@@ -36,6 +36,8 @@ export interface LambdaEnvironment {
   /** Rule ids from RULES; undefined means every registered rule. */
   ruleIds?: string[];
   allowedSourceCidrs: string[];
+  /** VPC endpoints that presigned-URL conditions may name beside the account's own. */
+  approvedVpces: string[];
   skipDefaultVpcs: boolean;
   notify: NotifyMode;
   regionConcurrency: number;
@@ -67,6 +69,7 @@ const variables = z.object({
   SCAN_REGIONS: z.string().optional(),
   RULES: z.string().optional(),
   ALLOWED_SOURCE_CIDRS: z.string().optional(),
+  APPROVED_VPCES: z.string().optional(),
   SKIP_DEFAULT_VPCS: z.string().optional(),
   NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
   REGION_CONCURRENCY: z.string().optional(),
@@ -102,6 +105,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 const BUNDLED_LISTS = [
   ['RULES', 'rules'],
   ['ALLOWED_SOURCE_CIDRS', 'allowedSourceCidrs'],
+  ['APPROVED_VPCES', 'approvedVpces'],
 ] as const;
 
 /**
@@ -176,6 +180,10 @@ export function loadLambdaEnvironment(
       values.ALLOWED_SOURCE_CIDRS === undefined
         ? parseCidrs(bundled?.allowedSourceCidrs ?? [], inBundle('allowedSourceCidrs'))
         : parseCidrs(splitList(values.ALLOWED_SOURCE_CIDRS), 'environment variable ALLOWED_SOURCE_CIDRS'),
+    approvedVpces:
+      values.APPROVED_VPCES === undefined
+        ? parseVpceIds(bundled?.approvedVpces ?? [], inBundle('approvedVpces'))
+        : parseVpceIds(splitList(values.APPROVED_VPCES), 'environment variable APPROVED_VPCES'),
     skipDefaultVpcs: parseBoolean(
       values.SKIP_DEFAULT_VPCS ?? 'false',
       'environment variable SKIP_DEFAULT_VPCS',

@@ -206,6 +206,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         rules,
         config: {
           allowedSourceCidrs: request.allowedSourceCidrs ?? environment.allowedSourceCidrs,
+          approvedVpces: environment.approvedVpces,
           skipDefaultVpcs: request.skipDefaultVpcs ?? environment.skipDefaultVpcs,
         },
         source: {

@@ -236,12 +236,13 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
   it.each([
     [
       'GetAccountAuthorizationDetails',
-      2,
-      '[ERROR] SageMaker compliance 111122223333: 2 errors, nothing failing',
+      5,
+      '[ERROR] SageMaker compliance 111122223333: 5 errors, nothing failing',
     ],
     // The two VPC rules and sagemaker-private-path read the VPCs.
     ['DescribeVpcs', 3, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 3 errors'],
-    // Every rule but the IAM ones needs the endpoint services.
+    // Every rule but the IAM ones needs the endpoint services; the Studio URL rules read them only
+    // for the Identity Center note of their evidence.
     [
       'DescribeVpcEndpointServices',
       6,

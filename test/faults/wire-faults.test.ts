@@ -19,7 +19,13 @@ import { bareAnswer, HEALTHY_JSON, healthy, jsonAnswer, WIRE_REGION, wireClients
 
 const ALL_RULES = selectRules(undefined);
 const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
-const IAM_RULES = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+const IAM_RULES = [
+  'iam-policy-presigned-domain-url-source-ip',
+  'iam-policy-presigned-url-source-ip',
+  'iam-presigned-url-approved-endpoints',
+  'iam-principal-presigned-domain-url-source-ip',
+  'iam-principal-presigned-url-source-ip',
+];
 const NOTEBOOK_RULES = [
   'sagemaker-notebook-network',
   'sagemaker-notebook-root-access',
@@ -379,7 +385,7 @@ describe('a server that accepts and never answers', () => {
     expect(report.complete).toBe(false);
     expect(aws.count('GetAccountAuthorizationDetails')).toBe(1);
     const iam = report.results.filter((result) => IAM_RULES.includes(result.ruleId));
-    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
     expect(iam[0]?.message).toContain('DeadlineExceeded: not finished before the scan deadline');
   });
 });

@@ -28,6 +28,7 @@ describe('loadLambdaEnvironment', () => {
       regions: ['eu-west-1'],
       ruleIds: undefined,
       allowedSourceCidrs: [],
+      approvedVpces: [],
       skipDefaultVpcs: false,
       notify: 'on-findings',
       regionConcurrency: 4,
@@ -49,6 +50,7 @@ describe('loadLambdaEnvironment', () => {
       SCAN_REGIONS: 'eu-west-1, us-east-1',
       RULES: 'vpc-sagemaker-endpoints',
       ALLOWED_SOURCE_CIDRS: '198.51.100.0/24',
+      APPROVED_VPCES: 'vpce-0a1b2c3d4e5f67890, vpce-1a2b3c4d',
       SKIP_DEFAULT_VPCS: 'true',
       NOTIFY: 'always',
       REGION_CONCURRENCY: '8',
@@ -67,6 +69,7 @@ describe('loadLambdaEnvironment', () => {
       regions: ['eu-west-1', 'us-east-1'],
       ruleIds: ['vpc-sagemaker-endpoints'],
       allowedSourceCidrs: ['198.51.100.0/24'],
+      approvedVpces: ['vpce-0a1b2c3d4e5f67890', 'vpce-1a2b3c4d'],
       skipDefaultVpcs: true,
       notify: 'always',
       regionConcurrency: 8,
@@ -116,6 +119,10 @@ describe('loadLambdaEnvironment', () => {
     [
       { AWS_REGION: 'eu-west-1', ALLOWED_SOURCE_CIDRS: '10.0.0.0/8,banana' },
       /^environment variable ALLOWED_SOURCE_CIDRS: "banana"/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', APPROVED_VPCES: 'vpce-0a1b2c3d4e5f67890,vpce-*' },
+      /^environment variable APPROVED_VPCES: "vpce-\*" is not a VPC endpoint ID/,
     ],
     [
       { AWS_REGION: 'eu-west-1', SKIP_DEFAULT_VPCS: 'maybe' },

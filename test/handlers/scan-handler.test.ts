@@ -235,6 +235,55 @@ describe('scan handler', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  it.each([
+    [{}, 'FAIL'],
+    [{ APPROVED_VPCES: 'vpce-0ffee0000000000f1' }, 'PASS'],
+  ])('judges aws:SourceVpce values against the deployed APPROVED_VPCES (%o): %s', async (env, status) => {
+    // Prepare
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+      UserDetailList: [
+        {
+          UserName: 'ben',
+          Arn: `arn:aws:iam::${ACCOUNT}:user/ben`,
+          UserPolicyList: [
+            {
+              PolicyName: 'through-shared-services',
+              PolicyDocument: encodeURIComponent(
+                JSON.stringify({
+                  Version: '2012-10-17',
+                  Statement: [
+                    {
+                      Effect: 'Allow',
+                      Action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+                      Resource: '*',
+                      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0ffee0000000000f1' } },
+                    },
+                  ],
+                }),
+              ),
+            },
+          ],
+        },
+      ],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+      IsTruncated: false,
+    });
+    const handler = handlerWith(env);
+
+    // Act
+    const report = await handler(
+      { dryRun: true, rules: ['iam-presigned-url-approved-endpoints'] },
+      plentyOfTime,
+    );
+
+    // Assess
+    expect(report.results.map((result) => [result.resourceId, result.status])).toEqual([
+      [`arn:aws:iam::${ACCOUNT}:user/ben`, status],
+    ]);
+  });
+
   it('publishes nothing when the invocation says notify "never"', async () => {
     // Prepare
     const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC });

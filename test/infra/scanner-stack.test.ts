@@ -70,6 +70,7 @@ beforeAll(() => {
     regions: 'all',
     rules: ['vpc-sagemaker-private-dns'],
     allowedSourceCidrs: ['203.0.113.0/24'],
+    approvedVpces: ['vpce-0a1b2c3d4e5f67890'],
     reservedConcurrency: 3,
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',
@@ -169,6 +170,7 @@ describe('the scan function', () => {
       version: 1,
       rules: ['vpc-sagemaker-private-dns'],
       allowedSourceCidrs: ['203.0.113.0/24'],
+      approvedVpces: ['vpce-0a1b2c3d4e5f67890'],
     });
     expect(fn?.Properties.Environment.Variables).toMatchObject({
       SCAN_REGIONS: 'all',
@@ -226,10 +228,12 @@ describe('the scan function', () => {
     // Act
     const unknownRule = () => new ScannerStack(app, 'BadRule', { rules: ['no-such-rule'] });
     const badCidr = () => new ScannerStack(app, 'BadCidr', { allowedSourceCidrs: ['10.0.0.0/33'] });
+    const badVpce = () => new ScannerStack(app, 'BadVpce', { approvedVpces: ['vpce-*'] });
 
     // Assess
     expect(unknownRule).toThrow(/rules: unknown rule id "no-such-rule"/);
     expect(badCidr).toThrow(/allowedSourceCidrs: "10.0.0.0\/33"/);
+    expect(badVpce).toThrow(/approvedVpces: "vpce-\*" is not a VPC endpoint ID/);
   });
 
   it('sends events that failed every retry to the encrypted failure queue', () => {

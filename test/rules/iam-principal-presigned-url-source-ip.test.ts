@@ -167,7 +167,7 @@ describe('iam-principal-presigned-url-source-ip: Resource and NotResource', () =
     expect(result.evidence.deniesConsidered).toEqual([
       expect.objectContaining({
         applied: false,
-        reason: expect.stringContaining('does not cover every notebook'),
+        reason: expect.stringContaining('does not cover all the notebooks'),
       }),
     ]);
   });
