@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AwsClients } from './collect/clients.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
-import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
@@ -30,7 +28,6 @@ import { formatHtml } from './report/html.ts';
 import { formatJson } from './report/json.ts';
 import { formatOcsf } from './report/ocsf.ts';
 import { formatRules } from './report/rules.ts';
-import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
 import { formatTable } from './report/table.ts';
 import { formatText } from './report/text.ts';
@@ -221,6 +218,7 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
   const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
   try {
+    const { STSClient } = await import('@aws-sdk/client-sts');
     return await new STSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}).config.region();
   } catch {
     return undefined;
@@ -239,6 +237,8 @@ async function liveSource(
       'no region to scan: set AWS_REGION (or a region in the AWS_PROFILE profile) or pass --regions r1,r2',
     );
   }
+  // The AWS SDK is loaded only for a live scan: --help and --input scans start without it.
+  const { AwsClients } = await import('./collect/clients.ts');
   return {
     kind: 'live',
     clients: new AwsClients({ overrides: io.clientOverrides }),
@@ -369,6 +369,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   });
   await deliver(render(report, format, flags, io), flags.output, 'report', io, progress);
   if (flags.securityHub) {
+    const { exportToSecurityHub } = await import('./report/security-hub.ts');
     const imported = await exportToSecurityHub(report, {
       homeRegion: homeRegionOf(io),
       clientConfig: io.clientOverrides,

@@ -10,12 +10,13 @@ import {
 } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
 import { collectRegion, listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
 import { whoAmI } from './identity.ts';
 
-export const DEFAULT_REGION_CONCURRENCY = 4;
+export { DEFAULT_REGION_CONCURRENCY };
 
 export interface LiveCollectOptions {
   clients: AwsClients;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../collect/clients.ts';
-import { collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { Report } from '../model/report.ts';
@@ -53,6 +52,8 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
   if (source.kind === 'snapshot') {
     inventory = scopeSnapshot(source.inventory, source.regions);
   } else {
+    // Loaded only here: a scan of an evidence file does not pay for the AWS SDK.
+    const { collectLive } = await import('../collect/index.ts');
     const collection = await collectLive({
       clients: source.clients,
       regions: source.regions,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';

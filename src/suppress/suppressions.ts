@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { readInputFile } from '../model/input-file.ts';
 import { jsonPath } from '../model/snapshot.ts';
