@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { SizeMeasurement } from './scan-once.ts';
@@ -12,6 +13,8 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '40' },
     sizes: { type: 'string', default: Object.keys(SIZES).join(',') },
     'import-runs': { type: 'string', default: '7' },
+    /** Only the start-up and bundle measurements, not the synthetic accounts. */
+    'startup-only': { type: 'boolean', default: false },
   },
 });
 const BUNDLE = 'dist/scan/index.mjs';
@@ -78,8 +81,45 @@ function coldImport(node: string, runs: number) {
   };
 }
 
+const CLI_BIN = 'bin/sagemaker-compliance-scanner.mjs';
+const CLI_STARTS = {
+  '--version': ['--version'],
+  '--help': ['--help'],
+  'scan --input demo': ['scan', '--input', 'examples/demo-account.json', '--format', 'json'],
+} as const;
+
+/**
+ * The installed command's start-up against an empty `node -e 0`, runs interleaved so that both see
+ * the same load on the machine. The first run fills Node's compile cache (22.1+) and is left out,
+ * as every run of an installed command after its first finds the cache filled.
+ */
+function cliStartups(node: string, runs: number) {
+  const env = { ...process.env, NODE_COMPILE_CACHE: mkdtempSync(join(tmpdir(), 'scanner-bench-cache-')) };
+  const accepted = (args: readonly string[]) => (args[0] === 'scan' ? [0, 1] : [0]);
+  const once = (args: readonly string[]) => {
+    const start = performance.now();
+    const child = spawnSync(node, [CLI_BIN, ...args], { env, stdio: 'ignore' });
+    if (!accepted(args).includes(child.status ?? -1))
+      throw new Error(`${CLI_BIN} ${args.join(' ')} exited ${child.status}`);
+    return performance.now() - start;
+  };
+  const empty: number[] = [];
+  const times = Object.fromEntries(Object.keys(CLI_STARTS).map((name) => [name, [] as number[]]));
+  for (const args of Object.values(CLI_STARTS)) once(args);
+  for (let run = 0; run < runs; run += 1) {
+    empty.push(startupMs(node, ['-e', '0'], env));
+    for (const [name, args] of Object.entries(CLI_STARTS)) times[name]?.push(once(args));
+  }
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    node: version,
+    emptyNodeMedianMs: Math.round(median(empty)),
+    medianMs: Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, Math.round(median(ms))])),
+  };
+}
+
 function measureBundle() {
-  if (!existsSync(BUNDLE)) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'ignore' });
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'ignore' });
   const bytes = readFileSync(BUNDLE);
   const runs = Number(values['import-runs']);
   const node24 = lambdaNode();
@@ -87,6 +127,7 @@ function measureBundle() {
     bytes: bytes.length,
     gzipBytes: gzipSync(bytes).length,
     coldStarts: [coldImport(process.execPath, runs), ...(node24 ? [coldImport(node24, runs)] : [])],
+    cliStarts: [cliStartups(process.execPath, runs), ...(node24 ? [cliStartups(node24, runs)] : [])],
   };
 }
 
@@ -95,30 +136,35 @@ const sizes = values.sizes.split(',') as SizeName[];
 log(
   `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, latency ${values.latency} ms per call`,
 );
-log('');
-log(
-  '| size | VPCs | IAM items | API calls (minimum) | extra | collect s | evaluate CPU ms | peak RSS MB | results | results/s |',
-);
-log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
 const measurements: SizeMeasurement[] = [];
-for (const size of sizes) {
-  const m = measureScan(size, 4);
-  measurements.push(m);
-  const byOperation = Object.entries(m.apiCalls)
-    .map(([operation, count]) => `${operation.split(':')[1]} ${count} (${m.minimumCalls[operation] ?? 0})`)
-    .join(', ');
+let concurrencyComparison: { size: SizeName; serial: SizeMeasurement; parallel: SizeMeasurement } | undefined;
+if (!values['startup-only']) {
+  log('');
   log(
-    `| ${size} | ${m.vpcs} | ${m.iamItems} | ${byOperation} | ${total(m.apiCalls) - total(m.minimumCalls)} | ${(m.collectMs / 1000).toFixed(1)} | ${m.evaluateCpuMs} | ${m.peakRssMb} | ${m.results} | ${m.resultsPerSecond} |`,
+    '| size | VPCs | IAM items | API calls (minimum) | extra | collect s | evaluate CPU ms | peak RSS MB | results | results/s |',
+  );
+  log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const size of sizes) {
+    const m = measureScan(size, 4);
+    measurements.push(m);
+    const byOperation = Object.entries(m.apiCalls)
+      .map(([operation, count]) => `${operation.split(':')[1]} ${count} (${m.minimumCalls[operation] ?? 0})`)
+      .join(', ');
+    log(
+      `| ${size} | ${m.vpcs} | ${m.iamItems} | ${byOperation} | ${total(m.apiCalls) - total(m.minimumCalls)} | ${(m.collectMs / 1000).toFixed(1)} | ${m.evaluateCpuMs} | ${m.peakRssMb} | ${m.results} | ${m.resultsPerSecond} |`,
+    );
+  }
+  const size: SizeName = sizes.includes('large') ? 'large' : (sizes.at(-1) as SizeName);
+  const serial = measureScan(size, 1);
+  const parallel = measurements.find((m) => m.size === size) as SizeMeasurement;
+  concurrencyComparison = { size, serial, parallel };
+  log('');
+  log(
+    `Region concurrency on ${size}: 1 region at a time ${(serial.collectMs / 1000).toFixed(1)} s, 4 at a time ${(parallel.collectMs / 1000).toFixed(1)} s (same ${total(serial.apiCalls)} calls).`,
   );
 }
-const comparisonSize: SizeName = sizes.includes('large') ? 'large' : (sizes.at(-1) as SizeName);
-const serial = measureScan(comparisonSize, 1);
-const parallel = measurements.find((m) => m.size === comparisonSize) as SizeMeasurement;
-log('');
-log(
-  `Region concurrency on ${comparisonSize}: 1 region at a time ${(serial.collectMs / 1000).toFixed(1)} s, 4 at a time ${(parallel.collectMs / 1000).toFixed(1)} s (same ${total(serial.apiCalls)} calls).`,
-);
 const bundle = measureBundle();
+log('');
 log(
   `Lambda bundle ${BUNDLE}: ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`,
 );
@@ -127,8 +173,20 @@ for (const start of bundle.coldStarts) {
     `  Node ${start.node}: cold import median ${start.coldImportMedianMs} ms vs empty Node start ${start.emptyNodeMedianMs} ms (${(start.coldImportMedianMs / start.emptyNodeMedianMs).toFixed(1)}×, target < 3×).`,
   );
 }
+log('');
+log(
+  `CLI start-up (${CLI_BIN}, median of ${values['import-runs']} runs after one that fills the compile cache):`,
+);
+for (const start of bundle.cliStarts) {
+  const ratios = Object.entries(start.medianMs).map(
+    ([name, ms]) => `${name} ${ms} ms (${(ms / start.emptyNodeMedianMs).toFixed(1)}×)`,
+  );
+  log(
+    `  Node ${start.node}: empty node -e 0 ${start.emptyNodeMedianMs} ms; ${ratios.join(', ')}; target ≤ 3×.`,
+  );
+}
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison: { size: comparisonSize, serial, parallel }, bundle }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, bundle }, null, 2)}\n`,
   );
 }

@@ -13,7 +13,8 @@ import {
   splitList,
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
-import { runScan, type ScanOptions } from './engine/scan.ts';
+import { judgeSnapshot } from './engine/judge.ts';
+import type { ScanOptions, ScanOutcome } from './engine/scan.ts';
 import { selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
@@ -255,6 +256,13 @@ function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
   return io.stderr.isTTY && !flags.quiet ? (message) => io.stderr.write(`… ${message}\n`) : () => {};
 }
 
+/** A live scan imports the collectors, and the AWS SDK beneath them, only when it runs. */
+async function scanWith(options: ScanOptions): Promise<ScanOutcome> {
+  if (options.source.kind === 'snapshot') return judgeSnapshot(options.source, options);
+  const { runScan } = await import('./engine/scan.ts');
+  return runScan(options);
+}
+
 /** Where findings about global (IAM) resources go in Security Hub. */
 function homeRegionOf(io: CliIo): string | undefined {
   return io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
@@ -331,6 +339,8 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     flags.suppressions === undefined
       ? undefined
       : await loadSuppressions(flags.suppressions, {
+          // Loaded only for a YAML file: most runs have no suppressions, or JSON ones.
+          parseYaml: /\.ya?ml$/i.test(flags.suppressions) ? (await import('yaml')).parse : undefined,
           knownRuleIds: RULES.map((rule) => rule.meta.id),
           now,
           horizonDays,
@@ -355,7 +365,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
       throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
     source = await liveSource(scope, io, progress);
   }
-  const scan = await runScan({
+  const scan = await scanWith({
     rules,
     config: { allowedSourceCidrs, skipDefaultVpcs: flags.skipDefaultVpcs === true },
     source,
@@ -384,7 +394,7 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
   const rules = rulesFrom(flags);
   const scope = scopeFrom(flags);
   const progress = progressFor(flags, io);
-  const { inventory } = await runScan({
+  const { inventory } = await scanWith({
     rules,
     config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
     source: await liveSource(scope, io, progress),

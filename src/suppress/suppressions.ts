@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { readInputFile } from '../model/input-file.ts';
@@ -65,6 +64,14 @@ export interface SuppressionOptions {
   horizonDays?: number;
 }
 
+export interface LoadOptions extends SuppressionOptions {
+  /**
+   * The YAML parser, given by the callers that read YAML (the CLI, the CDK app). The function reads
+   * the JSON file the stack ships, so its bundle leaves the parser out.
+   */
+  parseYaml?: (text: string) => unknown;
+}
+
 /**
  * Validates a parsed suppressions file. Every problem names the source and the entry
  * (`suppressions[3].expires`), so the reviewer of the change can find it.
@@ -114,15 +121,22 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
   });
 }
 
-/** Reads a JSON or YAML (by extension `.yaml`/`.yml`) suppressions file. */
-export async function loadSuppressions(path: string, options: SuppressionOptions): Promise<Suppression[]> {
+/** Reads a JSON or YAML (by extension `.yaml`/`.yml`, with `parseYaml`) suppressions file. */
+export async function loadSuppressions(path: string, options: LoadOptions): Promise<Suppression[]> {
+  const yaml = /\.ya?ml$/i.test(path);
+  const { parseYaml } = options;
+  if (yaml && parseYaml === undefined) {
+    throw new UserInputError(
+      `${path}: a YAML suppressions file is read by the CLI and the CDK app; here give the JSON file the stack ships`,
+    );
+  }
   const text = await readInputFile(path, { what: 'the suppressions file', maxBytes: SUPPRESSIONS_MAX_BYTES });
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    data = yaml && parseYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new UserInputError(
-      `${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`,
+      `${path}: not valid ${yaml ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`,
     );
   }
   return parseSuppressions(data, path, options);

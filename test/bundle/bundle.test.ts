@@ -24,6 +24,8 @@ function invokeBundle(event: unknown, env: Record<string, string>) {
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', ...env },
     encoding: 'utf8',
+    // An uncaught error prints its source line first: in a minified bundle, a line of megabytes.
+    maxBuffer: 64 * 2 ** 20,
   });
 }
 
