@@ -226,11 +226,31 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
   }
 }
 
+/**
+ * An AWS_PROFILE that names no profile of the shared files is refused naming it; the SDK would only
+ * say that no provider could load credentials.
+ */
+async function checkProfile(env: NodeJS.ProcessEnv): Promise<void> {
+  const profile = env.AWS_PROFILE;
+  if (!profile) return;
+  const { parseKnownFiles } = await import('@smithy/core/config');
+  const profiles = await parseKnownFiles({
+    filepath: env.AWS_SHARED_CREDENTIALS_FILE,
+    configFilepath: env.AWS_CONFIG_FILE,
+  });
+  if (profile in profiles) return;
+  const known = Object.keys(profiles).sort();
+  throw new UserInputError(
+    `AWS_PROFILE: profile "${profile}" is not in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} (${known.length > 0 ? `profiles there: ${known.join(', ')}` : 'they define no profile'})`,
+  );
+}
+
 async function liveSource(
   scope: Scope,
   io: CliIo,
   progress: (message: string) => void,
 ): Promise<ScanOptions['source']> {
+  await checkProfile(io.env);
   const homeRegion = await configuredRegion(io.env);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {

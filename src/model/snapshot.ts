@@ -246,17 +246,31 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Validates parsed JSON as a snapshot; the error names the source and the first JSON path at fault. */
+/** How many problems of a file one error lists: enough to fix a file in one pass, short enough to read. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * The problems of a file as one line: `at $.a: …; at $.b: …`, at most {@link MAX_LISTED_PROBLEMS} of
+ * them, then how many more there are.
+ */
+export function listProblems(problems: readonly { where: string; message: string }[]): string {
+  const listed = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((problem) => `${problem.where}: ${problem.message}`)
+    .join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${listed} (and ${more} more problems)` : listed;
+}
+
+/** Validates parsed JSON as a snapshot; the error names the source and every JSON path at fault (up to 20). */
 export function parseSnapshot(data: unknown, source: string): Inventory {
   const parsed = snapshotSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? jsonPath(issue.path) : '$';
-    const more =
-      parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new UserInputError(
-      `${source}: invalid snapshot at ${where}: ${issue?.message ?? 'invalid'}${more}`,
-    );
+    const problems = parsed.error.issues.map((issue) => ({
+      where: `at ${jsonPath(issue.path)}`,
+      message: issue.message,
+    }));
+    throw new UserInputError(`${source}: invalid snapshot ${listProblems(problems)}`);
   }
   return parsed.data as unknown as Inventory;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { readInputFile } from '../model/input-file.ts';
-import { jsonPath } from '../model/snapshot.ts';
+import { jsonPath, listProblems } from '../model/snapshot.ts';
 import { Glob } from './glob.ts';
 
 export const DEFAULT_HORIZON_DAYS = 365;
@@ -79,33 +79,39 @@ export interface LoadOptions extends SuppressionOptions {
 export function parseSuppressions(data: unknown, source: string, options: SuppressionOptions): Suppression[] {
   const parsed = suppressionsFileSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserInputError(
-      `${source}: invalid suppressions at ${jsonPath(issue?.path ?? [])}: ${issue?.message}`,
-    );
+    const problems = parsed.error.issues.map((issue) => ({
+      where: `at ${jsonPath(issue.path)}`,
+      message: issue.message,
+    }));
+    throw new UserInputError(`${source}: invalid suppressions ${listProblems(problems)}`);
   }
   const horizon = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
-  return parsed.data.suppressions.map((entry, index) => {
-    const where = `${source}: suppressions[${index}]`;
+  const problems: { where: string; message: string }[] = [];
+  const suppressions = parsed.data.suppressions.map((entry, index) => {
+    const where = `suppressions[${index}]`;
     if (entry.rule !== '*' && !options.knownRuleIds.includes(entry.rule)) {
-      throw new UserInputError(
-        `${where}.rule: unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
-      );
+      problems.push({
+        where: `${where}.rule`,
+        message: `unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
+      });
     }
     const narrower = (['accounts', 'regions', 'resources'] as const).filter((field) =>
       entry[field]?.some((pattern) => pattern !== '*'),
     );
     if (entry.rule === '*' && narrower.length === 0) {
-      throw new UserInputError(
-        `${where}: rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry`,
-      );
+      problems.push({
+        where,
+        message:
+          'rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry',
+      });
     }
     const expiresAt = expiryOf(entry.expires) as Date;
     const tooFar = beyondHorizon(expiresAt, options.now, horizon);
     if (tooFar) {
-      throw new UserInputError(
-        `${where}.expires: ${tooFar}; exceptions must be reviewed at least that often`,
-      );
+      problems.push({
+        where: `${where}.expires`,
+        message: `${tooFar}; exceptions must be reviewed at least that often`,
+      });
     }
     const compile = (patterns?: string[]) => patterns?.map((pattern) => new Glob(pattern));
     return {
@@ -119,6 +125,8 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
       },
     };
   });
+  if (problems.length > 0) throw new UserInputError(`${source}: ${listProblems(problems)}`);
+  return suppressions;
 }
 
 /** Reads a JSON or YAML (by extension `.yaml`/`.yml`, with `parseYaml`) suppressions file. */
