@@ -15,13 +15,13 @@ import {
 import { type Annotations, annotateReport } from './engine/annotate.ts';
 import { judgeSnapshot } from './engine/judge.ts';
 import type { ScanOptions, ScanOutcome } from './engine/scan.ts';
-import { selectRules } from './engine/select.ts';
+import { sectionsNeeded, selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
 import { isCountedFailure, type Report } from './model/report.ts';
 import { SEVERITIES, type Severity } from './model/result.ts';
-import { loadSnapshot } from './model/snapshot.ts';
+import { checkCollected, loadSnapshot } from './model/snapshot.ts';
 import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
@@ -419,7 +419,13 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
     config: { allowedSourceCidrs: [], skipDefaultVpcs: false },
     source: await liveSource(scope, io, progress),
   });
-  await deliver(`${JSON.stringify(inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
+  // The file must read back: what would not pass `scan --input` is written as a collection error.
+  const checked = checkCollected({
+    ...inventory,
+    takenFor: { rules: rules.map((rule) => rule.meta.id), sections: [...sectionsNeeded(rules)].sort() },
+  });
+  for (const error of checked.errors) io.stderr.write(`warning: ${error}; recorded as a collection error\n`);
+  await deliver(`${JSON.stringify(checked.inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
   return EXIT.CLEAN;
 }
 

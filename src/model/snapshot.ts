@@ -2,7 +2,15 @@ import * as z from 'zod';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import { type Inventory, REGION_SECTIONS } from './inventory.ts';
+import {
+  type AccountInventory,
+  type CollectionError,
+  type Inventory,
+  type InventorySection,
+  REGION_SECTIONS,
+  type RegionInventory,
+  type RegionSection,
+} from './inventory.ts';
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const collectionError = z.strictObject({
@@ -78,8 +86,10 @@ const region = z.strictObject({
   collectionErrors: z.array(collectionError).optional(),
 });
 
+// Names are optional: the rules name a policy or principal by its ARN when the name is missing (moto,
+// for one, leaves a managed policy's PolicyName out of GetAccountAuthorizationDetails).
 const attachedPolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyArn: z.string() });
-const inlinePolicy = z.looseObject({ PolicyName: z.string(), PolicyDocument: policyDocument });
+const inlinePolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyDocument: policyDocument });
 const boundary = z
   .looseObject({ PermissionsBoundaryType: z.string().optional(), PermissionsBoundaryArn: z.string() })
   .optional();
@@ -87,7 +97,7 @@ const iam = z.looseObject({
   UserDetailList: z
     .array(
       z.looseObject({
-        UserName: z.string(),
+        UserName: z.string().optional(),
         Arn: z.string(),
         Path: z.string().optional(),
         GroupList: z.array(z.string()).optional(),
@@ -100,7 +110,7 @@ const iam = z.looseObject({
   GroupDetailList: z
     .array(
       z.looseObject({
-        GroupName: z.string(),
+        GroupName: z.string().optional(),
         Arn: z.string(),
         GroupPolicyList: z.array(inlinePolicy).optional(),
         AttachedManagedPolicies: z.array(attachedPolicy).optional(),
@@ -110,7 +120,7 @@ const iam = z.looseObject({
   RoleDetailList: z
     .array(
       z.looseObject({
-        RoleName: z.string(),
+        RoleName: z.string().optional(),
         Arn: z.string(),
         Path: z.string().optional(),
         AssumeRolePolicyDocument: policyDocument.optional(),
@@ -123,7 +133,7 @@ const iam = z.looseObject({
   Policies: z
     .array(
       z.looseObject({
-        PolicyName: z.string(),
+        PolicyName: z.string().optional(),
         Arn: z.string(),
         DefaultVersionId: z.string().optional(),
         PolicyVersionList: z
@@ -223,6 +233,12 @@ export const snapshotSchema = z
     snapshotVersion: z.literal(1),
     collectedAt: z.string(),
     partition: z.string().regex(/^aws(-[a-z]+)*$/, 'expected an AWS partition such as aws or aws-cn'),
+    takenFor: z
+      .strictObject({
+        rules: z.array(z.string()),
+        sections: z.array(z.enum(['iam', ...REGION_SECTIONS])),
+      })
+      .optional(),
     accounts: z
       .array(
         z.strictObject({
@@ -273,6 +289,71 @@ export function parseSnapshot(data: unknown, source: string): Inventory {
     throw new UserInputError(`${source}: invalid snapshot ${listProblems(problems)}`);
   }
   return parsed.data as unknown as Inventory;
+}
+
+/** The section of the inventory a problem's path lies in, if it lies in one. */
+function sectionAt(
+  path: readonly PropertyKey[],
+): { account: number; region?: number; section: InventorySection } | undefined {
+  const [top, account, part, region, section] = path;
+  if (top !== 'accounts' || typeof account !== 'number') return undefined;
+  if (part === 'iam') return { account, section: 'iam' };
+  if (
+    part === 'regions' &&
+    typeof region === 'number' &&
+    REGION_SECTIONS.includes(section as RegionSection)
+  ) {
+    return { account, region, section: section as RegionSection };
+  }
+  return undefined;
+}
+
+/**
+ * Checks what a live collection read against the schema `scan --input` applies, before it is written
+ * as evidence: a section that does not pass is left out and becomes a collection error
+ * (`InvalidCollectedData`, naming every path at fault), so that scanning the file judges it ERROR,
+ * as when AWS could not be read. A problem outside any section is a defect of the collector.
+ */
+export function checkCollected(inventory: Inventory): { inventory: Inventory; errors: string[] } {
+  const parsed = snapshotSchema.safeParse(inventory);
+  if (parsed.success) return { inventory, errors: [] };
+  const bySection = new Map<
+    string,
+    { at: NonNullable<ReturnType<typeof sectionAt>>; problems: { where: string; message: string }[] }
+  >();
+  for (const issue of parsed.error.issues) {
+    const at = sectionAt(issue.path);
+    if (at === undefined)
+      throw new Error(`collected inventory invalid at ${jsonPath(issue.path)}: ${issue.message}`);
+    const key = `${at.account}/${at.region ?? ''}/${at.section}`;
+    const entry = bySection.get(key) ?? { at, problems: [] };
+    entry.problems.push({ where: `at ${jsonPath(issue.path)}`, message: issue.message });
+    bySection.set(key, entry);
+  }
+  const checked = structuredClone(inventory);
+  const errors: string[] = [];
+  for (const { at, problems } of bySection.values()) {
+    const account = checked.accounts[at.account] as AccountInventory;
+    const error: CollectionError = {
+      section: at.section,
+      code: 'InvalidCollectedData',
+      message: `the data read does not pass the evidence file schema, ${listProblems(problems)}`,
+    };
+    if (at.region === undefined) {
+      delete account.iam;
+      account.collectionErrors = [...(account.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} iam: ${error.message}`);
+    } else {
+      const region = account.regions[at.region] as RegionInventory;
+      delete region[at.section as RegionSection];
+      region.collectionErrors = [...(region.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} ${region.region} ${at.section}: ${error.message}`);
+    }
+  }
+  // Each pass removes a section, so this ends; a second pass sees the file-wide checks (duplicates)
+  // that run only once the shapes pass.
+  const next = checkCollected(checked);
+  return { inventory: next.inventory, errors: [...errors, ...next.errors] };
 }
 
 /** Reads and validates an evidence file of at most `maxBytes` (checked before reading it). */
