@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AwsClients } from './collect/clients.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
-import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
@@ -18,16 +14,16 @@ import {
   splitList,
 } from './config/parse.ts';
 import { type Annotations, annotateReport } from './engine/annotate.ts';
-import { runScan, type ScanOptions } from './engine/scan.ts';
+import { judgeSnapshot } from './engine/judge.ts';
+import type { ScanOptions, ScanOutcome } from './engine/scan.ts';
 import { sectionsNeeded, selectRules } from './engine/select.ts';
 import { loadBaseline } from './history/baseline.ts';
-import { diffReports, parseSelector, type ReportSelector, StoredReports, validDay } from './history/fetch.ts';
-import { reportsBucketOfStack } from './history/stack.ts';
 import { UserInputError } from './model/errors.ts';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT } from './model/input-file.ts';
 import { isCountedFailure, type Report } from './model/report.ts';
 import { SEVERITIES, type Severity } from './model/result.ts';
-import { loadSnapshot } from './model/snapshot.ts';
+import type { ReportSelector } from './history/fetch.ts';
+import { checkCollected, loadSnapshot } from './model/snapshot.ts';
 import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
@@ -37,7 +33,6 @@ import { wrapText } from './report/layout.ts';
 import { formatOcsf } from './report/ocsf.ts';
 import { LiveProgress } from './report/progress.ts';
 import { formatRules } from './report/rules.ts';
-import { exportToSecurityHub } from './report/security-hub.ts';
 import { styleFor } from './report/style.ts';
 import { formatTable } from './report/table.ts';
 import { formatText } from './report/text.ts';
@@ -239,10 +234,30 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
   const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
   try {
+    const { STSClient } = await import('@aws-sdk/client-sts');
     return await new STSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}).config.region();
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An AWS_PROFILE that names no profile of the shared files is refused naming it; the SDK would only
+ * say that no provider could load credentials.
+ */
+async function checkProfile(env: NodeJS.ProcessEnv): Promise<void> {
+  const profile = env.AWS_PROFILE;
+  if (!profile) return;
+  const { parseKnownFiles } = await import('@smithy/core/config');
+  const profiles = await parseKnownFiles({
+    filepath: env.AWS_SHARED_CREDENTIALS_FILE,
+    configFilepath: env.AWS_CONFIG_FILE,
+  });
+  if (profile in profiles) return;
+  const known = Object.keys(profiles).sort();
+  throw new UserInputError(
+    `AWS_PROFILE: profile "${profile}" is not in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} (${known.length > 0 ? `profiles there: ${known.join(', ')}` : 'they define no profile'})`,
+  );
 }
 
 async function liveSource(
@@ -250,6 +265,7 @@ async function liveSource(
   io: CliIo,
   live: LiveProgress | undefined,
 ): Promise<ScanOptions['source']> {
+  await checkProfile(io.env);
   const homeRegion = await configuredRegion(io.env);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
@@ -257,6 +273,8 @@ async function liveSource(
       'no region to scan: set AWS_REGION (or a region in the AWS_PROFILE profile) or pass --regions r1,r2',
     );
   }
+  // The AWS SDK is loaded only for a live scan: --help and --input scans start without it.
+  const { AwsClients } = await import('./collect/clients.ts');
   return {
     kind: 'live',
     clients: new AwsClients({
@@ -295,10 +313,10 @@ async function scanLive(
   scope: Scope,
   flags: ScopeFlags,
   io: CliIo,
-): ReturnType<typeof runScan> {
+): Promise<ScanOutcome> {
   const live = await liveProgress(flags, io, options.rules);
   try {
-    return await runScan({ ...options, source: await liveSource(scope, io, live) });
+    return await scanWith({ ...options, source: await liveSource(scope, io, live) });
   } finally {
     live?.stop();
   }
@@ -306,6 +324,13 @@ async function scanLive(
 
 function progressFor(flags: ScopeFlags, io: CliIo): (message: string) => void {
   return io.stderr.isTTY && !flags.quiet ? (message) => io.stderr.write(`… ${message}\n`) : () => {};
+}
+
+/** A live scan imports the collectors, and the AWS SDK beneath them, only when it runs. */
+async function scanWith(options: ScanOptions): Promise<ScanOutcome> {
+  if (options.source.kind === 'snapshot') return judgeSnapshot(options.source, options);
+  const { runScan } = await import('./engine/scan.ts');
+  return runScan(options);
 }
 
 /** Where findings about global (IAM) resources go in Security Hub. */
@@ -390,6 +415,8 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
     flags.suppressions === undefined
       ? undefined
       : await loadSuppressions(flags.suppressions, {
+          // Loaded only for a YAML file: most runs have no suppressions, or JSON ones.
+          parseYaml: /\.ya?ml$/i.test(flags.suppressions) ? (await import('yaml')).parse : undefined,
           knownRuleIds: RULES.map((rule) => rule.meta.id),
           now,
           horizonDays,
@@ -404,12 +431,12 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   }
   const baseline = flags.baseline === undefined ? undefined : await baselineFrom(flags.baseline, io);
   const config = { allowedSourceCidrs, approvedVpces, skipDefaultVpcs: flags.skipDefaultVpcs === true };
-  let scan: Awaited<ReturnType<typeof runScan>>;
+  let scan: ScanOutcome;
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
     const inventory = await loadSnapshot(flags.input, maxBytes);
-    scan = await runScan({ rules, config, source: { kind: 'snapshot', inventory, regions: scope.regions } });
+    scan = judgeSnapshot({ kind: 'snapshot', inventory, regions: scope.regions }, { rules, config });
   } else {
     if (flags.maxInputBytes !== undefined)
       throw new UserInputError('--max-input-bytes limits the --input file; a live scan reads no file');
@@ -424,6 +451,7 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   });
   await deliver(render(report, format, flags, io), flags.output, 'report', io, progress);
   if (flags.securityHub) {
+    const { exportToSecurityHub } = await import('./report/security-hub.ts');
     const imported = await exportToSecurityHub(report, {
       homeRegion: homeRegionOf(io),
       clientConfig: io.clientOverrides,
@@ -444,7 +472,13 @@ async function snapshotCommand(flags: ScopeFlags & { output?: string }, io: CliI
     flags,
     io,
   );
-  await deliver(`${JSON.stringify(inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
+  // The file must read back: what would not pass `scan --input` is written as a collection error.
+  const checked = checkCollected({
+    ...inventory,
+    takenFor: { rules: rules.map((rule) => rule.meta.id), sections: [...sectionsNeeded(rules)].sort() },
+  });
+  for (const error of checked.errors) io.stderr.write(`warning: ${error}; recorded as a collection error\n`);
+  await deliver(`${JSON.stringify(checked.inventory, null, 2)}\n`, flags.output, 'evidence', io, progress);
   return EXIT.CLEAN;
 }
 
@@ -462,7 +496,8 @@ interface ReportFlags {
 }
 
 /** Which stored report(s) the flags name: one to show, or two to compare. */
-function reportSelectors(flags: ReportFlags): ReportSelector[] {
+function reportSelectors(flags: ReportFlags, stored: typeof import('./history/fetch.ts')): ReportSelector[] {
+  const { parseSelector, validDay } = stored;
   const given = [flags.latest, flags.date, flags.diff].filter((flag) => flag !== undefined);
   if (given.length !== 1) {
     throw new UserInputError('report: give exactly one of --latest, --date YYYY-MM-DD and --diff A B');
@@ -479,7 +514,9 @@ function reportSelectors(flags: ReportFlags): ReportSelector[] {
 
 /** `report`: a report the scan Lambda stored, or the comparison of two, in any scan format. */
 async function reportCommand(flags: ReportFlags, io: CliIo): Promise<number> {
-  const selectors = reportSelectors(flags);
+  // The AWS SDK is loaded only when a stored report is fetched, as for a live scan.
+  const fetching = await import('./history/fetch.ts');
+  const selectors = reportSelectors(flags, fetching);
   const format = scanFormat(flags);
   if ((flags.bucket === undefined) === (flags.stack === undefined)) {
     throw new UserInputError(
@@ -491,6 +528,12 @@ async function reportCommand(flags: ReportFlags, io: CliIo): Promise<number> {
   }
   const region = flags.region ?? (await configuredRegion(io.env));
   const config = { ...(region ? { region } : {}), ...io.clientOverrides };
+  const { StoredReports, diffReports } = fetching;
+  const [{ CloudFormationClient }, { S3Client }, { reportsBucketOfStack }] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-s3'),
+    import('./history/stack.ts'),
+  ]);
   const bucket =
     flags.bucket ?? (await reportsBucketOfStack(new CloudFormationClient(config), flags.stack as string));
   const stored = new StoredReports(new S3Client({ ...config, followRegionRedirects: true }), bucket);

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import type { Report } from '../src/model/report.ts';
 import { fakeIo } from './support/cli-io.ts';
@@ -22,7 +22,6 @@ import { endpoint, inventory, region, serviceName, vpc } from './support/invento
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const DEMO = join(ROOT, 'examples/demo-account.json');
-const BIN = join(ROOT, 'bin/sagemaker-compliance-scanner.mjs');
 const VPC_RULES = 'vpc-sagemaker-endpoints,vpc-sagemaker-private-dns';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
 const ANSI = /\u001b\[/;
@@ -968,6 +967,8 @@ describe('cli output', () => {
 });
 
 describe('the installed command', { timeout: 30_000 }, () => {
+  const BIN = inject('builtCli');
+
   it('runs a scan of the demo snapshot as a child process and exits 1', () => {
     // Act
     const child = spawnSync(process.execPath, [BIN, 'scan', '--input', DEMO, '--format', 'json'], {

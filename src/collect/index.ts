@@ -4,6 +4,7 @@ import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { accountAlias, whoAmI } from './identity.ts';
@@ -11,7 +12,7 @@ import { readSections } from './read-sections.ts';
 import { collectRegion } from './region.ts';
 import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 
-export const DEFAULT_REGION_CONCURRENCY = 4;
+export { DEFAULT_REGION_CONCURRENCY };
 
 export interface LiveCollectOptions {
   clients: AwsClients;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { jsonPath } from '../model/snapshot.ts';
 

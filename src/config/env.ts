@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { DEFAULT_REGION_CONCURRENCY } from '../collect/index.ts';
+import * as z from 'zod';
+import { DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';

@@ -54,6 +54,18 @@ function complete(meta: RuleMeta, draft: ResultDraft): Result {
 }
 
 /**
+ * The sections `rule` needs that an evidence file taken for other rules did not collect, with those
+ * rules; undefined when the file holds what the rule reads (or does not record what it holds).
+ */
+function notCollectedFor(inventory: Inventory, meta: RuleMeta): string | undefined {
+  const { takenFor } = inventory;
+  if (takenFor === undefined) return undefined;
+  const missing = meta.needs.filter((section) => !takenFor.sections.includes(section));
+  if (missing.length === 0) return undefined;
+  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; section ${missing.join(', ')} was not collected`;
+}
+
+/**
  * Runs the rules over an inventory. A rule that throws is a defect, but still must not read as
  * compliant: it becomes one ERROR per account naming the rule.
  */
@@ -63,6 +75,24 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
   const evaluated: Record<string, Record<string, number>> = {};
   for (const rule of rules) {
     const { meta } = rule;
+    const uncollected = notCollectedFor(inventory, meta);
+    if (uncollected !== undefined) {
+      for (const account of inventory.accounts) {
+        results.push(
+          complete(meta, {
+            status: 'ERROR',
+            accountId: account.accountId,
+            region: 'global',
+            resourceType: 'Rule',
+            resourceId: 'evidence-scope',
+            message: `Could not judge ${meta.id}: ${uncollected}.`,
+            remediation: `Take the snapshot again with this rule (snapshot --rules ${meta.id}, or without --rules) and scan that file.`,
+            evidence: { takenFor: inventory.takenFor },
+          }),
+        );
+      }
+      continue;
+    }
     try {
       const output = rule.check({ inventory, config });
       if (output.evaluated) evaluated[meta.id] = output.evaluated;

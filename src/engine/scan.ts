@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../collect/clients.ts';
 import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { Report } from '../model/report.ts';
-import { buildReport } from '../report/build.ts';
 import type { Rule } from '../rules/types.ts';
-import { evaluate } from './evaluate.ts';
-import { regionsOf, scopeSnapshot } from './scope.ts';
+import { judgeInventory, judgeSnapshot } from './judge.ts';
 import { sectionsNeeded } from './select.ts';
 
 export interface SnapshotSource {
@@ -45,53 +42,24 @@ export interface ScanOutcome {
 
 /** collect → evaluate → report, for a live account or a snapshot alike. */
 export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
+  const { source } = options;
+  if (source.kind === 'snapshot') return judgeSnapshot(source, options);
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const { source } = options;
-  let inventory: Inventory;
-  let complete = true;
-  let apiCalls: Record<string, number> = {};
-  if (source.kind === 'snapshot') {
-    inventory = scopeSnapshot(source.inventory, source.regions);
-  } else {
-    const collection = await collectLive({
-      clients: source.clients,
-      regions: source.regions,
-      homeRegion: source.homeRegion,
-      needs: sectionsNeeded(options.rules),
-      regionConcurrency: source.regionConcurrency,
-      deadline: source.deadline,
-      onProgress: source.onProgress,
-      onStep: source.onStep,
-      now,
-    });
-    inventory = collection.inventory;
-    complete = collection.complete;
-    apiCalls = source.clients.counter.toJSON();
-  }
-  const evaluation = evaluate(inventory, options.rules, options.config);
-  const report = buildReport({
-    scanId: options.scanId ?? randomUUID(),
-    startedAt,
-    finishedAt: now(),
-    complete,
-    accounts: inventory.accounts.map((account) => account.accountId),
-    aliases: {
-      read: Object.fromEntries(
-        inventory.accounts.flatMap(({ accountId, alias }) =>
-          alias === undefined ? [] : [[accountId, alias]],
-        ),
-      ),
-      unread: Object.fromEntries(
-        inventory.accounts.flatMap(({ accountId, aliasUnread }) =>
-          aliasUnread === undefined ? [] : [[accountId, aliasUnread]],
-        ),
-      ),
-    },
-    regions: regionsOf(inventory),
-    rules: options.rules,
-    evaluation,
-    apiCalls,
+  const collection = await collectLive({
+    clients: source.clients,
+    regions: source.regions,
+    homeRegion: source.homeRegion,
+    needs: sectionsNeeded(options.rules),
+    regionConcurrency: source.regionConcurrency,
+    deadline: source.deadline,
+    onProgress: source.onProgress,
+    onStep: source.onStep,
+    now,
   });
-  return { report, inventory };
+  return judgeInventory(collection.inventory, options, {
+    startedAt,
+    complete: collection.complete,
+    apiCalls: source.clients.counter.toJSON(),
+  });
 }

@@ -82,6 +82,11 @@ export interface Inventory {
   snapshotVersion: 1;
   collectedAt: string;
   partition: string;
+  /**
+   * The rules a snapshot was taken for and the sections they read (written by `snapshot`), so that a
+   * scan with other rules can say the file lacks what they need.
+   */
+  takenFor?: { rules: string[]; sections: InventorySection[] };
   accounts: AccountInventory[];
 }
 

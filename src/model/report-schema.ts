@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, STATUSES } from './result.ts';
 
 const counts = z.strictObject({

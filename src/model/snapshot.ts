@@ -1,10 +1,16 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { REGION_SECTION_IDS, SECTIONS, sectionsOfScope } from '../collect/sections/index.ts';
 import type { SectionScope } from '../collect/sections/types.ts';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import type { Inventory } from './inventory.ts';
+import type {
+  AccountInventory,
+  CollectionError,
+  Inventory,
+  InventorySection,
+  RegionInventory,
+} from './inventory.ts';
 
 /** Each section's part of the file, optional: a snapshot holds what its rules needed. */
 function sectionShape(scope: SectionScope): Record<string, z.ZodOptional<z.ZodType>> {
@@ -85,6 +91,12 @@ export const snapshotSchema = z
     snapshotVersion: z.literal(1),
     collectedAt: z.string(),
     partition: z.string().regex(/^aws(-[a-z]+)*$/, 'expected an AWS partition such as aws or aws-cn'),
+    takenFor: z
+      .strictObject({
+        rules: z.array(z.string()),
+        sections: z.array(z.enum(SECTIONS.map((section) => section.id))),
+      })
+      .optional(),
     accounts: z
       .array(
         z.strictObject({
@@ -111,19 +123,96 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Validates parsed JSON as a snapshot; the error names the source and the first JSON path at fault. */
+/** How many problems of a file one error lists: enough to fix a file in one pass, short enough to read. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * The problems of a file as one line: `at $.a: …; at $.b: …`, at most {@link MAX_LISTED_PROBLEMS} of
+ * them, then how many more there are.
+ */
+export function listProblems(problems: readonly { where: string; message: string }[]): string {
+  const listed = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((problem) => `${problem.where}: ${problem.message}`)
+    .join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${listed} (and ${more} more problems)` : listed;
+}
+
+/** Validates parsed JSON as a snapshot; the error names the source and every JSON path at fault (up to 20). */
 export function parseSnapshot(data: unknown, source: string): Inventory {
   const parsed = snapshotSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? jsonPath(issue.path) : '$';
-    const more =
-      parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new UserInputError(
-      `${source}: invalid snapshot at ${where}: ${issue?.message ?? 'invalid'}${more}`,
-    );
+    const problems = parsed.error.issues.map((issue) => ({
+      where: `at ${jsonPath(issue.path)}`,
+      message: issue.message,
+    }));
+    throw new UserInputError(`${source}: invalid snapshot ${listProblems(problems)}`);
   }
   return parsed.data as unknown as Inventory;
+}
+
+/** The section of the inventory a problem's path lies in, if it lies in one. */
+function sectionAt(
+  path: readonly PropertyKey[],
+): { account: number; region?: number; section: InventorySection } | undefined {
+  const [top, account, part, region, section] = path;
+  if (top !== 'accounts' || typeof account !== 'number') return undefined;
+  const accountSection = sectionsOfScope('account').find(({ id }) => id === part);
+  if (accountSection) return { account, section: accountSection.id };
+  const regionSection = REGION_SECTION_IDS.find((id) => id === section);
+  if (part === 'regions' && typeof region === 'number' && regionSection) {
+    return { account, region, section: regionSection };
+  }
+  return undefined;
+}
+
+/**
+ * Checks what a live collection read against the schema `scan --input` applies, before it is written
+ * as evidence: a section that does not pass is left out and becomes a collection error
+ * (`InvalidCollectedData`, naming every path at fault), so that scanning the file judges it ERROR,
+ * as when AWS could not be read. A problem outside any section is a defect of the collector.
+ */
+export function checkCollected(inventory: Inventory): { inventory: Inventory; errors: string[] } {
+  const parsed = snapshotSchema.safeParse(inventory);
+  if (parsed.success) return { inventory, errors: [] };
+  const bySection = new Map<
+    string,
+    { at: NonNullable<ReturnType<typeof sectionAt>>; problems: { where: string; message: string }[] }
+  >();
+  for (const issue of parsed.error.issues) {
+    const at = sectionAt(issue.path);
+    if (at === undefined)
+      throw new Error(`collected inventory invalid at ${jsonPath(issue.path)}: ${issue.message}`);
+    const key = `${at.account}/${at.region ?? ''}/${at.section}`;
+    const entry = bySection.get(key) ?? { at, problems: [] };
+    entry.problems.push({ where: `at ${jsonPath(issue.path)}`, message: issue.message });
+    bySection.set(key, entry);
+  }
+  const checked = structuredClone(inventory);
+  const errors: string[] = [];
+  for (const { at, problems } of bySection.values()) {
+    const account = checked.accounts[at.account] as AccountInventory;
+    const error: CollectionError = {
+      section: at.section,
+      code: 'InvalidCollectedData',
+      message: `the data read does not pass the evidence file schema, ${listProblems(problems)}`,
+    };
+    if (at.region === undefined) {
+      delete (account as unknown as Record<string, unknown>)[at.section];
+      account.collectionErrors = [...(account.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} ${at.section}: ${error.message}`);
+    } else {
+      const region = account.regions[at.region] as RegionInventory;
+      delete (region as unknown as Record<string, unknown>)[at.section];
+      region.collectionErrors = [...(region.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} ${region.region} ${at.section}: ${error.message}`);
+    }
+  }
+  // Each pass removes a section, so this ends; a second pass sees the file-wide checks (duplicates)
+  // that run only once the shapes pass.
+  const next = checkCollected(checked);
+  return { inventory: next.inventory, errors: [...errors, ...next.errors] };
 }
 
 /** Reads and validates an evidence file of at most `maxBytes` (checked before reading it). */

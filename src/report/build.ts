@@ -3,10 +3,10 @@ import type { Evaluation } from '../engine/evaluate.ts';
 import { countedFailures, countsKey, type Report, type StatusCounts } from '../model/report.ts';
 import type { Rule } from '../rules/types.ts';
 
-/** Set by the Lambda bundle's build (esbuild `define`), so the bundle does not carry package.json. */
+/** Set by the Lambda and CLI bundles' builds (esbuild `define`), so neither carries package.json. */
 declare const __SCANNER_VERSION__: string | undefined;
 
-/** The CLI runs from the source tree, where package.json is at hand. */
+/** The sources (tests, the npm scripts) run from the repository, where package.json is at hand. */
 function packageVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }

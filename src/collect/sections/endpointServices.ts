@@ -1,5 +1,5 @@
 import { DescribeVpcEndpointServicesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
 import { distinctPages } from '../pages.ts';
 import { checkListing } from '../responses.ts';

@@ -3,15 +3,17 @@ import {
   type IAMClient,
   paginateGetAccountAuthorizationDetails,
 } from '@aws-sdk/client-iam';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IamAuthorizationDetails } from '../../model/inventory.ts';
 import { plain } from '../errors.ts';
 import { distinctPages, InconsistentPaginationError } from '../pages.ts';
 import type { SectionDefinition } from './types.ts';
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
+// Names are optional: the rules name a policy or principal by its ARN when the name is missing (moto,
+// for one, leaves a managed policy's PolicyName out of GetAccountAuthorizationDetails).
 const attachedPolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyArn: z.string() });
-const inlinePolicy = z.looseObject({ PolicyName: z.string(), PolicyDocument: policyDocument });
+const inlinePolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyDocument: policyDocument });
 const boundary = z
   .looseObject({ PermissionsBoundaryType: z.string().optional(), PermissionsBoundaryArn: z.string() })
   .optional();
@@ -19,7 +21,7 @@ const schema = z.looseObject({
   UserDetailList: z
     .array(
       z.looseObject({
-        UserName: z.string(),
+        UserName: z.string().optional(),
         Arn: z.string(),
         Path: z.string().optional(),
         GroupList: z.array(z.string()).optional(),
@@ -32,7 +34,7 @@ const schema = z.looseObject({
   GroupDetailList: z
     .array(
       z.looseObject({
-        GroupName: z.string(),
+        GroupName: z.string().optional(),
         Arn: z.string(),
         GroupPolicyList: z.array(inlinePolicy).optional(),
         AttachedManagedPolicies: z.array(attachedPolicy).optional(),
@@ -42,7 +44,7 @@ const schema = z.looseObject({
   RoleDetailList: z
     .array(
       z.looseObject({
-        RoleName: z.string(),
+        RoleName: z.string().optional(),
         Arn: z.string(),
         Path: z.string().optional(),
         AssumeRolePolicyDocument: policyDocument.optional(),
@@ -55,7 +57,7 @@ const schema = z.looseObject({
   Policies: z
     .array(
       z.looseObject({
-        PolicyName: z.string(),
+        PolicyName: z.string().optional(),
         Arn: z.string(),
         DefaultVersionId: z.string().optional(),
         PolicyVersionList: z

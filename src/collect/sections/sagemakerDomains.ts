@@ -4,7 +4,7 @@ import {
   paginateListDomains,
 } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SageMakerDomain } from '../../model/inventory.ts';
 import { plain } from '../errors.ts';
 import { distinctPages } from '../pages.ts';

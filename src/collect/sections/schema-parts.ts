@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An AWS resource tag, as EC2 lists it. */
 export const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });

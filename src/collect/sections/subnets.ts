@@ -4,7 +4,7 @@ import {
   paginateDescribeSubnets,
   type Subnet,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
 import { plain } from '../errors.ts';

@@ -1,6 +1,6 @@
 import { DescribeVpcAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import pLimit from 'p-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VpcDnsAttributes } from '../../model/inventory.ts';
 import { SAGEMAKER_ENDPOINT_KINDS } from '../../rules/support.ts';
 import type { SectionDefinition } from './types.ts';

@@ -3,7 +3,7 @@ import {
   paginateDescribeVpcEndpoints,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { acceptedServiceNames, type EndpointKind, SAGEMAKER_ENDPOINT_KINDS } from '../../rules/support.ts';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
