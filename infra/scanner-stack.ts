@@ -230,7 +230,9 @@ export class ScannerStack extends Stack {
       ...(props.allowedSourceCidrs?.length
         ? { allowedSourceCidrs: parseCidrs(props.allowedSourceCidrs, 'allowedSourceCidrs') }
         : {}),
-      ...(props.approvedVpces?.length ? { approvedVpces: parseVpceIds(props.approvedVpces, 'approvedVpces') } : {}),
+      ...(props.approvedVpces?.length
+        ? { approvedVpces: parseVpceIds(props.approvedVpces, 'approvedVpces') }
+        : {}),
     };
 
     const failureQueue = encryptedQueue(this, 'ScanFailures', 'failed scans after Lambda retries');

@@ -5,7 +5,14 @@ import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_HORIZON_DAYS, loadSuppressions, type Suppression } from '../suppress/suppressions.ts';
 import { readScanConfig, type ScanConfig } from './bundled.ts';
-import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, parseVpceIds, splitList } from './parse.ts';
+import {
+  parseBoolean,
+  parseCidrs,
+  parsePositiveInteger,
+  parseRegions,
+  parseVpceIds,
+  splitList,
+} from './parse.ts';
 
 /**
  * When the scan publishes to SNS: on any FAIL or ERROR (muted FAILs aside), always (with the
