@@ -8,6 +8,7 @@ import { rule as sageMakerNotebookNetwork } from './sagemaker-notebook-network.t
 import { rule as sageMakerNotebookRootAccess } from './sagemaker-notebook-root-access.ts';
 import { rule as sageMakerPrivatePath } from './sagemaker-private-path.ts';
 import type { Rule } from './types.ts';
+import { rule as vpcSageMakerEndpointReachable } from './vpc-sagemaker-endpoint-reachable.ts';
 import { rule as vpcSageMakerEndpoints } from './vpc-sagemaker-endpoints.ts';
 import { rule as vpcSageMakerPrivateDns } from './vpc-sagemaker-private-dns.ts';
 
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   sageMakerNotebookNetwork,
   sageMakerNotebookRootAccess,
   sageMakerPrivatePath,
+  vpcSageMakerEndpointReachable,
   vpcSageMakerEndpoints,
   vpcSageMakerPrivateDns,
 ];

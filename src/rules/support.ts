@@ -31,6 +31,13 @@ export type SageMakerAppEndpointKind = 'notebook' | 'studio';
 /** Every endpoint a private SageMaker path may need, by the last part of its service name. */
 export type EndpointKind = SageMakerEndpointKind | SageMakerAppEndpointKind | 'sts' | 's3';
 
+/** The SageMaker interface endpoints whose traffic vpc-sagemaker-endpoint-reachable judges. */
+export const REACHABLE_ENDPOINT_KINDS: readonly EndpointKind[] = [
+  ...SAGEMAKER_ENDPOINT_KINDS,
+  'notebook',
+  'studio',
+];
+
 /** The exact service names (standard and FIPS where AWS has one) that satisfy one endpoint kind. */
 export function acceptedServiceNames(partition: string, region: string, kind: EndpointKind): string[] {
   if (kind === 'notebook' || kind === 'studio') return [`aws.sagemaker.${region}.${kind}`];

@@ -303,6 +303,7 @@ describe('the scan role', () => {
         Effect: 'Allow',
         Action: [
           'ec2:DescribeRegions',
+          'ec2:DescribeSecurityGroups',
           'ec2:DescribeSubnets',
           'ec2:DescribeVpcAttribute',
           'ec2:DescribeVpcEndpointServices',

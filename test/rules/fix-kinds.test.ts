@@ -30,6 +30,12 @@ const GENERAL_FIX_NAMES: Record<string, Record<string, string[]>> = {
     'AWS::SageMaker::NotebookInstance': ['aws.sagemaker.<region>.notebook'],
     'AWS::SageMaker::Domain': ['aws.sagemaker.<region>.studio', 'com.amazonaws.<region>.sts'],
   },
+  'vpc-sagemaker-endpoint-reachable': {
+    'AWS::EC2::VPCEndpoint': [
+      'aws ec2 authorize-security-group-ingress --group-id <sg-id>',
+      'aws ec2 modify-vpc-endpoint --vpc-endpoint-id <vpce-id> --add-subnet-ids <subnet-id>',
+    ],
+  },
   'vpc-sagemaker-endpoints': { 'AWS::EC2::VPC': ['--vpc-id <vpc-id>'] },
   'vpc-sagemaker-private-dns': {
     'AWS::EC2::VPCEndpoint': ['--vpc-endpoint-id <vpce-id>'],

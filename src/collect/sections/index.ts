@@ -2,6 +2,7 @@ import { endpointServices } from './endpointServices.ts';
 import { iam } from './iam.ts';
 import { sagemakerDomains } from './sagemakerDomains.ts';
 import { sagemakerNotebooks } from './sagemakerNotebooks.ts';
+import { securityGroups } from './securityGroups.ts';
 import { subnets } from './subnets.ts';
 import type { SectionDefinition, SectionScope } from './types.ts';
 import { vpcAttributes } from './vpcAttributes.ts';
@@ -18,6 +19,7 @@ export const SECTIONS = [
   iam,
   sagemakerDomains,
   sagemakerNotebooks,
+  securityGroups,
   subnets,
   vpcAttributes,
   vpcEndpoints,

@@ -1,0 +1,300 @@
+import type { IpPermission, SecurityGroup, Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import { type IpRange, parseIpRange } from '../iam/ip.ts';
+import type { Plain } from '../model/inventory.ts';
+import type { ResultDraft } from '../model/result.ts';
+import {
+  acceptedServiceNames,
+  checkEachRegion,
+  domainLabel,
+  ec2Arn,
+  missingEndpointFields,
+  REACHABLE_ENDPOINT_KINDS,
+  type RegionScope,
+  sageMakerRegionVerdict,
+  sameValue,
+  shellQuote,
+  vpcsToJudge,
+} from './support.ts';
+import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
+
+export const meta: RuleMeta = {
+  id: 'vpc-sagemaker-endpoint-reachable',
+  title: 'SageMaker interface endpoints accept HTTPS from their VPC and span two Availability Zones',
+  severity: 'medium',
+  resourceType: 'AWS::EC2::VPCEndpoint',
+  needs: [
+    'endpointServices',
+    'vpcs',
+    'vpcEndpoints',
+    'securityGroups',
+    'subnets',
+    'sagemakerNotebooks',
+    'sagemakerDomains',
+  ],
+  rationale:
+    'An endpoint whose security groups do not let HTTPS in from the VPC carries no traffic: calls time out, or SDKs and browsers go around it to the public endpoint. An endpoint in one Availability Zone stops working when that zone does.',
+  remediation: {
+    text: 'Allow inbound TCP 443 on the endpoint’s security group from every CIDR block of its VPC (or from the security groups of its notebooks and Studio domains), and add a subnet in a second Availability Zone.',
+    cli: 'aws ec2 authorize-security-group-ingress --group-id <sg-id> --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=<vpc-cidr>}] && aws ec2 modify-vpc-endpoint --vpc-endpoint-id <vpce-id> --add-subnet-ids <subnet-id>',
+  },
+  references: [
+    'https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html#create-interface-endpoint-aws',
+    'https://docs.aws.amazon.com/sagemaker/latest/dg/interface-vpc-endpoint.html',
+    'https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html#add-remove-subnets',
+  ],
+};
+
+const HTTPS_PORT = 443;
+const GONE_STATES = ['deleted', 'deleting'];
+/** Association states in which a CIDR block no longer (or never) belongs to the VPC. */
+const LEFT_CIDR_STATES = ['disassociating', 'disassociated', 'failing', 'failed'];
+const ENDPOINT_POLICY_NOT_JUDGED =
+  'not judged yet: whether the endpoint policy lets the account’s principals call SageMaker needs a resource-policy mode of the IAM evaluator';
+
+/** The CIDR blocks of a VPC, IPv4 and IPv6, that are associated with it; undefined when none is known. */
+function vpcCidrBlocks(vpc: Plain<Vpc>): string[] | undefined {
+  const blocks = new Set<string>();
+  const ipv4 = vpc.CidrBlockAssociationSet;
+  if (Array.isArray(ipv4) && ipv4.length > 0) {
+    for (const association of ipv4)
+      if (
+        typeof association.CidrBlock === 'string' &&
+        !LEFT_CIDR_STATES.some((state) => sameValue(association.CidrBlockState?.State, state))
+      )
+        blocks.add(association.CidrBlock);
+  } else if (typeof vpc.CidrBlock === 'string') {
+    blocks.add(vpc.CidrBlock);
+  }
+  for (const association of vpc.Ipv6CidrBlockAssociationSet ?? [])
+    if (
+      typeof association.Ipv6CidrBlock === 'string' &&
+      !LEFT_CIDR_STATES.some((state) => sameValue(association.Ipv6CidrBlockState?.State, state))
+    )
+      blocks.add(association.Ipv6CidrBlock);
+  return blocks.size > 0 ? [...blocks] : undefined;
+}
+
+/** Whether an inbound rule lets TCP 443 in: all traffic (`-1`), or TCP with a port range that holds 443. */
+function allowsHttps(permission: Plain<IpPermission>): boolean {
+  const protocol = permission.IpProtocol?.toLowerCase();
+  if (protocol === '-1') return true;
+  if (protocol !== 'tcp' && protocol !== '6') return false;
+  const { FromPort, ToPort } = permission;
+  return (
+    typeof FromPort === 'number' &&
+    typeof ToPort === 'number' &&
+    FromPort <= HTTPS_PORT &&
+    HTTPS_PORT <= ToPort
+  );
+}
+
+/** Whether the ranges together cover every address of `block` (two /17 rules cover a /16). */
+function covered(block: IpRange, ranges: readonly IpRange[]): boolean {
+  let next = block.first;
+  for (const range of [...ranges].filter((item) => item.family === block.family).sort(byFirst)) {
+    if (range.first > next) break;
+    if (range.last >= next) next = range.last + 1n;
+    if (next > block.last) return true;
+  }
+  return next > block.last;
+}
+
+function byFirst(a: IpRange, b: IpRange): number {
+  return a.first < b.first ? -1 : a.first > b.first ? 1 : 0;
+}
+
+/** What the endpoint's groups let in on TCP 443: address ranges and source security groups. */
+function httpsSources(groups: readonly Plain<SecurityGroup>[]): { ranges: IpRange[]; groupIds: Set<string> } {
+  const ranges: IpRange[] = [];
+  const groupIds = new Set<string>();
+  for (const permission of groups.flatMap((group) => group.IpPermissions ?? [])) {
+    if (!allowsHttps(permission)) continue;
+    const cidrs = [
+      ...(permission.IpRanges ?? []).map((range) => range.CidrIp),
+      ...(permission.Ipv6Ranges ?? []).map((range) => range.CidrIpv6),
+    ];
+    for (const cidr of cidrs) {
+      const range = typeof cidr === 'string' ? parseIpRange(cidr) : undefined;
+      if (range) ranges.push(range);
+    }
+    for (const pair of permission.UserIdGroupPairs ?? []) if (pair.GroupId) groupIds.add(pair.GroupId);
+  }
+  return { ranges, groupIds };
+}
+
+/** A notebook or Studio domain of the VPC, and the security groups its traffic leaves with. */
+interface Client {
+  label: string;
+  groupIds: string[];
+}
+
+function clientsOf(scope: RegionScope, vpcId: string): Client[] {
+  const subnetVpc = new Map((scope.region.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
+  const clients: Client[] = [];
+  for (const notebook of scope.region.sagemakerNotebooks ?? [])
+    if (notebook.SubnetId && subnetVpc.get(notebook.SubnetId) === vpcId)
+      clients.push({
+        label: `notebook ${notebook.NotebookInstanceName}`,
+        groupIds: notebook.SecurityGroups ?? [],
+      });
+  for (const domain of scope.region.sagemakerDomains ?? [])
+    if (domain.VpcId === vpcId)
+      clients.push({
+        label: `Studio domain ${domainLabel(domain)}`,
+        groupIds: [
+          ...new Set([
+            ...(domain.DomainSettings?.SecurityGroupIds ?? []),
+            ...(domain.DefaultUserSettings?.SecurityGroups ?? []),
+          ]),
+        ],
+      });
+  return clients;
+}
+
+interface RegionData {
+  scope: RegionScope;
+  partition: string;
+  groups: Map<string, Plain<SecurityGroup>>;
+  subnets: Map<string, Plain<Subnet>>;
+  vpcs: Map<string, Plain<Vpc>>;
+}
+
+function ingressFix(region: string, groupId: string, blocks: readonly string[]): string {
+  const ipv4 = blocks.filter((block) => !block.includes(':')).map((block) => `{CidrIp=${block}}`);
+  const ipv6 = blocks.filter((block) => block.includes(':')).map((block) => `{CidrIpv6=${block}}`);
+  const ranges = [
+    ...(ipv4.length > 0 ? [`IpRanges=[${ipv4.join(',')}]`] : []),
+    ...(ipv6.length > 0 ? [`Ipv6Ranges=[${ipv6.join(',')}]`] : []),
+  ];
+  const permissions = `IpProtocol=tcp,FromPort=${HTTPS_PORT},ToPort=${HTTPS_PORT},${ranges.join(',')}`;
+  return `aws ec2 authorize-security-group-ingress --region ${shellQuote(region)} --group-id ${shellQuote(groupId)} --ip-permissions ${shellQuote(permissions)}`;
+}
+
+function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDraft {
+  const { accountId } = data.scope.account;
+  const region = data.scope.region.region;
+  const endpointId = endpoint.VpcEndpointId as string;
+  const vpcId = endpoint.VpcId as string;
+  const groupIds = (endpoint.Groups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
+  const subnetIds = endpoint.SubnetIds ?? [];
+  const vpc = data.vpcs.get(vpcId) as Plain<Vpc>;
+  const cidrBlocks = vpcCidrBlocks(vpc);
+  const clients = clientsOf(data.scope, vpcId);
+  const evidence: Record<string, unknown> = {
+    vpcEndpointId: endpointId,
+    vpcId,
+    serviceName: endpoint.ServiceName,
+    securityGroupIds: groupIds,
+    vpcCidrBlocks: cidrBlocks ?? [],
+    clientSecurityGroups: Object.fromEntries(clients.map((client) => [client.label, client.groupIds])),
+    subnetIds,
+    endpointPolicy: ENDPOINT_POLICY_NOT_JUDGED,
+  };
+  const base = {
+    accountId,
+    region,
+    resourceType: meta.resourceType,
+    resourceId: endpointId,
+    resourceArn: ec2Arn(data.partition, region, accountId, `vpc-endpoint/${endpointId}`),
+    evidence,
+  };
+  const label = `Endpoint ${endpointId} (${endpoint.ServiceName}) in VPC ${vpcId}`;
+  const unread: string[] = [];
+  if (groupIds.length === 0) unread.push('its security groups (DescribeVpcEndpoints lists none)');
+  const missingGroups = groupIds.filter((id) => !data.groups.has(id));
+  if (missingGroups.length > 0) unread.push(`security group ${missingGroups.join(', ')}`);
+  const zoneOf = (id: string) => data.subnets.get(id)?.AvailabilityZone;
+  const missingSubnets = subnetIds.filter((id) => zoneOf(id) === undefined);
+  if (missingSubnets.length > 0) unread.push(`the Availability Zone of subnet ${missingSubnets.join(', ')}`);
+  if (cidrBlocks === undefined) unread.push(`the CIDR blocks of VPC ${vpcId}`);
+  if (unread.length > 0) {
+    return { ...base, status: 'ERROR', message: `Could not judge ${label}: ${unread.join('; ')} not read.` };
+  }
+
+  const sources = httpsSources(groupIds.map((id) => data.groups.get(id) as Plain<SecurityGroup>));
+  const uncoveredBlocks = (cidrBlocks as string[]).filter((block) => {
+    const range = parseIpRange(block);
+    return range === undefined || !covered(range, sources.ranges);
+  });
+  const unreachedClients = clients.filter(
+    (client) => !client.groupIds.some((id) => sources.groupIds.has(id)),
+  );
+  const reachable = uncoveredBlocks.length === 0 || (clients.length > 0 && unreachedClients.length === 0);
+  const zones = [...new Set(subnetIds.map((id) => zoneOf(id) as string))].sort();
+  evidence.availabilityZones = zones;
+  evidence.uncoveredCidrBlocks = uncoveredBlocks;
+  evidence.clientsWithoutAccess = unreachedClients.map((client) => client.label);
+
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  if (!reachable) {
+    const who =
+      clients.length > 0
+        ? `, nor from the security groups of ${unreachedClients.map((client) => client.label).join(', ')}`
+        : '';
+    problems.push(
+      `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}`,
+    );
+    fixes.push(ingressFix(region, groupIds[0] as string, uncoveredBlocks));
+  }
+  if (zones.length < 2) {
+    problems.push(
+      zones.length === 0
+        ? 'it has no subnet, so no Availability Zone'
+        : `its subnets are all in one Availability Zone (${zones[0]})`,
+    );
+    fixes.push(
+      `aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --add-subnet-ids <subnet-id in another Availability Zone of ${vpcId}>`,
+    );
+  }
+  if (problems.length === 0) {
+    return {
+      ...base,
+      status: 'PASS',
+      message: `${label} accepts HTTPS from ${uncoveredBlocks.length === 0 ? 'every CIDR block of the VPC' : 'the security groups of its notebooks and Studio domains'} and spans ${zones.length} Availability Zones (${zones.join(', ')}). Its endpoint policy is not judged yet.`,
+    };
+  }
+  return {
+    ...base,
+    status: 'FAIL',
+    message: `${label} cannot carry all its traffic: ${problems.join('; ')}.`,
+    remediation: fixes.join(' ; '),
+  };
+}
+
+function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
+  const verdict = sageMakerRegionVerdict(context, scope, meta);
+  if (verdict) return verdict;
+  const judged = vpcsToJudge(context, scope, meta);
+  if ('done' in judged) return judged.done;
+  const { vpcs, skipped } = judged;
+  const { partition } = context.inventory;
+  const names = new Set(
+    REACHABLE_ENDPOINT_KINDS.flatMap((kind) => acceptedServiceNames(partition, scope.region.region, kind)),
+  );
+  const data: RegionData = {
+    scope,
+    partition,
+    groups: new Map((scope.region.securityGroups ?? []).map((group) => [group.GroupId as string, group])),
+    subnets: new Map((scope.region.subnets ?? []).map((subnet) => [subnet.SubnetId as string, subnet])),
+    vpcs: new Map(vpcs.map((vpc) => [vpc.VpcId as string, vpc])),
+  };
+  const results = (scope.region.vpcEndpoints ?? [])
+    .filter(
+      (endpoint) =>
+        missingEndpointFields(endpoint).length === 0 &&
+        typeof endpoint.VpcEndpointId === 'string' &&
+        data.vpcs.has(endpoint.VpcId as string) &&
+        names.has(endpoint.ServiceName as string) &&
+        sameValue(endpoint.VpcEndpointType, 'Interface') &&
+        !GONE_STATES.some((state) => sameValue(endpoint.State, state)),
+    )
+    .map((endpoint) => judgeEndpoint(data, endpoint));
+  return { results, skipped };
+}
+
+export function check(context: RuleContext): RuleOutput {
+  return checkEachRegion(context, checkRegion);
+}
+
+export const rule: Rule = { meta, check };
