@@ -235,7 +235,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
     problems.push(
       `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}`,
     );
-    fixes.push(ingressFix(region, groupIds[0] as string, uncoveredBlocks));
+    fixes.push(`Let HTTPS in from the VPC: ${ingressFix(region, groupIds[0] as string, uncoveredBlocks)}`);
   }
   if (zones.length < 2) {
     problems.push(
@@ -244,7 +244,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
         : `its subnets are all in one Availability Zone (${zones[0]})`,
     );
     fixes.push(
-      `aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --add-subnet-ids <subnet-id in another Availability Zone of ${vpcId}>`,
+      `Add a subnet of ${vpcId} in another Availability Zone: aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --add-subnet-ids <subnet-id>`,
     );
   }
   if (problems.length === 0) {

@@ -183,7 +183,7 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
     expect(results[0]).toMatchObject({
       status: 'FAIL',
       message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its security groups ${SG} allow no inbound TCP 443 from 2001:db8:1234:1a00::/56.`,
-      remediation: `aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,Ipv6Ranges=[{CidrIpv6=2001:db8:1234:1a00::/56}]'`,
+      remediation: `Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,Ipv6Ranges=[{CidrIpv6=2001:db8:1234:1a00::/56}]'`,
       evidence: { uncoveredCidrBlocks: ['2001:db8:1234:1a00::/56'] },
     });
   });
@@ -210,7 +210,7 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
     expect(results[0]).toMatchObject({
       status: 'FAIL',
       message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its security groups ${SG} allow no inbound TCP 443 from 10.0.0.0/16.`,
-      remediation: `aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/16}]'`,
+      remediation: `Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/16}]'`,
       evidence: { uncoveredCidrBlocks: ['10.0.0.0/16'] },
     });
   });
@@ -297,7 +297,7 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
     expect(results[0]).toMatchObject({
       status: 'FAIL',
       message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: ${problem}.`,
-      remediation: `aws ec2 modify-vpc-endpoint --region ${REGION} --vpc-endpoint-id vpce-a --add-subnet-ids <subnet-id in another Availability Zone of ${VPC_ID}>`,
+      remediation: `Add a subnet of ${VPC_ID} in another Availability Zone: aws ec2 modify-vpc-endpoint --region ${REGION} --vpc-endpoint-id vpce-a --add-subnet-ids <subnet-id>`,
     });
   });
 
@@ -311,8 +311,8 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
       'allow no inbound TCP 443 from 10.0.0.0/16; its subnets are all in one',
     );
     expect(results[0]?.remediation?.split(' ; ').map((fix) => fix.split(' --')[0])).toEqual([
-      'aws ec2 authorize-security-group-ingress',
-      'aws ec2 modify-vpc-endpoint',
+      'Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress',
+      `Add a subnet of ${VPC_ID} in another Availability Zone: aws ec2 modify-vpc-endpoint`,
     ]);
   });
 
