@@ -279,7 +279,7 @@ async function liveSource(
     kind: 'live',
     clients: new AwsClients({
       overrides: io.clientOverrides,
-      onAnswer: live && ((service) => live.answered(service)),
+      onAnswer: live && ((operation) => live.answered(operation)),
     }),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',

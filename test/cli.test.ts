@@ -760,6 +760,7 @@ describe('cli output', () => {
     expect(rows.map((row) => row.split(/\s+/)[3])).toEqual([
       'arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole-ml-prod',
       'arn:aws:iam::111122223333:user/sam.contractor',
+      'arn:aws:iam::111122223333:user/ana.private',
       'arn:aws:iam::111122223333:user/lee.scientist',
       'arn:aws:iam::111122223333:user/maria.data',
     ]);

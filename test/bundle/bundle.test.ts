@@ -255,6 +255,7 @@ describe('Lambda bundle', () => {
     expect(Object.keys(response.summary.byRule)).toEqual(['iam-principal-presigned-url-source-ip']);
     expect(response.stats.apiCalls).toEqual({
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
       'sts:GetCallerIdentity': 1,
     });
   }, 60_000);

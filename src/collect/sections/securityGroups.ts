@@ -1,9 +1,4 @@
-import {
-  type DescribeSecurityGroupsCommandOutput,
-  type EC2Client,
-  paginateDescribeSecurityGroups,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
+import type { DescribeSecurityGroupsCommandOutput, EC2Client, SecurityGroup } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { REACHABLE_ENDPOINT_KINDS } from '../../rules/support.ts';
@@ -22,6 +17,7 @@ import { serviceNamesOf } from './vpcEndpoints.ts';
 export const GROUP_IDS_PER_CALL = 200;
 
 async function readGroups(client: EC2Client, groupIds: readonly string[]): Promise<SecurityGroup[]> {
+  const { paginateDescribeSecurityGroups } = await import('../sdk.ts');
   const groups: SecurityGroup[] = [];
   const idsOf = (page: DescribeSecurityGroupsCommandOutput) =>
     (page.SecurityGroups ?? []).map((group) => group.GroupId);
