@@ -309,7 +309,12 @@ describe('selection by severity and the exit threshold', () => {
   it.each([
     [
       ['--severity', 'medium'],
-      ['iam-policy-presigned-domain-url-source-ip', MEDIUM_RULE, 'sagemaker-notebook-root-access'],
+      [
+        'iam-policy-presigned-domain-url-source-ip',
+        MEDIUM_RULE,
+        'sagemaker-notebook-root-access',
+        'vpc-sagemaker-endpoint-reachable',
+      ],
     ],
     [
       ['--severity', 'HIGH'],
@@ -336,6 +341,7 @@ describe('selection by severity and the exit threshold', () => {
         'sagemaker-notebook-network',
         'sagemaker-notebook-root-access',
         'sagemaker-private-path',
+        'vpc-sagemaker-endpoint-reachable',
         'vpc-sagemaker-endpoints',
         'vpc-sagemaker-private-dns',
       ],

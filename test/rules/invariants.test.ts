@@ -22,15 +22,18 @@ import { report } from '../support/report.ts';
 
 /** Two accounts, two regions each, every kind of verdict: the same resource ids in both accounts. */
 function richInventory(): Inventory {
-  const regionOf = (name: string) =>
-    region(name, {
+  const regionOf = (name: string) => ({
+    ...region(name, {
       vpcs: [vpc('vpc-1'), vpc('vpc-2'), vpc('vpc-shared', { OwnerId: '999988887777' })],
       endpoints: [
-        endpoint('vpce-a', 'vpc-1', serviceName(name, 'sagemaker.api')),
+        endpoint('vpce-a', 'vpc-1', serviceName(name, 'sagemaker.api'), {
+          Groups: [{ GroupId: 'sg-https' }],
+          SubnetIds: ['subnet-1', 'subnet-2'],
+        }),
         endpoint('vpce-r', 'vpc-1', serviceName(name, 'sagemaker.runtime'), { PrivateDnsEnabled: false }),
         endpoint('vpce-x', 'vpc-2', serviceName(name, 'sagemaker.api'), { State: 'pendingAcceptance' }),
       ],
-      subnets: [subnet('subnet-1', 'vpc-1')],
+      subnets: [subnet('subnet-1', 'vpc-1'), subnet('subnet-2', 'vpc-1', { AvailabilityZone: 'eu-west-1b' })],
       notebooks: [
         notebook('private', 'subnet-1'),
         notebook('open', undefined, { DirectInternetAccess: 'Enabled', RootAccess: 'Enabled' }),
@@ -40,7 +43,16 @@ function richInventory(): Inventory {
         domain('d-vpc', 'private', 'vpc-1', ['subnet-1']),
         domain('d-public', 'public', 'vpc-1', ['subnet-1'], { AppNetworkAccessType: 'PublicInternetOnly' }),
       ],
-    });
+    }),
+    securityGroups: [
+      {
+        GroupId: 'sg-https',
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/16' }] },
+        ],
+      },
+    ],
+  });
   const iam = {
     UserDetailList: [
       user('alice', { inline: { open: doc(allowAll), guarded: doc(allowAll, guardrail()) } }),
