@@ -1,4 +1,5 @@
 import type {
+  DescribeSecurityGroupsCommandInput,
   DescribeSubnetsCommandInput,
   DescribeVpcAttributeCommandInput,
   DescribeVpcEndpointServicesCommandInput,
@@ -24,6 +25,8 @@ export const IAM_MAX_PAGE = 1000;
 export const SAGEMAKER_MAX_PAGE = 100;
 /** Values of one DescribeSubnets filter. */
 export const SUBNET_FILTER_VALUES = 200;
+/** Values of one DescribeSecurityGroups filter. */
+export const GROUP_FILTER_VALUES = 200;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -99,6 +102,16 @@ export function serveAccount(account: SyntheticAccount, latencyMs: number, clien
         const matching = (region?.subnets ?? []).filter((subnet) => ids.has(subnet.SubnetId ?? ''));
         const { items, next } = page(matching, input.NextToken, input.MaxResults, EC2_MAX_PAGE);
         return { Subnets: items, NextToken: next };
+      }),
+      DescribeSecurityGroups: answering(async (input: DescribeSecurityGroupsCommandInput) => {
+        await sleep(latencyMs);
+        const ids = input.Filters?.find((filter) => filter.Name === 'group-id')?.Values ?? [];
+        const { items, next } = page(ids, input.NextToken, input.MaxResults, EC2_MAX_PAGE);
+        const https = { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] };
+        return {
+          SecurityGroups: items.map((GroupId) => ({ GroupId, OwnerId: ACCOUNT_ID, IpPermissions: [https] })),
+          NextToken: next,
+        };
       }),
       DescribeVpcAttribute: answering(async (input: DescribeVpcAttributeCommandInput) => {
         await sleep(latencyMs);
@@ -182,11 +195,16 @@ export function serveAccount(account: SyntheticAccount, latencyMs: number, clien
   });
 }
 
+/** The SageMaker endpoints whose security groups the securityGroups section reads. */
+const REACHABLE_SERVICE =
+  /\.sagemaker\.(?:api|runtime)(?:-fips)?$|^aws\.sagemaker\.[a-z0-9-]+\.(?:notebook|studio)$/;
+
 /**
  * The fewest calls any scan of this account can make for the sections the rules need: one identity
  * call and one for the account's alias, then per region the pages of each listing, one Describe per notebook and domain, the
  * subnets they and the endpoints use 200 at a time, two attribute reads per owned VPC holding a
- * SageMaker endpoint or running a notebook or domain, and the pages of the IAM listing.
+ * SageMaker endpoint or running a notebook or domain, the SageMaker endpoints' security groups 200
+ * at a time, and the pages of the IAM listing.
  */
 export function minimumCalls(
   account: SyntheticAccount,
@@ -245,6 +263,14 @@ export function minimumCalls(
       add('ec2:DescribeVpcEndpoints', pages(region.endpoints.length, EC2_MAX_PAGE));
     }
     if (needs.has('vpcAttributes')) add('ec2:DescribeVpcAttribute', 2 * holding.size);
+    if (needs.has('securityGroups')) {
+      const groups = new Set(
+        region.endpoints
+          .filter((endpoint) => REACHABLE_SERVICE.test(endpoint.ServiceName ?? ''))
+          .flatMap((endpoint) => (endpoint.Groups ?? []).map((group) => group.GroupId)),
+      );
+      add('ec2:DescribeSecurityGroups', Math.ceil(groups.size / GROUP_FILTER_VALUES));
+    }
   }
   return Object.fromEntries(Object.entries(calls).sort(([a], [b]) => a.localeCompare(b)));
 }
