@@ -200,6 +200,7 @@ describe('Lambda bundle', () => {
     expect(response.scope.accountAliases).toEqual({ [WIRE_ACCOUNT_ID]: 'wire-prod' });
     expect(response.summary.error).toBe(0);
     expect(response.stats.apiCalls).toEqual({
+      'ec2:DescribeSecurityGroups': 1,
       'ec2:DescribeSubnets': 1,
       'ec2:DescribeVpcAttribute': 2,
       'ec2:DescribeVpcEndpointServices': 1,
@@ -216,6 +217,7 @@ describe('Lambda bundle', () => {
     expect(aws.calls.map((call) => call.action).sort()).toEqual([
       'DescribeDomain',
       'DescribeNotebookInstance',
+      'DescribeSecurityGroups',
       'DescribeSubnets',
       'DescribeVpcAttribute',
       'DescribeVpcAttribute',

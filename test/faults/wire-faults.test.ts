@@ -18,7 +18,8 @@ import {
 import { bareAnswer, HEALTHY_JSON, healthy, jsonAnswer, WIRE_REGION, wireClients } from './wire-world.ts';
 
 const ALL_RULES = selectRules(undefined);
-const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
+const REACHABLE_RULE = 'vpc-sagemaker-endpoint-reachable';
+const EC2_RULES = [REACHABLE_RULE, 'vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
 const IAM_RULES = [
   'iam-policy-presigned-domain-url-source-ip',
   'iam-policy-presigned-url-source-ip',
@@ -33,6 +34,9 @@ const NOTEBOOK_RULES = [
 ];
 const DOMAIN_RULES = ['sagemaker-domain-vpc-only', 'sagemaker-private-path'];
 const SAGEMAKER_RULES = [...new Set([...DOMAIN_RULES, ...NOTEBOOK_RULES])].sort();
+/** The reachability rule also reads the notebooks and domains, for their security groups. */
+const NOTEBOOK_READERS = [...NOTEBOOK_RULES, REACHABLE_RULE];
+const DOMAIN_READERS = [...DOMAIN_RULES, REACHABLE_RULE];
 
 let aws: FakeAws | undefined;
 
@@ -80,6 +84,10 @@ describe('the wire world without faults', () => {
     // Assess
     expect(baseline.summary.error).toBe(0);
     expect(statuses(baseline, EC2_RULES)).toEqual([
+      [REACHABLE_RULE, 'PASS'],
+      [REACHABLE_RULE, 'PASS'],
+      [REACHABLE_RULE, 'PASS'],
+      [REACHABLE_RULE, 'PASS'],
       ['vpc-sagemaker-endpoints', 'PASS'],
       ['vpc-sagemaker-private-dns', 'PASS'],
       ['vpc-sagemaker-private-dns', 'PASS'],
@@ -102,6 +110,7 @@ describe('the wire world without faults', () => {
     // Assess
     expect(baseline.stats.apiCalls).toEqual({
       'ec2:DescribeRegions': 1,
+      'ec2:DescribeSecurityGroups': 1,
       'ec2:DescribeSubnets': 1,
       'ec2:DescribeVpcAttribute': 2,
       'ec2:DescribeVpcEndpointServices': 1,
@@ -126,11 +135,12 @@ const OPERATIONS = [
   { action: 'DescribeVpcs', rules: [...EC2_RULES, 'sagemaker-private-path'] },
   { action: 'DescribeVpcEndpoints', rules: [...EC2_RULES, 'sagemaker-private-path'] },
   { action: 'DescribeVpcAttribute', rules: ['vpc-sagemaker-private-dns', 'sagemaker-private-path'] },
-  { action: 'DescribeSubnets', rules: ['sagemaker-private-path'] },
-  { action: 'ListNotebookInstances', rules: NOTEBOOK_RULES },
-  { action: 'DescribeNotebookInstance', rules: NOTEBOOK_RULES },
-  { action: 'ListDomains', rules: DOMAIN_RULES },
-  { action: 'DescribeDomain', rules: DOMAIN_RULES },
+  { action: 'DescribeSubnets', rules: ['sagemaker-private-path', REACHABLE_RULE] },
+  { action: 'DescribeSecurityGroups', rules: [REACHABLE_RULE] },
+  { action: 'ListNotebookInstances', rules: NOTEBOOK_READERS },
+  { action: 'DescribeNotebookInstance', rules: NOTEBOOK_READERS },
+  { action: 'ListDomains', rules: DOMAIN_READERS },
+  { action: 'DescribeDomain', rules: DOMAIN_READERS },
   { action: 'GetAccountAuthorizationDetails', rules: IAM_RULES },
 ];
 
@@ -195,6 +205,7 @@ describe('an HTTP 200 that is not an AWS answer', () => {
 
     // Assess
     expect(statuses(report, EC2_RULES)).toEqual([
+      [REACHABLE_RULE, 'ERROR'],
       ['vpc-sagemaker-endpoints', 'ERROR'],
       ['vpc-sagemaker-private-dns', 'ERROR'],
     ]);
@@ -218,6 +229,7 @@ describe('an HTTP 200 that is not an AWS answer', () => {
 
     // Assess
     expect(statuses(report, EC2_RULES)).toEqual([
+      [REACHABLE_RULE, 'ERROR'],
       ['vpc-sagemaker-endpoints', 'ERROR'],
       ['vpc-sagemaker-private-dns', 'ERROR'],
     ]);
@@ -313,6 +325,7 @@ describe('a server that accepts and never answers', () => {
     // Assess
     expect(aws.count('DescribeVpcs')).toBe(3);
     expect(statuses(report, EC2_RULES)).toEqual([
+      [REACHABLE_RULE, 'ERROR'],
       ['vpc-sagemaker-endpoints', 'ERROR'],
       ['vpc-sagemaker-private-dns', 'ERROR'],
     ]);

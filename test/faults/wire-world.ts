@@ -13,7 +13,8 @@ import {
 /**
  * One account in one region, as AWS's query and JSON protocols send it: a VPC with available
  * SageMaker api, runtime, notebook, Studio and STS endpoints, an S3 gateway and DNS on, where a
- * private notebook instance and a VpcOnly Studio domain run (the VPC and SageMaker rules PASS), and
+ * private notebook instance and a VpcOnly Studio domain run, the interface endpoints in two zones
+ * behind a group that lets HTTPS in from the VPC (the VPC and SageMaker rules PASS), and
  * one user whose inline policy lets it create presigned notebook URLs from anywhere (the IAM rules
  * FAIL). Every operation the scanner calls has a real answer here, so a fault on one of them shows
  * as a changed result.
@@ -22,6 +23,9 @@ export const WIRE_ACCOUNT_ID = '111122223333';
 export const WIRE_REGION = 'eu-west-1';
 export const WIRE_VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 const WIRE_SUBNET_ID = 'subnet-0a1b2c3d4e5f60718';
+/** The interface endpoints sit in two zones: the notebook's subnet and one more. */
+const WIRE_SUBNET_IDS = [WIRE_SUBNET_ID, 'subnet-0b2c3d4e5f6071829'];
+const WIRE_ENDPOINT_GROUP_ID = 'sg-0e0d0c0b0a0908070';
 const NOTEBOOK_NAME = 'wire-notebook';
 const NOTEBOOK_ARN = `arn:aws:sagemaker:${WIRE_REGION}:${WIRE_ACCOUNT_ID}:notebook-instance/${NOTEBOOK_NAME}`;
 const DOMAIN_ID = 'd-wire0000000';
@@ -33,7 +37,7 @@ const item = (fields: Record<string, string>) =>
     .join('')}</item>`;
 
 function endpointItem(id: string, serviceName: string, type = 'Interface'): string {
-  return item({
+  const fields = item({
     vpcEndpointId: id,
     vpcEndpointType: type,
     vpcId: WIRE_VPC_ID,
@@ -42,6 +46,9 @@ function endpointItem(id: string, serviceName: string, type = 'Interface'): stri
     privateDnsEnabled: String(type === 'Interface'),
     ownerId: WIRE_ACCOUNT_ID,
   });
+  if (type !== 'Interface') return fields;
+  const placement = `<groupSet>${item({ groupId: WIRE_ENDPOINT_GROUP_ID, groupName: 'sagemaker-endpoints' })}</groupSet><subnetIdSet>${WIRE_SUBNET_IDS.map((subnetId) => `<item>${subnetId}</item>`).join('')}</subnetIdSet>`;
+  return fields.replace('</item>', `${placement}</item>`);
 }
 
 const ENDPOINT_ITEMS = [
@@ -96,7 +103,12 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
   DescribeSubnets: () =>
     ec2Xml(
       'DescribeSubnets',
-      `<subnetSet>${item({ subnetId: WIRE_SUBNET_ID, vpcId: WIRE_VPC_ID, availabilityZone: `${WIRE_REGION}a`, ownerId: WIRE_ACCOUNT_ID, state: 'available' })}</subnetSet>`,
+      `<subnetSet>${WIRE_SUBNET_IDS.map((subnetId, index) => item({ subnetId, vpcId: WIRE_VPC_ID, availabilityZone: `${WIRE_REGION}${'ab'[index]}`, ownerId: WIRE_ACCOUNT_ID, state: 'available' })).join('')}</subnetSet>`,
+    ),
+  DescribeSecurityGroups: () =>
+    ec2Xml(
+      'DescribeSecurityGroups',
+      `<securityGroupInfo><item><ownerId>${WIRE_ACCOUNT_ID}</ownerId><groupId>${WIRE_ENDPOINT_GROUP_ID}</groupId><groupName>sagemaker-endpoints</groupName><vpcId>${WIRE_VPC_ID}</vpcId><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>443</fromPort><toPort>443</toPort><groups/><ipRanges><item><cidrIp>10.0.0.0/16</cidrIp></item></ipRanges><ipv6Ranges/><prefixListIds/></item></ipPermissions></item></securityGroupInfo>`,
     ),
   ListAccountAliases: () =>
     queryXml(
