@@ -128,27 +128,35 @@ interface Client {
   groupIds: string[];
 }
 
-function clientsOf(scope: RegionScope, vpcId: string): Client[] {
-  const subnetVpc = new Map((scope.region.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
-  const clients: Client[] = [];
+/** The notebooks (whose VPC is their subnet's) and Studio domains of the region, by VPC. */
+function clientsByVpc(
+  scope: RegionScope,
+  subnets: ReadonlyMap<string, Plain<Subnet>>,
+): Map<string, Client[]> {
+  const byVpc = new Map<string, Client[]>();
+  const add = (vpcId: string | undefined, client: Client) => {
+    if (vpcId === undefined) return;
+    const clients = byVpc.get(vpcId);
+    if (clients) clients.push(client);
+    else byVpc.set(vpcId, [client]);
+  };
   for (const notebook of scope.region.sagemakerNotebooks ?? [])
-    if (notebook.SubnetId && subnetVpc.get(notebook.SubnetId) === vpcId)
-      clients.push({
+    if (notebook.SubnetId)
+      add(subnets.get(notebook.SubnetId)?.VpcId, {
         label: `notebook ${notebook.NotebookInstanceName}`,
         groupIds: notebook.SecurityGroups ?? [],
       });
   for (const domain of scope.region.sagemakerDomains ?? [])
-    if (domain.VpcId === vpcId)
-      clients.push({
-        label: `Studio domain ${domainLabel(domain)}`,
-        groupIds: [
-          ...new Set([
-            ...(domain.DomainSettings?.SecurityGroupIds ?? []),
-            ...(domain.DefaultUserSettings?.SecurityGroups ?? []),
-          ]),
-        ],
-      });
-  return clients;
+    add(domain.VpcId, {
+      label: `Studio domain ${domainLabel(domain)}`,
+      groupIds: [
+        ...new Set([
+          ...(domain.DomainSettings?.SecurityGroupIds ?? []),
+          ...(domain.DefaultUserSettings?.SecurityGroups ?? []),
+        ]),
+      ],
+    });
+  return byVpc;
 }
 
 interface RegionData {
@@ -157,6 +165,7 @@ interface RegionData {
   groups: Map<string, Plain<SecurityGroup>>;
   subnets: Map<string, Plain<Subnet>>;
   vpcs: Map<string, Plain<Vpc>>;
+  clients: Map<string, Client[]>;
 }
 
 function ingressFix(region: string, groupId: string, blocks: readonly string[]): string {
@@ -179,7 +188,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
   const subnetIds = endpoint.SubnetIds ?? [];
   const vpc = data.vpcs.get(vpcId) as Plain<Vpc>;
   const cidrBlocks = vpcCidrBlocks(vpc);
-  const clients = clientsOf(data.scope, vpcId);
+  const clients = data.clients.get(vpcId) ?? [];
   const evidence: Record<string, unknown> = {
     vpcEndpointId: endpointId,
     vpcId,
@@ -272,12 +281,14 @@ function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
   const names = new Set(
     REACHABLE_ENDPOINT_KINDS.flatMap((kind) => acceptedServiceNames(partition, scope.region.region, kind)),
   );
+  const subnets = new Map((scope.region.subnets ?? []).map((subnet) => [subnet.SubnetId as string, subnet]));
   const data: RegionData = {
     scope,
     partition,
     groups: new Map((scope.region.securityGroups ?? []).map((group) => [group.GroupId as string, group])),
-    subnets: new Map((scope.region.subnets ?? []).map((subnet) => [subnet.SubnetId as string, subnet])),
+    subnets,
     vpcs: new Map(vpcs.map((vpc) => [vpc.VpcId as string, vpc])),
+    clients: clientsByVpc(scope, subnets),
   };
   const results = (scope.region.vpcEndpoints ?? [])
     .filter(

@@ -239,14 +239,14 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
       5,
       '[ERROR] SageMaker compliance 111122223333: 5 errors, nothing failing',
     ],
-    // The two VPC rules and sagemaker-private-path read the VPCs.
-    ['DescribeVpcs', 3, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 3 errors'],
+    // The three VPC rules and sagemaker-private-path read the VPCs.
+    ['DescribeVpcs', 4, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 4 errors'],
     // Every rule but the IAM ones needs the endpoint services; the Studio URL rules read them only
     // for the Identity Center note of their evidence.
     [
       'DescribeVpcEndpointServices',
-      6,
-      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 6 errors',
+      7,
+      '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 7 errors',
     ],
   ])(
     'publishes errors, never "[OK]", and keeps latest.json when %s answers an empty HTTP 200',
@@ -287,7 +287,7 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
     // Assess
     expect(response.complete).toBe(false);
     const vpcRules = response.results.filter((result) => result.ruleId.startsWith('vpc-'));
-    expect(vpcRules.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(vpcRules.map((result) => result.status)).toEqual(['ERROR', 'ERROR', 'ERROR']);
     expect(vpcRules[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
     expect(sns.delivered[0]?.subject).toMatch(/\(incomplete\)$/);
     expect(s3.written).toHaveLength(2);
