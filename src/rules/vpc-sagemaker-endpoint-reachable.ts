@@ -65,7 +65,8 @@ function vpcCidrBlocks(vpc: Plain<Vpc>): string[] | undefined {
   } else if (typeof vpc.CidrBlock === 'string') {
     blocks.add(vpc.CidrBlock);
   }
-  for (const association of vpc.Ipv6CidrBlockAssociationSet ?? [])
+  const ipv6 = vpc.Ipv6CidrBlockAssociationSet;
+  for (const association of Array.isArray(ipv6) ? ipv6 : [])
     if (
       typeof association.Ipv6CidrBlock === 'string' &&
       !LEFT_CIDR_STATES.some((state) => sameValue(association.Ipv6CidrBlockState?.State, state))
