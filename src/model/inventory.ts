@@ -52,7 +52,10 @@ export const REGION_SECTIONS = [
   'vpcs',
 ] as const;
 export type RegionSection = (typeof REGION_SECTIONS)[number];
-export type InventorySection = RegionSection | 'iam';
+/** The sections read once per account rather than per region. */
+export const ACCOUNT_SECTIONS = ['iam', 'organization'] as const;
+export type AccountSection = (typeof ACCOUNT_SECTIONS)[number];
+export type InventorySection = RegionSection | AccountSection;
 
 /** A notebook instance as `DescribeNotebookInstance` returns it; its VPC is that of `SubnetId` in `subnets`. */
 export type SageMakerNotebook = Plain<DescribeNotebookInstanceOutput>;
@@ -79,9 +82,46 @@ export interface RegionInventory {
   collectionErrors?: CollectionError[];
 }
 
+/** A service control policy as `DescribePolicy` returns it. */
+export interface ServiceControlPolicy {
+  id: string;
+  name: string;
+  arn?: string;
+  awsManaged?: boolean;
+  /** `DescribePolicy`'s `Content`: JSON text, or the parsed document. */
+  content: PolicyDocumentInput;
+}
+
+/** A node of the Organization's tree on the way from the root to an account, with the SCPs attached to it. */
+export interface ScpLevel {
+  type: 'ROOT' | 'ORGANIZATIONAL_UNIT' | 'ACCOUNT';
+  id: string;
+  policies: ServiceControlPolicy[];
+}
+
+/**
+ * Where the account sits in its Organization, as far as service control policies go. `none`: the
+ * account belongs to no Organization (`AWSOrganizationsNotInUseException`), so no SCP applies.
+ */
+export type AccountOrganization =
+  | { membership: 'none' }
+  | {
+      membership: 'member';
+      organizationId: string;
+      managementAccountId: string;
+      /**
+       * Whether the root lists `SERVICE_CONTROL_POLICY` as `ENABLED` (`ListRoots`). When it does
+       * not, no SCP is in force and `scpPath` is empty.
+       */
+      scpsEnabled: boolean;
+      /** The root first, then each OU down to the account, then the account itself. */
+      scpPath: ScpLevel[];
+    };
+
 export interface AccountInventory {
   accountId: string;
   iam?: IamAuthorizationDetails;
+  organization?: AccountOrganization;
   collectionErrors?: CollectionError[];
   regions: RegionInventory[];
 }

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import { type Inventory, REGION_SECTIONS } from './inventory.ts';
+import { ACCOUNT_SECTIONS, type Inventory, REGION_SECTIONS } from './inventory.ts';
 
 const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const collectionError = z.strictObject({
-  section: z.enum(['*', 'iam', ...REGION_SECTIONS]),
+  section: z.enum(['*', ...ACCOUNT_SECTIONS, ...REGION_SECTIONS]),
   code: z.string(),
   message: z.string(),
 });
@@ -140,6 +140,31 @@ const iam = z.looseObject({
     .optional(),
 });
 
+const serviceControlPolicy = z.strictObject({
+  id: z
+    .string()
+    .regex(/^p-[0-9a-zA-Z_]{8,128}$/, 'expected a policy id such as p-FullAWSAccess or p-abcd1234'),
+  name: z.string(),
+  arn: z.string().optional(),
+  awsManaged: z.boolean().optional(),
+  content: policyDocument,
+});
+const scpLevel = z.strictObject({
+  type: z.enum(['ROOT', 'ORGANIZATIONAL_UNIT', 'ACCOUNT']),
+  id: z.string(),
+  policies: z.array(serviceControlPolicy),
+});
+const organization = z.discriminatedUnion('membership', [
+  z.strictObject({ membership: z.literal('none') }),
+  z.strictObject({
+    membership: z.literal('member'),
+    organizationId: z.string(),
+    managementAccountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+    scpsEnabled: z.boolean(),
+    scpPath: z.array(scpLevel),
+  }),
+]);
+
 type Duplicate = { path: PropertyKey[]; message: string };
 
 /** The items of `items` whose key an earlier item already has, each with where and what. */
@@ -228,6 +253,7 @@ export const snapshotSchema = z
         z.strictObject({
           accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
           iam: iam.optional(),
+          organization: organization.optional(),
           collectionErrors: z.array(collectionError).optional(),
           regions: z.array(region),
         }),

@@ -1,5 +1,5 @@
 import { accountIam, type Principal } from '../iam/account.ts';
-import { evaluatePolicySet } from '../iam/evaluate.ts';
+import { evaluatePolicySet, type PolicySet, type Verdict } from '../iam/evaluate.ts';
 import {
   approvalOf,
   describeOrigin,
@@ -9,6 +9,8 @@ import {
   missingIamError,
   verdictEvidence,
 } from '../iam/rule-support.ts';
+import { type AccountScps, accountScps } from '../iam/scp.ts';
+import type { AccountInventory } from '../model/inventory.ts';
 import { GLOBAL_REGION, type ResultDraft, type SkippedScope } from '../model/result.ts';
 import { shellQuote } from './support.ts';
 import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
@@ -18,10 +20,17 @@ export const meta: RuleMeta = {
   title: 'IAM users and roles can create presigned notebook URLs only from approved source IPs',
   severity: 'high',
   resourceType: 'AWS::IAM::User|AWS::IAM::Role',
-  needs: ['iam'],
-  permissions: ['iam:GetAccountAuthorizationDetails'],
+  needs: ['iam', 'organization'],
+  permissions: [
+    'iam:GetAccountAuthorizationDetails',
+    'organizations:DescribeOrganization',
+    'organizations:DescribePolicy',
+    'organizations:ListParents',
+    'organizations:ListPoliciesForTarget',
+    'organizations:ListRoots',
+  ],
   rationale:
-    'A presigned notebook URL opens Jupyter with the notebook’s role. A principal that can create one from any address lets a stolen credential reach the notebook, and its data, from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition (an Allow with IpAddress or a Deny with NotIpAddress). Service control policies are not visible from IAM and are not evaluated.',
+    'A presigned notebook URL opens Jupyter with the notebook’s role. A principal that can create one from any address lets a stolen credential reach the notebook, and its data, from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition (an Allow with IpAddress or a Deny with NotIpAddress), in the principal’s own policies or in the service control policies of its Organization, which are evaluated when the scanner can read them.',
   remediation: {
     text: 'Add a Deny on sagemaker:CreatePresignedNotebookInstanceUrl with NotIpAddress aws:SourceIp [approved CIDRs] to the principal (or a group or boundary it has), or limit each granting Allow with an IpAddress condition.',
     cli: 'aws iam put-role-policy --role-name <role> --policy-name deny-presigned-url-outside-approved-networks --policy-document file://deny.json',
@@ -31,6 +40,7 @@ export const meta: RuleMeta = {
     'https://docs.aws.amazon.com/sagemaker/latest/dg/notebook-interface-endpoint.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip',
+    'https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html',
   ],
 };
 
@@ -48,14 +58,46 @@ function remediationFor(principal: Principal, context: RuleContext): string {
   return `For ${principal.kind} ${principal.name}, ${guardrailHint(context)} (${command} --policy-name deny-presigned-url-outside-approved-networks --policy-document file://deny.json), or remove the grant.`;
 }
 
-function judge(principal: Principal, accountId: string, context: RuleContext): ResultDraft {
+function scpEvidence(scps: AccountScps, verdict: Verdict): Record<string, unknown> {
+  if (!scps.evaluated) return { scpsEvaluated: false, scpsNotEvaluated: scps.reason };
+  return {
+    scpsEvaluated: true,
+    serviceControlPolicies: {
+      considered: scps.considered,
+      ...(scps.note ? { note: scps.note } : {}),
+      ...(verdict.scps ?? {}),
+    },
+  };
+}
+
+/** How the SCPs limit a grant, for a PASS message; empty when they changed nothing. */
+function scpPhrase(verdict: Verdict): string {
+  const scps = verdict.scps;
+  if (!scps?.blocked) return '';
+  const reasons = [
+    ...scps.blockedBy.map(describeStatement),
+    ...scps.blockedAtLevels.map((target) => `no service control policy at ${target} allows it`),
+  ];
+  const where = verdict.allowedFrom.length > 0 ? ' from elsewhere' : '';
+  return ` (the service control policies refuse it${where}: ${reasons.join('; ')})`;
+}
+
+function judge(
+  principal: Principal,
+  account: AccountInventory,
+  scps: AccountScps,
+  context: RuleContext,
+): ResultDraft {
+  const accountId = account.accountId;
   const approval = approvalOf(context);
-  const verdict = evaluatePolicySet(principal.set, approval);
+  const set: PolicySet =
+    scps.evaluated && scps.levels.length > 0 ? { ...principal.set, scpLevels: scps.levels } : principal.set;
+  const verdict = evaluatePolicySet(set, approval);
   const who = `${principal.kind === 'user' ? 'User' : 'Role'} ${principal.name}`;
   const evidence: Record<string, unknown> = {
     principal: { type: principal.kind, name: principal.name, arn: principal.arn, path: principal.path },
     ...verdictEvidence(verdict, context),
-    scpsEvaluated: false,
+    ...scpEvidence(scps, verdict),
   };
   if (principal.trustedPrincipals) evidence.trustedPrincipals = principal.trustedPrincipals;
   const base = {
@@ -86,10 +128,11 @@ function judge(principal: Principal, accountId: string, context: RuleContext): R
       remediation: `Fix or replace the unreadable policy (${problems[0] ?? 'see evidence'}), then scan again.`,
     };
   }
+  const limit = scpPhrase(verdict);
   const restricted =
     verdict.allowedFrom.length === 0
-      ? 'from no address (its grants are blocked by a deny or its permissions boundary)'
-      : `only from ${verdict.allowedFrom.slice(0, 4).join(', ')}${verdict.allowedFrom.length > 4 ? ', …' : ''}`;
+      ? `from no address${limit || ' (its grants are blocked by a deny or its permissions boundary)'}`
+      : `only from ${verdict.allowedFrom.slice(0, 4).join(', ')}${verdict.allowedFrom.length > 4 ? ', …' : ''}${limit}`;
   return {
     ...base,
     status: 'PASS',
@@ -110,10 +153,9 @@ export function check(context: RuleContext): RuleOutput {
       results.push(missingIamError(account, 'AWS::IAM::Account'));
       continue;
     }
-    const iam = accountIam(account.iam, {
-      partition: context.inventory.partition,
-      accountId: account.accountId,
-    });
+    const target = { partition: context.inventory.partition, accountId: account.accountId };
+    const iam = accountIam(account.iam, target);
+    const scps = accountScps(account, target);
     for (const principal of [...iam.users(), ...iam.roles()]) {
       if (principal.kind === 'role' && principal.path.startsWith(SERVICE_LINKED_PATH)) {
         skipped.push({
@@ -125,7 +167,7 @@ export function check(context: RuleContext): RuleOutput {
         continue;
       }
       principals++;
-      if (principal.grants) results.push(judge(principal, account.accountId, context));
+      if (principal.grants) results.push(judge(principal, account, scps, context));
     }
   }
   return { results, skipped, evaluated: { principals } };

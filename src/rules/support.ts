@@ -4,6 +4,7 @@ import {
   describeMissingSection,
   type InventorySection,
   type Plain,
+  REGION_SECTIONS,
   type RegionInventory,
   type RegionSection,
   type SageMakerDomain,
@@ -94,7 +95,9 @@ export function missingSectionErrors(
   sections: readonly InventorySection[],
 ): ResultDraft[] {
   const missing = sections.filter(
-    (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
+    (section): section is RegionSection =>
+      (REGION_SECTIONS as readonly string[]).includes(section) &&
+      scope.region[section as RegionSection] === undefined,
   );
   if (missing.length === 0) return [];
   const reasons = missing.map((section) => describeMissingSection(scope.region, section));

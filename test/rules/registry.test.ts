@@ -1,12 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REGION_SECTIONS } from '../../src/model/inventory.ts';
+import { ACCOUNT_SECTIONS, REGION_SECTIONS } from '../../src/model/inventory.ts';
 import { SEVERITIES } from '../../src/model/result.ts';
 import { RULES } from '../../src/rules/index.ts';
 
 const RULES_DIR = new URL('../../src/rules/', import.meta.url);
 const TESTS_DIR = new URL('./', import.meta.url);
-const SECTIONS: readonly string[] = ['iam', ...REGION_SECTIONS];
+const SECTIONS: readonly string[] = [...ACCOUNT_SECTIONS, ...REGION_SECTIONS];
 /** Files in src/rules that are shared code, not rules. */
 const NOT_RULES = new Set(['index.ts', 'support.ts', 'types.ts']);
 
