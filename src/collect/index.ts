@@ -14,6 +14,7 @@ import { collectRegion, listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
 import { whoAmI } from './identity.ts';
+import { OrganizationReader } from './organization.ts';
 
 export const DEFAULT_REGION_CONCURRENCY = 4;
 
@@ -33,6 +34,12 @@ export interface LiveCollectOptions {
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
   now?: () => Date;
+  /**
+   * Reads the SCPs (the `organization` section). Default: one over `clients`, which answers when
+   * they are the management account's or a delegated administrator's; in a multi-account scan, one
+   * over the scan's own credentials, shared by every account.
+   */
+  organization?: OrganizationReader;
 }
 
 export interface LiveCollection {
@@ -126,7 +133,28 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         },
         (error: unknown) => {
           const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
-          account.collectionErrors = [collectionError('iam', cause)];
+          account.collectionErrors = [...(account.collectionErrors ?? []), collectionError('iam', cause)];
+        },
+      )
+    : Promise.resolve();
+
+  const organizationRead = needs.has('organization')
+    ? beforeDeadline(
+        (options.organization ?? new OrganizationReader(clients.organizations(anchorRegion))).accountSection(
+          caller.accountId,
+        ),
+        deadline,
+      ).then(
+        (organization) => {
+          account.organization = organization;
+          progress('service control policies read');
+        },
+        (error: unknown) => {
+          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
+          account.collectionErrors = [
+            ...(account.collectionErrors ?? []),
+            collectionError('organization', cause),
+          ];
         },
       )
     : Promise.resolve();
@@ -167,6 +195,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
         );
   account.regions = await Promise.all(regionReads);
   await iamRead;
+  await organizationRead;
   if (deadline?.aborted) complete = false;
   return {
     inventory: {

@@ -61,6 +61,19 @@ export const RESPONSE_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
   },
   'sagemaker:ListDomains': { fields: () => ({ Domains: 'list' }) },
   'sagemaker:DescribeDomain': { fields: () => ({ DomainId: 'string', DomainArn: 'string' }) },
+  'organizations:DescribeOrganization': {
+    fields: () => ({ 'Organization.Id': 'string', 'Organization.MasterAccountId': 'string' }),
+  },
+  // Organizations may answer a page with no items and a NextToken: whole listings are checked by the reader.
+  'organizations:ListRoots': { fields: () => ({ Roots: 'list' }) },
+  'organizations:ListParents': { fields: () => ({ Parents: 'list' }) },
+  'organizations:ListPoliciesForTarget': { fields: () => ({ Policies: 'list' }) },
+  'organizations:DescribePolicy': {
+    fields: () => ({ 'Policy.Content': 'string', 'Policy.PolicySummary.Id': 'string' }),
+  },
+  'organizations:ListAccounts': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListAccountsForParent': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListChildren': { fields: () => ({ Children: 'list' }) },
   'iam:GetAccountAuthorizationDetails': {
     fields: () => ({
       UserDetailList: 'list',
