@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
+import { fromIni } from '@aws-sdk/credential-providers';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AwsClients } from './collect/clients.ts';
+import { DEFAULT_ACCOUNT_CONCURRENCY } from './collect/accounts.ts';
+import { ApiCallCounter, AwsClients } from './collect/clients.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { DEFAULT_REGION_CONCURRENCY } from './collect/index.ts';
+import { type AccountChoice, type AccountFlags, parseAccountFlags } from './config/accounts.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
@@ -48,7 +51,7 @@ export interface CliIo {
   clientOverrides?: Record<string, unknown>;
 }
 
-interface ScopeFlags {
+interface ScopeFlags extends AccountFlags {
   regions?: string;
   allRegions?: boolean;
   rules?: string;
@@ -187,6 +190,7 @@ function hasFindings(report: Report, failOn: Severity | undefined): boolean {
 }
 
 interface Scope {
+  accounts: AccountChoice;
   regions: string[] | 'all' | undefined;
   regionConcurrency: number;
   timeoutSeconds?: number;
@@ -195,6 +199,7 @@ interface Scope {
 /** The scope options, checked the same way whether the scan is live or reads a file. */
 function scopeFrom(flags: ScopeFlags): Scope {
   return {
+    accounts: parseAccountFlags(flags),
     regions: regionsFrom(flags),
     regionConcurrency:
       flags.regionConcurrency === undefined
@@ -217,11 +222,12 @@ function regionsFrom(flags: ScopeFlags): string[] | 'all' | undefined {
  * The region the SDK would use: AWS_REGION, else the `region` of the AWS_PROFILE profile (or the
  * default one) in the shared config files; undefined when none is set anywhere.
  */
-async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function configuredRegion(env: NodeJS.ProcessEnv, profile?: string): Promise<string | undefined> {
   const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
+  const named = profile ?? env.AWS_PROFILE;
   try {
-    return await new STSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}).config.region();
+    return await new STSClient(named ? { profile: named } : {}).config.region();
   } catch {
     return undefined;
   }
@@ -232,16 +238,33 @@ async function liveSource(
   io: CliIo,
   progress: (message: string) => void,
 ): Promise<ScanOptions['source']> {
-  const homeRegion = await configuredRegion(io.env);
+  const { profile, selection } = scope.accounts;
+  const homeRegion = await configuredRegion(io.env, profile);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
     throw new UserInputError(
       'no region to scan: set AWS_REGION (or a region in the AWS_PROFILE profile) or pass --regions r1,r2',
     );
   }
+  const counter = new ApiCallCounter();
+  const sourceCredentials = profile ? fromIni({ profile }) : undefined;
   return {
     kind: 'live',
-    clients: new AwsClients({ overrides: io.clientOverrides }),
+    clients: new AwsClients({ overrides: io.clientOverrides, counter, credentials: sourceCredentials }),
+    ...(selection
+      ? {
+          accounts: {
+            selection,
+            externalId: scope.accounts.externalId,
+            roleSessionName: scope.accounts.roleSessionName,
+            accountConcurrency: scope.accounts.accountConcurrency,
+            sourceCredentials,
+            stsConfig: io.clientOverrides,
+            clientsFor: (credentials) =>
+              new AwsClients({ overrides: io.clientOverrides, counter, credentials }),
+          },
+        }
+      : {}),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
@@ -348,6 +371,10 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
+    if (scope.accounts.profile !== undefined || scope.accounts.selection !== undefined)
+      throw new UserInputError(
+        '--profile, --role-arn, --accounts and --organization read live accounts; --input re-judges the accounts of its file',
+      );
     const inventory = await loadSnapshot(flags.input, maxBytes);
     source = { kind: 'snapshot', inventory, regions: scope.regions };
   } else {
@@ -417,7 +444,23 @@ function addScopeOptions(command: Command): Command {
       '--timeout <seconds>',
       'stop the live scan after this long: what is unread is ERROR (default: none)',
     )
-    .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR');
+    .option('-q, --quiet', 'no progress on stderr; table and text show only FAIL and ERROR')
+    .option('--profile <name>', 'credentials and region of this AWS config profile (default: AWS_PROFILE)')
+    .option('--role-arn <arn>', 'assume this role and scan its account')
+    .option('--accounts <ids>', 'comma-separated account ids to scan, through --role-name in each')
+    .option('--organization', 'scan every ACTIVE account of the Organization, through --role-name in each')
+    .option('--role-name <name>', 'the role to assume in each account of --accounts or --organization')
+    .option('--ous <ids>', 'with --organization: only the accounts under these OUs, at any depth')
+    .option('--exclude-accounts <ids>', 'with --organization: leave these accounts out')
+    .option('--external-id <id>', 'the external id the roles require (sts:ExternalId)')
+    .option(
+      '--role-session-name <name>',
+      'the session name of the assumed roles (default sagemaker-compliance-scanner)',
+    )
+    .option(
+      '--account-concurrency <n>',
+      `accounts read in parallel (default ${DEFAULT_ACCOUNT_CONCURRENCY})`,
+    );
 }
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {

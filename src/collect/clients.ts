@@ -124,8 +124,8 @@ export class AwsClients {
         socketTimeout: timeouts.requestMs,
         throwOnRequestTimeout: true,
       },
-      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
       ...this.options.overrides,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
     const client = created as unknown as ScannerClient;
     this.watch(client, service);

@@ -13,7 +13,7 @@ import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from
 import { collectRegion, listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { collectIam } from './iam.ts';
-import { whoAmI } from './identity.ts';
+import { type CallerAccount, whoAmI } from './identity.ts';
 import { OrganizationReader } from './organization.ts';
 
 export const DEFAULT_REGION_CONCURRENCY = 4;
@@ -83,18 +83,16 @@ function sectionsDeadline(deadline: AbortSignal, clients: AwsClients): AbortSign
 }
 
 /**
- * Reads what the enabled rules need from one account, each resource once, regions in parallel.
- * Failures become `collectionErrors` on the part they affect; only an unknown account (no usable
- * credentials) stops the scan.
+ * The account and partition of the clients' credentials. Credential errors are the user's to fix
+ * (bad usage); any other failure means nothing can be scanned or attributed to an account.
  */
-export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
-  const { clients, needs, homeRegion } = options;
-  const progress = options.onProgress ?? (() => {});
-  const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
-  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
-  let caller: Awaited<ReturnType<typeof whoAmI>>;
+export async function identifyCaller(
+  clients: AwsClients,
+  region: string,
+  deadline?: AbortSignal,
+): Promise<CallerAccount> {
   try {
-    caller = await beforeDeadline(whoAmI(clients.sts(anchorRegion)), deadline);
+    return await beforeDeadline(whoAmI(clients.sts(region)), deadline);
   } catch (error) {
     const { code, message } = describeAwsError(error);
     if (CREDENTIAL_ERRORS.has(code)) {
@@ -106,6 +104,19 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
       `Could not identify the AWS account (GetCallerIdentity failed: ${code}: ${message}), so nothing was scanned`,
     );
   }
+}
+
+/**
+ * Reads what the enabled rules need from one account, each resource once, regions in parallel.
+ * Failures become `collectionErrors` on the part they affect; only an unknown account (no usable
+ * credentials) stops the scan.
+ */
+export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
+  const { clients, needs, homeRegion } = options;
+  const progress = options.onProgress ?? (() => {});
+  const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
+  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
+  const caller = await identifyCaller(clients, anchorRegion, deadline);
   let regions = options.regions === 'all' ? [] : options.regions;
   let regionListingError: CollectionError | undefined;
   if (options.regions === 'all') {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AccountsPlan, collectAccounts } from '../collect/accounts.ts';
 import type { AwsClients } from '../collect/clients.ts';
 import { collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
@@ -19,7 +20,10 @@ export interface SnapshotSource {
 
 export interface LiveSource {
   kind: 'live';
+  /** The scan's own credentials: the account scanned, or those that assume the roles of `accounts`. */
   clients: AwsClients;
+  /** Other accounts to scan through roles, instead of the credentials' own account. */
+  accounts?: AccountsPlan;
   regions: string[] | 'all';
   homeRegion: string;
   regionConcurrency?: number;
@@ -53,7 +57,7 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
   if (source.kind === 'snapshot') {
     inventory = scopeSnapshot(source.inventory, source.regions);
   } else {
-    const collection = await collectLive({
+    const collectOptions = {
       clients: source.clients,
       regions: source.regions,
       homeRegion: source.homeRegion,
@@ -62,7 +66,10 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
       deadline: source.deadline,
       onProgress: source.onProgress,
       now,
-    });
+    };
+    const collection = source.accounts
+      ? await collectAccounts({ ...collectOptions, plan: source.accounts })
+      : await collectLive(collectOptions);
     inventory = collection.inventory;
     complete = collection.complete;
     apiCalls = source.clients.counter.toJSON();

@@ -118,8 +118,18 @@ export type AccountOrganization =
       scpPath: ScpLevel[];
     };
 
+/** Why nothing of an account could be read: its role could not be assumed, or its credentials not used. */
+export interface AccountUnreadable {
+  /** The role the scanner tried to assume in the account. */
+  roleArn?: string;
+  code: string;
+  message: string;
+}
+
 export interface AccountInventory {
   accountId: string;
+  /** Set when nothing of the account was read: the account is one ERROR result, its sections are not judged. */
+  unreadable?: AccountUnreadable;
   iam?: IamAuthorizationDetails;
   organization?: AccountOrganization;
   collectionErrors?: CollectionError[];

@@ -252,6 +252,9 @@ export const snapshotSchema = z
       .array(
         z.strictObject({
           accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+          unreadable: z
+            .strictObject({ roleArn: z.string().optional(), code: z.string(), message: z.string() })
+            .optional(),
           iam: iam.optional(),
           organization: organization.optional(),
           collectionErrors: z.array(collectionError).optional(),
