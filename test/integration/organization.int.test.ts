@@ -307,6 +307,7 @@ describe.skipIf(!motoHere)('scan --organization against moto', () => {
     expect(byAccount(JSON.parse(offline.stdout) as Report)).toEqual(
       byAccount(JSON.parse(live.stdout) as Report),
     );
+    await rm(directory, { recursive: true });
   });
 
   it('scans only the accounts under --ous, which pass', async () => {
