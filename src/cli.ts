@@ -472,6 +472,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Every exit 2 is one line: commander's "(Did you mean --ous?)" joins the error's line.
+      outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`),
     })
     .exitOverride();
 
