@@ -195,6 +195,6 @@ export async function collectAccounts(options: AccountsCollectOptions): Promise<
   return {
     inventory,
     regions: [...new Set(collected.flatMap((outcome) => outcome.regions))].sort(),
-    complete: collected.every((outcome) => outcome.complete),
+    complete: collected.every((outcome) => outcome.complete) && !options.deadline?.aborted,
   };
 }
