@@ -283,7 +283,7 @@ export class ScannerStack extends Stack {
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
+      reason: `${readActions.join(', ')} on "*": EC2 Describe actions have no resource types and iam:GetAccountAuthorizationDetails is account-wide; the Organizations reads name the root, OUs and policies of the management account, unknown when the stack is made. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
     const environment = {
       ...scanEnvironment(this.topic, rules, props),

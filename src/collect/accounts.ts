@@ -164,10 +164,6 @@ export async function collectAccounts(options: AccountsCollectOptions): Promise<
     options.regions === 'all' ? options.homeRegion : (options.regions[0] ?? options.homeRegion);
   const reader = new OrganizationReader(options.clients.organizations(anchorRegion));
   const targets = await targetsOf(options, reader, anchorRegion);
-  const repeated = targets.find(
-    (target, index) => targets.findIndex((t) => t.accountId === target.accountId) !== index,
-  );
-  if (repeated) throw new UserInputError(`account ${repeated.accountId} is listed twice`);
   const limit = pLimit(options.plan.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY);
   let done = 0;
   const collected = await Promise.all(
