@@ -143,6 +143,16 @@ describe('cli exit codes', () => {
     { case: 'an unknown option', argv: () => ['scan', '--input', clean, '--bogus'], names: ['--bogus'] },
     { case: 'an unknown command', argv: () => ['audit'], names: ['audit'] },
     {
+      case: '--organization with --input',
+      argv: () => ['scan', '--input', clean, '--organization', '--role-name', 'Scanner'],
+      names: ['--organization', '--input'],
+    },
+    {
+      case: '--ous without --organization',
+      argv: () => ['scan', '--accounts', '111122223333', '--role-name', 'Scanner', '--ous', 'r-ab12'],
+      names: ['--ous', '--organization'],
+    },
+    {
       case: 'a bad --regions value',
       argv: () => ['scan', '--input', clean, '--regions', 'eu-west-1,Mars'],
       names: ['--regions', 'Mars'],
