@@ -7,6 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          globalSetup: ['test/support/built-cli.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'test/infra/**'],
         },
@@ -14,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          globalSetup: ['test/support/built-cli.ts'],
           include: ['test/integration/**/*.int.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

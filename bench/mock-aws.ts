@@ -163,6 +163,10 @@ export function serveAccount(account: SyntheticAccount, latencyMs: number, clien
     ...account.iam.policies.map((item) => ({ kind: 'Policies' as const, item })),
   ];
   serveFromResponders(clients.iam(home), {
+    ListAccountAliases: async () => {
+      await sleep(latencyMs);
+      return { AccountAliases: ['bench'], IsTruncated: false };
+    },
     GetAccountAuthorizationDetails: answering(async (input: GetAccountAuthorizationDetailsCommandInput) => {
       await sleep(latencyMs);
       const { items, next } = page(iamItems, input.Marker, input.MaxItems, IAM_MAX_PAGE);
@@ -180,7 +184,7 @@ export function serveAccount(account: SyntheticAccount, latencyMs: number, clien
 
 /**
  * The fewest calls any scan of this account can make for the sections the rules need: one identity
- * call, then per region the pages of each listing, one Describe per notebook and domain, the
+ * call and one for the account's alias, then per region the pages of each listing, one Describe per notebook and domain, the
  * subnets they and the endpoints use 200 at a time, two attribute reads per owned VPC holding a
  * SageMaker endpoint or running a notebook or domain, and the pages of the IAM listing.
  */
@@ -189,7 +193,7 @@ export function minimumCalls(
   needs: ReadonlySet<InventorySection>,
 ): Record<string, number> {
   const pages = (count: number, size: number) => Math.max(1, Math.ceil(count / size));
-  const calls: Record<string, number> = { 'sts:GetCallerIdentity': 1 };
+  const calls: Record<string, number> = { 'iam:ListAccountAliases': 1, 'sts:GetCallerIdentity': 1 };
   const add = (operation: string, count: number) => {
     calls[operation] = (calls[operation] ?? 0) + count;
   };

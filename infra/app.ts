@@ -1,4 +1,4 @@
 import { App } from 'aws-cdk-lib';
-import { configureApp } from './scanner-app.ts';
+import { synthesizeApp } from './scanner-app.ts';
 
-configureApp(new App());
+synthesizeApp(new App());

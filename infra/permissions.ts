@@ -1,3 +1,4 @@
+import { type AnySection, permissionsFor, SECTIONS } from '../src/collect/sections/index.ts';
 import type { Rule } from '../src/rules/types.ts';
 
 /**
@@ -7,8 +8,8 @@ import type { Rule } from '../src/rules/types.ts';
  * policies, which live in the management account and are not known when the role is made; only the
  * management account or a delegated administrator gets answers, elsewhere they are refused. SageMaker's two Describe calls could be scoped to the account's notebook instances
  * and domains, but the scanner describes every one of them, so that scope would grant the same. A
- * rule that declares anything else must first get a resource scope here, so no new permission is
- * granted on `*` by accident.
+ * section that declares anything else must first get a resource scope here, so no new permission
+ * is granted on `*` by accident.
  */
 const ACCOUNT_WIDE_READS: readonly RegExp[] = [
   /^ec2:Describe[A-Za-z]+$/,
@@ -19,33 +20,43 @@ const ACCOUNT_WIDE_READS: readonly RegExp[] = [
 
 /** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */
 export const LIST_REGIONS_ACTION = 'ec2:DescribeRegions';
+/** Every scan reads the account's alias to label its report (one call; it accepts no resource but `*`). */
+export const ACCOUNT_ALIAS_ACTION = 'iam:ListAccountAliases';
 
 const ACTION_SHAPE = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
 /**
- * The read actions the scanner's role needs for the given rules: the union of each rule's
- * declared `meta.permissions`, plus listing the account's regions. Sorted and without duplicates.
+ * The read actions the scanner's role needs for the given rules: those of every section the rules
+ * need (and of what those sections require or consult), as `src/collect/sections` declares them,
+ * plus listing the account's regions and reading its alias. Sorted and without duplicates.
  *
- * Throws when a rule declares a wildcard or an action outside {@link ACCOUNT_WIDE_READS}, so a
- * rule cannot widen the role silently.
+ * Throws when a section declares a wildcard or an action outside {@link ACCOUNT_WIDE_READS}, so a
+ * section cannot widen the role silently.
  *
  * @example
- * scannerReadActions(RULES); // ['ec2:DescribeRegions', 'ec2:DescribeVpcAttribute', ...]
+ * scannerReadActions(RULES); // ['ec2:DescribeRegions', 'ec2:DescribeSubnets', ...]
  */
-export function scannerReadActions(rules: readonly Rule[]): string[] {
-  const actions = new Set<string>([LIST_REGIONS_ACTION]);
-  for (const rule of rules) {
-    for (const action of rule.meta.permissions) {
+export function scannerReadActions(
+  rules: readonly Rule[],
+  sections: readonly AnySection[] = SECTIONS,
+): string[] {
+  const actions = new Set<string>([LIST_REGIONS_ACTION, ACCOUNT_ALIAS_ACTION]);
+  for (const section of sections) {
+    for (const action of section.permissions) {
       if (!ACTION_SHAPE.test(action)) {
-        throw new Error(`Rule ${rule.meta.id} declares "${action}": permissions must be exact actions`);
+        throw new Error(`Section ${section.id} declares "${action}": permissions must be exact actions`);
       }
       if (!ACCOUNT_WIDE_READS.some((pattern) => pattern.test(action))) {
         throw new Error(
-          `Rule ${rule.meta.id} declares "${action}", which infra/permissions.ts does not know how to scope: add its resource scope there`,
+          `Section ${section.id} declares "${action}", which infra/permissions.ts does not know how to scope: add its resource scope there`,
         );
       }
-      actions.add(action);
     }
   }
+  for (const action of permissionsFor(
+    rules.flatMap((rule) => rule.meta.needs),
+    sections,
+  ))
+    actions.add(action);
   return [...actions].sort();
 }

@@ -1,32 +1,75 @@
-import { type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Annotations, type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { LOG_LEVELS, NOTIFY_MODES } from '../src/config/env.ts';
 import { ScannerStack, type ScannerStackProps } from './scanner-stack.ts';
 import { loadSettings, SETTING_KEYS } from './settings.ts';
+import { readSettingsLock, removalsBetween, writeSettingsLock } from './settings-lock.ts';
 import { emailProblem } from './validate.ts';
 
 export const STACK_NAME = 'SageMakerComplianceScanner';
 
 /**
- * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions
- * pack, so synthesis fails on any finding that is not acknowledged in code.
+ * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions,
+ * Serverless and NIST 800-53 rev 5 packs, so synthesis fails on any finding that is not
+ * acknowledged in code.
  *
  * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `operationsEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
  * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
  * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
+ * `settingsLock` names the file that records what the last synth deployed, and `allowRemovals=true`
+ * lets one synth remove subscriptions or suppressions that file records.
  *
  * @example
  * configureApp(new App()); // npx cdk deploy -c alertEmails=secops@example.com
  */
 export function configureApp(app: App): ScannerStack {
-  const stack = new ScannerStack(
-    app,
-    STACK_NAME,
-    propsFromContext((key) => app.node.tryGetContext(key)),
+  const read = (key: string) => app.node.tryGetContext(key);
+  const stack = new ScannerStack(app, STACK_NAME, propsFromContext(read));
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new ServerlessChecks(app),
+    new NIST80053R5Checks(app),
   );
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  guardRemovals(stack, read);
   return stack;
+}
+
+/**
+ * Synthesizes the app and then records what it deploys in the settings lock file (context key
+ * `settingsLock`), so the next synth can tell what it would remove. After synthesis, so that an
+ * app that does not synthesize records nothing.
+ *
+ * @example
+ * synthesizeApp(new App()); // what `npx cdk deploy` runs, through infra/app.ts
+ */
+export function synthesizeApp(app: App): ScannerStack {
+  const stack = configureApp(app);
+  app.synth();
+  const lockFile = text((key) => app.node.tryGetContext(key), 'settingsLock');
+  if (lockFile !== undefined) writeSettingsLock(lockFile, stack.settingsRecord);
+  return stack;
+}
+
+/**
+ * The settings lock holds the subscriptions and suppressions of the last synthesized deployment:
+ * the only record of what is deployed that synth can read offline. Removing any of them (an email
+ * left out of `-c alertEmails`, a deleted suppression) stops synthesis unless `allowRemovals` is
+ * true, and even then the synth output says what goes.
+ */
+function guardRemovals(stack: ScannerStack, read: (key: string) => unknown): void {
+  const lockFile = text(read, 'settingsLock');
+  const previous = lockFile === undefined ? undefined : readSettingsLock(lockFile);
+  if (previous === undefined) return;
+  const removals = removalsBetween(previous, stack.settingsRecord);
+  if (removals.length === 0) return;
+  const what = `THIS DEPLOY REMOVES ${removals.length} ${removals.length === 1 ? 'THING' : 'THINGS'} THAT ${lockFile} RECORDS AS DEPLOYED:\n${removals.map((removal) => `  - ${removal}`).join('\n')}`;
+  if (flag(read, 'allowRemovals') !== true) {
+    throw new Error(
+      `${what}\nPut them back in the settings, or run again with -c allowRemovals=true if removing them is intended.`,
+    );
+  }
+  Annotations.of(stack).addWarningV2('scanner:removals', `${what}\n(allowed by -c allowRemovals=true)`);
 }
 
 /**
@@ -57,6 +100,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     regions: regions?.length === 1 && regions[0] === 'all' ? 'all' : regions,
     rules: list(read, 'rules'),
     allowedSourceCidrs: list(read, 'allowedSourceCidrs'),
+    approvedVpces: list(read, 'approvedVpces'),
     skipDefaultVpcs: flag(read, 'skipDefaultVpcs'),
     notify: oneOf(read, 'notify', NOTIFY_MODES),
     regionConcurrency: count(read, 'regionConcurrency'),

@@ -25,6 +25,7 @@ export const settingsSchema = z
     regions: z.union([z.literal('all'), names]),
     rules: names,
     allowedSourceCidrs: z.array(z.string()),
+    approvedVpces: z.array(z.string()),
     skipDefaultVpcs: z.boolean(),
     notify: z.enum(NOTIFY_MODES),
     regionConcurrency: count,

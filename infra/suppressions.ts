@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserInputError } from '../src/model/errors.ts';
 import { RULES } from '../src/rules/index.ts';
-import { parseSuppressions } from '../src/suppress/suppressions.ts';
+import { parseSuppressions, type Suppression } from '../src/suppress/suppressions.ts';
 
 /** The file name inside the function bundle; Lambda unpacks the bundle into `/var/task`. */
 export const SHIPPED_SUPPRESSIONS_NAME = 'suppressions.json';
@@ -20,11 +20,15 @@ const YAML_FILE = /\.ya?ml$/i;
  *
  * Synchronous because a construct's constructor cannot await.
  *
- * @returns the path of the staged JSON copy.
+ * @returns the path of the staged JSON copy and the validated entries.
  * @example
- * stageSuppressions('suppressions.yaml', 365); // '/tmp/scanner-suppressions-Ab12Cd/suppressions.json'
+ * stageSuppressions('suppressions.yaml', 365).path; // '/tmp/scanner-suppressions-Ab12Cd/suppressions.json'
  */
-export function stageSuppressions(file: string, horizonDays: number, now = new Date()): string {
+export function stageSuppressions(
+  file: string,
+  horizonDays: number,
+  now = new Date(),
+): { path: string; suppressions: Suppression[] } {
   const path = resolve(file);
   let text: string;
   try {
@@ -41,12 +45,12 @@ export function stageSuppressions(file: string, horizonDays: number, now = new D
   } catch (error) {
     throw new UserInputError(`${file}: not valid ${format} (${(error as Error).message.split('\n')[0]})`);
   }
-  parseSuppressions(data, file, {
+  const suppressions = parseSuppressions(data, file, {
     knownRuleIds: RULES.map((rule) => rule.meta.id),
     now,
     horizonDays,
   });
   const staged = join(mkdtempSync(join(tmpdir(), 'scanner-suppressions-')), SHIPPED_SUPPRESSIONS_NAME);
   writeFileSync(staged, `${JSON.stringify(data, null, 2)}\n`);
-  return staged;
+  return { path: staged, suppressions };
 }

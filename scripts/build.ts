@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -6,8 +6,18 @@ import { LAMBDA_BUNDLE } from './lambda-bundle.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+const { engines } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+};
+/** The oldest Node the package's `engines` admits, so the bundle uses no syntax newer than it runs. */
+const CLI_TARGET = `node${engines.node.replace(/^>=/, '')}`;
+
 export const ENTRY_POINT = join(ROOT, 'src/handlers/scan.ts');
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/scan');
+export const CLI_ENTRY_POINT = join(ROOT, 'src/main.ts');
+/** Where bin/sagemaker-compliance-scanner.mjs finds the CLI: the package ships this directory. */
+export const DEFAULT_CLI_OUT_DIR = join(ROOT, 'dist/cli');
+export const CLI_ENTRY_NAME = 'sagemaker-compliance-scanner';
 
 export interface BundleResult {
   outfile: string;
@@ -46,7 +56,47 @@ export async function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<Bundl
   return { outfile, metafile: result.metafile, bytes: output?.[1].bytes ?? 0 };
 }
 
+/**
+ * Bundles the CLI for the Node versions `engines` admits. Code splitting keeps the AWS SDK, which
+ * only a live scan imports (dynamically), out of the entry chunk: `--help`, `--version` and
+ * `--input` scans never load it. Identifiers stay unminified, so that `--debug` stacks name
+ * functions.
+ *
+ * @example await bundleCli(); // dist/cli/sagemaker-compliance-scanner.mjs and its chunks
+ */
+export async function bundleCli(outDir = DEFAULT_CLI_OUT_DIR): Promise<BundleResult> {
+  await rm(outDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { [CLI_ENTRY_NAME]: CLI_ENTRY_POINT },
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: CLI_TARGET,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: { js: LAMBDA_BUNDLE.banner },
+    define: { ...LAMBDA_BUNDLE.define },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outfile = join(outDir, `${CLI_ENTRY_NAME}.mjs`);
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  return { outfile, metafile: result.metafile, bytes };
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { outfile, bytes } = await bundleScanHandler();
-  process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB\n`);
+  const only = process.argv[2];
+  if (only !== 'cli') {
+    const { outfile, bytes } = await bundleScanHandler();
+    process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB\n`);
+  }
+  if (only !== 'lambda') {
+    const { outfile, bytes } = await bundleCli();
+    process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+  }
 }

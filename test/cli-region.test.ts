@@ -7,6 +7,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -15,6 +16,7 @@ import type { Report } from '../src/model/report.ts';
 import { fakeIo } from './support/cli-io.ts';
 
 const sts = mockClient(STSClient);
+const iam = mockClient(IAMClient);
 const ec2 = mockClient(EC2Client);
 
 afterEach(() => {
@@ -43,13 +45,16 @@ describe('the region of a live scan', () => {
       .resolves({ ServiceNames: ['com.amazonaws.ap-southeast-2.s3'] });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+    iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: ['audit-target'], IsTruncated: false });
     const io = fakeIo({ env: { AWS_PROFILE: 'audit' } });
     // Act
     const code = await main(['scan', '--rules', 'vpc-sagemaker-endpoints', '--format', 'json'], io);
     // Assess
     expect(io.err()).toBe('');
     expect(code).toBe(EXIT.CLEAN);
-    expect((JSON.parse(io.out()) as Report).scope.regions).toEqual(['ap-southeast-2']);
+    const { scope } = JSON.parse(io.out()) as Report;
+    expect(scope.regions).toEqual(['ap-southeast-2']);
+    expect(scope.accountAliases).toEqual({ '111122223333': 'audit-target' });
   });
 
   it('is a usage error naming both ways to set it when no region is configured anywhere', async () => {

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import type { Report } from '../src/model/report.ts';
 import { fakeIo } from './support/cli-io.ts';
@@ -22,7 +22,6 @@ import { endpoint, inventory, region, serviceName, vpc } from './support/invento
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const DEMO = join(ROOT, 'examples/demo-account.json');
-const BIN = join(ROOT, 'bin/sagemaker-compliance-scanner.mjs');
 const VPC_RULES = 'vpc-sagemaker-endpoints,vpc-sagemaker-private-dns';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
 const ANSI = /\u001b\[/;
@@ -238,6 +237,17 @@ describe('cli exit codes', () => {
       names: ['table.json: a .json file gets JSON, and --format table is not JSON'],
     },
     {
+      case: 'a wildcard in --approved-vpces',
+      argv: () => ['scan', '--input', clean, '--approved-vpces', 'vpce-*'],
+      names: ['--approved-vpces', 'vpce-*'],
+    },
+    {
+      case: 'a bad APPROVED_VPCES variable',
+      argv: () => ['scan', '--input', clean],
+      env: { APPROVED_VPCES: 'vpc-1' },
+      names: ['APPROVED_VPCES', 'vpc-1'],
+    },
+    {
       case: 'a bad ALLOWED_SOURCE_CIDRS variable',
       argv: () => ['scan', '--input', clean],
       env: { ALLOWED_SOURCE_CIDRS: 'nonsense' },
@@ -257,6 +267,47 @@ describe('cli exit codes', () => {
   });
 });
 
+describe('approved VPC endpoints', () => {
+  const RULE = 'iam-presigned-url-approved-endpoints';
+  const SHARED = 'vpce-0ffee0000000000f1';
+
+  async function verdicts(argv: string[], env: Record<string, string> = {}) {
+    const { code, out } = await run(['scan', '--input', DEMO, '--rules', RULE, '--format', 'json', ...argv], {
+      env,
+    });
+    const report = JSON.parse(out) as Report;
+    return {
+      code,
+      results: report.results.map((result) => [result.resourceId.split('/').pop(), result.status]),
+    };
+  }
+
+  it('fails the demo grant through a shared-services endpoint that is not approved', async () => {
+    // Act
+    const { code, results } = await verdicts([]);
+    // Assess
+    expect(code).toBe(1);
+    expect(results).toEqual([
+      ['ana.private', 'PASS'],
+      ['ben.partner', 'FAIL'],
+    ]);
+  });
+
+  it.each([
+    ['--approved-vpces', [`--approved-vpces=${SHARED}`], {}],
+    ['APPROVED_VPCES', [], { APPROVED_VPCES: SHARED }],
+  ])('passes it once %s approves the endpoint', async (_how, argv, env) => {
+    // Act
+    const { code, results } = await verdicts(argv, env);
+    // Assess
+    expect(code).toBe(0);
+    expect(results).toEqual([
+      ['ana.private', 'PASS'],
+      ['ben.partner', 'PASS'],
+    ]);
+  });
+});
+
 describe('selection by severity and the exit threshold', () => {
   const MEDIUM_RULE = 'iam-policy-presigned-url-source-ip';
 
@@ -268,11 +319,13 @@ describe('selection by severity and the exit threshold', () => {
   it.each([
     [
       ['--severity', 'medium'],
-      [MEDIUM_RULE, 'sagemaker-notebook-root-access'],
+      ['iam-policy-presigned-domain-url-source-ip', MEDIUM_RULE, 'sagemaker-notebook-root-access'],
     ],
     [
       ['--severity', 'HIGH'],
       [
+        'iam-presigned-url-approved-endpoints',
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',
@@ -284,7 +337,10 @@ describe('selection by severity and the exit threshold', () => {
     [
       ['--severity', 'high,medium'],
       [
+        'iam-policy-presigned-domain-url-source-ip',
         'iam-policy-presigned-url-source-ip',
+        'iam-presigned-url-approved-endpoints',
+        'iam-principal-presigned-domain-url-source-ip',
         'iam-principal-presigned-url-source-ip',
         'sagemaker-domain-vpc-only',
         'sagemaker-notebook-network',
@@ -486,12 +542,12 @@ describe('cli output', () => {
 
     // Assess
     const rows = out.split('\n').filter((line) => /^(PASS|FAIL|ERROR) /.test(line));
-    expect(rows.map((row) => row.split(/\s+/).slice(0, 6).join(' '))).toEqual([
-      'PASS high vpc-sagemaker-endpoints 111122223333 eu-west-1 vpc-1',
-      'PASS high vpc-sagemaker-private-dns 111122223333 eu-west-1 vpce-1',
-      'PASS high vpc-sagemaker-private-dns 111122223333 eu-west-1 vpce-2',
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 4).join(' '))).toEqual([
+      'PASS high vpc-sagemaker-endpoints vpc-1',
+      'PASS high vpc-sagemaker-private-dns vpce-1',
+      'PASS high vpc-sagemaker-private-dns vpce-2',
     ]);
-    expect(out).toMatch(/^STATUS +SEVERITY +RULE +ACCOUNT +REGION +RESOURCE +MESSAGE$/m);
+    expect(out).toMatch(/^STATUS +SEVERITY +RULE +RESOURCE +MESSAGE$/m);
   });
 
   it('with --quiet hides PASS rows but still counts them', async () => {
@@ -680,7 +736,7 @@ describe('cli output', () => {
     expect(out).toContain('10 results: 5 PASS, 5 FAIL, 0 ERROR');
   });
 
-  it('cuts the message column to a wide terminal and leaves it whole in a pipe', async () => {
+  it('wraps the message column on a wide terminal without cutting it, and leaves it whole in a pipe', async () => {
     // Act
     const terminal = await run(['scan', '--input', DEMO, '--rules', VPC_RULES], {
       tty: true,
@@ -691,9 +747,80 @@ describe('cli output', () => {
 
     // Assess
     const rows = (out: string) => out.split('\n').filter((line) => /^(PASS|FAIL|ERROR) /.test(line));
-    for (const row of rows(terminal.out)) expect(row.length).toBeLessThanOrEqual(160);
-    expect(rows(terminal.out).some((row) => row.endsWith('…'))).toBe(true);
+    for (const line of terminal.out.split('\n')) expect(line.length).toBeLessThanOrEqual(160);
+    expect(terminal.out).not.toContain('…');
     expect(rows(pipe.out).some((row) => row.length > 160)).toBe(true);
+    const words = (out: string) => out.split(/\s+/).filter((word) => word.startsWith('pendingAcceptance'));
+    expect(words(terminal.out)).toEqual(words(pipe.out));
+  });
+
+  it('with --wide shows full ARNs, one line per result, on a terminal too', async () => {
+    // Act
+    const { out } = await run(
+      ['scan', '--input', DEMO, '--rules', 'iam-principal-presigned-url-source-ip', '--wide'],
+      {
+        tty: true,
+        columns: 80,
+        env: { NO_COLOR: '1' },
+      },
+    );
+
+    // Assess
+    const rows = out.split('\n').filter((line) => /^(PASS|FAIL|ERROR) /.test(line));
+    expect(rows.map((row) => row.split(/\s+/)[3])).toEqual([
+      'arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole-ml-prod',
+      'arn:aws:iam::111122223333:user/sam.contractor',
+      'arn:aws:iam::111122223333:user/lee.scientist',
+      'arn:aws:iam::111122223333:user/maria.data',
+    ]);
+    const lines = out.split('\n');
+    const results = lines.slice(
+      0,
+      lines.findIndex((line) => /^\d+ results:/.test(line)),
+    );
+    expect(results.filter((line) => line.startsWith(' '))).toEqual([]);
+  });
+
+  it('wraps text at the terminal width and leaves it whole in a pipe', async () => {
+    // Act
+    const args = ['scan', '--input', DEMO, '--format', 'text', '--rules', 'vpc-sagemaker-endpoints'];
+    const terminal = await run(args, { tty: true, columns: 80, env: { NO_COLOR: '1' } });
+    const pipe = await run(args);
+
+    // Assess
+    const long = (out: string) => out.split('\n').filter((line) => line.length > 80);
+    expect(long(pipe.out).length).toBeGreaterThan(0);
+    for (const line of long(terminal.out)) expect(line.trim()).toMatch(/^aws ec2 create-vpc-endpoint /);
+  });
+
+  it.each([
+    [['--wide', '--format', 'json'], 'error: --wide lays out the table; --format json has no table\n'],
+    [['--pretty'], 'error: --pretty indents the JSON report; --format table is not the JSON report\n'],
+    [
+      ['--pretty', '-f', 'csv'],
+      'error: --pretty indents the JSON report; --format csv is not the JSON report\n',
+    ],
+  ])('refuses %j, which would do nothing, with exit 2', async (extra, message) => {
+    // Act
+    const { code, err } = await run(['scan', '--input', clean, ...extra]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(message);
+  });
+
+  it.each([
+    ['compact in a pipe', [], false, false],
+    ['indented with --pretty', ['--pretty'], false, true],
+    ['indented on a terminal', [], true, true],
+  ])('writes the JSON report %s', async (_case, extra, tty, pretty) => {
+    // Act
+    const { out } = await run(['scan', '--input', clean, '--format', 'json', ...extra], { tty });
+
+    // Assess
+    expect(out.startsWith('{\n  "schemaVersion": 1,')).toBe(pretty);
+    expect(out.trimEnd().includes('\n')).toBe(pretty);
+    expect((JSON.parse(out) as Report).schemaVersion).toBe(1);
   });
 
   it.each([
@@ -718,9 +845,9 @@ describe('cli output', () => {
         '--severity',
         '--fail-on',
         '--debug',
+        '--wide',
+        '--pretty',
         'Exit codes: 0',
-        '1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on);',
-        'or an internal error (one line on stderr; --debug adds the stack).',
       ],
     ],
     [
@@ -744,6 +871,86 @@ describe('cli output', () => {
     expect(code).toBe(0);
     for (const option of options) expect(out).toContain(option);
   });
+
+  it('lists in snapshot --help only the options snapshot takes, worded for it', async () => {
+    // Act
+    const { out } = await run(['snapshot', '--help']);
+
+    // Assess
+    const options = out.split('\n').flatMap((line) => /^ {2}(?:-\w, )?(--[a-z-]+)/.exec(line)?.[1] ?? []);
+    expect(options).toEqual([
+      '--output',
+      '--regions',
+      '--all-regions',
+      '--rules',
+      '--severity',
+      '--region-concurrency',
+      '--timeout',
+      '--quiet',
+      '--help',
+    ]);
+    expect(out.slice(0, out.indexOf('Examples:'))).not.toMatch(/--input|table and text|--format|--fail-on/);
+  });
+
+  it.each(['scan', 'snapshot', 'rules'])(
+    'ends the help of %s with two or three examples',
+    async (command) => {
+      // Act
+      const { out } = await run([command, '--help']);
+
+      // Assess
+      const lines = out.trimEnd().split('\n');
+      const examples = lines.slice(lines.indexOf('Examples:') + 1);
+      expect(lines).toContain('Examples:');
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(3);
+      for (const example of examples)
+        expect(example).toMatch(/^ {2}sagemaker-compliance-scanner (scan|snapshot|rules)\b/);
+    },
+  );
+
+  it('gives scan examples that run on the demo account and find what the README shows', async () => {
+    // Prepare
+    const { out } = await run(['scan', '--help']);
+    const lines = out.trimEnd().split('\n');
+    const examples = lines.slice(lines.indexOf('Examples:') + 1);
+
+    // Act
+    const runs = await Promise.all(
+      examples.map((example) =>
+        run(
+          example
+            .trim()
+            .split(' ')
+            .slice(1)
+            .map((arg) =>
+              arg.startsWith('examples/') ? `${ROOT}${arg}` : arg === 'report.json' ? join(dir, arg) : arg,
+            ),
+        ),
+      ),
+    );
+
+    // Assess
+    expect(runs.map((outcome) => [outcome.code, outcome.err])).toEqual(examples.map(() => [1, '']));
+  });
+
+  it.each([60, 120])(
+    'wraps the exit-code paragraph of scan --help at a %i-column terminal',
+    async (columns) => {
+      // Act
+      const { out } = await run(['scan', '--help'], { tty: true, columns });
+
+      // Assess
+      const lines = out.split('\n');
+      const start = lines.findIndex((line) => line.startsWith('Exit codes:'));
+      const paragraph = lines.slice(start, lines.indexOf('', start));
+      for (const line of paragraph) expect(line.length).toBeLessThanOrEqual(columns);
+      expect(paragraph.length).toBeGreaterThan(1);
+      expect(paragraph.map((line) => line.trim()).join(' ')).toBe(
+        'Exit codes: 0 nothing failed (outside accepted exceptions) and nothing errored; 1 findings, and nothing else: a FAIL or ERROR result (at or above --fail-on); 2 the scan did not run: bad usage, input file or configuration, an account AWS could not identify, or an internal error (one line on stderr; --debug adds the stack).',
+      );
+    },
+  );
 
   it('lists the commands in the top-level --help', async () => {
     // Act
@@ -770,6 +977,8 @@ describe('cli output', () => {
 });
 
 describe('the installed command', { timeout: 30_000 }, () => {
+  const BIN = inject('builtCli');
+
   it('runs a scan of the demo snapshot as a child process and exits 1', () => {
     // Act
     const child = spawnSync(process.execPath, [BIN, 'scan', '--input', DEMO, '--format', 'json'], {

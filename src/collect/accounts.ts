@@ -3,11 +3,11 @@ import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
 import type { AccountInventory, Inventory } from '../model/inventory.ts';
 import type { AwsClients, ClientOptions } from './clients.ts';
+import { DEFAULT_ACCOUNT_CONCURRENCY } from './defaults.ts';
 import { describeAwsError } from './errors.ts';
 import { collectLive, identifyCaller, type LiveCollection, type LiveCollectOptions } from './index.ts';
 import { OrganizationReader } from './organization.ts';
 
-export const DEFAULT_ACCOUNT_CONCURRENCY = 8;
 export const DEFAULT_ROLE_SESSION_NAME = 'sagemaker-compliance-scanner';
 
 /** How the scanner reaches accounts other than its credentials' own. */
@@ -169,7 +169,11 @@ export async function collectAccounts(options: AccountsCollectOptions): Promise<
   const collected = await Promise.all(
     targets.map((target) =>
       limit(async () => {
-        const outcome = await collectOne({ ...options, onProgress: undefined }, target, reader);
+        const outcome = await collectOne(
+          { ...options, onProgress: undefined, onStep: undefined },
+          target,
+          reader,
+        );
         done += 1;
         progress(
           `accounts ${done}/${targets.length} done (${target.accountId}${outcome.account.unreadable ? ': unreadable' : ''})`,

@@ -68,6 +68,8 @@ export interface ClientOptions {
   timeouts?: { connectionMs: number; requestMs: number };
   /** Extra client configuration, e.g. a fast retry strategy in tests. */
   overrides?: Record<string, unknown>;
+  /** Told the service (`iam`, `ec2`…) of each answer a client passes on, for a progress display. */
+  onAnswer?: (service: string) => void;
 }
 
 /** One client per service and region, created on first use and shared by every collector. */
@@ -153,7 +155,13 @@ export class AwsClients {
     );
     // Looked up at call time, so that tests may still replace `send` on the client class.
     const prototype = Object.getPrototypeOf(client) as ScannerClient;
-    client.send = (command, options) =>
-      prototype.send.call(client, command, { abortSignal: this.stop.signal, ...options });
+    client.send = async (command, options) => {
+      const output = await prototype.send.call(client, command, {
+        abortSignal: this.stop.signal,
+        ...options,
+      });
+      this.options.onAnswer?.(service);
+      return output;
+    };
   }
 }

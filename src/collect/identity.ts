@@ -1,3 +1,4 @@
+import { type IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 
 export interface CallerAccount {
@@ -13,4 +14,13 @@ export async function whoAmI(client: STSClient): Promise<CallerAccount> {
     throw new Error(`GetCallerIdentity returned no account or ARN (${JSON.stringify(identity)})`);
   }
   return { accountId: identity.Account, partition };
+}
+
+/**
+ * The account's alias (an account has at most one, so one call reads it), or undefined when it has
+ * none. Only for people reading the report: it plays no part in any verdict.
+ */
+export async function accountAlias(client: IAMClient): Promise<string | undefined> {
+  const answer = await client.send(new ListAccountAliasesCommand({}));
+  return answer.AccountAliases?.[0];
 }

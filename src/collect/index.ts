@@ -1,22 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
-import {
-  type CollectionError,
-  type Inventory,
-  type InventorySection,
-  REGION_SECTIONS,
-  type RegionInventory,
-} from '../model/inventory.ts';
+import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
-import { beforeDeadline, DeadlineExceededError, NOT_FINISHED, NOT_STARTED } from './deadline.ts';
-import { collectRegion, listEnabledRegions } from './ec2.ts';
+import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
+import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
+import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
-import { collectIam } from './iam.ts';
-import { type CallerAccount, whoAmI } from './identity.ts';
+import { accountAlias, type CallerAccount, whoAmI } from './identity.ts';
 import { OrganizationReader } from './organization.ts';
+import { readSections } from './read-sections.ts';
+import { collectRegion, type RegionRequest } from './region.ts';
+import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 
-export const DEFAULT_REGION_CONCURRENCY = 4;
+export { DEFAULT_REGION_CONCURRENCY };
 
 export interface LiveCollectOptions {
   clients: AwsClients;
@@ -33,6 +30,8 @@ export interface LiveCollectOptions {
    */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Told the regions to read once they are known, then each region once it is done, read or not. */
+  onStep?: (step: CollectionStep) => void;
   now?: () => Date;
   /**
    * Reads the SCPs (the `organization` section). Default: one over `clients`, which answers when
@@ -41,6 +40,10 @@ export interface LiveCollectOptions {
    */
   organization?: OrganizationReader;
 }
+
+export type CollectionStep =
+  | { kind: 'regions'; regions: readonly string[] }
+  | { kind: 'region-done'; region: string };
 
 export interface LiveCollection {
   inventory: Inventory;
@@ -136,45 +139,50 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
   }
   const account: Inventory['accounts'][number] = { accountId: caller.accountId, regions: [] };
 
-  const iamRead = needs.has('iam')
-    ? beforeDeadline(collectIam(clients.iam(anchorRegion)), deadline).then(
-        (iam) => {
-          account.iam = iam;
-          progress('IAM authorization details read');
-        },
-        (error: unknown) => {
-          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
-          account.collectionErrors = [...(account.collectionErrors ?? []), collectionError('iam', cause)];
-        },
-      )
-    : Promise.resolve();
+  // The alias only labels the report: an alias that cannot be read is said, never an ERROR.
+  const aliasRead = beforeDeadline(accountAlias(clients.iam(anchorRegion)), deadline).then(
+    (alias) => {
+      if (alias !== undefined) account.alias = alias;
+    },
+    (error: unknown) => {
+      const { code, message } = describeAwsError(error);
+      account.aliasUnread = `ListAccountAliases failed (${code}: ${message})`;
+    },
+  );
 
-  const organizationRead = needs.has('organization')
-    ? beforeDeadline(
-        (options.organization ?? new OrganizationReader(clients.organizations(anchorRegion))).accountSection(
-          caller.accountId,
-        ),
-        deadline,
-      ).then(
-        (organization) => {
-          account.organization = organization;
-          progress('service control policies read');
-        },
-        (error: unknown) => {
-          const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
-          account.collectionErrors = [
-            ...(account.collectionErrors ?? []),
-            collectionError('organization', cause),
-          ];
-        },
-      )
-    : Promise.resolve();
+  let organizationReader = options.organization;
+  const sectionClients: RegionRequest['clients'] = {
+    ec2: (region) => clients.ec2(region),
+    iam: (region) => clients.iam(region),
+    // The Organization's answers do not depend on the region asked: one reader per scan.
+    organizations: () => {
+      organizationReader ??= new OrganizationReader(clients.organizations(anchorRegion));
+      return organizationReader;
+    },
+    sagemaker: (region) => clients.sagemaker(region),
+  };
 
-  const regionSections = REGION_SECTIONS.filter((section) => needs.has(section));
-  const needsSageMaker =
-    needs.has('sagemakerNotebooks') || needs.has('sagemakerDomains') || needs.has('subnets');
+  const read = new Set(sectionsToRead(needs));
+  const accountSections = sectionsOfScope('account').filter((section) => read.has(section.id));
+  const accountRead = readSections({
+    sections: accountSections as AnySection[],
+    into: account as unknown as Record<string, unknown>,
+    client: (name) => sectionClients[name](anchorRegion),
+    region: anchorRegion,
+    accountId: caller.accountId,
+    partition: caller.partition,
+    deadline,
+  }).then((errors) => {
+    for (const section of accountSections)
+      if (!errors.some((error) => error.section === section.id)) progress(`${section.title} read`);
+    if (errors.length > 0) account.collectionErrors = errors;
+  });
+
+  const regionSections = REGION_SECTION_IDS.filter((section) => needs.has(section));
   let complete = true;
   const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
+  const step = options.onStep ?? (() => {});
+  step({ kind: 'regions', regions: regionSections.length === 0 ? [] : regions });
   const regionReads =
     regionSections.length === 0
       ? []
@@ -192,8 +200,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               };
             }
             const inventory = await collectRegion({
-              client: clients.ec2(region),
-              ...(needsSageMaker ? { sagemaker: clients.sagemaker(region) } : {}),
+              clients: sectionClients,
               region,
               accountId: caller.accountId,
               partition: caller.partition,
@@ -202,11 +209,11 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
             });
             progress(`${region} read`);
             return inventory;
-          }),
+          }).finally(() => step({ kind: 'region-done', region })),
         );
   account.regions = await Promise.all(regionReads);
-  await iamRead;
-  await organizationRead;
+  await accountRead;
+  await aliasRead;
   if (deadline?.aborted) complete = false;
   return {
     inventory: {

@@ -1,3 +1,5 @@
+import { SECTIONS } from './sections/index.ts';
+
 /**
  * What every successful answer of an operation carries. An inspecting proxy or a captive portal can
  * answer HTTP 200 with an empty body or an HTML page; the SDK's deserializers then hand over an
@@ -19,71 +21,38 @@ export interface ResponseContract {
 }
 
 /**
- * Service names that every region's `DescribeVpcEndpointServices` listing holds: the S3 gateway
- * endpoint exists in every region (moto lists it too). China regions name some services
- * `cn.com.amazonaws.…`, so either prefix counts.
+ * The answers of the calls a scan makes outside any section: who the caller is, which regions
+ * are enabled, the account's alias, and which accounts of the Organization a multi-account scan
+ * covers. Each section declares those of its own calls (`responses` in src/collect/sections).
  */
-function anchorServiceNames(region: string): string[] {
-  return [`com.amazonaws.${region}.s3`, `cn.com.amazonaws.${region}.s3`];
-}
+const SCAN_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
+  'sts:GetCallerIdentity': { fields: () => ({ Account: 'string', Arn: 'string', UserId: 'string' }) },
+  // With AllRegions=false the answer holds at least the region the request went to.
+  'ec2:DescribeRegions': { fields: () => ({ Regions: 'list' }), nonEmpty: ['Regions'] },
+  'iam:ListAccountAliases': { fields: () => ({ AccountAliases: 'list' }) },
+  'organizations:ListAccounts': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListAccountsForParent': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListChildren': { fields: () => ({ Children: 'list' }) },
+};
 
-/** DescribeVpcAttribute answers the one attribute asked for, under its capitalised name. */
-function askedAttribute(input: Record<string, unknown>): string {
-  const attribute = String(input.Attribute ?? '');
-  return `${attribute.charAt(0).toUpperCase()}${attribute.slice(1)}.Value`;
-}
+let contracts: Readonly<Record<string, ResponseContract>> | undefined;
 
 /**
  * Every operation the collectors call, by `service:Operation` as the call counter names it. An
  * operation missing here fails its call: a new collector cannot skip declaring its answers.
  */
-export const RESPONSE_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
-  'sts:GetCallerIdentity': { fields: () => ({ Account: 'string', Arn: 'string', UserId: 'string' }) },
-  // With AllRegions=false the answer holds at least the region the request went to.
-  'ec2:DescribeRegions': { fields: () => ({ Regions: 'list' }), nonEmpty: ['Regions'] },
-  'ec2:DescribeVpcs': { fields: () => ({ Vpcs: 'list' }) },
-  'ec2:DescribeVpcEndpoints': { fields: () => ({ VpcEndpoints: 'list' }) },
-  'ec2:DescribeVpcEndpointServices': {
-    fields: () => ({ ServiceNames: 'list' }),
-    wholeListing: { field: 'ServiceNames', includesOneOf: anchorServiceNames },
-  },
-  'ec2:DescribeVpcAttribute': {
-    fields: (input) => ({ VpcId: 'string', [askedAttribute(input)]: 'boolean' }),
-  },
-  'ec2:DescribeSubnets': { fields: () => ({ Subnets: 'list' }) },
-  'sagemaker:ListNotebookInstances': { fields: () => ({ NotebookInstances: 'list' }) },
-  'sagemaker:DescribeNotebookInstance': {
-    fields: () => ({
-      NotebookInstanceArn: 'string',
-      NotebookInstanceName: 'string',
-      NotebookInstanceStatus: 'string',
-    }),
-  },
-  'sagemaker:ListDomains': { fields: () => ({ Domains: 'list' }) },
-  'sagemaker:DescribeDomain': { fields: () => ({ DomainId: 'string', DomainArn: 'string' }) },
-  'organizations:DescribeOrganization': {
-    fields: () => ({ 'Organization.Id': 'string', 'Organization.MasterAccountId': 'string' }),
-  },
-  // Organizations may answer a page with no items and a NextToken: whole listings are checked by the reader.
-  'organizations:ListRoots': { fields: () => ({ Roots: 'list' }) },
-  'organizations:ListParents': { fields: () => ({ Parents: 'list' }) },
-  'organizations:ListPoliciesForTarget': { fields: () => ({ Policies: 'list' }) },
-  'organizations:DescribePolicy': {
-    fields: () => ({ 'Policy.Content': 'string', 'Policy.PolicySummary.Id': 'string' }),
-  },
-  'organizations:ListAccounts': { fields: () => ({ Accounts: 'list' }) },
-  'organizations:ListAccountsForParent': { fields: () => ({ Accounts: 'list' }) },
-  'organizations:ListChildren': { fields: () => ({ Children: 'list' }) },
-  'iam:GetAccountAuthorizationDetails': {
-    fields: () => ({
-      UserDetailList: 'list',
-      GroupDetailList: 'list',
-      RoleDetailList: 'list',
-      Policies: 'list',
-      IsTruncated: 'boolean',
-    }),
-  },
-};
+export function responseContracts(): Readonly<Record<string, ResponseContract>> {
+  // Put together on first use: the sections import this module, so SECTIONS is not there yet when it loads.
+  const declared =
+    contracts ??
+    Object.fromEntries(
+      [SCAN_CONTRACTS, ...SECTIONS.map((section) => section.responses)].flatMap((part) =>
+        Object.entries(part),
+      ),
+    );
+  contracts = declared;
+  return declared;
+}
 
 function valueAt(output: unknown, path: string): unknown {
   let value: unknown = output;
@@ -104,9 +73,11 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
  */
 export function checkResponse(operation: string, input: Record<string, unknown>, output: unknown): void {
   const name = operation.slice(operation.indexOf(':') + 1);
-  const contract = RESPONSE_CONTRACTS[operation];
+  const contract = responseContracts()[operation];
   if (contract === undefined) {
-    throw new IncompleteResponseError(`${name} has no declared response contract (src/collect/responses.ts)`);
+    throw new IncompleteResponseError(
+      `${name} has no declared response contract (src/collect/responses.ts or its section)`,
+    );
   }
   const missing = Object.entries(contract.fields(input))
     .filter(([path, kind]) => !hasKind(valueAt(output, path), kind))
@@ -131,7 +102,7 @@ export function checkResponse(operation: string, input: Record<string, unknown>,
  * @example checkListing('ec2:DescribeVpcEndpointServices', 'eu-west-1', names)
  */
 export function checkListing(operation: string, region: string, items: readonly string[]): void {
-  const rule = RESPONSE_CONTRACTS[operation]?.wholeListing;
+  const rule = responseContracts()[operation]?.wholeListing;
   if (rule === undefined) return;
   const expected = rule.includesOneOf(region);
   if (!items.some((item) => expected.includes(item))) {

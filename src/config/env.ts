@@ -1,10 +1,18 @@
-import { z } from 'zod';
-import { DEFAULT_REGION_CONCURRENCY } from '../collect/index.ts';
+import * as z from 'zod';
+import { DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_HORIZON_DAYS, loadSuppressions, type Suppression } from '../suppress/suppressions.ts';
-import { parseBoolean, parseCidrs, parsePositiveInteger, parseRegions, splitList } from './parse.ts';
+import { readScanConfig, type ScanConfig } from './bundled.ts';
+import {
+  parseBoolean,
+  parseCidrs,
+  parsePositiveInteger,
+  parseRegions,
+  parseVpceIds,
+  splitList,
+} from './parse.ts';
 
 /**
  * When the scan publishes to SNS: on any FAIL or ERROR (muted FAILs aside), always (with the
@@ -35,6 +43,8 @@ export interface LambdaEnvironment {
   /** Rule ids from RULES; undefined means every registered rule. */
   ruleIds?: string[];
   allowedSourceCidrs: string[];
+  /** VPC endpoints that presigned-URL conditions may name beside the account's own. */
+  approvedVpces: string[];
   skipDefaultVpcs: boolean;
   notify: NotifyMode;
   regionConcurrency: number;
@@ -66,6 +76,7 @@ const variables = z.object({
   SCAN_REGIONS: z.string().optional(),
   RULES: z.string().optional(),
   ALLOWED_SOURCE_CIDRS: z.string().optional(),
+  APPROVED_VPCES: z.string().optional(),
   SKIP_DEFAULT_VPCS: z.string().optional(),
   NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
   REGION_CONCURRENCY: z.string().optional(),
@@ -83,6 +94,7 @@ const variables = z.object({
     )
     .optional(),
   SUPPRESSIONS_FILE: z.string().optional(),
+  SCAN_CONFIG_FILE: z.string().optional(),
   SUPPRESSION_HORIZON_DAYS: z.string().optional(),
   TAG_SUPPRESSIONS: z.string().optional(),
   SECURITY_HUB: z.string().optional(),
@@ -96,14 +108,50 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
+/** The bundled file's key for each list variable it may stand in for. */
+const BUNDLED_LISTS = [
+  ['RULES', 'rules'],
+  ['ALLOWED_SOURCE_CIDRS', 'allowedSourceCidrs'],
+  ['APPROVED_VPCES', 'approvedVpces'],
+] as const;
+
 /**
- * Validates the Lambda environment. Throws a {@link UserInputError} whose message starts with the
- * name of the first variable at fault.
+ * The lists from `SCAN_CONFIG_FILE` (the stack ships them in the bundle), or none. A list given
+ * both there and as its variable is refused: which one the scan used would not be visible.
+ */
+function bundledLists(
+  values: { SCAN_CONFIG_FILE?: string } & Partial<Record<(typeof BUNDLED_LISTS)[number][0], string>>,
+  readText: ((file: string) => string) | undefined,
+): ScanConfig | undefined {
+  if (values.SCAN_CONFIG_FILE === undefined) return undefined;
+  let config: ScanConfig;
+  try {
+    config = readScanConfig(values.SCAN_CONFIG_FILE, readText);
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    throw new UserInputError(`environment variable SCAN_CONFIG_FILE: ${error.message}`);
+  }
+  for (const [variable, key] of BUNDLED_LISTS) {
+    if (values[variable] !== undefined && config[key] !== undefined) {
+      throw new UserInputError(
+        `environment variable ${variable} is set and ${values.SCAN_CONFIG_FILE} also holds ${key}: set it in one place`,
+      );
+    }
+  }
+  return config;
+}
+
+/**
+ * Validates the Lambda environment, and the bundled configuration file it names. Throws a
+ * {@link UserInputError} whose message starts with the name of the first variable at fault.
  *
  * @example
  * const environment = loadLambdaEnvironment(process.env); // at module scope: once per cold start
  */
-export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment {
+export function loadLambdaEnvironment(
+  env: NodeJS.ProcessEnv,
+  readText?: (file: string) => string,
+): LambdaEnvironment {
   const parsed = variables.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -112,9 +160,14 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
     );
   }
   const values = parsed.data;
+  const bundled = bundledLists(values, readText);
+  const inBundle = (key: string) =>
+    `environment variable SCAN_CONFIG_FILE: ${values.SCAN_CONFIG_FILE}: ${key}`;
   const scanRegions = values.SCAN_REGIONS?.trim();
-  const ruleIds = values.RULES === undefined ? undefined : splitList(values.RULES);
-  if (ruleIds !== undefined) selectRules(ruleIds, 'environment variable RULES');
+  const ruleIds = values.RULES === undefined ? bundled?.rules : splitList(values.RULES);
+  if (ruleIds !== undefined) {
+    selectRules(ruleIds, values.RULES === undefined ? inBundle('rules') : 'environment variable RULES');
+  }
   if (values.NOTIFY === 'changes' && values.REPORTS_BUCKET === undefined) {
     throw new UserInputError(
       'environment variable NOTIFY=changes needs REPORTS_BUCKET: changes are measured against the previous stored report',
@@ -130,10 +183,14 @@ export function loadLambdaEnvironment(env: NodeJS.ProcessEnv): LambdaEnvironment
           ? 'all'
           : parseRegions(splitList(scanRegions), 'environment variable SCAN_REGIONS'),
     ruleIds,
-    allowedSourceCidrs: parseCidrs(
-      splitList(values.ALLOWED_SOURCE_CIDRS ?? ''),
-      'environment variable ALLOWED_SOURCE_CIDRS',
-    ),
+    allowedSourceCidrs:
+      values.ALLOWED_SOURCE_CIDRS === undefined
+        ? parseCidrs(bundled?.allowedSourceCidrs ?? [], inBundle('allowedSourceCidrs'))
+        : parseCidrs(splitList(values.ALLOWED_SOURCE_CIDRS), 'environment variable ALLOWED_SOURCE_CIDRS'),
+    approvedVpces:
+      values.APPROVED_VPCES === undefined
+        ? parseVpceIds(bundled?.approvedVpces ?? [], inBundle('approvedVpces'))
+        : parseVpceIds(splitList(values.APPROVED_VPCES), 'environment variable APPROVED_VPCES'),
     skipDefaultVpcs: parseBoolean(
       values.SKIP_DEFAULT_VPCS ?? 'false',
       'environment variable SKIP_DEFAULT_VPCS',

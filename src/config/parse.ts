@@ -55,6 +55,24 @@ export function parseCidrs(values: readonly string[], source: string): string[] 
   });
 }
 
+/** EC2's VPC endpoint IDs: `vpce-` and 8 or 17 lower-case hexadecimal digits. */
+const VPC_ENDPOINT_ID = /^vpce-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * Approved VPC endpoint IDs, exactly as EC2 writes them. A wildcard is refused: `vpce-*` would
+ * approve every endpoint of every account, the very thing the rule reports.
+ */
+export function parseVpceIds(values: readonly string[], source: string): string[] {
+  for (const value of values) {
+    if (!VPC_ENDPOINT_ID.test(value)) {
+      throw new UserInputError(
+        `${source}: "${value}" is not a VPC endpoint ID (vpce- and 8 or 17 hexadecimal digits, e.g. vpce-0a1b2c3d4e5f67890)`,
+      );
+    }
+  }
+  return [...new Set(values)];
+}
+
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function parseRegions(values: readonly string[], source: string): string[] {

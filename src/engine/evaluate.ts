@@ -9,6 +9,7 @@ import {
   type SkippedScope,
 } from '../model/result.ts';
 import type { Rule, RuleMeta } from '../rules/types.ts';
+import { nameResults } from './names.ts';
 
 export interface Evaluation {
   results: Result[];
@@ -89,6 +90,18 @@ function unreadableAccountResult(account: AccountInventory, rules: readonly Rule
 }
 
 /**
+ * The sections `rule` needs that an evidence file taken for other rules did not collect, with those
+ * rules; undefined when the file holds what the rule reads (or does not record what it holds).
+ */
+function notCollectedFor(inventory: Inventory, meta: RuleMeta): string | undefined {
+  const { takenFor } = inventory;
+  if (takenFor === undefined) return undefined;
+  const missing = meta.needs.filter((section) => !takenFor.sections.includes(section));
+  if (missing.length === 0) return undefined;
+  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; section ${missing.join(', ')} was not collected`;
+}
+
+/**
  * Runs the rules over an inventory. A rule that throws is a defect, but still must not read as
  * compliant: it becomes one ERROR per account naming the rule.
  */
@@ -103,6 +116,24 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
     readable.length === inventory.accounts.length ? inventory : { ...inventory, accounts: readable };
   for (const rule of rules) {
     const { meta } = rule;
+    const uncollected = notCollectedFor(inventory, meta);
+    if (uncollected !== undefined) {
+      for (const account of inventory.accounts) {
+        results.push(
+          complete(meta, {
+            status: 'ERROR',
+            accountId: account.accountId,
+            region: 'global',
+            resourceType: 'Rule',
+            resourceId: 'evidence-scope',
+            message: `Could not judge ${meta.id}: ${uncollected}.`,
+            remediation: `Take the snapshot again with this rule (snapshot --rules ${meta.id}, or without --rules) and scan that file.`,
+            evidence: { takenFor: inventory.takenFor },
+          }),
+        );
+      }
+      continue;
+    }
     try {
       const output = rule.check({ inventory: judged, config });
       if (output.evaluated) evaluated[meta.id] = output.evaluated;
@@ -125,5 +156,9 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
       }
     }
   }
-  return { results: results.sort(compareResults), skipped: skipped.sort(compareSkipped), evaluated };
+  return {
+    results: nameResults(inventory, results.sort(compareResults)),
+    skipped: skipped.sort(compareSkipped),
+    evaluated,
+  };
 }

@@ -1,14 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { type AccountsPlan, collectAccounts } from '../collect/accounts.ts';
 import type { AwsClients } from '../collect/clients.ts';
-import { collectLive } from '../collect/index.ts';
+import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
 import type { Report } from '../model/report.ts';
-import { buildReport } from '../report/build.ts';
 import type { Rule } from '../rules/types.ts';
-import { evaluate } from './evaluate.ts';
-import { regionsOf, scopeSnapshot } from './scope.ts';
+import { judgeInventory, judgeSnapshot } from './judge.ts';
 import { sectionsNeeded } from './select.ts';
 
 export interface SnapshotSource {
@@ -30,6 +27,7 @@ export interface LiveSource {
   /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  onStep?: (step: CollectionStep) => void;
 }
 
 export interface ScanOptions {
@@ -48,43 +46,27 @@ export interface ScanOutcome {
 
 /** collect → evaluate → report, for a live account or a snapshot alike. */
 export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
+  const { source } = options;
+  if (source.kind === 'snapshot') return judgeSnapshot(source, options);
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const { source } = options;
-  let inventory: Inventory;
-  let complete = true;
-  let apiCalls: Record<string, number> = {};
-  if (source.kind === 'snapshot') {
-    inventory = scopeSnapshot(source.inventory, source.regions);
-  } else {
-    const collectOptions = {
-      clients: source.clients,
-      regions: source.regions,
-      homeRegion: source.homeRegion,
-      needs: sectionsNeeded(options.rules),
-      regionConcurrency: source.regionConcurrency,
-      deadline: source.deadline,
-      onProgress: source.onProgress,
-      now,
-    };
-    const collection = source.accounts
-      ? await collectAccounts({ ...collectOptions, plan: source.accounts })
-      : await collectLive(collectOptions);
-    inventory = collection.inventory;
-    complete = collection.complete;
-    apiCalls = source.clients.counter.toJSON();
-  }
-  const evaluation = evaluate(inventory, options.rules, options.config);
-  const report = buildReport({
-    scanId: options.scanId ?? randomUUID(),
+  const collectOptions = {
+    clients: source.clients,
+    regions: source.regions,
+    homeRegion: source.homeRegion,
+    needs: sectionsNeeded(options.rules),
+    regionConcurrency: source.regionConcurrency,
+    deadline: source.deadline,
+    onProgress: source.onProgress,
+    onStep: source.onStep,
+    now,
+  };
+  const collection = source.accounts
+    ? await collectAccounts({ ...collectOptions, plan: source.accounts })
+    : await collectLive(collectOptions);
+  return judgeInventory(collection.inventory, options, {
     startedAt,
-    finishedAt: now(),
-    complete,
-    accounts: inventory.accounts.map((account) => account.accountId),
-    regions: regionsOf(inventory),
-    rules: options.rules,
-    evaluation,
-    apiCalls,
+    complete: collection.complete,
+    apiCalls: source.clients.counter.toJSON(),
   });
-  return { report, inventory };
 }

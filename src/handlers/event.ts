@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFY_MODES, type NotifyMode } from '../config/env.ts';
 import { parseCidrs, parseRegions } from '../config/parse.ts';
 import { selectRules } from '../engine/select.ts';

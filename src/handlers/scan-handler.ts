@@ -16,7 +16,8 @@ import { describeStoreError, type PreviousReport, ReportStore } from '../history
 import { UserInputError } from '../model/errors.ts';
 import type { Report, TopicReach } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
-import { toAsffFindings } from '../report/asff.ts';
+import { toAsffFindings, workflowChanges } from '../report/asff.ts';
+import { formatHtml } from '../report/html.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
 import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
@@ -119,6 +120,7 @@ function recordResultMetrics(metrics: Metrics, report: Report): void {
 function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome): number {
   metrics.addMetric('SecurityHubImported', MetricUnit.Count, outcome.imported);
   metrics.addMetric('SecurityHubFailed', MetricUnit.Count, outcome.failed.length);
+  metrics.addMetric('SecurityHubWorkflowUpdated', MetricUnit.Count, outcome.workflowUpdated);
   // `message` is a key Powertools reserves for the log line itself: Security Hub's goes in `reason`.
   for (const { message, ...entry } of outcome.notEnabled) {
     logger.warn('Security Hub is not enabled: findings not imported (the scan results are unaffected)', {
@@ -127,10 +129,15 @@ function recordImport(logger: Logger, metrics: Metrics, outcome: ImportOutcome):
     });
   }
   for (const { message, ...failure } of outcome.failed) {
-    logger.error('Security Hub did not import a finding', { ...failure, reason: message });
+    const what =
+      failure.operation === undefined
+        ? 'Security Hub did not import a finding'
+        : 'Security Hub did not change the workflow status of a finding';
+    logger.error(what, { ...failure, reason: message });
   }
   logger.info('Security Hub import finished', {
     imported: outcome.imported,
+    workflowUpdated: outcome.workflowUpdated,
     failed: outcome.failed.length,
     notEnabled: outcome.notEnabled.length,
   });
@@ -199,6 +206,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         rules,
         config: {
           allowedSourceCidrs: request.allowedSourceCidrs ?? environment.allowedSourceCidrs,
+          approvedVpces: environment.approvedVpces,
           skipDefaultVpcs: request.skipDefaultVpcs ?? environment.skipDefaultVpcs,
         },
         source: {
@@ -251,6 +259,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // retry would run the whole scan again and send every alert twice, while the findings still
       // reach people through SNS and the failure is logged, counted and said in the email.
       let storageError: string | undefined;
+      let htmlStorageError: string | undefined;
       if (history !== undefined) {
         try {
           report = await history.store.store(report, history.accountId);
@@ -261,16 +270,30 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           logger.error('Storing the report failed', { error: failure as Error });
         }
       }
+      if (history !== undefined && storageError === undefined) {
+        try {
+          report = await history.store.storeHtml(report, formatHtml(report));
+          logger.info('HTML report stored', { storedHtmlAt: report.storedHtmlAt });
+        } catch (failure) {
+          htmlStorageError = describeStoreError(failure);
+          scanErrors += 1;
+          logger.error('Storing the HTML report failed', { error: failure as Error });
+        }
+      }
 
       // Like publishing, importing is skipped on dry runs. Its failures never fail the invocation
       // (a retry would scan and alert again); findings carry stable ids, so the next import updates them.
       if (securityHub !== undefined && !request.dryRun) {
         try {
-          const findings = toAsffFindings(report, { homeRegion: environment.homeRegion });
+          const asffOptions = { homeRegion: environment.homeRegion };
           scanErrors += recordImport(
             logger,
             metrics,
-            await importFindings(findings, ({ region }) => securityHub(region)),
+            await importFindings(
+              toAsffFindings(report, asffOptions),
+              ({ region }) => securityHub(region),
+              workflowChanges(report, asffOptions),
+            ),
           );
         } catch (failure) {
           scanErrors += 1;
@@ -282,6 +305,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         const notifications = buildNotifications(report, topicArn, {
           remediations: remediationsOf(rules),
           storageError,
+          htmlStorageError,
+          reportsRegion: environment.homeRegion,
           chat: environment.chatNotifications,
         });
         const outcome = await publishNotifications(sns, notifications, (item, messageId) =>

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { fileKindOf } from '../model/file-kind.ts';
 import { SEVERITIES, STATUSES } from '../model/result.ts';
@@ -24,6 +24,7 @@ const previousReportSchema = z.looseObject({
       resourceId: z.string(),
       title: z.string(),
       delta: z.looseObject({ firstSeen: z.string().optional() }).optional(),
+      muted: z.looseObject({}).optional(),
     }),
   ),
 });

@@ -52,6 +52,7 @@ export function compareWithPrevious<R extends Result>(
         previousStatus: earlier.status,
       };
     }
+    if (earlier?.muted !== undefined) delta.previouslyMuted = true;
     return { ...result, delta };
   });
   const current = new Map(results.map((result) => [result.id, result]));

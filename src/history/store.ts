@@ -154,6 +154,34 @@ export class ReportStore {
   }
 
   /**
+   * Writes the HTML page of a stored report beside its JSON (`<scanId>.html` for `<scanId>.json`),
+   * as a new object only, and answers the report with its `storedHtmlAt` address. The JSON copy,
+   * written before, does not carry that address.
+   *
+   * @example
+   * const stored = await store.store(report, accountId);
+   * const linked = await store.storeHtml(stored, formatHtml(stored));
+   */
+  async storeHtml(report: Report, page: string): Promise<Report> {
+    const prefix = this.addressOf('');
+    if (report.storedAt === undefined || !report.storedAt.startsWith(prefix)) {
+      throw new Error(`the report is not stored in ${prefix}, so its HTML page has no place beside it`);
+    }
+    const key = report.storedAt.slice(prefix.length).replace(/\.json$/, '.html');
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: page,
+        // So that the S3 console's "Open" shows the page instead of downloading it.
+        ContentType: 'text/html; charset=utf-8',
+        IfNoneMatch: '*',
+      }),
+    );
+    return { ...report, storedHtmlAt: this.addressOf(key) };
+  }
+
+  /**
    * Makes this report the baseline of the next scan, if `latest.json` is still the version `read`
    * at the start of this scan. If another scan replaced it meanwhile, it is read again: a baseline
    * from a scan that started later stays (this report's data is older), one that started earlier

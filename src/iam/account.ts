@@ -65,9 +65,9 @@ function refs(compiled: CompiledPolicy, policy: PolicyRef): StatementRef[] {
 }
 
 /**
- * The account's IAM data compiled for the presigned-URL question: each managed policy's default
+ * The account's IAM data compiled for one presigned-URL action: each managed policy's default
  * document parsed once, then every user's and role's effective policy set. Cached per inventory
- * section, so both IAM rules share the work.
+ * section and action, so the principal and the policy rule of an action share the work.
  */
 export class AccountIam {
   private readonly managed = new Map<string, { policy: ManagedPolicy; compiled: CompiledPolicy }>();
@@ -141,7 +141,7 @@ export class AccountIam {
   }
 
   private principal(kind: 'user' | 'role', principal: User | Role, identity: StatementRef[]): Principal {
-    const set: PolicySet = { identity };
+    const set: PolicySet = { presign: this.target.presign, identity };
     const boundary = this.boundary(principal);
     if (boundary) set.boundary = boundary;
     const name =
@@ -194,7 +194,7 @@ export class AccountIam {
         arn,
         name: ref.name,
         compiled,
-        set: { identity: refs(compiled, ref) },
+        set: { presign: this.target.presign, identity: refs(compiled, ref) },
       });
     }
     const owners: {
@@ -236,7 +236,7 @@ export class AccountIam {
           name,
           owner: { kind: owner.kind, name: ownerName, arn: ownerArn },
           compiled,
-          set: { identity: refs(compiled, ref) },
+          set: { presign: this.target.presign, identity: refs(compiled, ref) },
         });
       }
     }
@@ -268,14 +268,14 @@ export function trustedPrincipals(document: PolicyDocumentInput | undefined): st
 
 const cache = new WeakMap<IamAuthorizationDetails, Map<string, AccountIam>>();
 
-/** The compiled IAM data of one account, built once per inventory section and target. */
+/** The compiled IAM data of one account, built once per inventory section and target (account and action). */
 export function accountIam(details: IamAuthorizationDetails, target: AccountTarget): AccountIam {
   let byTarget = cache.get(details);
   if (!byTarget) {
     byTarget = new Map();
     cache.set(details, byTarget);
   }
-  const key = `${target.partition}\u0000${target.accountId}`;
+  const key = `${target.partition}\u0000${target.accountId}\u0000${target.presign.action}`;
   let compiled = byTarget.get(key);
   if (!compiled) {
     compiled = new AccountIam(details, target);

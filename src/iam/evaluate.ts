@@ -8,6 +8,7 @@ import {
 import { globIntersects } from './glob.ts';
 import { formatAddress, type IpPiece, type IpRange, piecesToCidrs, splitAddressSpace } from './ip.ts';
 import { type CompiledStatement, deniesCover, denyCovers } from './policy.ts';
+import type { PresignedUrlAction } from './request.ts';
 
 /** Where a statement comes from, as the evidence names it. */
 export interface PolicyRef {
@@ -36,8 +37,9 @@ export interface ScpLevelRefs {
   statements: StatementRef[];
 }
 
-/** The statements that decide for one principal (or one policy on its own). */
+/** The statements that decide for one principal (or one policy on its own), compiled for one action. */
 export interface PolicySet {
+  presign: PresignedUrlAction;
   identity: StatementRef[];
   /** Undefined when there is no permissions boundary; a boundary only limits. */
   boundary?: StatementRef[];
@@ -265,7 +267,7 @@ function allStatements(set: PolicySet): StatementRef[] {
   ];
 }
 
-function statementEvidence(ref: StatementRef): StatementEvidence {
+export function statementEvidence(ref: StatementRef): StatementEvidence {
   const { statement, policy } = ref;
   const evidence: StatementEvidence = {
     policyName: policy.name,
@@ -286,6 +288,7 @@ function variablePhrase(variables: readonly string[]): string {
 }
 
 function denyReason(
+  resources: string,
   ref: StatementRef,
   context: RequestContext,
   address: string,
@@ -317,13 +320,13 @@ function denyReason(
   const scopes = [...new Set(grants.flatMap((grant) => grant.statement.reach))];
   const uncovered = scopes.filter((scope) => !denyCovers(ref.statement, scope));
   if (uncovered.length === 0) {
-    return { ...base, applied: true, reason: `it applies at ${address} and covers the notebooks granted` };
+    return { ...base, applied: true, reason: `it applies at ${address} and covers the ${resources} granted` };
   }
   if (uncovered.every((scope) => deniesCover(applying, scope))) {
     return {
       ...base,
       applied: true,
-      reason: `it applies at ${address} and, together with the other Denies that apply there, covers the notebooks granted`,
+      reason: `it applies at ${address} and, together with the other Denies that apply there, covers the ${resources} granted`,
     };
   }
   const variables = ref.statement.resourceVariables;
@@ -334,7 +337,7 @@ function denyReason(
   return {
     ...base,
     applied: false,
-    reason: `it applies at ${address} but does not cover every notebook granted (${uncovered.join(', ')})${because}`,
+    reason: `it applies at ${address} but does not cover all the ${resources} granted (${uncovered.join(', ')})${because}`,
   };
 }
 
@@ -373,7 +376,7 @@ function scpVerdict(
 }
 
 /**
- * Judges whether the request (the presigned-URL action on any notebook of the account, from an
+ * Judges whether the request (the set's presigned-URL action on any resource of the account, from an
  * internet address) is allowed from outside the approved ranges. With no approved ranges, FAIL
  * means the request is allowed from every address of IPv4 or of IPv6; any narrower restriction
  * passes and its ranges are listed for review. Not-understood statements make the verdict ERROR
@@ -441,7 +444,9 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const verdict: Verdict = {
     status,
     grants: grantRefs.map(statementEvidence),
-    denies: readableDenies.map((ref) => denyReason(ref, focus, address, grantRefs, applying)),
+    denies: readableDenies.map((ref) =>
+      denyReason(set.presign.resources, ref, focus, address, grantRefs, applying),
+    ),
     allowedFrom: allowedFrom.slice(0, ALLOWED_FROM_LIMIT),
     allowedFromTruncated: allowedFrom.length > ALLOWED_FROM_LIMIT,
     notUnderstood: statements

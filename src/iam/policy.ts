@@ -6,23 +6,23 @@ import type { IpRange } from './ip.ts';
 import {
   type AccountTarget,
   actionMatches,
-  allNotebooks,
   allowScope,
+  allResources,
   resourceCovers,
   splitArn,
 } from './request.ts';
 import { parseTemplate, variablesOf } from './variables.ts';
 
 /**
- * A statement that bears on the request (it names the action and can reach a notebook), reduced
- * to what the evaluator needs. Irrelevant statements are dropped when the policy is compiled.
+ * A statement that bears on the request (it names the action and can reach a resource it applies
+ * to), reduced to what the evaluator needs. Irrelevant statements are dropped when the policy is compiled.
  */
 export interface CompiledStatement {
   /** Position in the policy's Statement list (0-based), or -1 for a whole document that is unreadable. */
   index: number;
   sid?: string;
   effect: 'Allow' | 'Deny';
-  /** Allow: the notebook ARN patterns it can reach (over-approximated). */
+  /** Allow: the ARN patterns it can reach (over-approximated). */
   reach: string[];
   /** As written, for evidence. */
   resource?: string[];
@@ -31,7 +31,7 @@ export interface CompiledStatement {
    * The entries of `Resource` or `NotResource` as wildcard patterns, read on the cautious side for
    * the statement: a Deny's `Resource` and an Allow's `NotResource` keep only the entries that match
    * whatever a policy variable holds; a Deny's `NotResource` and an Allow's `Resource` stand a
-   * variable for any text. Entries that can match no notebook ARN are left out. (Whether a Deny
+   * variable for any text. Entries that can match no ARN of the action are left out. (Whether a Deny
    * bears on the request at all is judged the other way round, so that its evidence is kept.)
    */
   patterns: string[];
@@ -85,15 +85,15 @@ function unreadable(
     ...(typeof options.sid === 'string' ? { sid: options.sid } : {}),
   };
   return [
-    { ...common, effect: 'Allow', reach: [allNotebooks(target)], patterns: [] },
-    { ...common, effect: 'Deny', reach: [allNotebooks(target)], resource: ['*'], patterns: ['*'] },
+    { ...common, effect: 'Allow', reach: [allResources(target)], patterns: [] },
+    { ...common, effect: 'Deny', reach: [allResources(target)], resource: ['*'], patterns: ['*'] },
   ];
 }
 
 /**
  * An entry of `Resource` or `NotResource` as a wildcard pattern. `widen`: a variable stands for
  * any text (`*`); otherwise an entry with a variable is left out. An escaped `*`, `?` or `$` is a
- * literal character that no notebook ARN holds, so such an entry matches no notebook and is left
+ * literal character that no ARN of the action holds, so such an entry matches none and is left
  * out either way.
  */
 function entryPattern(entry: string, widen: boolean): string | undefined {
@@ -169,7 +169,7 @@ function compileStatement(
   const { clauses, problem } = compileConditions(statement.Condition, variables);
   if (problem) return unreadable(index, `${where}: ${problem}`, target, known);
 
-  const named = actions.some(actionMatches);
+  const named = actions.some((pattern) => actionMatches(pattern, target.presign.action));
   if (statement.Action !== undefined ? !named : named) return [];
   const onResource = statement.Resource !== undefined;
   const patternsOf = (widen: boolean) =>
@@ -178,7 +178,7 @@ function compileStatement(
       : resources;
   // What the statement may reach: more for Resource, fewer exclusions for NotResource.
   const reachPatterns = patternsOf(onResource);
-  const everyNotebook = allNotebooks(target);
+  const every = allResources(target);
   let reach: string[];
   if (onResource) {
     reach = [
@@ -187,7 +187,7 @@ function compileStatement(
       ),
     ];
   } else {
-    reach = reachPatterns.some((entry) => resourceCovers(entry, everyNotebook)) ? [] : [everyNotebook];
+    reach = reachPatterns.some((entry) => resourceCovers(entry, every)) ? [] : [every];
   }
   if (reach.length === 0) return [];
   const compiled: CompiledStatement = {
@@ -221,8 +221,8 @@ function compileStatement(
 const VARIABLES_VERSION = '2012-10-17';
 
 /**
- * The statements of a policy document that bear on `sagemaker:CreatePresignedNotebookInstanceUrl`
- * in the account. A document that does not parse, or a malformed statement, becomes a statement
+ * The statements of a policy document that bear on the target's presigned-URL action in the
+ * account. A document that does not parse, or a malformed statement, becomes a statement
  * that is not understood, so that it can never quietly turn into a PASS.
  */
 export function compilePolicy(input: PolicyDocumentInput | undefined, target: AccountTarget): CompiledPolicy {
@@ -247,10 +247,10 @@ export function unreadablePolicy(problem: string, target: AccountTarget): Compil
 }
 
 /**
- * Whether a `NotResource` entry could match a notebook instance ARN of `scope`, so that the
- * statement might leave that notebook out. Real notebook ARNs hold no `:` or `/` beyond the ARN's
- * own separators (regions, account ids and notebook names cannot contain them), so the wildcards of
- * `scope` stand for none; the entry's wildcards may still span anything, which over-approximates
+ * Whether a `NotResource` entry could match an ARN of `scope`, so that the statement might leave
+ * that resource out. Real notebook and user-profile ARNs hold no `:` or `/` beyond the ARN's own
+ * separators (regions, account ids, notebook names, domain ids and profile names cannot contain
+ * them), and a scope spells every separator out, so the wildcards of `scope` stand for none; the entry's wildcards may still span anything, which over-approximates
  * AWS's matching whether or not a wildcard spans segments there. Over-approximated: the cautious
  * side for a Deny.
  */
@@ -258,16 +258,16 @@ function notResourceMayMatch(entry: string, scope: string): boolean {
   return globIntersects(entry, scope, ':/');
 }
 
-/** Whether a Deny statement surely covers every notebook ARN of `scope`. */
+/** Whether a Deny statement surely covers every ARN of `scope`. */
 export function denyCovers(statement: CompiledStatement, scope: string): boolean {
   if (statement.resource) return statement.patterns.some((entry) => resourceCovers(entry, scope));
   return !statement.patterns.some((entry) => notResourceMayMatch(entry, scope));
 }
 
 /**
- * The notebook ARNs of `scope` that a `NotResource` entry may leave out, over-approximated as one
- * scope pattern (undefined: none). An entry with the ARN's six segments matches a real notebook
- * ARN segment by segment (the notebook ARN has no other `:`), so each segment narrows to the
+ * The ARNs of `scope` that a `NotResource` entry may leave out, over-approximated as one scope
+ * pattern (undefined: none). An entry with the ARN's six segments matches a real ARN segment by
+ * segment (the ARN has no other `:`), so each segment narrows to the
  * entry's where the entry's is the narrower; anything else keeps the whole scope.
  */
 function leftOut(entry: string, scope: string): string | undefined {
@@ -290,7 +290,7 @@ function leftOut(entry: string, scope: string): string | undefined {
 const UNION_STEPS = 10_000;
 
 /**
- * Whether the Denies together surely cover every notebook ARN of `scope`: one covers it alone, or
+ * Whether the Denies together surely cover every ARN of `scope`: one covers it alone, or
  * a Deny with `NotResource` covers all of it but what its entries leave out, and the others cover
  * that. Sound (each step over-approximates what is left), so it never counts on a Deny that AWS
  * would not apply. A Deny whose entries leave out the whole scope is no step forward (the others

@@ -1,25 +1,61 @@
 import { globIncludes, globIntersects, globMatch } from './glob.ts';
 
-/** The action the rules ask about. */
-export const PRESIGNED_URL_ACTION = 'sagemaker:CreatePresignedNotebookInstanceUrl';
+/**
+ * A presigned-URL action the rules ask about, with the shape of the ARNs it is authorized on, from
+ * the Service Authorization Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html):
+ * `notebook-instance/${NotebookInstanceName}` and `user-profile/${DomainId}/${UserProfileName}`.
+ * Neither a notebook name, a domain id nor a profile name can hold `/` or `:`, so the name is
+ * exactly `nameParts` segments.
+ */
+export interface PresignedUrlAction {
+  action: string;
+  resourceType: string;
+  nameParts: number;
+  /** What messages call the resources the URLs open, e.g. `notebooks`. */
+  resources: string;
+  /** What messages call the URLs, e.g. `presigned notebook URLs`. */
+  urls: string;
+}
 
-/** Where the request may land: the notebook instances of one account in one partition. */
+export const NOTEBOOK_URL: PresignedUrlAction = {
+  action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+  resourceType: 'notebook-instance',
+  nameParts: 1,
+  resources: 'notebooks',
+  urls: 'presigned notebook URLs',
+};
+
+export const DOMAIN_URL: PresignedUrlAction = {
+  action: 'sagemaker:CreatePresignedDomainUrl',
+  resourceType: 'user-profile',
+  nameParts: 2,
+  resources: 'Studio user profiles',
+  urls: 'presigned Studio URLs',
+};
+
+/** Where the request may land: the resources of one presigned-URL action in one account and partition. */
 export interface AccountTarget {
   partition: string;
   accountId: string;
+  presign: PresignedUrlAction;
 }
 
-/** Every notebook instance ARN of the account, as a pattern (any region, any name). */
-export function allNotebooks(target: AccountTarget): string {
-  return `arn:${target.partition}:sagemaker:*:${target.accountId}:notebook-instance/*`;
+function anyName(presign: PresignedUrlAction): string {
+  return Array.from({ length: presign.nameParts }, () => '*').join('/');
+}
+
+/** Every ARN the action applies to in the account, as a pattern (any region, any name). */
+export function allResources(target: AccountTarget): string {
+  return `arn:${target.partition}:sagemaker:*:${target.accountId}:${target.presign.resourceType}/${anyName(target.presign)}`;
 }
 
 /** Action names are case-insensitive, with `*` and `?` anywhere. */
-export function actionMatches(pattern: string): boolean {
-  let matches = actionCache.get(pattern);
+export function actionMatches(pattern: string, action: string): boolean {
+  const key = `${action}\u0000${pattern}`;
+  let matches = actionCache.get(key);
   if (matches === undefined) {
-    matches = globMatch(pattern, PRESIGNED_URL_ACTION, true);
-    actionCache.set(pattern, matches);
+    matches = globMatch(pattern, action, true);
+    actionCache.set(key, matches);
   }
   return matches;
 }
@@ -48,29 +84,46 @@ export function splitArn(pattern: string): ArnParts | undefined {
   };
 }
 
-const NOTEBOOK_PREFIX = 'notebook-instance/';
+/**
+ * The name part of a scope: exactly `nameParts` segments, so that the scope's wildcards never need
+ * to stand for a `/` (see `notResourceMayMatch` in policy.ts). A real name has exactly
+ * `nameParts - 1` slashes, so an entry's name with as many literal slashes matches segment by
+ * segment, one with more matches no real resource, and one with fewer can match only where a
+ * wildcard spans a slash: it is widened to every name.
+ */
+function scopeName(name: string, presign: PresignedUrlAction): string | undefined {
+  const segments = name.split('/');
+  if (segments.length === presign.nameParts) return name;
+  if (segments.length > presign.nameParts) return undefined;
+  return name.includes('*') ? anyName(presign) : undefined;
+}
 
 /**
- * The notebook ARNs a `Resource` entry of an Allow can reach, over-approximated as one pattern
- * (`arn:<p>:sagemaker:<region>:<account>:notebook-instance/<name>`); undefined when it reaches
- * none. Over-approximation is the cautious side for an Allow.
+ * The ARNs a `Resource` entry of an Allow can reach, over-approximated as one pattern
+ * (`arn:<p>:sagemaker:<region>:<account>:<type>/<name>`); undefined when it reaches none.
+ * Over-approximation is the cautious side for an Allow.
  */
 export function allowScope(entry: string, target: AccountTarget): string | undefined {
-  if (entry === '*') return allNotebooks(target);
+  const every = allResources(target);
+  if (entry === '*') return every;
   const arn = splitArn(entry);
-  if (!arn) return globIntersects(entry, allNotebooks(target)) ? allNotebooks(target) : undefined;
+  if (!arn) return globIntersects(entry, every) ? every : undefined;
+  const prefix = `${target.presign.resourceType}/`;
   if (
     !globMatch(arn.partition, target.partition) ||
     !globMatch(arn.service, 'sagemaker') ||
     !globMatch(arn.account, target.accountId) ||
     arn.region === '' ||
-    !globIntersects(arn.resource, `${NOTEBOOK_PREFIX}*`)
+    !globIntersects(arn.resource, `${prefix}*`)
   ) {
     return undefined;
   }
-  const name = arn.resource.startsWith(NOTEBOOK_PREFIX) ? arn.resource.slice(NOTEBOOK_PREFIX.length) : '*';
+  const name = arn.resource.startsWith(prefix)
+    ? scopeName(arn.resource.slice(prefix.length), target.presign)
+    : anyName(target.presign);
+  if (name === undefined) return undefined;
   const region = arn.region.includes(':') ? '*' : arn.region;
-  return `arn:${target.partition}:sagemaker:${region}:${target.accountId}:${NOTEBOOK_PREFIX}${name}`;
+  return `arn:${target.partition}:sagemaker:${region}:${target.accountId}:${prefix}${name}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { GLOBAL_REGION, type ResultDraft } from '../model/result.ts';
 import type { RuleContext } from '../rules/types.ts';
 import type { Approval, StatementEvidence, Verdict } from './evaluate.ts';
 import { type IpRange, parseIpRange } from './ip.ts';
+import type { PresignedUrlAction } from './request.ts';
 
 /** The approved ranges of the configuration, parsed (the configuration layer already validated them). */
 export function approvalOf(context: RuleContext): Approval {
@@ -61,9 +62,13 @@ export function describeOrigin(verdict: Verdict, approval: Approval): string {
 }
 
 /** The evidence every IAM verdict carries. */
-export function verdictEvidence(verdict: Verdict, context: RuleContext): Record<string, unknown> {
+export function verdictEvidence(
+  verdict: Verdict,
+  context: RuleContext,
+  presign: PresignedUrlAction,
+): Record<string, unknown> {
   const evidence: Record<string, unknown> = {
-    action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+    action: presign.action,
     approvedRanges: context.config.allowedSourceCidrs,
     grantingStatements: verdict.grants,
     deniesConsidered: verdict.denies,
@@ -78,8 +83,8 @@ export function verdictEvidence(verdict: Verdict, context: RuleContext): Record<
 }
 
 /** The fix that fits the approved ranges (or the lack of them). */
-export function guardrailHint(context: RuleContext): string {
+export function guardrailHint(context: RuleContext, presign: PresignedUrlAction): string {
   const ranges = context.config.allowedSourceCidrs;
   const list = ranges.length > 0 ? JSON.stringify(ranges) : '["<approved CIDRs>"]';
-  return `add a statement {"Effect":"Deny","Action":"sagemaker:CreatePresignedNotebookInstanceUrl","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":${list}}}}`;
+  return `add a statement {"Effect":"Deny","Action":"${presign.action}","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":${list}}}}`;
 }

@@ -47,13 +47,14 @@ function policyRefs(policy: ServiceControlPolicy, target: string, account: Accou
   }));
 }
 
-const cache = new WeakMap<object, AccountScps>();
+/** By the organization section, then by the action the statements are compiled for. */
+const cache = new WeakMap<object, Map<string, AccountScps>>();
 
 /**
  * The SCPs in force for the account's principals, as AWS applies them ("SCP evaluation" in the
  * AWS Organizations User Guide): every level from the root down to the account must allow the
  * request and a Deny at any level denies it; SCPs do not apply to the management account. Each
- * level's documents are compiled once per account.
+ * level's documents are compiled once per account and action.
  */
 export function accountScps(account: AccountInventory, target: AccountTarget): AccountScps {
   const organization = account.organization;
@@ -66,7 +67,12 @@ export function accountScps(account: AccountInventory, target: AccountTarget): A
         : 'the inventory has no organization section',
     };
   }
-  const cached = cache.get(organization);
+  let byAction = cache.get(organization);
+  if (!byAction) {
+    byAction = new Map();
+    cache.set(organization, byAction);
+  }
+  const cached = byAction.get(target.presign.action);
   if (cached) return cached;
   let scps: AccountScps;
   if (organization.membership === 'none') {
@@ -101,6 +107,6 @@ export function accountScps(account: AccountInventory, target: AccountTarget): A
       ),
     };
   }
-  cache.set(organization, scps);
+  byAction.set(target.presign.action, scps);
   return scps;
 }

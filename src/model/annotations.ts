@@ -21,6 +21,11 @@ export interface Delta {
   /** When this problem was first seen (FAIL and ERROR only). */
   firstSeen?: string;
   previousStatus?: Status;
+  /**
+   * The previous scan had this result muted by an accepted exception. Security Hub keeps the
+   * workflow status a finding was first imported with, so a change of mute state is sent to it.
+   */
+  previouslyMuted?: true;
 }
 
 export interface SuppressionSummary {

@@ -4,6 +4,8 @@ export interface RuleConfig {
   allowedSourceCidrs: string[];
   /** Leave default VPCs out of the VPC rules. */
   skipDefaultVpcs: boolean;
+  /** VPC endpoint IDs that presigned-URL conditions may name beside the account's own, e.g. a shared-services account's. */
+  approvedVpces?: string[];
 }
 
 export const DEFAULT_RULE_CONFIG: RuleConfig = { allowedSourceCidrs: [], skipDefaultVpcs: false };

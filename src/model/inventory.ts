@@ -1,6 +1,7 @@
-import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail } from '@aws-sdk/client-iam';
 import type { DescribeDomainResponse, DescribeNotebookInstanceOutput } from '@aws-sdk/client-sagemaker';
+import type { Section, SectionOfScope } from '../collect/sections/index.ts';
+import type { SectionScope, SectionValue } from '../collect/sections/types.ts';
 
 /**
  * A policy document as it arrives: URL-encoded JSON from the IAM API, plain JSON text, or an
@@ -42,43 +43,27 @@ export interface CollectionError {
   message: string;
 }
 
-export const REGION_SECTIONS = [
-  'endpointServices',
-  'sagemakerDomains',
-  'sagemakerNotebooks',
-  'subnets',
-  'vpcAttributes',
-  'vpcEndpoints',
-  'vpcs',
-] as const;
-export type RegionSection = (typeof REGION_SECTIONS)[number];
-/** The sections read once per account rather than per region. */
-export const ACCOUNT_SECTIONS = ['iam', 'organization'] as const;
-export type AccountSection = (typeof ACCOUNT_SECTIONS)[number];
-export type InventorySection = RegionSection | AccountSection;
+/** A section of the inventory, as `src/collect/sections/index.ts` lists them. */
+export type InventorySection = Section['id'];
+export type RegionSection = SectionOfScope<'region'>['id'];
 
 /** A notebook instance as `DescribeNotebookInstance` returns it; its VPC is that of `SubnetId` in `subnets`. */
 export type SageMakerNotebook = Plain<DescribeNotebookInstanceOutput>;
 /** A Studio domain as `DescribeDomain` returns it. */
 export type SageMakerDomain = Plain<DescribeDomainResponse>;
 
-export interface RegionInventory {
+/** The sections of one scope, each under its id, as its `collect` returns it; absent when not read. */
+type SectionsOf<Scope extends SectionScope> = {
+  [S in SectionOfScope<Scope> as S['id']]?: SectionValue<S>;
+};
+
+export interface RegionInventory extends SectionsOf<'region'> {
   region: string;
   /**
    * The sections collection was asked to read in this region, read or not. Absent in snapshots
    * written before it was recorded: there, why a section is missing is not known.
    */
   sections?: RegionSection[];
-  /** The SageMaker-related service names that `DescribeVpcEndpointServices` lists in the region. */
-  endpointServices?: string[];
-  vpcs?: Plain<Vpc>[];
-  /** DNS attributes, only for VPCs that hold a SageMaker endpoint. */
-  vpcAttributes?: Record<string, VpcDnsAttributes>;
-  vpcEndpoints?: Plain<VpcEndpoint>[];
-  sagemakerNotebooks?: SageMakerNotebook[];
-  sagemakerDomains?: SageMakerDomain[];
-  /** The subnets that notebooks, domains and SageMaker endpoints use, as `DescribeSubnets` returns them. */
-  subnets?: Plain<Subnet>[];
   collectionErrors?: CollectionError[];
 }
 
@@ -126,12 +111,14 @@ export interface AccountUnreadable {
   message: string;
 }
 
-export interface AccountInventory {
+export interface AccountInventory extends SectionsOf<'account'> {
   accountId: string;
   /** Set when nothing of the account was read: the account is one ERROR result, its sections are not judged. */
   unreadable?: AccountUnreadable;
-  iam?: IamAuthorizationDetails;
-  organization?: AccountOrganization;
+  /** The account's alias (`iam:ListAccountAliases`), when it has one; a label for people only. */
+  alias?: string;
+  /** Why the alias could not be read: not an error of the scan, the report just shows none. */
+  aliasUnread?: string;
   collectionErrors?: CollectionError[];
   regions: RegionInventory[];
 }
@@ -141,6 +128,11 @@ export interface Inventory {
   snapshotVersion: 1;
   collectedAt: string;
   partition: string;
+  /**
+   * The rules a snapshot was taken for and the sections they read (written by `snapshot`), so that a
+   * scan with other rules can say the file lacks what they need.
+   */
+  takenFor?: { rules: string[]; sections: InventorySection[] };
   accounts: AccountInventory[];
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, STATUSES } from './result.ts';
 
 const counts = z.strictObject({
@@ -27,6 +27,11 @@ const result = z.strictObject({
   resourceType: z.string(),
   resourceId: z.string(),
   resourceArn: z.string().optional(),
+  resourceName: z.string().optional().meta({
+    description:
+      "what a person calls the resource: a VPC's or endpoint's Name tag, a Studio domain's name, an IAM user's, role's or policy's name",
+  }),
+  defaultVpc: z.literal(true).optional().meta({ description: "the resource is its region's default VPC" }),
   title: z.string(),
   message: z.string(),
   remediation: z.string(),
@@ -45,6 +50,9 @@ const result = z.strictObject({
       change: z.enum(['new', 'persisting', 'regressed', 'resolved', 'unchanged']),
       firstSeen: isoTimestamp.optional(),
       previousStatus: z.enum(STATUSES).optional(),
+      previouslyMuted: z.literal(true).optional().meta({
+        description: 'the previous scan had this result muted by an accepted exception',
+      }),
     })
     .optional()
     .meta({ description: 'the comparison with the previous scan, when there was one to compare with' }),
@@ -77,6 +85,14 @@ export const reportSchema = z
       regions: z.array(z.string()),
       rules: z.array(z.string()),
       skipped: z.array(skipped),
+      accountAliases: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta({ description: "each account's alias (iam:ListAccountAliases), for those that have one" }),
+      accountAliasesUnread: z.record(z.string(), z.string()).optional().meta({
+        description:
+          'accounts whose alias could not be read, and why: not an error of the scan, only no alias to show',
+      }),
     }),
     summary: z.strictObject({
       ...counts.shape,
@@ -130,6 +146,10 @@ export const reportSchema = z
       )
       .optional(),
     storedAt: z.string().optional().meta({ description: 'where the Lambda stored this report' }),
+    storedHtmlAt: z.string().optional().meta({
+      description:
+        "where the Lambda stored this report's HTML page, beside storedAt. Set on the returned report; the dated JSON copy in S3 is written before and does not carry it.",
+    }),
     baselineUpdate: z
       .discriminatedUnion('outcome', [
         z.strictObject({ outcome: z.literal('moved'), source: z.string() }),

@@ -21,6 +21,10 @@ export interface Report {
     regions: string[];
     rules: string[];
     skipped: SkippedScope[];
+    /** Each account's alias, for those that have one the scan could read. */
+    accountAliases?: Record<string, string>;
+    /** Accounts whose alias could not be read, and why (not an error of the scan). */
+    accountAliasesUnread?: Record<string, string>;
   };
   summary: StatusCounts & {
     byRule: Record<string, StatusCounts>;
@@ -42,6 +46,8 @@ export interface Report {
   resolved?: ResolvedEntry[];
   /** Where the Lambda stored this report (the audit trail). */
   storedAt?: string;
+  /** Where the Lambda stored this report's HTML page, beside `storedAt`; only on the returned report. */
+  storedHtmlAt?: string;
   /** Whether the Lambda made this report `latest.json`, the next scan's baseline. */
   baselineUpdate?: BaselineUpdate;
   /** Lambda, with a findings topic: whether anyone confirmed a subscription to it. */

@@ -30,6 +30,10 @@ export interface Result extends Required<Omit<ResultDraft, 'resourceArn'>> {
   severity: Severity;
   title: string;
   resourceArn?: string;
+  /** What a person calls the resource: a VPC's or endpoint's `Name` tag, a Studio domain's or IAM principal's name. */
+  resourceName?: string;
+  /** The resource is its region's default VPC. */
+  defaultVpc?: true;
   /** Set on a FAIL that an accepted exception covers: it stays FAIL but does not count. */
   muted?: Muted;
   /** How the result compares with the previous scan, when there is one to compare with. */

@@ -1,243 +1,86 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { REGION_SECTION_IDS, SECTIONS, sectionsOfScope } from '../collect/sections/index.ts';
+import type { SectionScope } from '../collect/sections/types.ts';
 import { UserInputError } from './errors.ts';
 import { fileKindOf } from './file-kind.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readInputFile } from './input-file.ts';
-import { ACCOUNT_SECTIONS, type Inventory, REGION_SECTIONS } from './inventory.ts';
+import type {
+  AccountInventory,
+  CollectionError,
+  Inventory,
+  InventorySection,
+  RegionInventory,
+} from './inventory.ts';
 
-const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
+/** Each section's part of the file, optional: a snapshot holds what its rules needed. */
+function sectionShape(scope: SectionScope): Record<string, z.ZodOptional<z.ZodType>> {
+  return Object.fromEntries(
+    sectionsOfScope(scope).map((section) => [section.id, section.schema.optional()] as const),
+  );
+}
+
 const collectionError = z.strictObject({
-  section: z.enum(['*', ...ACCOUNT_SECTIONS, ...REGION_SECTIONS]),
+  section: z.enum(['*', ...SECTIONS.map((section) => section.id)]),
   code: z.string(),
   message: z.string(),
 });
-const tag = z.looseObject({ Key: z.string().optional(), Value: z.string().optional() });
-
-const vpc = z.looseObject({
-  VpcId: z.string(),
-  OwnerId: z.string().optional(),
-  IsDefault: z.boolean().optional(),
-  CidrBlock: z.string().optional(),
-  Tags: z.array(tag).optional(),
-});
-const vpcEndpoint = z.looseObject({
-  VpcEndpointId: z.string(),
-  VpcEndpointType: z.string().optional(),
-  VpcId: z.string().optional(),
-  ServiceName: z.string().optional(),
-  State: z.string().optional(),
-  PrivateDnsEnabled: z.boolean().optional(),
-  OwnerId: z.string().optional(),
-  Tags: z.array(tag).optional(),
-});
-const stringList = z.array(z.string());
-const notebook = z.looseObject({
-  NotebookInstanceName: z.string(),
-  NotebookInstanceArn: z.string().optional(),
-  NotebookInstanceStatus: z.string().optional(),
-  DirectInternetAccess: z.string().optional(),
-  SubnetId: z.string().optional(),
-  SecurityGroups: stringList.optional(),
-  RootAccess: z.string().optional(),
-  KmsKeyId: z.string().optional(),
-});
-const domain = z.looseObject({
-  DomainId: z.string(),
-  DomainName: z.string().optional(),
-  DomainArn: z.string().optional(),
-  Status: z.string().optional(),
-  AppNetworkAccessType: z.string().optional(),
-  AuthMode: z.string().optional(),
-  VpcId: z.string().optional(),
-  SubnetIds: stringList.optional(),
-  DomainSettings: z.looseObject({ SecurityGroupIds: stringList.optional() }).optional(),
-});
-const subnet = z.looseObject({
-  SubnetId: z.string(),
-  VpcId: z.string().optional(),
-  AvailabilityZone: z.string().optional(),
-  OwnerId: z.string().optional(),
-});
 const region = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region name such as eu-west-1'),
-  endpointServices: z.array(z.string()).optional(),
-  vpcs: z.array(vpc).optional(),
-  vpcAttributes: z
-    .record(
-      z.string(),
-      z.strictObject({
-        enableDnsSupport: z.boolean().optional(),
-        enableDnsHostnames: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-  vpcEndpoints: z.array(vpcEndpoint).optional(),
-  sagemakerNotebooks: z.array(notebook).optional(),
-  sagemakerDomains: z.array(domain).optional(),
-  subnets: z.array(subnet).optional(),
-  sections: z.array(z.enum(REGION_SECTIONS)).optional(),
+  ...sectionShape('region'),
+  sections: z.array(z.enum(REGION_SECTION_IDS)).optional(),
   collectionErrors: z.array(collectionError).optional(),
 });
-
-const attachedPolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyArn: z.string() });
-const inlinePolicy = z.looseObject({ PolicyName: z.string(), PolicyDocument: policyDocument });
-const boundary = z
-  .looseObject({ PermissionsBoundaryType: z.string().optional(), PermissionsBoundaryArn: z.string() })
-  .optional();
-const iam = z.looseObject({
-  UserDetailList: z
-    .array(
-      z.looseObject({
-        UserName: z.string(),
-        Arn: z.string(),
-        Path: z.string().optional(),
-        GroupList: z.array(z.string()).optional(),
-        UserPolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-        PermissionsBoundary: boundary,
-      }),
-    )
-    .optional(),
-  GroupDetailList: z
-    .array(
-      z.looseObject({
-        GroupName: z.string(),
-        Arn: z.string(),
-        GroupPolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-      }),
-    )
-    .optional(),
-  RoleDetailList: z
-    .array(
-      z.looseObject({
-        RoleName: z.string(),
-        Arn: z.string(),
-        Path: z.string().optional(),
-        AssumeRolePolicyDocument: policyDocument.optional(),
-        RolePolicyList: z.array(inlinePolicy).optional(),
-        AttachedManagedPolicies: z.array(attachedPolicy).optional(),
-        PermissionsBoundary: boundary,
-      }),
-    )
-    .optional(),
-  Policies: z
-    .array(
-      z.looseObject({
-        PolicyName: z.string(),
-        Arn: z.string(),
-        DefaultVersionId: z.string().optional(),
-        PolicyVersionList: z
-          .array(
-            z.looseObject({
-              Document: policyDocument.optional(),
-              VersionId: z.string().optional(),
-              IsDefaultVersion: z.boolean().optional(),
-            }),
-          )
-          .optional(),
-      }),
-    )
-    .optional(),
-});
-
-const serviceControlPolicy = z.strictObject({
-  id: z
-    .string()
-    .regex(/^p-[0-9a-zA-Z_]{8,128}$/, 'expected a policy id such as p-FullAWSAccess or p-abcd1234'),
-  name: z.string(),
-  arn: z.string().optional(),
-  awsManaged: z.boolean().optional(),
-  content: policyDocument,
-});
-const scpLevel = z.strictObject({
-  type: z.enum(['ROOT', 'ORGANIZATIONAL_UNIT', 'ACCOUNT']),
-  id: z.string(),
-  policies: z.array(serviceControlPolicy),
-});
-const organization = z.discriminatedUnion('membership', [
-  z.strictObject({ membership: z.literal('none') }),
-  z.strictObject({
-    membership: z.literal('member'),
-    organizationId: z.string(),
-    managementAccountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
-    scpsEnabled: z.boolean(),
-    scpPath: z.array(scpLevel),
-  }),
-]);
 
 type Duplicate = { path: PropertyKey[]; message: string };
 
 /** The items of `items` whose key an earlier item already has, each with where and what. */
-function repeated<T>(
-  items: readonly T[] | undefined,
-  at: PropertyKey[],
-  field: string,
-  kind: string,
-  keyOf: (item: T) => string,
-): Duplicate[] {
+function repeated(items: unknown, at: PropertyKey[], field: string, noun: string): Duplicate[] {
   const first = new Map<string, number>();
   const found: Duplicate[] = [];
-  (items ?? []).forEach((item, index) => {
-    const key = keyOf(item);
+  const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+  list.forEach((item, index) => {
+    const key = String(item[field]);
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, index);
     else {
       found.push({
         path: [...at, index, field],
-        message: `${kind} ${key} is listed twice (first at ${jsonPath([...at, earlier])})`,
+        message: `${noun} ${key} is listed twice (first at ${jsonPath([...at, earlier])})`,
       });
     }
   });
   return found;
 }
 
-/**
- * An account, region, VPC, endpoint or IAM item listed twice would be judged twice under one result id, and
- * counted twice: that is an invalid file, not two resources.
- */
-const IAM_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
-
-function duplicates(snapshot: {
-  accounts: {
-    accountId: string;
-    iam?: Partial<Record<(typeof IAM_LISTS)[number], { Arn: string }[]>>;
-    regions: { region: string; vpcs?: { VpcId: string }[]; vpcEndpoints?: { VpcEndpointId: string }[] }[];
-  }[];
-}): Duplicate[] {
-  const found = repeated(
-    snapshot.accounts,
-    ['accounts'],
-    'accountId',
-    'account',
-    (account) => account.accountId,
+/** The items that the sections held by `part` (an account or a region) list twice, by each section's unique keys. */
+function sectionDuplicates(
+  scope: SectionScope,
+  part: Record<string, unknown>,
+  at: PropertyKey[],
+): Duplicate[] {
+  return sectionsOfScope(scope).flatMap((section) =>
+    (section.unique ?? []).flatMap(({ list, field, noun }) => {
+      const value = part[section.id] as Record<string, unknown> | undefined;
+      const items = list === undefined ? value : value?.[list];
+      return repeated(items, [...at, section.id, ...(list === undefined ? [] : [list])], field, noun);
+    }),
   );
+}
+
+/**
+ * An account, a region, or an item of a section listed twice would be judged twice under one
+ * result id, and counted twice: that is an invalid file, not two resources.
+ */
+function duplicates(snapshot: {
+  accounts: (Record<string, unknown> & { regions: (Record<string, unknown> & { region: string })[] })[];
+}): Duplicate[] {
+  const found = repeated(snapshot.accounts, ['accounts'], 'accountId', 'account');
   snapshot.accounts.forEach((account, accountIndex) => {
-    for (const list of IAM_LISTS) {
-      const items = account.iam?.[list] as { Arn: string }[] | undefined;
-      for (const duplicate of repeated(
-        items,
-        ['accounts', accountIndex, 'iam', list],
-        'Arn',
-        'ARN',
-        (item) => item.Arn,
-      ))
-        found.push(duplicate);
-    }
+    found.push(...sectionDuplicates('account', account, ['accounts', accountIndex]));
     const at = ['accounts', accountIndex, 'regions'];
-    for (const duplicate of repeated(account.regions, at, 'region', 'region', (region) => region.region))
-      found.push(duplicate);
+    found.push(...repeated(account.regions, at, 'region', 'region'));
     account.regions.forEach((region, regionIndex) => {
-      const within = [...at, regionIndex];
-      for (const duplicate of repeated(region.vpcs, [...within, 'vpcs'], 'VpcId', 'VPC', (vpc) => vpc.VpcId))
-        found.push(duplicate);
-      for (const duplicate of repeated(
-        region.vpcEndpoints,
-        [...within, 'vpcEndpoints'],
-        'VpcEndpointId',
-        'endpoint',
-        (endpoint) => endpoint.VpcEndpointId,
-      ))
-        found.push(duplicate);
+      found.push(...sectionDuplicates('region', region, [...at, regionIndex]));
     });
   });
   return found;
@@ -248,7 +91,7 @@ function duplicates(snapshot: {
  * judged for the wrong account: the file is invalid.
  */
 function scpPathProblems(snapshot: {
-  accounts: { accountId: string; organization?: z.infer<typeof organization> }[];
+  accounts: Pick<AccountInventory, 'accountId' | 'organization'>[];
 }): Duplicate[] {
   const found: Duplicate[] = [];
   snapshot.accounts.forEach((account, index) => {
@@ -281,6 +124,12 @@ export const snapshotSchema = z
     snapshotVersion: z.literal(1),
     collectedAt: z.string(),
     partition: z.string().regex(/^aws(-[a-z]+)*$/, 'expected an AWS partition such as aws or aws-cn'),
+    takenFor: z
+      .strictObject({
+        rules: z.array(z.string()),
+        sections: z.array(z.enum(SECTIONS.map((section) => section.id))),
+      })
+      .optional(),
     accounts: z
       .array(
         z.strictObject({
@@ -288,8 +137,9 @@ export const snapshotSchema = z
           unreadable: z
             .strictObject({ roleArn: z.string().optional(), code: z.string(), message: z.string() })
             .optional(),
-          iam: iam.optional(),
-          organization: organization.optional(),
+          alias: z.string().optional(),
+          aliasUnread: z.string().optional(),
+          ...sectionShape('account'),
           collectionErrors: z.array(collectionError).optional(),
           regions: z.array(region),
         }),
@@ -297,8 +147,10 @@ export const snapshotSchema = z
       .min(1),
   })
   .superRefine((snapshot, context) => {
-    for (const duplicate of duplicates(snapshot)) context.addIssue({ code: 'custom', ...duplicate });
-    for (const problem of scpPathProblems(snapshot)) context.addIssue({ code: 'custom', ...problem });
+    for (const duplicate of duplicates(snapshot as Parameters<typeof duplicates>[0]))
+      context.addIssue({ code: 'custom', ...duplicate });
+    for (const problem of scpPathProblems(snapshot as Parameters<typeof scpPathProblems>[0]))
+      context.addIssue({ code: 'custom', ...problem });
   });
 
 /** `$.accounts[0].regions[2].vpcs[5].VpcId`: where in the file a problem is. */
@@ -309,19 +161,96 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Validates parsed JSON as a snapshot; the error names the source and the first JSON path at fault. */
+/** How many problems of a file one error lists: enough to fix a file in one pass, short enough to read. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * The problems of a file as one line: `at $.a: …; at $.b: …`, at most {@link MAX_LISTED_PROBLEMS} of
+ * them, then how many more there are.
+ */
+export function listProblems(problems: readonly { where: string; message: string }[]): string {
+  const listed = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((problem) => `${problem.where}: ${problem.message}`)
+    .join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${listed} (and ${more} more problems)` : listed;
+}
+
+/** Validates parsed JSON as a snapshot; the error names the source and every JSON path at fault (up to 20). */
 export function parseSnapshot(data: unknown, source: string): Inventory {
   const parsed = snapshotSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? jsonPath(issue.path) : '$';
-    const more =
-      parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
-    throw new UserInputError(
-      `${source}: invalid snapshot at ${where}: ${issue?.message ?? 'invalid'}${more}`,
-    );
+    const problems = parsed.error.issues.map((issue) => ({
+      where: `at ${jsonPath(issue.path)}`,
+      message: issue.message,
+    }));
+    throw new UserInputError(`${source}: invalid snapshot ${listProblems(problems)}`);
   }
   return parsed.data as unknown as Inventory;
+}
+
+/** The section of the inventory a problem's path lies in, if it lies in one. */
+function sectionAt(
+  path: readonly PropertyKey[],
+): { account: number; region?: number; section: InventorySection } | undefined {
+  const [top, account, part, region, section] = path;
+  if (top !== 'accounts' || typeof account !== 'number') return undefined;
+  const accountSection = sectionsOfScope('account').find(({ id }) => id === part);
+  if (accountSection) return { account, section: accountSection.id };
+  const regionSection = REGION_SECTION_IDS.find((id) => id === section);
+  if (part === 'regions' && typeof region === 'number' && regionSection) {
+    return { account, region, section: regionSection };
+  }
+  return undefined;
+}
+
+/**
+ * Checks what a live collection read against the schema `scan --input` applies, before it is written
+ * as evidence: a section that does not pass is left out and becomes a collection error
+ * (`InvalidCollectedData`, naming every path at fault), so that scanning the file judges it ERROR,
+ * as when AWS could not be read. A problem outside any section is a defect of the collector.
+ */
+export function checkCollected(inventory: Inventory): { inventory: Inventory; errors: string[] } {
+  const parsed = snapshotSchema.safeParse(inventory);
+  if (parsed.success) return { inventory, errors: [] };
+  const bySection = new Map<
+    string,
+    { at: NonNullable<ReturnType<typeof sectionAt>>; problems: { where: string; message: string }[] }
+  >();
+  for (const issue of parsed.error.issues) {
+    const at = sectionAt(issue.path);
+    if (at === undefined)
+      throw new Error(`collected inventory invalid at ${jsonPath(issue.path)}: ${issue.message}`);
+    const key = `${at.account}/${at.region ?? ''}/${at.section}`;
+    const entry = bySection.get(key) ?? { at, problems: [] };
+    entry.problems.push({ where: `at ${jsonPath(issue.path)}`, message: issue.message });
+    bySection.set(key, entry);
+  }
+  const checked = structuredClone(inventory);
+  const errors: string[] = [];
+  for (const { at, problems } of bySection.values()) {
+    const account = checked.accounts[at.account] as AccountInventory;
+    const error: CollectionError = {
+      section: at.section,
+      code: 'InvalidCollectedData',
+      message: `the data read does not pass the evidence file schema, ${listProblems(problems)}`,
+    };
+    if (at.region === undefined) {
+      delete (account as unknown as Record<string, unknown>)[at.section];
+      account.collectionErrors = [...(account.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} ${at.section}: ${error.message}`);
+    } else {
+      const region = account.regions[at.region] as RegionInventory;
+      delete (region as unknown as Record<string, unknown>)[at.section];
+      region.collectionErrors = [...(region.collectionErrors ?? []), error];
+      errors.push(`account ${account.accountId} ${region.region} ${at.section}: ${error.message}`);
+    }
+  }
+  // Each pass removes a section, so this ends; a second pass sees the file-wide checks (duplicates)
+  // that run only once the shapes pass.
+  const next = checkCollected(checked);
+  return { inventory: next.inventory, errors: [...errors, ...next.errors] };
 }
 
 /** Reads and validates an evidence file of at most `maxBytes` (checked before reading it). */

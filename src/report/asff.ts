@@ -202,6 +202,37 @@ export function toAsffFindings(report: Report, options: AsffOptions = {}): AwsSe
   ];
 }
 
+/** A finding's workflow status that Security Hub must be told, since a re-import cannot change it. */
+export interface WorkflowChange {
+  Id: string;
+  ProductArn: string;
+  AwsAccountId: string;
+  status: 'NEW' | 'RESOLVED' | 'SUPPRESSED';
+}
+
+/**
+ * The findings whose mute state changed since the baseline. `BatchImportFindings` sets `Workflow`
+ * only when it creates a finding, so a finding first imported SUPPRESSED would stay suppressed
+ * after its exception ends: it goes back to NEW (RESOLVED when it now passes), and a finding
+ * muted tonight becomes SUPPRESSED. Without a baseline to compare with, every muted finding is
+ * (again) SUPPRESSED, and no other finding is touched: its workflow may be someone's triage.
+ *
+ * @example workflowChanges(report) // [{ Id, ProductArn, AwsAccountId, status: 'NEW' }]
+ */
+export function workflowChanges(report: Report, options: AsffOptions = {}): WorkflowChange[] {
+  const homeRegion = options.homeRegion ?? report.scope.regions[0] ?? 'us-east-1';
+  const compared = report.baseline !== undefined && !('error' in report.baseline);
+  return report.results.flatMap((result): WorkflowChange[] => {
+    const muted = result.muted !== undefined;
+    if (compared ? muted === (result.delta?.previouslyMuted === true) : !muted) return [];
+    const { Id, ProductArn, AwsAccountId } = resultFinding(result, report, homeRegion);
+    const status = muted ? 'SUPPRESSED' : result.status === 'PASS' ? 'RESOLVED' : 'NEW';
+    return [
+      { Id: Id as string, ProductArn: ProductArn as string, AwsAccountId: AwsAccountId as string, status },
+    ];
+  });
+}
+
 /** `--format asff`: a JSON array, the shape `aws securityhub batch-import-findings --findings` takes. */
 export function formatAsff(report: Report, options: AsffOptions = {}): string {
   return `${JSON.stringify(toAsffFindings(report, options), null, 2)}\n`;

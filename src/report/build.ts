@@ -3,10 +3,10 @@ import type { Evaluation } from '../engine/evaluate.ts';
 import { countedFailures, countsKey, type Report, type StatusCounts } from '../model/report.ts';
 import type { Rule } from '../rules/types.ts';
 
-/** Set by the Lambda bundle's build (esbuild `define`), so the bundle does not carry package.json. */
+/** Set by the Lambda and CLI bundles' builds (esbuild `define`), so neither carries package.json. */
 declare const __SCANNER_VERSION__: string | undefined;
 
-/** The CLI runs from the source tree, where package.json is at hand. */
+/** The sources (tests, the npm scripts) run from the repository, where package.json is at hand. */
 function packageVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
@@ -22,6 +22,8 @@ export interface ReportInput {
   finishedAt: Date;
   complete: boolean;
   accounts: string[];
+  /** Aliases read, and why some could not be, by account id. */
+  aliases?: { read: Record<string, string>; unread: Record<string, string> };
   regions: string[];
   rules: readonly Rule[];
   evaluation: Evaluation;
@@ -61,6 +63,10 @@ export function buildReport(input: ReportInput): Report {
       regions: input.regions,
       rules: input.rules.map((rule) => rule.meta.id),
       skipped: evaluation.skipped,
+      ...(Object.keys(input.aliases?.read ?? {}).length > 0 ? { accountAliases: input.aliases?.read } : {}),
+      ...(Object.keys(input.aliases?.unread ?? {}).length > 0
+        ? { accountAliasesUnread: input.aliases?.unread }
+        : {}),
     },
     summary,
     results: evaluation.results,

@@ -40,3 +40,27 @@ export function consoleUrl(
   const page = kind === 'policy' ? encode(arn) : encode(name);
   return `${host}/iam/home#/${kind === 'user' ? 'users' : kind === 'role' ? 'roles' : 'policies'}/details/${page}`;
 }
+
+const S3_ADDRESS = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/**
+ * The S3 console page of a stored report (`s3://bucket/key`), or of the folder that holds it: a
+ * reader of the email can open that after signing in, where an `s3://` address opens nothing.
+ * Undefined for anything that is not an `s3://` address.
+ *
+ * @example s3ConsoleUrl('s3://reports/r/1/a.json', 'eu-west-1') // https://console.aws.amazon.com/s3/object/reports?region=eu-west-1&prefix=r/1/a.json
+ */
+export function s3ConsoleUrl(
+  address: string,
+  bucketRegion: string,
+  page: 'object' | 'folder' = 'object',
+): string | undefined {
+  const match = S3_ADDRESS.exec(address);
+  const host = CONSOLE_HOST[partitionOf(bucketRegion)];
+  if (match === null || host === undefined) return undefined;
+  const [, bucket, key] = match as unknown as [string, string, string];
+  const prefix = page === 'object' ? key : key.slice(0, key.lastIndexOf('/') + 1);
+  // Slashes stay as they are: they are allowed in a query and keep the link short.
+  const query = `region=${encode(bucketRegion)}&prefix=${encode(prefix).replaceAll('%2F', '/')}`;
+  return `${host}/s3/${page === 'object' ? 'object' : 'buckets'}/${encode(bucket)}?${query}`;
+}

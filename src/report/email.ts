@@ -1,8 +1,9 @@
 import type { ResolvedEntry } from '../model/annotations.ts';
 import { countedFailures, isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
-import { consoleUrl } from './console.ts';
+import { consoleUrl, s3ConsoleUrl } from './console.ts';
 import { printable } from './sanitize.ts';
+import { accountNames, unreadAliasLines } from './text.ts';
 
 /** Which results one message carries when the findings are split over several messages. */
 export interface MessagePart {
@@ -18,8 +19,10 @@ export interface MessagePart {
 export const MAX_SUBJECT_LENGTH = 99;
 const SKIPPED_LINES_SHOWN = 20;
 const RESOLVED_LINES_SHOWN = 50;
-/** Longest line naming persisting resources: mail clients wrap, and people skim. */
+/** Every line of the email is shorter than this: mail clients wrap, and people skim. */
 export const PERSISTING_LINE_LIMIT = 200;
+/** How much further a wrapped line's continuation is indented than the line it continues. */
+const CONTINUATION_INDENT = '    ';
 
 /** The results a notification is about: everything that is not a PASS. */
 export function notableResults(report: Report): Result[] {
@@ -150,8 +153,15 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
     ...(options.storageError === undefined
       ? []
       : [`This report could not be stored in S3: ${printable(options.storageError)}`, '']),
-    `SageMaker compliance scan of account ${printable(report.scope.accounts.join(', ') || 'unknown')}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
+    ...(options.htmlStorageError === undefined
+      ? []
+      : [
+          `The HTML page of this report could not be stored in S3: ${printable(options.htmlStorageError)}`,
+          '',
+        ]),
+    `SageMaker compliance scan of account ${accountNames(report) || 'unknown'}, regions ${printable(regions)}, from ${report.startedAt} to ${report.finishedAt} (UTC).`,
     `Results: ${pass} passing, ${countedFailures(report)} failing, ${error} could not be checked${muted > 0 ? `, ${muted} muted as accepted exceptions` : ''}. By severity: ${countsBySeverity(report)}.`,
+    ...unreadAliasLines(report),
     ...baselineLine(report),
   ];
   if (!report.complete) {
@@ -168,9 +178,15 @@ function introduction(report: Report, part: MessagePart, options: EmailOptions):
   return lines;
 }
 
-/** `  eu-west-1  vpc-0abc  The VPC has no sagemaker.api endpoint.` */
+/**
+ * `  eu-west-1  vpc-0abc (ml-prod)  The VPC has no sagemaker.api endpoint.`: the id, which the
+ * console and the CLI take, then the name a person knows the resource by (its `Name` tag).
+ */
 export function resourceLine(result: Result): string {
-  return `  ${printable(result.region)}  ${printable(result.resourceId)}  ${printable(result.message)}`;
+  // An IAM ARN already ends with the name.
+  const named = result.resourceName !== undefined && !result.resourceId.endsWith(result.resourceName);
+  const name = named ? ` (${printable(result.resourceName as string)})` : '';
+  return `  ${printable(result.region)}  ${printable(result.resourceId)}${name}  ${printable(result.message)}`;
 }
 
 function severityRank(result: Result): number {
@@ -197,6 +213,10 @@ export interface EmailOptions {
   remediations?: Readonly<Record<string, string>>;
   /** Why the report is not in S3, said first so nobody looks for it there. */
   storageError?: string;
+  /** Why the report's HTML page is not in S3 (the JSON report may be). */
+  htmlStorageError?: string;
+  /** The region of the reports bucket, for the console links to the stored report. */
+  reportsRegion?: string;
 }
 
 /**
@@ -287,21 +307,24 @@ function persistingLine(report: Report): string[] {
   const persisting = report.results.filter(
     (result) => isCountedFailure(result) && result.delta?.change === 'persisting',
   );
-  const where = report.storedAt === undefined ? 'the JSON variant of this notification' : report.storedAt;
-  if (persisting.length === 0) return ['', `Full report: ${printable(where)}`];
+  const where =
+    report.storedAt === undefined
+      ? 'the JSON variant of this notification'
+      : 'the stored report (REPORT, below)';
+  if (persisting.length === 0) return [];
   const days = persisting.map((result) => dayOf(result.delta?.firstSeen ?? report.startedAt)).sort();
   const first = days[0] as string;
   const last = days.at(-1) as string;
   const since = first === last ? first : `${first} to ${last}`;
   return [
     '',
-    `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}); full report: ${printable(where)}`,
+    `${persisting.length === 1 ? '1 failure persists' : `${persisting.length} failures persist`} (first seen ${since}), each listed in ${printable(where)}`,
     ...groupByRule(persisting).map(persistingRuleLine),
   ];
 }
 
 /**
- * One line per rule naming its persisting resources, as many as fit in
+ * One line per rule naming its persisting resources, as many as fit in a line shorter than
  * {@link PERSISTING_LINE_LIMIT} characters, then how many more the report holds.
  */
 function persistingRuleLine(group: readonly Result[]): string {
@@ -313,13 +336,44 @@ function persistingRuleLine(group: readonly Result[]): string {
     const rest = names.length - index - 1;
     const tail = rest > 0 ? `, and ${rest} more in the report` : '';
     const candidate = `${line}${shown > 0 ? ', ' : ''}${name}`;
-    if (candidate.length + tail.length > PERSISTING_LINE_LIMIT && shown > 0) break;
+    if (candidate.length + tail.length >= PERSISTING_LINE_LIMIT && shown > 0) break;
     line = candidate;
     shown += 1;
   }
   const more = names.length - shown;
   const text = more > 0 ? `${line}, and ${more} more in the report` : line;
-  return text.length <= PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 1)}…`;
+  return text.length < PERSISTING_LINE_LIMIT ? text : `${text.slice(0, PERSISTING_LINE_LIMIT - 2)}…`;
+}
+
+/**
+ * Where the stored report is, as links a reader can open: the S3 console pages of the HTML page
+ * and the JSON report (an `s3://` address opens nothing in a mail client), and the `s3://` address
+ * for the AWS CLI. When an object's link would make a line of {@link PERSISTING_LINE_LIMIT}
+ * characters or more, the day's folder, which holds both, is linked instead.
+ */
+function reportSection(report: Report, options: EmailOptions): string[] {
+  const { storedAt, storedHtmlAt } = report;
+  const region = options.reportsRegion;
+  if (storedAt === undefined) {
+    return hasHistory(report) ? ['', 'Full report: the JSON variant of this notification'] : [];
+  }
+  if (region === undefined) return ['', `Full report: ${printable(storedAt)}`];
+  const stored = [
+    ...(storedHtmlAt === undefined ? [] : [['HTML, to read', storedHtmlAt] as const]),
+    ['JSON, for machines', storedAt] as const,
+  ];
+  let links = stored.map(([what, address]) => `  ${what}: ${s3ConsoleUrl(address, region) ?? address}`);
+  if (links.some((line) => line.length >= PERSISTING_LINE_LIMIT)) {
+    links = [`  Both, in their folder: ${s3ConsoleUrl(storedAt, region, 'folder') ?? storedAt}`];
+  }
+  const copy = `  From a terminal: aws s3 cp ${storedHtmlAt ?? storedAt} .`;
+  return [
+    '',
+    'REPORT (in the AWS console, signed in with read access to the reports bucket)',
+    '',
+    ...links.map(printable),
+    printable(copy.length < PERSISTING_LINE_LIMIT ? copy : `  In S3: ${storedHtmlAt ?? storedAt}`),
+  ];
 }
 
 /** Muted results are never listed as failing; their count, expired and unused entries are. */
@@ -364,6 +418,27 @@ function skippedSection(report: Report): string[] {
 }
 
 /**
+ * A line of {@link PERSISTING_LINE_LIMIT} characters or more, broken at spaces into lines shorter
+ * than that, each continuation indented further. A word longer than a line (a link) is never
+ * broken: it gets a line of its own, since a broken link opens nothing.
+ */
+function wrapped(line: string): string[] {
+  if (line.length < PERSISTING_LINE_LIMIT) return [line];
+  const indent = `${/^ */.exec(line)?.[0] ?? ''}${CONTINUATION_INDENT}`;
+  const lines: string[] = [];
+  let rest = line;
+  while (rest.length >= PERSISTING_LINE_LIMIT) {
+    const start = rest.length - rest.trimStart().length;
+    let cut = rest.lastIndexOf(' ', PERSISTING_LINE_LIMIT - 1);
+    if (cut <= start) cut = rest.indexOf(' ', PERSISTING_LINE_LIMIT);
+    if (cut <= start) break;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = `${indent}${rest.slice(cut).trimStart()}`;
+  }
+  return [...lines, rest];
+}
+
+/**
  * The email a person reads: a summary paragraph, then what needs doing, then what could not be
  * checked and why. With history it leads with what changed (new and regressed failures, resolved
  * ones, one line for the persisting rest); without, it lists every counted failure. Muted results
@@ -398,13 +473,15 @@ export function formatEmail(
         : 'Every check passed: no action needed.',
     );
   }
-  lines.push(...exceptionsSection(report), ...skippedSection(report));
+  lines.push(...exceptionsSection(report), ...skippedSection(report), ...reportSection(report, options));
   lines.push(
     '',
     '--',
     `Sent by ${report.tool.name} ${report.tool.version}. The machine-readable report is in the JSON variant of this notification.`,
   );
   return `${lines
+    .flatMap((line) => line.split('\n'))
+    .flatMap(wrapped)
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { countedFailures, type Report, type StatusCounts } from '../model/report.ts';
 import { type Result, SEVERITIES, STATUSES, type Status } from '../model/result.ts';
-import { summaryLine } from './text.ts';
+import { accountNames, summaryLine, unreadAliasLines } from './text.ts';
 
 /** Names, messages and evidence come from AWS accounts: everything shown is escaped. */
 function html(text: string): string {
@@ -227,10 +227,13 @@ function scopeSection(report: Report): string {
   const skipped = report.scope.skipped;
   return `<section id="scope"><h2>Scope and what was not judged</h2>
 <table><tbody>
-<tr><th>Accounts</th><td>${html(report.scope.accounts.join(', ') || '(none)')}</td></tr>
+<tr><th>Accounts</th><td>${html(accountNames(report) || '(none)')}</td></tr>
 <tr><th>Regions</th><td>${html(report.scope.regions.join(', ') || '(none)')}</td></tr>
 <tr><th>Rules</th><td>${html(report.scope.rules.join(', ') || '(none)')}</td></tr>
 </tbody></table>
+${unreadAliasLines(report)
+  .map((line) => `<p>${html(line)}</p>`)
+  .join('\n')}
 <p>Could not be judged (ERROR, counted as not clean): ${errors.length}.</p>
 ${errors.length === 0 ? '' : `<ul>${errors.map((result) => `<li><code>${html(result.ruleId)}</code> ${html(result.accountId)} ${html(result.region)} <code>${html(result.resourceId)}</code>: ${html(result.message)}</li>`).join('\n')}</ul>`}
 <p>Deliberately not judged: ${skipped.length}.</p>
@@ -264,6 +267,7 @@ export function formatHtml(report: Report): string {
 </head>
 <body>
 <header><h1>${html(title)}</h1>
+<p>Account ${html(accountNames(report) || '(none)')}</p>
 <p class="meta">Started ${html(report.startedAt)}, finished ${html(report.finishedAt)} · ${html(report.tool.name)} ${html(report.tool.version)}${report.storedAt ? ` · stored at <code>${html(report.storedAt)}</code>` : ''}</p></header>
 ${summarySection(report)}
 ${chartSection(report)}

@@ -1,7 +1,15 @@
+import { permissionsFor } from '../collect/sections/index.ts';
 import { RULES } from '../rules/index.ts';
+import type { RuleMeta } from '../rules/types.ts';
+
+/** A rule's metadata with the read actions its sections take, where `needs` says what it reads. */
+function listed(meta: RuleMeta) {
+  const { id, title, severity, resourceType, needs, ...rest } = meta;
+  return { id, title, severity, resourceType, needs, permissions: permissionsFor(needs), ...rest };
+}
 
 export function formatRules(format: 'table' | 'json'): string {
-  const metas = RULES.map((rule) => rule.meta);
+  const metas = RULES.map((rule) => listed(rule.meta));
   if (format === 'json') return `${JSON.stringify(metas, null, 2)}\n`;
   return metas
     .map((meta) =>

@@ -2,13 +2,23 @@ import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
   type BatchImportFindingsCommandOutput,
+  BatchUpdateFindingsCommand,
+  type BatchUpdateFindingsCommandOutput,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { Report } from '../model/report.ts';
-import { type AsffOptions, toAsffFindings } from './asff.ts';
+import { type AsffOptions, toAsffFindings, type WorkflowChange, workflowChanges } from './asff.ts';
+import { TOOL } from './build.ts';
 
-/** `BatchImportFindings` takes at most 100 findings per call. */
+/** `BatchImportFindings` and `BatchUpdateFindings` take at most 100 findings per call. */
 export const MAX_FINDINGS_PER_BATCH = 100;
+
+/** The note each workflow change leaves on the finding, saying who changed it and why. */
+const WORKFLOW_NOTES: Record<WorkflowChange['status'], string> = {
+  SUPPRESSED: `${TOOL.name}: an accepted exception covers this finding (reason and expiry in its ProductFields).`,
+  NEW: `${TOOL.name}: the accepted exception no longer applies, so this finding is active again.`,
+  RESOLVED: `${TOOL.name}: the accepted exception no longer applies, and the check now passes.`,
+};
 
 /** The error Security Hub answers with when it is not enabled in the account and region. */
 const NOT_ENABLED = 'InvalidAccessException';
@@ -22,10 +32,14 @@ export interface FailedImport extends SecurityHubTarget {
   findingId: string;
   code: string;
   message: string;
+  /** Set when the failure is of the workflow update of an imported finding, not of its import. */
+  operation?: 'BatchUpdateFindings';
 }
 
 export interface ImportOutcome {
   imported: number;
+  /** Findings whose workflow status was changed with `BatchUpdateFindings` (mute state changed). */
+  workflowUpdated: number;
   /** Findings not imported after one retry, or whose batch failed: each is an ERROR of the run. */
   failed: FailedImport[];
   /** Account and region pairs without Security Hub: a notice, not an error of the scan. */
@@ -119,17 +133,104 @@ async function importBatch(client: SecurityHubClient, batch: AwsSecurityFinding[
 }
 
 /**
+ * An answer whose processed and unprocessed findings do not add up to the batch proves nothing
+ * was updated: the whole batch is then failed rather than assumed done.
+ */
+function readUpdateAnswer(batch: WorkflowChange[], answer: BatchUpdateFindingsCommandOutput): BatchAnswer {
+  const processed = answer.ProcessedFindings;
+  const unprocessed = answer.UnprocessedFindings;
+  if (
+    !Array.isArray(processed) ||
+    !Array.isArray(unprocessed) ||
+    processed.length + unprocessed.length !== batch.length
+  ) {
+    return {
+      imported: 0,
+      failed: batch.map((change) => ({
+        findingId: change.Id,
+        code: 'MalformedResponse',
+        message: `BatchUpdateFindings answered ${processed?.length} ProcessedFindings and ${unprocessed?.length} UnprocessedFindings for ${batch.length} findings`,
+      })),
+    };
+  }
+  return {
+    imported: processed.length,
+    failed: unprocessed.map((failure) => ({
+      findingId: failure.FindingIdentifier?.Id ?? '',
+      code: failure.ErrorCode ?? 'Unknown',
+      message: failure.ErrorMessage ?? '',
+    })),
+  };
+}
+
+/** Sets one workflow status on up to 100 findings of one account and region, with its note. */
+async function updateBatch(client: SecurityHubClient, batch: WorkflowChange[]): Promise<BatchAnswer> {
+  const status = (batch[0] as WorkflowChange).status;
+  try {
+    const answer = await client.send(
+      new BatchUpdateFindingsCommand({
+        FindingIdentifiers: batch.map(({ Id, ProductArn }) => ({ Id, ProductArn })),
+        Workflow: { Status: status },
+        Note: { Text: WORKFLOW_NOTES[status], UpdatedBy: TOOL.name },
+      }),
+    );
+    return readUpdateAnswer(batch, answer);
+  } catch (error) {
+    const { name, message } = error as Error;
+    return { imported: 0, failed: batch.map((change) => ({ findingId: change.Id, code: name, message })) };
+  }
+}
+
+/**
+ * Tells Security Hub the workflow status of findings whose mute state changed, after they were
+ * imported: by account and region (skipping those without Security Hub), then by status, in
+ * batches of at most 100. A finding not updated is a failure, like one not imported.
+ */
+async function updateWorkflows(
+  changes: readonly WorkflowChange[],
+  clientFor: SecurityHubClientFor,
+  outcome: ImportOutcome,
+): Promise<void> {
+  const skipped = new Set(outcome.notEnabled.map(({ accountId, region }) => `${accountId}/${region}`));
+  const groups = new Map<string, WorkflowChange[]>();
+  for (const change of changes) {
+    const region = change.ProductArn.split(':')[3] ?? '';
+    const target = `${change.AwsAccountId}/${region}`;
+    if (skipped.has(target)) continue;
+    const key = `${target}/${change.status}`;
+    groups.set(key, [...(groups.get(key) ?? []), change]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0] as WorkflowChange;
+    const target = { accountId: first.AwsAccountId, region: first.ProductArn.split(':')[3] ?? '' };
+    for (const batch of chunks(group, MAX_FINDINGS_PER_BATCH)) {
+      const answer = await updateBatch(clientFor(target), batch);
+      outcome.workflowUpdated += answer.imported;
+      outcome.failed.push(
+        ...answer.failed.map((failure) => ({
+          ...target,
+          ...failure,
+          operation: 'BatchUpdateFindings' as const,
+        })),
+      );
+    }
+  }
+}
+
+/**
  * Imports findings with `BatchImportFindings`, into each finding's own account and region, in
- * batches of at most 100. Nothing is dropped silently: every finding is imported, failed (with
- * Security Hub's error code) or counted under `notEnabled`.
+ * batches of at most 100, then sets the workflow status of those whose mute state changed
+ * ({@link workflowChanges}) with `BatchUpdateFindings`. Nothing is dropped silently: every finding
+ * is imported, failed (with Security Hub's error code) or counted under `notEnabled`.
  *
  * @example await importFindings(toAsffFindings(report), ({ region }) => new SecurityHubClient({ region }))
  */
 export async function importFindings(
   findings: readonly AwsSecurityFinding[],
   clientFor: SecurityHubClientFor,
+  changes: readonly WorkflowChange[] = [],
 ): Promise<ImportOutcome> {
-  const outcome: ImportOutcome = { imported: 0, failed: [], notEnabled: [] };
+  const outcome: ImportOutcome = { imported: 0, workflowUpdated: 0, failed: [], notEnabled: [] };
   for (const group of byTarget(findings).values()) {
     const target = targetOf(group[0] as AwsSecurityFinding);
     const client = clientFor(target);
@@ -152,12 +253,15 @@ export async function importFindings(
       }
     }
   }
+  await updateWorkflows(changes, clientFor, outcome);
   return outcome;
 }
 
 /** The run summary's lines about the import: a count, a notice per region without Security Hub, and the errors. */
 export function importSummaryLines(outcome: ImportOutcome): string[] {
-  const lines = [`Security Hub: ${outcome.imported} findings imported.`];
+  const lines = [
+    `Security Hub: ${outcome.imported} findings imported${outcome.workflowUpdated > 0 ? `, ${outcome.workflowUpdated} with their workflow status changed (accepted exceptions that began or ended)` : ''}.`,
+  ];
   for (const entry of outcome.notEnabled) {
     lines.push(
       `Security Hub is not enabled in account ${entry.accountId}, region ${entry.region}: ${entry.findings} findings not imported (the scan's results are unaffected). Enable it, or leave --security-hub off there. (${entry.message})`,
@@ -165,16 +269,18 @@ export function importSummaryLines(outcome: ImportOutcome): string[] {
   }
   const groups = new Map<string, FailedImport[]>();
   for (const failure of outcome.failed) {
-    const key = `${failure.accountId}\u0000${failure.region}\u0000${failure.code}\u0000${failure.message}`;
+    const key = `${failure.operation}\u0000${failure.accountId}\u0000${failure.region}\u0000${failure.code}\u0000${failure.message}`;
     groups.set(key, [...(groups.get(key) ?? []), failure]);
   }
   for (const failures of groups.values()) {
-    const { accountId, region, code, message } = failures[0] as FailedImport;
+    const { accountId, region, code, message, operation } = failures[0] as FailedImport;
+    const what =
+      operation === undefined ? 'not imported into' : 'imported without their workflow status into';
     const ids = failures.map((failure) => failure.findingId);
     const shown =
       ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
     lines.push(
-      `ERROR Security Hub: ${failures.length} findings not imported into account ${accountId}, region ${region}: ${code}: ${message} (${shown})`,
+      `ERROR Security Hub: ${failures.length} findings ${what} account ${accountId}, region ${region}: ${code}: ${message} (${shown})`,
     );
   }
   return lines;
@@ -190,10 +296,14 @@ export async function exportToSecurityHub(
   options: AsffOptions & { clientConfig?: Record<string, unknown> },
 ): Promise<{ lines: string[]; ok: boolean }> {
   const clients = new Map<string, SecurityHubClient>();
-  const outcome = await importFindings(toAsffFindings(report, options), ({ region }) => {
-    const client = clients.get(region) ?? new SecurityHubClient({ region, ...options.clientConfig });
-    clients.set(region, client);
-    return client;
-  });
+  const outcome = await importFindings(
+    toAsffFindings(report, options),
+    ({ region }) => {
+      const client = clients.get(region) ?? new SecurityHubClient({ region, ...options.clientConfig });
+      clients.set(region, client);
+      return client;
+    },
+    workflowChanges(report, options),
+  );
   return { lines: importSummaryLines(outcome), ok: outcome.failed.length === 0 };
 }

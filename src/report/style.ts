@@ -2,7 +2,6 @@ import type { Status } from '../model/result.ts';
 
 export interface Style {
   status(status: Status, text: string): string;
-  dim(text: string): string;
   bold(text: string): string;
 }
 
@@ -11,16 +10,14 @@ const ANSI = {
   red: '\u001b[31m',
   green: '\u001b[32m',
   yellow: '\u001b[33m',
-  dim: '\u001b[2m',
   bold: '\u001b[1m',
 };
 const STATUS_COLOUR: Record<Status, string> = { PASS: ANSI.green, FAIL: ANSI.red, ERROR: ANSI.yellow };
 
-export const PLAIN: Style = { status: (_, text) => text, dim: (text) => text, bold: (text) => text };
+export const PLAIN: Style = { status: (_, text) => text, bold: (text) => text };
 
 export const COLOUR: Style = {
   status: (status, text) => `${STATUS_COLOUR[status]}${text}${ANSI.reset}`,
-  dim: (text) => `${ANSI.dim}${text}${ANSI.reset}`,
   bold: (text) => `${ANSI.bold}${text}${ANSI.reset}`,
 };
 

@@ -1,6 +1,7 @@
 import type { SuppressionSummary } from '../model/annotations.ts';
 import type { Report } from '../model/report.ts';
 import type { Result } from '../model/result.ts';
+import { compareForReading, resourceLabel, wrapText } from './layout.ts';
 import { printable } from './sanitize.ts';
 import { PLAIN, type Style } from './style.ts';
 
@@ -75,10 +76,26 @@ export function annotationLines(report: Report): string[] {
   return lines;
 }
 
+/** The scanned accounts, each with its alias where the scan read one: `123456789012 (ml-prod)`. */
+export function accountNames(report: Report): string {
+  const aliases = report.scope.accountAliases ?? {};
+  return report.scope.accounts
+    .map((account) => (aliases[account] ? `${account} (${printable(aliases[account])})` : account))
+    .join(', ');
+}
+
+/** One line per account whose alias could not be read: said, since it is not an error of the scan. */
+export function unreadAliasLines(report: Report): string[] {
+  return Object.entries(report.scope.accountAliasesUnread ?? {}).map(
+    ([account, why]) => `No alias shown for ${account}: ${printable(why)} (not an error of the scan).`,
+  );
+}
+
 export function headerLines(report: Report): string[] {
   return [
     `SageMaker compliance scan ${report.scanId}`,
-    `Accounts: ${report.scope.accounts.join(', ') || '(none)'}   Regions: ${report.scope.regions.join(', ') || '(none)'}`,
+    `Accounts: ${accountNames(report) || '(none)'}   Regions: ${report.scope.regions.join(', ') || '(none)'}`,
+    ...unreadAliasLines(report),
     `Started ${report.startedAt}, finished ${report.finishedAt}`,
   ];
 }
@@ -94,27 +111,66 @@ export function skippedLines(report: Report): string[] {
   ];
 }
 
-/** Grouped by rule, FAIL and ERROR first, each with its fix: the report for reading top to bottom. */
-export function formatText(report: Report, style: Style = PLAIN): string {
-  const lines = [...headerLines(report), style.bold(summaryLine(report)), ''];
-  const byRule = new Map<string, Result[]>();
-  for (const result of report.results) {
-    const list = byRule.get(result.ruleId) ?? [];
-    list.push(result);
-    byRule.set(result.ruleId, list);
-  }
-  const order = { FAIL: 0, ERROR: 1, PASS: 2 };
-  for (const [ruleId, results] of byRule) {
-    const first = results[0] as Result;
-    lines.push(style.bold(`[${first.severity}] ${ruleId}: ${first.title}`));
-    for (const result of [...results].sort((a, b) => order[a.status] - order[b.status])) {
-      lines.push(
-        `  ${style.status(result.status, result.status.padEnd(5))} ${result.accountId} ${result.region} ${printable(result.resourceId)}: ${resultPrefix(result)}${printable(result.message)}`,
-      );
-      if (result.status !== 'PASS') lines.push(style.dim(`        Fix: ${printable(result.remediation)}`));
+/**
+ * A shell command inside a fix: `aws`, the service, the operation, then `--option value` pairs
+ * (a value quoted as `shellQuote` quotes it may hold spaces), and the `;` before the next command.
+ * Wrapping never breaks one, so it can be copied whole.
+ */
+const COMMAND = /\baws [a-z0-9-]+ [a-z0-9-]+(?: --[a-z0-9-]+(?: (?:'[^']*'|(?!-)[^\s;]\S*))?)*(?: ;)?/;
+
+/**
+ * The report for reading top to bottom: groups of one status and rule, FAIL first, then ERROR,
+ * then PASS, the most severe rule first; each FAIL and ERROR with its fix. With a width (a
+ * terminal) lines wrap at word boundaries, and a command in a fix is never broken; files and pipes
+ * get whole lines.
+ */
+export function formatText(report: Report, style: Style = PLAIN, width?: number): string {
+  const fitToWidth = (line: string, rest: string, first = '', keep?: RegExp) =>
+    width === undefined ? [`${first}${line}`] : wrapText(line, width, { first, rest, keep });
+  const lines = [
+    ...headerLines(report).flatMap((line) => fitToWidth(line, '  ')),
+    ...fitToWidth(summaryLine(report), '  ').map((line) => style.bold(line)),
+    '',
+  ];
+  const accounts = new Set(report.results.map((result) => result.accountId));
+  const regions = new Set(report.results.map((result) => result.region));
+  const where = (result: Result) =>
+    [
+      accounts.size > 1 ? result.accountId : undefined,
+      regions.size > 1 ? printable(result.region) : undefined,
+    ]
+      .filter((part) => part !== undefined)
+      .map((part) => `${part} `)
+      .join('');
+  const sorted = [...report.results].sort(compareForReading);
+  let group = '';
+  for (const result of sorted) {
+    const key = `${result.status}\u0000${result.ruleId}`;
+    if (key !== group) {
+      if (group !== '') lines.push('');
+      group = key;
+      for (const line of fitToWidth(`[${result.severity}] ${result.ruleId}: ${result.title}`, '  ')) {
+        lines.push(style.bold(line));
+      }
     }
-    lines.push('');
+    const head = `  ${result.status.padEnd(5)} `;
+    const wrapped = fitToWidth(
+      `${where(result)}${resourceLabel(result)}: ${resultPrefix(result)}${printable(result.message)}`,
+      '        ',
+      head,
+    );
+    wrapped[0] = `  ${style.status(result.status, result.status)}${(wrapped[0] as string).slice(2 + result.status.length)}`;
+    for (const line of wrapped) lines.push(line);
+    if (result.status !== 'PASS') {
+      const fix = fitToWidth(printable(result.remediation), '             ', '        Fix: ', COMMAND);
+      for (const line of fix) lines.push(line);
+    }
   }
+  if (group !== '') lines.push('');
+  const trailer = [...annotationLines(report), ...skippedLines(report)].flatMap((line) => {
+    const indent = /^\s*/.exec(line)?.[0] ?? '';
+    return fitToWidth(line.slice(indent.length), `${indent}  `, indent);
+  });
   // Concatenated, not push(...spread): a scan can skip hundreds of thousands of shared VPCs.
-  return `${[...lines, ...annotationLines(report), ...skippedLines(report)].join('\n').trimEnd()}\n`;
+  return `${[...lines, ...trailer].join('\n').trimEnd()}\n`;
 }

@@ -17,7 +17,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::SageMaker::Domain',
   needs: ['endpointServices', 'sagemakerDomains'],
-  permissions: ['ec2:DescribeVpcEndpointServices', 'sagemaker:ListDomains', 'sagemaker:DescribeDomain'],
   rationale:
     'A domain in PublicInternetOnly mode, the default, sends everything but its EFS traffic through a network SageMaker manages, with direct internet access: the VPC, its endpoints and security groups do not apply to Studio apps.',
   remediation: {

@@ -16,11 +16,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::SageMaker::NotebookInstance',
   needs: ['endpointServices', 'sagemakerNotebooks'],
-  permissions: [
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListNotebookInstances',
-    'sagemaker:DescribeNotebookInstance',
-  ],
   rationale:
     'A notebook instance with direct internet access reaches the internet through a network SageMaker manages, around the VPC, its endpoints, security groups and flow logs; one without a subnet of a customer VPC has no private path at all. Either way code in the notebook can send data anywhere.',
   remediation: {

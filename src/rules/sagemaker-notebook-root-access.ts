@@ -16,11 +16,6 @@ export const meta: RuleMeta = {
   severity: 'medium',
   resourceType: 'AWS::SageMaker::NotebookInstance',
   needs: ['endpointServices', 'sagemakerNotebooks'],
-  permissions: [
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListNotebookInstances',
-    'sagemaker:DescribeNotebookInstance',
-  ],
   rationale:
     'With root access, any user of the notebook can change its network settings, install software and read what other users left on the instance; AWS turns it on by default.',
   remediation: {

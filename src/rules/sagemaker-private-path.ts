@@ -30,22 +30,11 @@ export const meta: RuleMeta = {
     'vpcEndpoints',
     'vpcAttributes',
   ],
-  permissions: [
-    'ec2:DescribeVpcEndpointServices',
-    'sagemaker:ListNotebookInstances',
-    'sagemaker:DescribeNotebookInstance',
-    'sagemaker:ListDomains',
-    'sagemaker:DescribeDomain',
-    'ec2:DescribeSubnets',
-    'ec2:DescribeVpcs',
-    'ec2:DescribeVpcEndpoints',
-    'ec2:DescribeVpcAttribute',
-  ],
   rationale:
     'A notebook instance or a VpcOnly Studio domain is only private if its own VPC resolves SageMaker (and, for Studio without internet, STS and S3) to interface endpoints: without them, calls fail or leave through a NAT gateway, and the presigned URL that opens the notebook or Studio goes over the internet.',
   remediation: {
     text: 'In the VPC the notebook or domain runs in, create each missing interface endpoint with private DNS on (S3 may be a gateway endpoint), replace endpoints that are not available, and turn on DNS support and DNS hostnames for the VPC.',
-    cli: 'aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id <vpc-id> --service-name aws.sagemaker.<region>.notebook --subnet-ids <subnet-ids> --security-group-ids <sg-ids> --private-dns-enabled',
+    cli: 'aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id <vpc-id> --service-name <service> --subnet-ids <subnet-ids> --security-group-ids <sg-ids> --private-dns-enabled, once per missing <service>: for a notebook instance aws.sagemaker.<region>.notebook, com.amazonaws.<region>.sagemaker.api and .sagemaker.runtime; for a Studio domain aws.sagemaker.<region>.studio, the same two, com.amazonaws.<region>.sts, and S3 (a Gateway endpoint may do)',
   },
   references: [
     'https://docs.aws.amazon.com/sagemaker/latest/dg/notebook-interface-endpoint.html',

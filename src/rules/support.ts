@@ -4,7 +4,6 @@ import {
   describeMissingSection,
   type InventorySection,
   type Plain,
-  REGION_SECTIONS,
   type RegionInventory,
   type RegionSection,
   type SageMakerDomain,
@@ -96,8 +95,7 @@ export function missingSectionErrors(
 ): ResultDraft[] {
   const missing = sections.filter(
     (section): section is RegionSection =>
-      (REGION_SECTIONS as readonly string[]).includes(section) &&
-      scope.region[section as RegionSection] === undefined,
+      section !== 'iam' && section !== 'organization' && scope.region[section] === undefined,
   );
   if (missing.length === 0) return [];
   const reasons = missing.map((section) => describeMissingSection(scope.region, section));

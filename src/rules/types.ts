@@ -9,10 +9,11 @@ export interface RuleMeta {
   severity: Severity;
   /** CloudFormation-style type of the judged resource, e.g. `AWS::EC2::VPC`. */
   resourceType: string;
-  /** The inventory sections the rule reads; collection fetches nothing else. */
+  /**
+   * The inventory sections the rule reads; collection fetches nothing else, and the IAM read actions
+   * it takes come from these sections (src/collect/sections).
+   */
   needs: InventorySection[];
-  /** The IAM read actions that collecting `needs` takes (the deployed role is built from these). */
-  permissions: string[];
   rationale: string;
   remediation: { text: string; cli?: string };
   references: string[];

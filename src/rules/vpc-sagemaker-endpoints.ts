@@ -21,7 +21,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::EC2::VPC',
   needs: ['endpointServices', 'vpcs', 'vpcEndpoints'],
-  permissions: ['ec2:DescribeVpcEndpointServices', 'ec2:DescribeVpcs', 'ec2:DescribeVpcEndpoints'],
   rationale:
     'Without interface endpoints for the SageMaker API and runtime, calls from the VPC leave it for the public SageMaker endpoints, so the account is not private: network controls and endpoint policies cannot apply.',
   remediation: {

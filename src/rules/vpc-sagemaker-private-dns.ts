@@ -18,12 +18,6 @@ export const meta: RuleMeta = {
   severity: 'high',
   resourceType: 'AWS::EC2::VPCEndpoint',
   needs: ['endpointServices', 'vpcs', 'vpcEndpoints', 'vpcAttributes'],
-  permissions: [
-    'ec2:DescribeVpcEndpointServices',
-    'ec2:DescribeVpcs',
-    'ec2:DescribeVpcEndpoints',
-    'ec2:DescribeVpcAttribute',
-  ],
   rationale:
     'With private DNS off, or in a VPC without DNS support and DNS hostnames, the default SageMaker host names (api.sagemaker.<region>.amazonaws.com) resolve to public addresses, so SDKs, notebooks and the console send traffic around the endpoint.',
   remediation: {

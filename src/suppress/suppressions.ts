@@ -1,8 +1,7 @@
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { readInputFile } from '../model/input-file.ts';
-import { jsonPath } from '../model/snapshot.ts';
+import { jsonPath, listProblems } from '../model/snapshot.ts';
 import { Glob } from './glob.ts';
 
 export const DEFAULT_HORIZON_DAYS = 365;
@@ -65,6 +64,14 @@ export interface SuppressionOptions {
   horizonDays?: number;
 }
 
+export interface LoadOptions extends SuppressionOptions {
+  /**
+   * The YAML parser, given by the callers that read YAML (the CLI, the CDK app). The function reads
+   * the JSON file the stack ships, so its bundle leaves the parser out.
+   */
+  parseYaml?: (text: string) => unknown;
+}
+
 /**
  * Validates a parsed suppressions file. Every problem names the source and the entry
  * (`suppressions[3].expires`), so the reviewer of the change can find it.
@@ -72,33 +79,39 @@ export interface SuppressionOptions {
 export function parseSuppressions(data: unknown, source: string, options: SuppressionOptions): Suppression[] {
   const parsed = suppressionsFileSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserInputError(
-      `${source}: invalid suppressions at ${jsonPath(issue?.path ?? [])}: ${issue?.message}`,
-    );
+    const problems = parsed.error.issues.map((issue) => ({
+      where: `at ${jsonPath(issue.path)}`,
+      message: issue.message,
+    }));
+    throw new UserInputError(`${source}: invalid suppressions ${listProblems(problems)}`);
   }
   const horizon = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
-  return parsed.data.suppressions.map((entry, index) => {
-    const where = `${source}: suppressions[${index}]`;
+  const problems: { where: string; message: string }[] = [];
+  const suppressions = parsed.data.suppressions.map((entry, index) => {
+    const where = `suppressions[${index}]`;
     if (entry.rule !== '*' && !options.knownRuleIds.includes(entry.rule)) {
-      throw new UserInputError(
-        `${where}.rule: unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
-      );
+      problems.push({
+        where: `${where}.rule`,
+        message: `unknown rule id "${entry.rule}" (known: ${options.knownRuleIds.join(', ')}, or *)`,
+      });
     }
     const narrower = (['accounts', 'regions', 'resources'] as const).filter((field) =>
       entry[field]?.some((pattern) => pattern !== '*'),
     );
     if (entry.rule === '*' && narrower.length === 0) {
-      throw new UserInputError(
-        `${where}: rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry`,
-      );
+      problems.push({
+        where,
+        message:
+          'rule "*" with no account, region or resource narrower than "*" would mute every finding and switch the scanner off; name a rule or narrow the entry',
+      });
     }
     const expiresAt = expiryOf(entry.expires) as Date;
     const tooFar = beyondHorizon(expiresAt, options.now, horizon);
     if (tooFar) {
-      throw new UserInputError(
-        `${where}.expires: ${tooFar}; exceptions must be reviewed at least that often`,
-      );
+      problems.push({
+        where: `${where}.expires`,
+        message: `${tooFar}; exceptions must be reviewed at least that often`,
+      });
     }
     const compile = (patterns?: string[]) => patterns?.map((pattern) => new Glob(pattern));
     return {
@@ -112,17 +125,26 @@ export function parseSuppressions(data: unknown, source: string, options: Suppre
       },
     };
   });
+  if (problems.length > 0) throw new UserInputError(`${source}: ${listProblems(problems)}`);
+  return suppressions;
 }
 
-/** Reads a JSON or YAML (by extension `.yaml`/`.yml`) suppressions file. */
-export async function loadSuppressions(path: string, options: SuppressionOptions): Promise<Suppression[]> {
+/** Reads a JSON or YAML (by extension `.yaml`/`.yml`, with `parseYaml`) suppressions file. */
+export async function loadSuppressions(path: string, options: LoadOptions): Promise<Suppression[]> {
+  const yaml = /\.ya?ml$/i.test(path);
+  const { parseYaml } = options;
+  if (yaml && parseYaml === undefined) {
+    throw new UserInputError(
+      `${path}: a YAML suppressions file is read by the CLI and the CDK app; here give the JSON file the stack ships`,
+    );
+  }
   const text = await readInputFile(path, { what: 'the suppressions file', maxBytes: SUPPRESSIONS_MAX_BYTES });
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    data = yaml && parseYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new UserInputError(
-      `${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`,
+      `${path}: not valid ${yaml ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`,
     );
   }
   return parseSuppressions(data, path, options);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,30 @@ describe('Lambda bundle', () => {
     }
   });
 
+  it('keeps only the English messages of zod, not its other locales', () => {
+    // Act
+    const output = Object.values(bundle.metafile.outputs).find((entry) => entry.entryPoint !== undefined);
+    const locales = Object.entries(output?.inputs ?? {})
+      .filter(
+        ([path, input]) =>
+          path.includes('node_modules/zod/') && /\/locales\//.test(path) && input.bytesInOutput > 0,
+      )
+      .map(([path]) => path.slice(path.indexOf('/locales/') + '/locales/'.length));
+
+    // Assess
+    expect(locales).toEqual(['en.js']);
+  });
+
+  it('leaves the YAML parser out: the function reads the JSON suppressions file the stack ships', () => {
+    // Act
+    const inputs = Object.entries(Object.values(bundle.metafile.outputs)[0]?.inputs ?? {});
+
+    // Assess
+    expect(
+      inputs.filter(([path, input]) => path.includes('node_modules/yaml/') && input.bytesInOutput > 0),
+    ).toEqual([]);
+  });
+
   it('loads as an ES module and rejects a bad payload naming the field', () => {
     // Act
     const run = invokeBundle({ regions: ['eu-west-1'], dryRun: 'yes' }, { AWS_REGION: 'eu-west-1' });
@@ -121,12 +145,36 @@ describe('Lambda bundle', () => {
   });
 
   it('fails the cold start with the name of a malformed environment variable', () => {
+    // Act: the import is the cold start; Lambda reports what it rejects with
+    const script = `
+      try {
+        await import(${JSON.stringify(bundle.outfile)});
+        console.log('imported');
+      } catch (error) {
+        console.log(error.name + ': ' + error.message);
+      }`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: 'lots' },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(run.stdout).toBe(
+      'UserInputError: environment variable REGION_CONCURRENCY: "lots" is not a whole number from 1 to 64\n',
+    );
+  });
+
+  it('fails the cold start naming the variable and the file when the bundled configuration is not JSON', async () => {
+    // Prepare
+    const config = join(outDir, 'scan-config.json');
+    await writeFile(config, '{"version": 1, "rules": [');
+
     // Act
-    const run = invokeBundle({ dryRun: true }, { AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: 'lots' });
+    const run = invokeBundle({ dryRun: true }, { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: config });
 
     // Assess
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('environment variable REGION_CONCURRENCY: "lots" is not a whole number');
+    expect(run.stderr).toContain(`environment variable SCAN_CONFIG_FILE: ${config} is not valid JSON (`);
   });
 
   it('reports stats.apiCalls by service:Operation as the minified Lambda runs, one per request made', async () => {
@@ -149,6 +197,7 @@ describe('Lambda bundle', () => {
     const { node, response } = JSON.parse(output) as { node: string; response: Report };
     expect(node).toMatch(/^v24\./);
     expect(response.scope.accounts).toEqual([WIRE_ACCOUNT_ID]);
+    expect(response.scope.accountAliases).toEqual({ [WIRE_ACCOUNT_ID]: 'wire-prod' });
     expect(response.summary.error).toBe(0);
     expect(response.stats.apiCalls).toEqual({
       'ec2:DescribeSubnets': 1,
@@ -157,6 +206,7 @@ describe('Lambda bundle', () => {
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
       'organizations:DescribeOrganization': 1,
       'organizations:DescribePolicy': 1,
       'organizations:ListParents': 1,
@@ -185,6 +235,7 @@ describe('Lambda bundle', () => {
       'DescribeVpcs',
       'GetAccountAuthorizationDetails',
       'GetCallerIdentity',
+      'ListAccountAliases',
       'ListDomains',
       'ListNotebookInstances',
       'ListParents',
@@ -193,6 +244,34 @@ describe('Lambda bundle', () => {
       'ListRoots',
     ]);
     // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
+  }, 60_000);
+
+  it('runs only the rules of the bundled configuration, and reads only what they need', async () => {
+    // Prepare
+    const aws = await startFakeAws(healthy);
+    const config = join(outDir, 'scan-config.json');
+    await writeFile(config, JSON.stringify({ version: 1, rules: ['iam-principal-presigned-url-source-ip'] }));
+
+    // Act
+    const output = await invokeBundleAsync(
+      { dryRun: true },
+      {
+        AWS_REGION: WIRE_REGION,
+        AWS_ENDPOINT_URL: aws.endpoint,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        SCAN_CONFIG_FILE: config,
+      },
+    );
+    await aws.close();
+
+    // Assess
+    const { response } = JSON.parse(output) as { response: Report };
+    expect(Object.keys(response.summary.byRule)).toEqual(['iam-principal-presigned-url-source-ip']);
+    expect(response.stats.apiCalls).toEqual({
+      'iam:GetAccountAuthorizationDetails': 1,
+      'sts:GetCallerIdentity': 1,
+    });
   }, 60_000);
 
   it('names the package version in the report without shipping package.json (no scripts, no devDependencies)', async () => {

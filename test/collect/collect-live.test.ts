@@ -141,6 +141,7 @@ describe('live collection with aws-sdk-client-mock', () => {
     sts.restore();
     const clients = fastClients();
     serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
+    serveFromResponders(clients.iam(region), { ListAccountAliases: always({ AccountAliases: ['ml-prod'] }) });
     serveFromResponders(clients.ec2(region), {
       DescribeVpcEndpointServices: always({
         ServiceNames: endpointServiceListing(region, offeredServices(region)),
@@ -168,8 +169,10 @@ describe('live collection with aws-sdk-client-mock', () => {
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 3,
       'ec2:DescribeVpcs': 3,
+      'iam:ListAccountAliases': 1,
       'sts:GetCallerIdentity': 1,
     });
+    expect(report.scope.accountAliases).toEqual({ [CALLER.Account]: 'ml-prod' });
     expect(report.summary).toMatchObject({ pass: 1500 + 3000, fail: 1000, error: 0 });
     // 6,000 requests through the SDK's whole middleware stack (signing included) take seconds here.
   }, 60_000);
@@ -286,6 +289,7 @@ describe('live collection through the SDK retry strategy', () => {
 
   function serveRegion(clients: AwsClients, overrides: Record<string, ReturnType<typeof always>> = {}) {
     serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
+    serveFromResponders(clients.iam(region), { ListAccountAliases: always({ AccountAliases: ['ml-prod'] }) });
     const built = compliantVpc(region, 'vpc-1');
     return serveFromResponders(clients.ec2(region), {
       DescribeVpcEndpointServices: always({

@@ -1,15 +1,9 @@
 import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
-import {
-  DescribeDomainCommand,
-  ListDomainsCommand,
-  SageMakerClient,
-  SageMakerServiceException,
-} from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/collect/clients.ts';
-import { SUBNET_IDS_PER_CALL } from '../../src/collect/ec2.ts';
-import { readDomains, SAGEMAKER_PAGE_SIZE } from '../../src/collect/sagemaker.ts';
+import { SAGEMAKER_PAGE_SIZE } from '../../src/collect/sagemaker.ts';
+import { SUBNET_IDS_PER_CALL } from '../../src/collect/sections/subnets.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -105,6 +99,7 @@ function serve(
   options: { services?: string[]; sagemaker?: Record<string, Responder> } = {},
 ): { ec2: AttemptLog; sagemaker: AttemptLog } {
   serveFromResponders(clients.sts(region), { GetCallerIdentity: always(CALLER) });
+  serveFromResponders(clients.iam(region), { ListAccountAliases: always({ AccountAliases: [] }) });
   const ec2 = serveFromResponders(clients.ec2(region), {
     DescribeVpcEndpointServices: always({
       ServiceNames: endpointServiceListing(region, options.services ?? offeredServices(region)),
@@ -180,6 +175,7 @@ describe('live collection of notebooks, domains and their subnets', () => {
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
+      'iam:ListAccountAliases': 1,
       'sagemaker:DescribeDomain': 2,
       'sagemaker:DescribeNotebookInstance': 3,
       'sagemaker:ListDomains': 1,
@@ -328,50 +324,5 @@ describe('live collection of notebooks, domains and their subnets', () => {
       ]),
     );
     expect(logs.sagemaker.attempts).toEqual([]);
-  });
-});
-
-describe('readDomains with aws-sdk-client-mock', () => {
-  it('follows every ListDomains page and describes each domain once', async () => {
-    // Prepare
-    const sagemaker = mockClient(SageMakerClient);
-    sagemaker
-      .on(ListDomainsCommand, { NextToken: undefined })
-      .resolves({ Domains: [{ DomainId: 'd-2' }], NextToken: 't1' })
-      .on(ListDomainsCommand, { NextToken: 't1' })
-      .resolves({ Domains: [{ DomainId: 'd-1' }] })
-      .on(DescribeDomainCommand)
-      .callsFake(async (input: { DomainId: string }) => ({
-        DomainId: input.DomainId,
-        DomainArn: `arn:${input.DomainId}`,
-      }));
-
-    // Act
-    const domains = await readDomains(new SageMakerClient({ region: 'eu-west-1' }));
-    sagemaker.restore();
-
-    // Assess
-    expect(domains).toEqual([
-      { DomainId: 'd-1', DomainArn: 'arn:d-1' },
-      { DomainId: 'd-2', DomainArn: 'arn:d-2' },
-    ]);
-    expect(sagemaker.commandCalls(DescribeDomainCommand)).toHaveLength(2);
-  });
-
-  it('stops with InconsistentPagination when a page lists a domain again', async () => {
-    // Prepare
-    const sagemaker = mockClient(SageMakerClient);
-    sagemaker
-      .on(ListDomainsCommand, { NextToken: undefined })
-      .resolves({ Domains: [{ DomainId: 'd-1' }], NextToken: 't1' })
-      .on(ListDomainsCommand, { NextToken: 't1' })
-      .resolves({ Domains: [{ DomainId: 'd-1' }] });
-
-    // Act
-    const reading = readDomains(new SageMakerClient({ region: 'eu-west-1' }));
-
-    // Assess
-    await expect(reading).rejects.toThrow('ListDomains listed d-1 twice');
-    sagemaker.restore();
   });
 });

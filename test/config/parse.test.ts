@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidrs } from '../../src/config/parse.ts';
+import { parseCidrs, parseVpceIds } from '../../src/config/parse.ts';
 
 describe('approved source ranges', () => {
   it.each([
@@ -38,4 +38,21 @@ describe('approved source ranges', () => {
       `ALLOWED_SOURCE_CIDRS: "${value}" covers every ${family} address, which would approve any source and switch the source-IP rule off`,
     );
   });
+});
+
+describe('approved VPC endpoint IDs', () => {
+  it('reads IDs of 8 and 17 hexadecimal digits, once each', () => {
+    expect(
+      parseVpceIds(['vpce-1a2b3c4d', 'vpce-0a1b2c3d4e5f67890', 'vpce-1a2b3c4d'], '--approved-vpces'),
+    ).toEqual(['vpce-1a2b3c4d', 'vpce-0a1b2c3d4e5f67890']);
+  });
+
+  it.each(['vpce-*', 'vpce-0a1b2c3d4e5f6789?', 'vpc-0a1b2c3d4e5f67890', 'VPCE-1A2B3C4D', 'vpce-1a2b3c'])(
+    'refuses %s, naming the option',
+    (value) => {
+      expect(() => parseVpceIds([value], '--approved-vpces')).toThrow(
+        `--approved-vpces: "${value}" is not a VPC endpoint ID (vpce- and 8 or 17 hexadecimal digits, e.g. vpce-0a1b2c3d4e5f67890)`,
+      );
+    },
+  );
 });

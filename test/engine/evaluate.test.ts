@@ -11,7 +11,6 @@ const META: RuleMeta = {
   severity: 'low',
   resourceType: 'AWS::EC2::VPC',
   needs: ['vpcs'],
-  permissions: ['ec2:DescribeVpcs'],
   rationale: 'because',
   remediation: { text: 'Fix it.', cli: 'aws ec2 fix' },
   references: ['https://example.com/'],

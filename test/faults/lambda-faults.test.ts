@@ -228,6 +228,7 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
     expect(response.summary.error).toBe(0);
     expect(s3.written).toEqual([
       expect.stringMatching(/^reports\/111122223333\/\d{4}\/\d\d\/\d\d\/[0-9a-f-]{36}\.json$/),
+      expect.stringMatching(/^reports\/111122223333\/\d{4}\/\d\d\/\d\d\/[0-9a-f-]{36}\.html$/),
       'reports/111122223333/latest.json',
     ]);
   });
@@ -235,12 +236,13 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
   it.each([
     [
       'GetAccountAuthorizationDetails',
-      2,
-      '[ERROR] SageMaker compliance 111122223333: 2 errors, nothing failing',
+      5,
+      '[ERROR] SageMaker compliance 111122223333: 5 errors, nothing failing',
     ],
     // The two VPC rules and sagemaker-private-path read the VPCs.
     ['DescribeVpcs', 3, '[FAIL] SageMaker compliance 111122223333: 2 new, 2 failing (1 high), 3 errors'],
-    // Every rule but the IAM ones needs the endpoint services.
+    // Every rule but the IAM ones needs the endpoint services; the Studio URL rules read them only
+    // for the Identity Center note of their evidence.
     [
       'DescribeVpcEndpointServices',
       6,
@@ -263,8 +265,8 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
       expect(alert?.subject).toBe(subject);
       expect(alert?.attributes.errorCount?.StringValue).toBe(String(errors));
       expect(alert?.email.split('COULD NOT CHECK')[1]).toContain(`IncompleteResponse: ${action} answered`);
-      expect(s3.written).toHaveLength(1);
-      expect(s3.written[0]).toMatch(/^reports\/111122223333\/\d{4}\//);
+      expect(s3.written).toHaveLength(2);
+      expect(s3.written.every((key) => /^reports\/111122223333\/\d{4}\//.test(key))).toBe(true);
       expect(
         logs().some((entry) => entry.level === 'WARN' && String(entry.message).includes('latest.json')),
       ).toBe(true);
@@ -288,8 +290,8 @@ describe('the Lambda when AWS answers HTTP 200 with nothing useful', () => {
     expect(vpcRules.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
     expect(vpcRules[0]?.message).toContain('vpcs (DeadlineExceeded: not finished before the scan deadline)');
     expect(sns.delivered[0]?.subject).toMatch(/\(incomplete\)$/);
-    expect(s3.written).toHaveLength(1);
-    expect(s3.written[0]).not.toContain('latest.json');
+    expect(s3.written).toHaveLength(2);
+    expect(s3.written).not.toContain('reports/111122223333/latest.json');
   });
 });
 

@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, DEFAULT_TIMEOUTS } from '../../src/collect/clients.ts';
 import { AccountUnidentifiedError } from '../../src/collect/errors.ts';
 import { collectLive } from '../../src/collect/index.ts';
-import { RESPONSE_CONTRACTS } from '../../src/collect/responses.ts';
+import { responseContracts } from '../../src/collect/responses.ts';
 import { runScan } from '../../src/engine/scan.ts';
 import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
@@ -19,7 +19,13 @@ import { bareAnswer, HEALTHY_JSON, healthy, jsonAnswer, WIRE_REGION, wireClients
 
 const ALL_RULES = selectRules(undefined);
 const EC2_RULES = ['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns'];
-const IAM_RULES = ['iam-policy-presigned-url-source-ip', 'iam-principal-presigned-url-source-ip'];
+const IAM_RULES = [
+  'iam-policy-presigned-domain-url-source-ip',
+  'iam-policy-presigned-url-source-ip',
+  'iam-presigned-url-approved-endpoints',
+  'iam-principal-presigned-domain-url-source-ip',
+  'iam-principal-presigned-url-source-ip',
+];
 const NOTEBOOK_RULES = [
   'sagemaker-notebook-network',
   'sagemaker-notebook-root-access',
@@ -102,6 +108,7 @@ describe('the wire world without faults', () => {
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
       'organizations:DescribeOrganization': 1,
       'organizations:DescribePolicy': 1,
       'organizations:ListParents': 1,
@@ -113,7 +120,7 @@ describe('the wire world without faults', () => {
       'sagemaker:ListNotebookInstances': 1,
       'sts:GetCallerIdentity': 1,
     });
-    expect(Object.keys(RESPONSE_CONTRACTS).sort()).toEqual(
+    expect(Object.keys(responseContracts()).sort()).toEqual(
       [
         ...Object.keys(baseline.stats.apiCalls),
         // Only `--organization` lists accounts: test/collect/organization.test.ts.
@@ -424,7 +431,7 @@ describe('a server that accepts and never answers', () => {
     expect(report.complete).toBe(false);
     expect(aws.count('GetAccountAuthorizationDetails')).toBe(1);
     const iam = report.results.filter((result) => IAM_RULES.includes(result.ruleId));
-    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR']);
+    expect(iam.map((result) => result.status)).toEqual(['ERROR', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
     expect(iam[0]?.message).toContain('DeadlineExceeded: not finished before the scan deadline');
   });
 });

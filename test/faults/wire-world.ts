@@ -108,6 +108,12 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
       'DescribeSubnets',
       `<subnetSet>${item({ subnetId: WIRE_SUBNET_ID, vpcId: WIRE_VPC_ID, availabilityZone: `${WIRE_REGION}a`, ownerId: WIRE_ACCOUNT_ID, state: 'available' })}</subnetSet>`,
     ),
+  ListAccountAliases: () =>
+    queryXml(
+      'ListAccountAliases',
+      IAM_XMLNS,
+      '<IsTruncated>false</IsTruncated><AccountAliases><member>wire-prod</member></AccountAliases>',
+    ),
   GetAccountAuthorizationDetails: () =>
     queryXml(
       'GetAccountAuthorizationDetails',
@@ -211,7 +217,9 @@ export function healthy(call: WireCall): WireAnswer {
 /** A well-formed answer of `action` that holds none of its fields, as a broken gateway might send. */
 export function bareAnswer(action: string): string {
   if (action === 'GetCallerIdentity') return queryXml(action, STS_XMLNS, '');
-  if (action === 'GetAccountAuthorizationDetails') return queryXml(action, IAM_XMLNS, '');
+  if (action === 'GetAccountAuthorizationDetails' || action === 'ListAccountAliases') {
+    return queryXml(action, IAM_XMLNS, '');
+  }
   if (action in HEALTHY_JSON) return '{}';
   return ec2Xml(action, '');
 }

@@ -28,6 +28,7 @@ describe('loadLambdaEnvironment', () => {
       regions: ['eu-west-1'],
       ruleIds: undefined,
       allowedSourceCidrs: [],
+      approvedVpces: [],
       skipDefaultVpcs: false,
       notify: 'on-findings',
       regionConcurrency: 4,
@@ -49,6 +50,7 @@ describe('loadLambdaEnvironment', () => {
       SCAN_REGIONS: 'eu-west-1, us-east-1',
       RULES: 'vpc-sagemaker-endpoints',
       ALLOWED_SOURCE_CIDRS: '198.51.100.0/24',
+      APPROVED_VPCES: 'vpce-0a1b2c3d4e5f67890, vpce-1a2b3c4d',
       SKIP_DEFAULT_VPCS: 'true',
       NOTIFY: 'always',
       REGION_CONCURRENCY: '8',
@@ -67,6 +69,7 @@ describe('loadLambdaEnvironment', () => {
       regions: ['eu-west-1', 'us-east-1'],
       ruleIds: ['vpc-sagemaker-endpoints'],
       allowedSourceCidrs: ['198.51.100.0/24'],
+      approvedVpces: ['vpce-0a1b2c3d4e5f67890', 'vpce-1a2b3c4d'],
       skipDefaultVpcs: true,
       notify: 'always',
       regionConcurrency: 8,
@@ -116,6 +119,10 @@ describe('loadLambdaEnvironment', () => {
     [
       { AWS_REGION: 'eu-west-1', ALLOWED_SOURCE_CIDRS: '10.0.0.0/8,banana' },
       /^environment variable ALLOWED_SOURCE_CIDRS: "banana"/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', APPROVED_VPCES: 'vpce-0a1b2c3d4e5f67890,vpce-*' },
+      /^environment variable APPROVED_VPCES: "vpce-\*" is not a VPC endpoint ID/,
     ],
     [
       { AWS_REGION: 'eu-west-1', SKIP_DEFAULT_VPCS: 'maybe' },
@@ -195,6 +202,126 @@ describe('loadLambdaEnvironment', () => {
     await expect(load).rejects.toThrow(
       `environment variable SUPPRESSIONS_FILE: ${file}: invalid suppressions at $.suppressions[1].reason`,
     );
+    await rm(directory, { recursive: true });
+  });
+});
+
+describe('the bundled list configuration (SCAN_CONFIG_FILE)', () => {
+  const CONFIG = '/var/task/scan-config.json';
+  const withFile =
+    (text: string) =>
+    (path: string): string => {
+      if (path !== CONFIG) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      return text;
+    };
+
+  it('takes the rules and approved CIDRs from the file the stack ships', () => {
+    // Prepare
+    const text = JSON.stringify({
+      version: 1,
+      rules: ['vpc-sagemaker-endpoints'],
+      allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+    });
+
+    // Act
+    const environment = loadLambdaEnvironment(
+      { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: CONFIG },
+      withFile(text),
+    );
+
+    // Assess
+    expect(environment.ruleIds).toEqual(['vpc-sagemaker-endpoints']);
+    expect(environment.allowedSourceCidrs).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+  });
+
+  it('leaves a list the file does not hold to its variable', () => {
+    // Act
+    const environment = loadLambdaEnvironment(
+      { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: CONFIG, ALLOWED_SOURCE_CIDRS: '198.51.100.0/24' },
+      withFile('{"version": 1}'),
+    );
+
+    // Assess
+    expect(environment.ruleIds).toBeUndefined();
+    expect(environment.allowedSourceCidrs).toEqual(['198.51.100.0/24']);
+  });
+
+  it.each([
+    [
+      'a missing file',
+      undefined,
+      'environment variable SCAN_CONFIG_FILE: cannot read /nowhere.json (ENOENT)',
+    ],
+    [
+      'a truncated file',
+      '{"version": 1, "rules": [',
+      /^environment variable SCAN_CONFIG_FILE: \/var\/task\/scan-config\.json is not valid JSON \(/,
+    ],
+    [
+      'an unknown key',
+      '{"version": 1, "allowedCidrs": []}',
+      'environment variable SCAN_CONFIG_FILE: /var/task/scan-config.json: $: Unrecognized key: "allowedCidrs" (allowedCidrs)',
+    ],
+    [
+      'another version',
+      '{"version": 2}',
+      /^environment variable SCAN_CONFIG_FILE: \/var\/task\/scan-config\.json: \$\.version: /,
+    ],
+    [
+      'a list given as text',
+      '{"version": 1, "allowedSourceCidrs": "203.0.113.0/24"}',
+      /^environment variable SCAN_CONFIG_FILE: \/var\/task\/scan-config\.json: \$\.allowedSourceCidrs: /,
+    ],
+    [
+      'a malformed CIDR',
+      '{"version": 1, "allowedSourceCidrs": ["10.0.0.0/8", "banana"]}',
+      /^environment variable SCAN_CONFIG_FILE: \/var\/task\/scan-config\.json: allowedSourceCidrs: "banana" is not an IPv4 or IPv6 CIDR/,
+    ],
+    [
+      'an unknown rule id',
+      '{"version": 1, "rules": ["no-such-rule"]}',
+      /^environment variable SCAN_CONFIG_FILE: \/var\/task\/scan-config\.json: rules: unknown rule id "no-such-rule"/,
+    ],
+  ])('refuses %s with an error naming the variable and the file', (_name, text, message) => {
+    // Prepare
+    const file = text === undefined ? '/nowhere.json' : CONFIG;
+
+    // Act
+    const load = () =>
+      loadLambdaEnvironment({ AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: file }, withFile(text ?? ''));
+
+    // Assess
+    expect(load).toThrow(UserInputError);
+    expect(load).toThrow(message);
+  });
+
+  it('refuses a list set both in the file and as its variable', () => {
+    // Act
+    const load = () =>
+      loadLambdaEnvironment(
+        { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: CONFIG, RULES: 'vpc-sagemaker-endpoints' },
+        withFile('{"version": 1, "rules": ["vpc-sagemaker-private-dns"]}'),
+      );
+
+    // Assess
+    expect(load).toThrow(
+      'environment variable RULES is set and /var/task/scan-config.json also holds rules: set it in one place',
+    );
+  });
+
+  it('fails the cold start of the handler module when the bundled file is not JSON', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'scan-config-'));
+    const file = join(directory, 'scan-config.json');
+    await writeFile(file, 'rules: [vpc-sagemaker-endpoints]');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('SCAN_CONFIG_FILE', file);
+
+    // Act
+    const load = import('../../src/handlers/scan.ts');
+
+    // Assess
+    await expect(load).rejects.toThrow(`environment variable SCAN_CONFIG_FILE: ${file} is not valid JSON (`);
     await rm(directory, { recursive: true });
   });
 });

@@ -235,6 +235,55 @@ describe('scan handler', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  it.each([
+    [{}, 'FAIL'],
+    [{ APPROVED_VPCES: 'vpce-0ffee0000000000f1' }, 'PASS'],
+  ])('judges aws:SourceVpce values against the deployed APPROVED_VPCES (%o): %s', async (env, status) => {
+    // Prepare
+    iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+      UserDetailList: [
+        {
+          UserName: 'ben',
+          Arn: `arn:aws:iam::${ACCOUNT}:user/ben`,
+          UserPolicyList: [
+            {
+              PolicyName: 'through-shared-services',
+              PolicyDocument: encodeURIComponent(
+                JSON.stringify({
+                  Version: '2012-10-17',
+                  Statement: [
+                    {
+                      Effect: 'Allow',
+                      Action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+                      Resource: '*',
+                      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0ffee0000000000f1' } },
+                    },
+                  ],
+                }),
+              ),
+            },
+          ],
+        },
+      ],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+      IsTruncated: false,
+    });
+    const handler = handlerWith(env);
+
+    // Act
+    const report = await handler(
+      { dryRun: true, rules: ['iam-presigned-url-approved-endpoints'] },
+      plentyOfTime,
+    );
+
+    // Assess
+    expect(report.results.map((result) => [result.resourceId, result.status])).toEqual([
+      [`arn:aws:iam::${ACCOUNT}:user/ben`, status],
+    ]);
+  });
+
   it('publishes nothing when the invocation says notify "never"', async () => {
     // Prepare
     const handler = handlerWith({ FINDINGS_TOPIC_ARN: TOPIC });
@@ -398,7 +447,7 @@ describe('scan handler', () => {
 });
 
 describe('scan handler with a reports bucket', () => {
-  it('stores the report under its dated key and as latest.json, and points the email to it', async () => {
+  it('stores the report and its HTML page under the dated key and the report as latest.json, and links the email to both', async () => {
     // Prepare
     const handler = handlerWith(HISTORY);
 
@@ -407,13 +456,17 @@ describe('scan handler with a reports bucket', () => {
 
     // Assess
     const key = datedKey(report);
+    const htmlKey = key.replace(/\.json$/, '.html');
     expect(report.storedAt).toBe(`s3://${BUCKET}/${key}`);
-    expect([...bucket.keys()].sort()).toEqual([key, LATEST].sort());
-    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
-      Bucket: BUCKET,
-      Key: key,
-      ContentType: 'application/json',
-    });
+    expect(report.storedHtmlAt).toBe(`s3://${BUCKET}/${htmlKey}`);
+    expect([...bucket.keys()].sort()).toEqual([key, htmlKey, LATEST].sort());
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map(({ Key, ContentType, IfNoneMatch }) => ({ Key, ContentType, IfNoneMatch }))).toEqual([
+      { Key: key, ContentType: 'application/json', IfNoneMatch: '*' },
+      { Key: htmlKey, ContentType: 'text/html; charset=utf-8', IfNoneMatch: '*' },
+      { Key: LATEST, ContentType: 'application/json', IfNoneMatch: '*' },
+    ]);
+    expect(bucket.get(htmlKey)).toContain(`stored at <code>s3://${BUCKET}/${key}</code>`);
     expect(JSON.parse(bucket.get(key) ?? '{}')).toMatchObject({
       scanId: report.scanId,
       storedAt: report.storedAt,
@@ -423,7 +476,44 @@ describe('scan handler with a reports bucket', () => {
     expect(report.baseline).toEqual({ firstScan: true, source: `s3://compliance-reports/${LATEST}` });
     const email = emailOf(publishedInputs()[0]);
     expect(email).toContain('No previous report to compare with: every problem is new.');
-    expect(email).toContain(`Full report: s3://${BUCKET}/${key}`);
+    expect(email).toContain(
+      `  HTML, to read: https://console.aws.amazon.com/s3/object/${BUCKET}?region=eu-west-1&prefix=${htmlKey}\n` +
+        `  JSON, for machines: https://console.aws.amazon.com/s3/object/${BUCKET}?region=eu-west-1&prefix=${key}\n` +
+        `  From a terminal: aws s3 cp s3://${BUCKET}/${htmlKey} .`,
+    );
+  });
+
+  it('still publishes, with the JSON report linked, when the HTML page cannot be stored, and counts it', async () => {
+    // Prepare
+    s3.on(PutObjectCommand, { ContentType: 'text/html; charset=utf-8' }).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'Access Denied',
+      }),
+    );
+    const handler = handlerWith(HISTORY);
+
+    // Act
+    const report = await handler(SCHEDULED_EVENT, plentyOfTime);
+
+    // Assess
+    expect(report.storedAt).toBe(`s3://${BUCKET}/${datedKey(report)}`);
+    expect(report.storedHtmlAt).toBeUndefined();
+    expect([...bucket.keys()].sort()).toEqual([datedKey(report), LATEST].sort());
+    const email = emailOf(publishedInputs()[0]);
+    expect(email.split('\n')[0]).toBe(
+      'The HTML page of this report could not be stored in S3: AccessDenied: Access Denied',
+    );
+    expect(email).not.toContain('HTML, to read');
+    expect(email).toContain(`  JSON, for machines: https://console.aws.amazon.com/s3/object/${BUCKET}?`);
+    expect(
+      logs()
+        .filter((entry) => entry.level === 'ERROR')
+        .map((entry) => entry.message),
+    ).toEqual(['Storing the HTML report failed']);
+    expect(metricBlobs().find((blob) => 'ScanDurationMs' in blob)).toMatchObject({ ScanErrors: 1 });
   });
 
   it.each([
@@ -440,7 +530,8 @@ describe('scan handler with a reports bucket', () => {
     const report = await handler(payload, plentyOfTime);
 
     // Assess
-    expect([...bucket.keys()]).toEqual([datedKey(report)]);
+    const key = datedKey(report);
+    expect([...bucket.keys()]).toEqual([key, key.replace(/\.json$/, '.html')]);
   });
 
   it('compares with latest.json: a problem seen before persists and keeps its first-seen date', async () => {
@@ -465,7 +556,7 @@ describe('scan handler with a reports bucket', () => {
     const [publish] = publishedInputs();
     expect(publish?.Subject).toBe(`[FAIL] SageMaker compliance ${ACCOUNT}: 0 new, 2 failing (2 high)`);
     expect(emailOf(publish)).toContain(
-      `2 failures persist (first seen ${first.startedAt.slice(0, 10)}); full report: ${second.storedAt}`,
+      `2 failures persist (first seen ${first.startedAt.slice(0, 10)}), each listed in the stored report (REPORT, below)`,
     );
   });
 
@@ -537,7 +628,7 @@ describe('scan handler with a reports bucket', () => {
 
     // Assess
     await expect(invocation).rejects.toThrow(/NotFoundException/);
-    expect([...bucket.keys()].filter((key) => key !== LATEST)).toHaveLength(1);
+    expect([...bucket.keys()].filter((key) => key !== LATEST)).toHaveLength(2);
     expect(bucket.has(LATEST)).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
@@ -6,18 +7,23 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { IAMClient, ListAccountAliasesCommand } from '@aws-sdk/client-iam';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AccessDeniedException,
   BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
 import { createScanHandler } from '../../src/handlers/scan-handler.ts';
+import { parseSuppressions } from '../../src/suppress/suppressions.ts';
 
 const ACCOUNT = '123456789012';
 const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:sagemaker-findings`;
@@ -28,6 +34,8 @@ const ec2 = mockClient(EC2Client);
 const sts = mockClient(STSClient);
 const sns = mockClient(SNSClient);
 const hub = mockClient(SecurityHubClient);
+const s3 = mockClient(S3Client);
+const iam = mockClient(IAMClient);
 
 /** Everything Powertools wrote: log entries and EMF metric blobs, parsed. */
 let output: Record<string, unknown>[] = [];
@@ -73,6 +81,7 @@ beforeEach(() => {
     Vpcs: [{ VpcId: 'vpc-0aaa00000000000a1', OwnerId: ACCOUNT, IsDefault: false, CidrBlock: '10.0.0.0/16' }],
   });
   ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
+  iam.on(ListAccountAliasesCommand).resolves({ AccountAliases: [], IsTruncated: false });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   sns.on(ListSubscriptionsByTopicCommand).resolves({
     Subscriptions: [
@@ -89,7 +98,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
-  for (const mock of [ec2, sts, sns, hub]) mock.reset();
+  for (const mock of [ec2, sts, sns, hub, s3, iam]) mock.reset();
 });
 
 describe('scan handler with SECURITY_HUB', () => {
@@ -116,6 +125,71 @@ describe('scan handler with SECURITY_HUB', () => {
     expect(metric('SecurityHubImported')).toEqual([1]);
     expect(metric('SecurityHubFailed')).toEqual([0]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('puts a finding back to NEW with BatchUpdateFindings the night its accepted exception is gone', async () => {
+    // Prepare
+    const bucket = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake((input) => {
+      bucket.set(input.Key, String(input.Body));
+      return {};
+    });
+    s3.on(GetObjectCommand).callsFake((input) => {
+      const text = bucket.get(input.Key);
+      if (text === undefined)
+        throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+      return { Body: sdkStreamMixin(Readable.from([Buffer.from(text)])) };
+    });
+    hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 1, FailedCount: 0, FailedFindings: [] });
+    hub.on(BatchUpdateFindingsCommand).callsFake((input) => ({
+      ProcessedFindings: input.FindingIdentifiers,
+      UnprocessedFindings: [],
+    }));
+    const exception = parseSuppressions(
+      {
+        version: 1,
+        suppressions: [
+          {
+            rule: 'vpc-sagemaker-endpoints',
+            resources: ['vpc-0aaa*'],
+            reason: 'sandbox',
+            expires: '2099-01-01',
+          },
+        ],
+      },
+      'suppressions.json',
+      { knownRuleIds: ['vpc-sagemaker-endpoints'], now: new Date(), horizonDays: 36_500 },
+    );
+    const nightly = (suppressions?: typeof exception) =>
+      createScanHandler({
+        environment: loadLambdaEnvironment({ ...ENV, SECURITY_HUB: 'true', REPORTS_BUCKET: 'reports' }),
+        logger: new Logger({ serviceName: 'test', logLevel: 'DEBUG' }),
+        metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+        sns: new SNSClient({ region: 'eu-west-1', maxAttempts: 1 }),
+        s3: new S3Client({ region: 'eu-west-1', maxAttempts: 1 }),
+        suppressions,
+        securityHub: (region) => new SecurityHubClient({ region, maxAttempts: 1 }),
+      });
+
+    // Act
+    await nightly(exception)({}, plentyOfTime);
+    const muted = hub.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input);
+    hub.resetHistory();
+    const report = await nightly()({}, plentyOfTime);
+
+    // Assess
+    const finding = {
+      Id: `sagemaker-compliance-scanner/${report.results[0]?.id}`,
+      ProductArn: `arn:aws:securityhub:eu-west-1:${ACCOUNT}:product/${ACCOUNT}/default`,
+    };
+    expect(muted.map((input) => [input.Workflow?.Status, input.FindingIdentifiers])).toEqual([
+      ['SUPPRESSED', [finding]],
+    ]);
+    const updates = hub.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input);
+    expect(updates.map((input) => [input.Workflow?.Status, input.FindingIdentifiers])).toEqual([
+      ['NEW', [finding]],
+    ]);
+    expect(metric('SecurityHubWorkflowUpdated')).toEqual([1, 1]);
   });
 
   it('imports nothing without SECURITY_HUB, or on a dry run', async () => {

@@ -33,6 +33,39 @@ describe('what changed since the previous scan', () => {
     expect(outcome.resolved).toEqual([]);
   });
 
+  it('remembers which results the previous scan had muted, whatever they are now', () => {
+    // Prepare
+    const muted = { reason: 'sandbox', expires: '2026-12-31', entry: 0 } as const;
+    const previous = scan('s1', '2026-11-27T02:00:00Z', [
+      aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL', { muted }),
+      aResult('FAIL', 'vpc-2', 'vpc-2 is FAIL', { muted }),
+      aResult('FAIL', 'vpc-3', 'vpc-3 is FAIL'),
+    ]);
+
+    // Act
+    const outcome = compareWithPrevious(
+      [
+        aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL'),
+        aResult('PASS', 'vpc-2', 'vpc-2 is PASS'),
+        aResult('FAIL', 'vpc-3', 'vpc-3 is FAIL', { muted }),
+      ],
+      previous,
+      { ...SCOPE, startedAt: '2026-11-28T02:00:00Z' },
+    );
+
+    // Assess
+    expect(outcome.results.map((result) => result.delta)).toEqual([
+      {
+        change: 'persisting',
+        firstSeen: '2026-11-27T02:00:00Z',
+        previousStatus: 'FAIL',
+        previouslyMuted: true,
+      },
+      { change: 'resolved', previousStatus: 'FAIL', previouslyMuted: true },
+      { change: 'persisting', firstSeen: '2026-11-27T02:00:00Z', previousStatus: 'FAIL' },
+    ]);
+  });
+
   it('follows a problem across three scans: new, persisting with its first sighting, then resolved', () => {
     // Prepare
     const first = scan('s1', '2026-11-26T02:00:00Z', [aResult('FAIL', 'vpc-1', 'vpc-1 is FAIL')]);

@@ -85,6 +85,54 @@ describe('ReportStore', () => {
     expect(JSON.parse(String(put?.Body))).toEqual({ ...scan, storedAt });
   });
 
+  it('writes the HTML page beside the stored JSON report, as a new object, and answers with its address', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+    const stored = await store().store(report([], { startedAt: '2026-03-01T02:10:00.000Z' }), ACCOUNT);
+
+    // Act
+    const linked = await store().storeHtml(stored, '<!doctype html><title>r</title>');
+
+    // Assess
+    const key = `reports/${ACCOUNT}/2026/03/01/scan-1.html`;
+    expect(linked).toEqual({ ...stored, storedHtmlAt: `s3://${BUCKET}/${key}` });
+    expect(s3.commandCalls(PutObjectCommand)[1]?.args[0].input).toEqual({
+      Bucket: BUCKET,
+      Key: key,
+      Body: '<!doctype html><title>r</title>',
+      ContentType: 'text/html; charset=utf-8',
+      IfNoneMatch: '*',
+    });
+  });
+
+  it('puts the HTML page of a retried attempt beside that attempt', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({});
+    const stored = await store().store(report([], { startedAt: '2026-03-01T02:10:00.000Z' }), ACCOUNT);
+
+    // Act
+    const linked = await store().storeHtml(stored, '<p>');
+
+    // Assess
+    expect(linked.storedHtmlAt).toBe(
+      `s3://${BUCKET}/reports/${ACCOUNT}/2026/03/01/scan-1.attempt-20260301T021000000Z.html`,
+    );
+  });
+
+  it.each([
+    ['a report that is not stored', undefined],
+    ['a report stored in another bucket', `s3://other-bucket/reports/${ACCOUNT}/2026/03/01/scan-1.json`],
+  ])('refuses to place the HTML page of %s, writing nothing', async (_case, storedAt) => {
+    // Act
+    const storing = store().storeHtml(report([], storedAt === undefined ? {} : { storedAt }), '<p>');
+
+    // Assess
+    await expect(storing).rejects.toThrow(
+      `the report is not stored in s3://${BUCKET}/, so its HTML page has no place beside it`,
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
+  });
+
   it('keeps a retried attempt of a stored scan beside the first, never over it', async () => {
     // Prepare
     s3.on(PutObjectCommand).rejectsOnce(preconditionFailed()).resolves({});

@@ -6,6 +6,7 @@ import type { RuleContext } from '../../src/rules/types.ts';
 export const ACCOUNT = '111122223333';
 export const APPROVED = ['203.0.113.0/24', '2001:db8::/32'];
 export const ACTION = 'sagemaker:CreatePresignedNotebookInstanceUrl';
+export const DOMAIN_ACTION = 'sagemaker:CreatePresignedDomainUrl';
 
 export type Statement = Record<string, unknown>;
 

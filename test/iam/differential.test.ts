@@ -2,9 +2,9 @@
 /**
  * Differential tests: our evaluator against `@cloud-copilot/iam-simulate`, an independent IAM
  * policy simulator (AGPL-3.0, a devDependency only: it never reaches src/ or the Lambda bundle).
- * Every policy set is asked the rules' question as concrete requests: the presigned-URL action on
- * concrete notebook ARNs from concrete source addresses, with no VPC keys and
- * `aws:ViaAWSService` false.
+ * Every policy set is asked the rules' question as concrete requests: a presigned-URL action
+ * (notebook or Studio domain) on concrete notebook or user-profile ARNs from concrete source
+ * addresses, with no VPC keys and `aws:ViaAWSService` false.
  */
 import { readFileSync } from 'node:fs';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
@@ -25,7 +25,13 @@ import {
   splitAddressSpace,
 } from '../../src/iam/ip.ts';
 import { compilePolicy } from '../../src/iam/policy.ts';
-import { ACCOUNT, ACTION, APPROVED, doc, guardrail, type Statement } from './builders.ts';
+import {
+  type AccountTarget,
+  DOMAIN_URL,
+  NOTEBOOK_URL,
+  type PresignedUrlAction,
+} from '../../src/iam/request.ts';
+import { ACCOUNT, ACTION, APPROVED, DOMAIN_ACTION, doc, guardrail, type Statement } from './builders.ts';
 
 type Document = Record<string, unknown>;
 
@@ -34,9 +40,17 @@ interface Case {
   identity: Document[];
   boundary?: Document[];
   approved: string[];
+  /** The action asked about; the notebook one when absent. */
+  presign?: PresignedUrlAction;
 }
 
-const TARGET = { partition: 'aws', accountId: ACCOUNT };
+function presignOf(testCase: Case): PresignedUrlAction {
+  return testCase.presign ?? NOTEBOOK_URL;
+}
+
+function targetOf(testCase: Case): AccountTarget {
+  return { partition: 'aws', accountId: ACCOUNT, presign: presignOf(testCase) };
+}
 const PRINCIPAL = `arn:aws:iam::${ACCOUNT}:user/alice`;
 
 /**
@@ -51,6 +65,17 @@ const NOTEBOOKS = ['us-east-1', 'eu-west-1'].flatMap((region) =>
     (name) => `arn:aws:sagemaker:${region}:${ACCOUNT}:notebook-instance/${name}`,
   ),
 );
+
+/** The same for user profiles: each region with domains and profile names the patterns tell apart. */
+const PROFILES = ['us-east-1', 'eu-west-1'].flatMap((region) =>
+  ['d-prod1/alice', 'd-prod1/aws-glue-x', 'd-dev2/alice', 'd-dev2/bob'].map(
+    (name) => `arn:aws:sagemaker:${region}:${ACCOUNT}:user-profile/${name}`,
+  ),
+);
+
+function arnsOf(testCase: Case): string[] {
+  return presignOf(testCase) === DOMAIN_URL ? PROFILES : NOTEBOOKS;
+}
 
 /** Public addresses in and out of the approved lists, besides the evaluator's representatives. */
 const FIXED_ADDRESSES = [
@@ -67,12 +92,12 @@ const FIXED_ADDRESSES = [
 function ourVerdict(testCase: Case): Verdict {
   const refs = (documents: Document[], attachment: string): StatementRef[] =>
     documents.flatMap((document, index) =>
-      compilePolicy(document, TARGET).statements.map((statement) => ({
+      compilePolicy(document, targetOf(testCase)).statements.map((statement) => ({
         policy: { name: `p${index}`, attachment },
         statement,
       })),
     );
-  const set: PolicySet = { identity: refs(testCase.identity, 'inline') };
+  const set: PolicySet = { presign: presignOf(testCase), identity: refs(testCase.identity, 'inline') };
   if (testCase.boundary) set.boundary = refs(testCase.boundary, 'permissions boundary');
   return evaluatePolicySet(set, { ranges: ranges(testCase.approved) });
 }
@@ -146,12 +171,12 @@ function policiesFor(testCase: Case): SimulatedPolicies {
   return policies;
 }
 
-function simulation(testCase: Case, notebook: string, context: Record<string, string>): Simulation {
+function simulation(testCase: Case, resource: string, context: Record<string, string>): Simulation {
   return {
     request: {
       principal: PRINCIPAL,
-      action: ACTION,
-      resource: { resource: notebook, accountId: ACCOUNT },
+      action: presignOf(testCase).action,
+      resource: { resource, accountId: ACCOUNT },
       contextVariables: { 'aws:ViaAWSService': 'false', ...context },
     },
     ...policiesFor(testCase),
@@ -160,16 +185,17 @@ function simulation(testCase: Case, notebook: string, context: Record<string, st
   };
 }
 
-const distinctNotebooks = new WeakMap<Case, string[]>();
+const distinctResources = new WeakMap<Case, string[]>();
 
 /**
- * One notebook of each group that every Resource and NotResource pattern of the case treats alike:
+ * One ARN of each group that every Resource and NotResource pattern of the case treats alike:
  * the others would get the same answer (no condition key of the comparison depends on the
- * notebook), and iam-simulate is the slow part of the comparison.
+ * resource), and iam-simulate is the slow part of the comparison.
  */
-function notebooksFor(testCase: Case): string[] {
-  let notebooks = distinctNotebooks.get(testCase);
-  if (!notebooks) {
+function resourcesFor(testCase: Case): string[] {
+  const arns = arnsOf(testCase);
+  let resources = distinctResources.get(testCase);
+  if (!resources) {
     const patterns = [...testCase.identity, ...(testCase.boundary ?? [])].flatMap(
       (document) =>
         (document.Statement as Statement[])
@@ -178,25 +204,25 @@ function notebooksFor(testCase: Case): string[] {
     );
     // A pattern with a policy variable matches what the request's values make of it: try them all.
     if (patterns.some((pattern) => pattern.includes('${'))) {
-      distinctNotebooks.set(testCase, NOTEBOOKS);
-      return NOTEBOOKS;
+      distinctResources.set(testCase, arns);
+      return arns;
     }
     const bySignature = new Map<string, string>();
-    for (const notebook of NOTEBOOKS) {
-      const signature = patterns.map((pattern) => (globMatch(pattern, notebook) ? '1' : '0')).join('');
-      if (!bySignature.has(signature)) bySignature.set(signature, notebook);
+    for (const arn of arns) {
+      const signature = patterns.map((pattern) => (globMatch(pattern, arn) ? '1' : '0')).join('');
+      if (!bySignature.has(signature)) bySignature.set(signature, arn);
     }
-    notebooks = [...bySignature.values()];
-    distinctNotebooks.set(testCase, notebooks);
+    resources = [...bySignature.values()];
+    distinctResources.set(testCase, resources);
   }
-  return notebooks;
+  return resources;
 }
 
-/** iam-simulate's answer for one address: allowed on at least one of the notebooks. */
+/** iam-simulate's answer for one address: allowed on at least one of the resources. */
 function simulatedAllows(testCase: Case, address: string, extra: Record<string, string> = {}): boolean {
-  return notebooksFor(testCase).some(
-    (notebook) =>
-      runUnsafeSimulation(simulation(testCase, notebook, { 'aws:SourceIp': address, ...extra }), {}) ===
+  return resourcesFor(testCase).some(
+    (resource) =>
+      runUnsafeSimulation(simulation(testCase, resource, { 'aws:SourceIp': address, ...extra }), {}) ===
       'Allowed',
   );
 }
@@ -204,7 +230,7 @@ function simulatedAllows(testCase: Case, address: string, extra: Record<string, 
 /** The validating entry point once per case: a policy iam-simulate rejects would make the comparison moot. */
 async function simulationErrors(testCase: Case): Promise<string | undefined> {
   const result = await runSimulation(
-    simulation(testCase, NOTEBOOKS[0] as string, { 'aws:SourceIp': '8.8.8.8' }),
+    simulation(testCase, arnsOf(testCase)[0] as string, { 'aws:SourceIp': '8.8.8.8' }),
     {},
   );
   return result.resultType === 'error' ? JSON.stringify(result.errors) : undefined;
@@ -222,7 +248,7 @@ interface Probe {
 function addressesFor(testCase: Case): Probe[] {
   const documents = [...testCase.identity, ...(testCase.boundary ?? [])];
   const policyRanges = documents.flatMap((document) =>
-    compilePolicy(document, TARGET).statements.flatMap((statement) => statement.ipRanges),
+    compilePolicy(document, targetOf(testCase)).statements.flatMap((statement) => statement.ipRanges),
   );
   const approved = ranges(testCase.approved);
   const representatives = splitAddressSpace(policyRanges, approved).map((piece) => ({
@@ -325,6 +351,99 @@ const VARIABLE_NOT_RESOURCES = [
     'arn:aws:sagemaker:*:*:notebook-instance/${aws:PrincipalTag/notebook}*',
   ],
 ];
+/** What a generated policy set is made of, for one action. */
+interface Vocabulary {
+  presign: PresignedUrlAction;
+  actions: string[];
+  notActions: string[][];
+  resources: string[];
+  notResources: string[][];
+  variableResources: string[];
+  variableNotResources: string[][];
+  /** Values of the policy variables for the unknown-key test. */
+  variableValues: Record<string, string>[];
+}
+
+const NOTEBOOK_WORDS: Vocabulary = {
+  presign: NOTEBOOK_URL,
+  actions: ACTIONS,
+  notActions: NOT_ACTIONS,
+  resources: RESOURCES,
+  notResources: NOT_RESOURCES,
+  variableResources: VARIABLE_RESOURCES,
+  variableNotResources: VARIABLE_NOT_RESOURCES,
+  variableValues: [
+    { 'aws:username': 'prod-a' },
+    { 'aws:username': 'dev-a' },
+    { 'aws:PrincipalTag/notebook': 'aws-glue' },
+    { 'aws:PrincipalTag/notebook': 'prod' },
+  ],
+};
+
+/**
+ * The user-profile vocabulary. Its Allow patterns spell the name's two segments out (or are `*`,
+ * `user-profile/*`): one like `user-profile/d-prod*`, whose wildcard spans the slash, is widened to
+ * every profile, which the test of over-reports below pins.
+ */
+const PROFILE = `arn:aws:sagemaker:*:${ACCOUNT}:user-profile`;
+const DOMAIN_WORDS: Vocabulary = {
+  presign: DOMAIN_URL,
+  actions: [
+    '*',
+    'sagemaker:*',
+    'sagemaker:Create*',
+    'sagemaker:*DomainUrl',
+    'sagemaker:createpresigneddomainurl',
+    'SAGEMAKER:CreatePresignedDomainUrl',
+    'sagemaker:CreatePresignedDomainUr?',
+    DOMAIN_ACTION,
+    ACTION,
+    'sagemaker:Describe*',
+    's3:*',
+  ],
+  notActions: [
+    ['iam:*', 'organizations:*', 'account:*'],
+    [DOMAIN_ACTION],
+    ['sagemaker:Create*'],
+    ['s3:*'],
+    ['sagemaker:*Url'],
+  ],
+  resources: [
+    '*',
+    `${PROFILE}/*`,
+    `${PROFILE}/*/*`,
+    `${PROFILE}/d-prod*/*`,
+    `${PROFILE}/*/aws-glue-*`,
+    `${PROFILE}/d-prod1/alice`,
+    `arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/*`,
+    'arn:aws:sagemaker:*:*:user-profile/*',
+    'arn:aws:sagemaker:*:*:notebook-instance/*',
+    'arn:aws:sagemaker:*:444455556666:user-profile/*',
+  ],
+  notResources: [
+    [
+      'arn:aws:sagemaker:*:*:domain/*',
+      'arn:aws:sagemaker:*:*:notebook-instance/*',
+      'arn:aws:sagemaker:*:*:app/*',
+    ],
+    [`${PROFILE}/d-prod*/*`],
+    [`${PROFILE}/d-prod*`],
+    [`${PROFILE}/*/alice`],
+    ['arn:aws:sagemaker:*:*:training-job/*'],
+  ],
+  variableResources: [`${PROFILE}/*/\${aws:username}`, `${PROFILE}/\${aws:PrincipalTag/domain}*/*`],
+  variableNotResources: [
+    [`${PROFILE}/*/\${aws:username}`],
+    [`${PROFILE}/d-prod*/*`, `${PROFILE}/\${aws:PrincipalTag/domain}/*`],
+  ],
+  variableValues: [
+    { 'aws:username': 'alice' },
+    { 'aws:username': 'bob' },
+    { 'aws:PrincipalTag/domain': 'd-prod' },
+    { 'aws:PrincipalTag/domain': 'd-dev2' },
+  ],
+};
+
 const CIDRS = [
   '203.0.113.0/24',
   '203.0.113.128/25',
@@ -356,7 +475,7 @@ const UNKNOWN_KEYS: Record<string, { operator: string; values: string[]; other: 
   'aws:ResourceTag/env': { operator: 'StringLike', values: ['prod*'], other: 'dev' },
 };
 
-function generate(seed: number, withUnknownKeys: boolean): Case {
+function generate(seed: number, withUnknownKeys: boolean, words: Vocabulary = NOTEBOOK_WORDS): Case {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const some = <T>(items: readonly T[], most: number): T[] => {
@@ -379,13 +498,13 @@ function generate(seed: number, withUnknownKeys: boolean): Case {
   };
   const statement = (effect: 'Allow' | 'Deny'): Statement => {
     const result: Statement = { Effect: effect };
-    if (next() < 0.8) result.Action = next() < 0.5 ? pick(ACTIONS) : some(ACTIONS, 3);
-    else result.NotAction = pick(NOT_ACTIONS);
-    const resources = withUnknownKeys ? [...RESOURCES, ...VARIABLE_RESOURCES] : RESOURCES;
+    if (next() < 0.8) result.Action = next() < 0.5 ? pick(words.actions) : some(words.actions, 3);
+    else result.NotAction = pick(words.notActions);
+    const resources = withUnknownKeys ? [...words.resources, ...words.variableResources] : words.resources;
     if (next() < 0.8) result.Resource = next() < 0.6 ? pick(resources) : some(resources, 2);
     else
       result.NotResource = pick(
-        withUnknownKeys ? [...NOT_RESOURCES, ...VARIABLE_NOT_RESOURCES] : NOT_RESOURCES,
+        withUnknownKeys ? [...words.notResources, ...words.variableNotResources] : words.notResources,
       );
     const block = condition();
     if (Object.keys(block).length > 0) result.Condition = block;
@@ -398,9 +517,10 @@ function generate(seed: number, withUnknownKeys: boolean): Case {
       ),
     );
   const testCase: Case = {
-    name: `seed ${seed}`,
+    name: `${words.presign.action} seed ${seed}`,
     identity: Array.from({ length: 1 + Math.floor(next() * 3) }, () => policy(0.35)),
     approved: pick(APPROVED_LISTS),
+    presign: words.presign,
   };
   if (next() < 0.25) testCase.boundary = [policy(0.15)];
   return testCase;
@@ -428,7 +548,10 @@ const onSourceIp = (operator: string, value: string | string[]): Statement => ({
 });
 
 /** The statement with `NotResource` in place of its `Resource`. */
-const onNotResource = ({ Resource: _resource, ...statement }: Statement, notResource: string): Statement => ({
+const onNotResource = (
+  { Resource: _resource, ...statement }: Statement,
+  notResource: string | string[],
+): Statement => ({
   ...statement,
   NotResource: notResource,
 });
@@ -659,6 +782,104 @@ const HAND_WRITTEN: Case[] = [
   },
 ];
 
+const allowDomainUrl = (extra: Statement = {}): Statement => ({
+  ...allowAction(extra),
+  Action: DOMAIN_ACTION,
+});
+const domainGuardrail = (ranges: string[] = APPROVED, extra: Record<string, unknown> = {}): Statement => ({
+  ...guardrail(ranges, extra),
+  Action: DOMAIN_ACTION,
+});
+
+/** The Studio domain action: the same questions on user-profile ARNs. */
+const DOMAIN_HAND_WRITTEN: Case[] = [
+  ...['AdministratorAccess', 'PowerUserAccess', 'AmazonSageMakerFullAccess', 'DataScientist'].flatMap(
+    (name) => [
+      { name: `domain URL: ${name} alone`, identity: [managedDocument(name)], approved: APPROVED },
+      {
+        name: `domain URL: ${name} with a domain guardrail`,
+        identity: [managedDocument(name), doc(domainGuardrail())],
+        approved: APPROVED,
+      },
+      {
+        name: `domain URL: ${name} with only the notebook guardrail`,
+        identity: [managedDocument(name), doc(guardrail())],
+        approved: APPROVED,
+      },
+      {
+        name: `domain URL: ${name} alone, no approved ranges`,
+        identity: [managedDocument(name)],
+        approved: [],
+      },
+    ],
+  ),
+  ...IP_OPERATORS.map((operator) => ({
+    name: `domain URL: Allow ${operator} 203.0.113.0/24 and 2001:db8::/32`,
+    identity: [doc(allowDomainUrl(onSourceIp(operator, ['203.0.113.0/24', '2001:db8::/32'])))],
+    approved: APPROVED,
+  })),
+  {
+    name: 'domain URL: Deny on sagemaker:CreatePresigned* from outside beside an open Allow',
+    identity: [doc(allowDomainUrl(), { ...guardrail(), Action: 'sagemaker:CreatePresigned*' })],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Deny on the d-prod1 profiles only beside an open Allow',
+    identity: [doc(allowDomainUrl(), { ...domainGuardrail(), Resource: `${PROFILE}/d-prod1/*` })],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Deny on user-profile/* (one wildcard over both segments) beside an open Allow',
+    identity: [doc(allowDomainUrl(), { ...domainGuardrail(), Resource: `${PROFILE}/*` })],
+    approved: APPROVED,
+  },
+  {
+    name: "domain URL: Allow on alice's profiles in every domain",
+    identity: [doc(allowDomainUrl({ Resource: `${PROFILE}/*/alice` }))],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Allow on user profiles of another account',
+    identity: [doc(allowDomainUrl({ Resource: 'arn:aws:sagemaker:*:444455556666:user-profile/*/*' }))],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Allow on apps only (the URL is authorized on the user profile)',
+    identity: [doc(allowDomainUrl({ Resource: `arn:aws:sagemaker:*:${ACCOUNT}:app/*` }))],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Deny with NotResource leaving the d-prod* profiles out beside an open Allow',
+    identity: [doc(allowDomainUrl(), onNotResource(domainGuardrail(), `${PROFILE}/d-prod*`))],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Deny with NotResource on notebooks, domains and apps beside an open Allow',
+    identity: [
+      doc(
+        allowDomainUrl(),
+        onNotResource(domainGuardrail(), [
+          'arn:aws:sagemaker:*:*:notebook-instance/*',
+          'arn:aws:sagemaker:*:*:domain/*',
+          'arn:aws:sagemaker:*:*:app/*',
+        ]),
+      ),
+    ],
+    approved: APPROVED,
+  },
+  {
+    name: 'domain URL: Deny on us-east-1 profiles and Deny with NotResource on them',
+    identity: [
+      doc(
+        allowDomainUrl(),
+        { ...domainGuardrail(), Resource: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/*/*` },
+        onNotResource(domainGuardrail(), `arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/*/*`),
+      ),
+    ],
+    approved: APPROVED,
+  },
+].map((testCase) => ({ ...testCase, presign: DOMAIN_URL }));
+
 // --- The comparisons ------------------------------------------------------------------------
 
 interface Disagreement {
@@ -757,7 +978,13 @@ describe('iam-simulate 0.1.173 deviations from AWS that the comparison works aro
 describe('differential: our IAM evaluation against iam-simulate', () => {
   it('gives iam-simulate policy sets it accepts as valid', async () => {
     // Prepare
-    const cases = [...HAND_WRITTEN, ...Array.from({ length: 20 }, (_, seed) => generate(seed, false))];
+    const cases = [
+      ...HAND_WRITTEN,
+      ...DOMAIN_HAND_WRITTEN,
+      ...[NOTEBOOK_WORDS, DOMAIN_WORDS].flatMap((words) =>
+        Array.from({ length: 20 }, (_, seed) => generate(seed, false, words)),
+      ),
+    ];
     // Act
     const rejected: string[] = [];
     for (const testCase of cases) {
@@ -768,7 +995,7 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     expect(rejected).toEqual([]);
   });
 
-  it.each(HAND_WRITTEN.map((testCase) => [testCase.name, testCase] as const))(
+  it.each([...HAND_WRITTEN, ...DOMAIN_HAND_WRITTEN].map((testCase) => [testCase.name, testCase] as const))(
     'agrees with iam-simulate on every address for the hand-written case: %s',
     (_name, testCase) => {
       // Act
@@ -800,60 +1027,89 @@ describe('differential: our IAM evaluation against iam-simulate', () => {
     expect(disagreements.every((entry) => entry.ours && !entry.simulated)).toBe(true);
   });
 
-  it(`agrees with iam-simulate on every address for ${GENERATED} generated policy sets`, () => {
+  it('over-reports, on the safe side, an Allow on user-profile/d-prod* (its wildcard spans the slash) beside a Deny on user-profile/d-prod*/*', () => {
     // Prepare
-    const cases = Array.from({ length: GENERATED }, (_, seed) => generate(seed, false));
+    const testCase: Case = {
+      name: 'Allow on a one-segment profile pattern, Deny on the two-segment one',
+      identity: [
+        doc(
+          { Effect: 'Allow', Action: DOMAIN_ACTION, Resource: `${PROFILE}/d-prod*` },
+          { Effect: 'Deny', Action: DOMAIN_ACTION, Resource: `${PROFILE}/d-prod*/*` },
+        ),
+      ],
+      approved: APPROVED,
+      presign: DOMAIN_URL,
+    };
     // Act
-    const results = cases.map(compare);
-    // Assess
-    expect(results.flatMap((result) => result.disagreements)).toEqual([]);
-    expect(
-      cases.filter((_, index) => !results[index]?.statusAgrees).map((testCase) => testCase.name),
-    ).toEqual([]);
-    expect(results.filter((result) => result.verdict.status === 'FAIL').length).toBeGreaterThan(
-      GENERATED / 10,
-    );
-    expect(results.filter((result) => result.verdict.status === 'PASS').length).toBeGreaterThan(
-      GENERATED / 10,
-    );
-  }, 30_000);
+    const { disagreements, verdict } = compare(testCase);
+    // Assess: AWS denies every profile the Allow reaches; we widen a name pattern with fewer
+    // slashes than a profile ARN to every profile, which the Deny does not cover.
+    expect(verdict.status).toBe('FAIL');
+    expect(disagreements.length).toBeGreaterThan(0);
+    expect(disagreements.every((entry) => entry.ours && !entry.simulated)).toBe(true);
+  });
 
-  it(`never reports "not allowed" where iam-simulate allows under some value of an unknown key or policy variable (${GENERATED_WITH_UNKNOWN_KEYS} policy sets)`, () => {
-    // Prepare
-    const cases = Array.from({ length: GENERATED_WITH_UNKNOWN_KEYS }, (_, index) =>
-      generate(10_000 + index, true),
-    );
-    const assignments = [
-      {},
-      ...Object.entries(UNKNOWN_KEYS).map(([key, spec]) => ({ [key]: spec.values[0] as string })),
-      Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.values[0] as string])),
-      Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.other])),
-      { 'aws:username': 'prod-a' },
-      { 'aws:username': 'dev-a' },
-      { 'aws:PrincipalTag/notebook': 'aws-glue' },
-      { 'aws:PrincipalTag/notebook': 'prod' },
-    ];
-    // Act
-    const underReported: Disagreement[] = [];
-    let usingUnknownKeys = 0;
-    let usingVariables = 0;
-    for (const testCase of cases) {
-      if (JSON.stringify(testCase).match(/PrincipalTag|RequestedRegion|MultiFactor|ResourceTag/))
-        usingUnknownKeys++;
-      if (JSON.stringify(testCase).includes('${')) usingVariables++;
-      const verdict = ourVerdict(testCase);
-      for (const { address } of addressesFor(testCase)) {
-        if (weAllow(testCase, verdict, address)) continue;
-        if (assignments.some((assignment) => simulatedAllows(testCase, address, assignment))) {
-          underReported.push({ name: testCase.name, address, ours: false, simulated: true });
+  it.each([NOTEBOOK_WORDS, DOMAIN_WORDS].map((words) => [words.presign.action, words] as const))(
+    `agrees with iam-simulate on every address for ${GENERATED} generated policy sets of %s`,
+    (_action, words) => {
+      // Prepare
+      const cases = Array.from({ length: GENERATED }, (_, seed) => generate(seed, false, words));
+      // Act
+      const results = cases.map(compare);
+      // Assess
+      expect(results.flatMap((result) => result.disagreements)).toEqual([]);
+      expect(
+        cases.filter((_, index) => !results[index]?.statusAgrees).map((testCase) => testCase.name),
+      ).toEqual([]);
+      expect(results.filter((result) => result.verdict.status === 'FAIL').length).toBeGreaterThan(
+        GENERATED / 10,
+      );
+      expect(results.filter((result) => result.verdict.status === 'PASS').length).toBeGreaterThan(
+        GENERATED / 10,
+      );
+    },
+    30_000,
+  );
+
+  it.each([NOTEBOOK_WORDS, DOMAIN_WORDS].map((words) => [words.presign.action, words] as const))(
+    `never reports "not allowed" where iam-simulate allows under some value of an unknown key or policy variable (${GENERATED_WITH_UNKNOWN_KEYS} policy sets of %s)`,
+    (_action, words) => {
+      // Prepare
+      const cases = Array.from({ length: GENERATED_WITH_UNKNOWN_KEYS }, (_, index) =>
+        generate(10_000 + index, true, words),
+      );
+      const assignments = [
+        {},
+        ...Object.entries(UNKNOWN_KEYS).map(([key, spec]) => ({ [key]: spec.values[0] as string })),
+        Object.fromEntries(
+          Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.values[0] as string]),
+        ),
+        Object.fromEntries(Object.entries(UNKNOWN_KEYS).map(([key, spec]) => [key, spec.other])),
+        ...words.variableValues,
+      ];
+      // Act
+      const underReported: Disagreement[] = [];
+      let usingUnknownKeys = 0;
+      let usingVariables = 0;
+      for (const testCase of cases) {
+        if (JSON.stringify(testCase).match(/PrincipalTag|RequestedRegion|MultiFactor|ResourceTag/))
+          usingUnknownKeys++;
+        if (JSON.stringify(testCase).includes('${')) usingVariables++;
+        const verdict = ourVerdict(testCase);
+        for (const { address } of addressesFor(testCase)) {
+          if (weAllow(testCase, verdict, address)) continue;
+          if (assignments.some((assignment) => simulatedAllows(testCase, address, assignment))) {
+            underReported.push({ name: testCase.name, address, ours: false, simulated: true });
+          }
         }
       }
-    }
-    // Assess
-    expect(usingUnknownKeys).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 3);
-    expect(usingVariables).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 5);
-    expect(underReported).toEqual([]);
-  }, 30_000);
+      // Assess
+      expect(usingUnknownKeys).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 3);
+      expect(usingVariables).toBeGreaterThan(GENERATED_WITH_UNKNOWN_KEYS / 5);
+      expect(underReported).toEqual([]);
+    },
+    30_000,
+  );
 
   it('never reports "not allowed" where iam-simulate allows for some value of a policy variable', () => {
     // Prepare: iam-simulate substitutes variables whatever the Version, so these are 2012-10-17 only

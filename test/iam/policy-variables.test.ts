@@ -113,7 +113,7 @@ describe('IAM policy variables', () => {
       expect.objectContaining({
         applied: false,
         reason:
-          'it applies at 1.0.0.0 but does not cover every notebook granted (arn:aws:sagemaker:*:111122223333:notebook-instance/*): its NotResource holds the policy variable ${aws:username}, whose value the request decides, so its reach is not counted on',
+          'it applies at 1.0.0.0 but does not cover all the notebooks granted (arn:aws:sagemaker:*:111122223333:notebook-instance/*): its NotResource holds the policy variable ${aws:username}, whose value the request decides, so its reach is not counted on',
       }),
     ]);
   });

@@ -307,6 +307,8 @@ const S3_LIST_PREFIX = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/am
 const LAMBDA_ASYNC_DESTINATIONS =
   'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html';
 const SCHEDULER_DLQ = 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html';
+const SNS_DLQ_POLICY = 'https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html';
+const SNS_DLQ_ENCRYPTED = 'https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html';
 
 const SCHEDULER_ROLE: Case['guard'] = ['AWS::IAM::Role', 'SchedulerRole'];
 const SCAN_ROLE: Case['guard'] = ['AWS::IAM::Role', 'ScanRole'];
@@ -315,8 +317,10 @@ const KEY: Case['guard'] = ['AWS::KMS::Key', 'FindingsKey'];
 const BUCKET_POLICY: Case['guard'] = ['AWS::S3::BucketPolicy', 'ReportsPolicy'];
 const FAILURES_POLICY: Case['guard'] = ['AWS::SQS::QueuePolicy', 'ScanFailuresPolicy'];
 const UNDELIVERED_POLICY: Case['guard'] = ['AWS::SQS::QueuePolicy', 'UndeliveredInvocationsPolicy'];
+const NOTIFICATIONS_POLICY: Case['guard'] = ['AWS::SQS::QueuePolicy', 'UndeliveredNotificationsPolicy'];
 
 const scanRole = () => arnOf('AWS::IAM::Role', 'ScanRole');
+const findingsTopic = () => arnOf('AWS::SNS::Topic', 'Findings');
 const schedulerRole = () => arnOf('AWS::IAM::Role', 'SchedulerRole');
 const reportKey = (key: string, account = ACCOUNT) =>
   `${arnOf('AWS::S3::Bucket', 'Reports')}/reports/${account}/${key}`;
@@ -399,7 +403,7 @@ const CASES: Case[] = [
     identity: ADMIN_POLICY,
     expected: 'ImplicitlyDenied',
   },
-  ...[0, 1, 2, 3, 4].map(
+  ...[0, 1, 2, 3, 4, 5].map(
     (index): Case => ({
       name: `CloudWatch publishes the state change of this stack's alarm #${index + 1}`,
       source: CLOUDWATCH_TO_SNS,
@@ -517,6 +521,39 @@ const CASES: Case[] = [
     expected: 'ImplicitlyDenied',
   },
   {
+    name: 'SNS encrypts an undeliverable email of the findings topic into the dead-letter queue',
+    source: SNS_DLQ_ENCRYPTED,
+    guard: KEY,
+    principal: () => 'sns.amazonaws.com',
+    action: 'kms:GenerateDataKey',
+    context: () => asService('sns.amazonaws.com', { 'aws:SourceArn': findingsTopic() }),
+    expected: 'Allowed',
+  },
+  {
+    name: 'SNS, for a topic of another stack in the account, cannot use the key',
+    source: SNS_DLQ_ENCRYPTED,
+    guard: KEY,
+    principal: () => 'sns.amazonaws.com',
+    action: 'kms:GenerateDataKey',
+    context: () =>
+      asService('sns.amazonaws.com', {
+        'aws:SourceArn': `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:OtherApp-Alerts`,
+      }),
+    expected: 'ImplicitlyDenied',
+  },
+  {
+    name: 'SNS, for a same-named topic of another account, cannot use the key',
+    source: SNS_DLQ_ENCRYPTED,
+    guard: KEY,
+    principal: () => 'sns.amazonaws.com',
+    action: 'kms:Decrypt',
+    context: () =>
+      asService('sns.amazonaws.com', {
+        'aws:SourceArn': findingsTopic().replace(`:${ACCOUNT}:`, `:${OTHER_ACCOUNT}:`),
+      }),
+    expected: 'ImplicitlyDenied',
+  },
+  {
     name: 'the scan role has SNS encrypt its findings with the key',
     source: SNS_KMS_FOR_SERVICES,
     guard: KEY,
@@ -563,6 +600,36 @@ const CASES: Case[] = [
     action: 's3:PutObject',
     resource: () => reportKey(DATED),
     context: () => asRole(scanRole(), { 's3:if-match': '"9b2cf535f27731c974343645a3985328"' }),
+    expected: 'ImplicitlyDenied',
+  },
+  {
+    name: 'the scan role stores the HTML page beside a new dated report with If-None-Match',
+    source: S3_CONDITIONAL_WRITES,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:PutObject',
+    resource: () => reportKey(DATED.replace(/\.json$/, '.html')),
+    context: () => asRole(scanRole(), { 's3:if-none-match': '*' }),
+    expected: 'Allowed',
+  },
+  {
+    name: 'the scan role cannot overwrite a stored HTML page (no If-None-Match)',
+    source: S3_CONDITIONAL_WRITES,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:PutObject',
+    resource: () => reportKey(DATED.replace(/\.json$/, '.html')),
+    context: () => asRole(scanRole()),
+    expected: 'ImplicitlyDenied',
+  },
+  {
+    name: 'the scan role cannot store any other kind of object beside its reports',
+    source: S3_CONDITIONAL_WRITES,
+    guard: BUCKET_POLICY,
+    principal: scanRole,
+    action: 's3:PutObject',
+    resource: () => reportKey(DATED.replace(/\.json$/, '.js')),
+    context: () => asRole(scanRole(), { 's3:if-none-match': '*' }),
     expected: 'ImplicitlyDenied',
   },
   {
@@ -694,6 +761,27 @@ const CASES: Case[] = [
     expected: 'ImplicitlyDenied',
   },
   {
+    name: 'SNS parks an undeliverable email of the findings topic',
+    source: SNS_DLQ_POLICY,
+    guard: NOTIFICATIONS_POLICY,
+    principal: () => 'sns.amazonaws.com',
+    action: 'sqs:SendMessage',
+    context: () => asService('sns.amazonaws.com', { 'aws:SourceArn': findingsTopic() }),
+    expected: 'Allowed',
+  },
+  {
+    name: 'SNS, for another topic of the account, cannot send to the notifications dead-letter queue',
+    source: SNS_DLQ_POLICY,
+    guard: NOTIFICATIONS_POLICY,
+    principal: () => 'sns.amazonaws.com',
+    action: 'sqs:SendMessage',
+    context: () =>
+      asService('sns.amazonaws.com', {
+        'aws:SourceArn': `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:${STACK_NAME}-Impostor`,
+      }),
+    expected: 'ImplicitlyDenied',
+  },
+  {
     name: 'nobody sends to a dead-letter queue without TLS',
     source: SCHEDULER_DLQ,
     guard: UNDELIVERED_POLICY,
@@ -737,7 +825,7 @@ describe('the synthesized template, asked the requests AWS makes', () => {
     const labels = [...new Set(guarded.map((entry) => entry.label))].sort();
     expect([...covered(true)].sort()).toEqual(labels);
     expect([...covered(false)].sort()).toEqual(labels);
-    expect(alarmNames()).toHaveLength(5);
+    expect(alarmNames()).toHaveLength(6);
   });
 
   it('would have refused the schedule when the trust named the schedule instead of its group', async () => {

@@ -29,6 +29,9 @@ let synthesized: () => void;
 const ref = (construct: Construct) => ({
   Ref: Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement),
 });
+const arnOf = (construct: Construct) => ({
+  'Fn::GetAtt': [Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement), 'Arn'],
+});
 
 beforeAll(() => {
   const app = new App({
@@ -53,11 +56,22 @@ describe('operationsEmails: the scanner\u2019s alarms on a second topic', () => 
 
     // Assess
     expect(stack.alarmTopic).not.toBe(stack.topic);
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([ref(stack.alarmTopic)]);
+    const redrive = { deadLetterTargetArn: arnOf(stack.node.findChild('UndeliveredNotifications')) };
     expect(subscriptions).toEqual([
-      { Protocol: 'email', Endpoint: 'secops@example.com', TopicArn: ref(stack.topic) },
-      { Protocol: 'email', Endpoint: 'platform@example.com', TopicArn: ref(stack.alarmTopic) },
+      {
+        Protocol: 'email',
+        Endpoint: 'secops@example.com',
+        TopicArn: ref(stack.topic),
+        RedrivePolicy: redrive,
+      },
+      {
+        Protocol: 'email',
+        Endpoint: 'platform@example.com',
+        TopicArn: ref(stack.alarmTopic),
+        RedrivePolicy: redrive,
+      },
     ]);
   });
 

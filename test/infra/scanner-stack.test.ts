@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { scannerReadActions } from '../../infra/permissions.ts';
 import { configureApp, STACK_NAME } from '../../infra/scanner-app.ts';
 import { QUIET_HOURS, ScannerStack } from '../../infra/scanner-stack.ts';
+import { UNRESOLVED_VALUE_BYTES } from '../../infra/validate.ts';
+import { type AnySection, SECTIONS } from '../../src/collect/sections/index.ts';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../src/handlers/scan-handler.ts';
 import { RULES } from '../../src/rules/index.ts';
@@ -15,6 +17,7 @@ const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 let stack: ScannerStack;
 let template: Template;
 let customised: Template;
+let customisedStack: ScannerStack;
 
 /** This stack's alarms, as the topic and key policies name them in `aws:SourceArn`. */
 const ALARM_ARNS = {
@@ -63,10 +66,11 @@ beforeAll(() => {
     context: { ...SKIP_BUNDLING, alertEmails: 'secops@example.com, oncall@example.org' },
   });
   stack = configureApp(app);
-  const other = new ScannerStack(app, 'Customised', {
+  customisedStack = new ScannerStack(app, 'Customised', {
     regions: 'all',
     rules: ['vpc-sagemaker-private-dns'],
     allowedSourceCidrs: ['203.0.113.0/24'],
+    approvedVpces: ['vpce-0a1b2c3d4e5f67890'],
     reservedConcurrency: 3,
     schedule: 'cron(30 1 ? * MON-FRI *)',
     timeZone: 'Europe/Paris',
@@ -77,7 +81,7 @@ beforeAll(() => {
     reportRetentionDays: 30,
   });
   template = Template.fromStack(stack);
-  customised = Template.fromStack(other);
+  customised = Template.fromStack(customisedStack);
 });
 
 describe('the scan function', () => {
@@ -127,19 +131,22 @@ describe('the scan function', () => {
     const variables = fn?.Properties.Environment.Variables;
 
     // Act
-    const parsed = loadLambdaEnvironment({
-      ...variables,
-      AWS_REGION: 'eu-west-1',
-      FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings',
-      SCAN_REGIONS: 'eu-west-1',
-      REPORTS_BUCKET: 'scanner-reports-1a2b3c',
-    });
+    const parsed = loadLambdaEnvironment(
+      {
+        ...variables,
+        AWS_REGION: 'eu-west-1',
+        FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings',
+        SCAN_REGIONS: 'eu-west-1',
+        REPORTS_BUCKET: 'scanner-reports-1a2b3c',
+      },
+      () => JSON.stringify(stack.scanConfig),
+    );
 
     // Assess
     expect(variables).toEqual({
       FINDINGS_TOPIC_ARN: ref(stack.topic),
       SCAN_REGIONS: { Ref: 'AWS::Region' },
-      RULES: RULES.map((rule) => rule.meta.id).join(','),
+      SCAN_CONFIG_FILE: '/var/task/scan-config.json',
       SKIP_DEFAULT_VPCS: 'false',
       NOTIFY: 'on-findings',
       LOG_LEVEL: 'INFO',
@@ -148,7 +155,9 @@ describe('the scan function', () => {
       SUPPRESSION_HORIZON_DAYS: '365',
       TAG_SUPPRESSIONS: 'false',
     });
+    expect(stack.scanConfig).toEqual({ version: 1, rules: RULES.map((rule) => rule.meta.id) });
     expect(parsed.ruleIds).toEqual(RULES.map((rule) => rule.meta.id));
+    expect(parsed.allowedSourceCidrs).toEqual([]);
   });
 
   it('passes the chosen regions, rules, CIDRs and reserved concurrency through', () => {
@@ -157,10 +166,15 @@ describe('the scan function', () => {
 
     // Assess
     expect(fn?.Properties.ReservedConcurrentExecutions).toBe(3);
+    expect(customisedStack.scanConfig).toEqual({
+      version: 1,
+      rules: ['vpc-sagemaker-private-dns'],
+      allowedSourceCidrs: ['203.0.113.0/24'],
+      approvedVpces: ['vpce-0a1b2c3d4e5f67890'],
+    });
     expect(fn?.Properties.Environment.Variables).toMatchObject({
       SCAN_REGIONS: 'all',
-      RULES: 'vpc-sagemaker-private-dns',
-      ALLOWED_SOURCE_CIDRS: '203.0.113.0/24',
+      SCAN_CONFIG_FILE: '/var/task/scan-config.json',
       NOTIFY: 'always',
       SUPPRESSIONS_FILE: '/var/task/suppressions.json',
       SUPPRESSION_HORIZON_DAYS: '400',
@@ -168,21 +182,38 @@ describe('the scan function', () => {
     });
   });
 
-  it('refuses, at synth, an environment over Lambda\u2019s 4 KB, a bad schedule, time zone or email', () => {
+  it('ships 300 approved CIDRs in the bundled configuration, leaving the environment under half of 4 KB', () => {
     // Prepare
     const app = new App({ context: SKIP_BUNDLING });
     const manyCidrs = Array.from({ length: 300 }, (_, index) => `198.51.${index >> 8}.${index & 255}/32`);
 
     // Act
-    const longList = () => new ScannerStack(app, 'LongCidrs', { allowedSourceCidrs: manyCidrs });
+    const longList = new ScannerStack(app, 'LongCidrs', { allowedSourceCidrs: manyCidrs });
+
+    // Assess
+    const [fn] = Object.values(Template.fromStack(longList).findResources('AWS::Lambda::Function'));
+    const variables: Record<string, unknown> = fn?.Properties.Environment.Variables;
+    expect(Object.keys(variables)).not.toContain('ALLOWED_SOURCE_CIDRS');
+    expect(longList.scanConfig.allowedSourceCidrs).toEqual(manyCidrs);
+    expect(Buffer.byteLength(JSON.stringify(longList.scanConfig))).toBeGreaterThan(4096);
+    const atLongest = Object.entries(variables).reduce(
+      (bytes, [key, value]) =>
+        bytes + key.length + (typeof value === 'string' ? Buffer.byteLength(value) : UNRESOLVED_VALUE_BYTES),
+      0,
+    );
+    expect(atLongest).toBeLessThan(2048);
+  });
+
+  it('refuses, at synth, a bad schedule, time zone or email', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
     const badSchedule = () => new ScannerStack(app, 'BadSchedule', { schedule: 'cron(0 2 * * * *)' });
     const badZone = () => new ScannerStack(app, 'BadZone', { timeZone: 'Europe/Pariss' });
     const badEmail = () => new ScannerStack(app, 'BadEmail', { alertEmails: ['secops'] });
 
     // Assess
-    expect(longList).toThrow(
-      /environment takes up to \d+ bytes, over Lambda's 4096; ALLOWED_SOURCE_CIDRS alone takes \d+: shorten the list/,
-    );
     expect(badSchedule).toThrow(
       /schedule "cron\(0 2 \* \* \* \*\)" is not a Scheduler expression such as cron\(0 2 \* \* \? \*\): exactly one of day-of-month and day-of-week/,
     );
@@ -197,10 +228,12 @@ describe('the scan function', () => {
     // Act
     const unknownRule = () => new ScannerStack(app, 'BadRule', { rules: ['no-such-rule'] });
     const badCidr = () => new ScannerStack(app, 'BadCidr', { allowedSourceCidrs: ['10.0.0.0/33'] });
+    const badVpce = () => new ScannerStack(app, 'BadVpce', { approvedVpces: ['vpce-*'] });
 
     // Assess
     expect(unknownRule).toThrow(/rules: unknown rule id "no-such-rule"/);
     expect(badCidr).toThrow(/allowedSourceCidrs: "10.0.0.0\/33"/);
+    expect(badVpce).toThrow(/approvedVpces: "vpce-\*" is not a VPC endpoint ID/);
   });
 
   it('sends events that failed every retry to the encrypted failure queue', () => {
@@ -223,9 +256,11 @@ describe('the scan function', () => {
     const queues = [child('ScanFailures'), child('UndeliveredInvocations')];
 
     // Act
-    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map(
-      (policy) => policy.Properties,
-    );
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+      .map((policy) => policy.Properties)
+      .filter((policy) =>
+        queues.some((queue) => JSON.stringify(policy.Queues) === JSON.stringify([ref(queue)])),
+      );
 
     // Assess
     expect(policies).toEqual(
@@ -274,6 +309,7 @@ describe('the scan role', () => {
           'ec2:DescribeVpcEndpoints',
           'ec2:DescribeVpcs',
           'iam:GetAccountAuthorizationDetails',
+          'iam:ListAccountAliases',
           'organizations:DescribeOrganization',
           'organizations:DescribePolicy',
           'organizations:ListParents',
@@ -309,7 +345,7 @@ describe('the scan role', () => {
         Sid: 'StoreNewReports',
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: objectArn('/*'),
+        Resource: [objectArn('/*.json'), objectArn('/*.html')],
         Condition: { Null: { 's3:if-none-match': 'false' } },
       },
       {
@@ -363,24 +399,32 @@ describe('the scan role', () => {
     const actions = scannerReadActions(only);
 
     // Assess
-    expect(actions).toEqual(
-      [...new Set(['ec2:DescribeRegions', ...(only[0]?.meta.permissions ?? [])])].sort(),
-    );
+    expect(actions).toEqual([
+      'ec2:DescribeRegions',
+      'ec2:DescribeVpcAttribute',
+      'ec2:DescribeVpcEndpointServices',
+      'ec2:DescribeVpcEndpoints',
+      'ec2:DescribeVpcs',
+      'iam:ListAccountAliases',
+    ]);
   });
 
-  it('refuses a rule that declares a wildcard or an action it cannot scope', () => {
+  it('refuses a section that declares a wildcard or an action it cannot scope', () => {
     // Prepare
-    const [first] = RULES;
-    if (!first) throw new Error('registry is empty');
-    const withPermissions = (permissions: string[]) => ({ ...first, meta: { ...first.meta, permissions } });
+    const withPermissions = (permissions: string[]) =>
+      SECTIONS.map((section) =>
+        section.id === 'vpcs' ? { ...section, permissions } : section,
+      ) as AnySection[];
 
     // Act
-    const wildcard = () => scannerReadActions([withPermissions(['ec2:Describe*'])]);
-    const unscoped = () => scannerReadActions([withPermissions(['s3:GetObject'])]);
+    const wildcard = () => scannerReadActions(RULES, withPermissions(['ec2:Describe*']));
+    const unscoped = () => scannerReadActions(RULES, withPermissions(['s3:GetObject']));
 
     // Assess
-    expect(wildcard).toThrow(/"ec2:Describe\*": permissions must be exact actions/);
-    expect(unscoped).toThrow(/"s3:GetObject", which infra\/permissions.ts does not know how to scope/);
+    expect(wildcard).toThrow(/^Section vpcs declares "ec2:Describe\*": permissions must be exact actions$/);
+    expect(unscoped).toThrow(
+      /^Section vpcs declares "s3:GetObject", which infra\/permissions.ts does not know how to scope/,
+    );
   });
 });
 
@@ -576,10 +620,66 @@ describe('the findings topic', () => {
     );
 
     // Assess
+    const redrive = { deadLetterTargetArn: arnOf(child('UndeliveredNotifications')) };
     expect(subscriptions).toEqual([
-      { Protocol: 'email', Endpoint: 'secops@example.com', TopicArn: ref(stack.topic) },
-      { Protocol: 'email', Endpoint: 'oncall@example.org', TopicArn: ref(stack.topic) },
+      {
+        Protocol: 'email',
+        Endpoint: 'secops@example.com',
+        TopicArn: ref(stack.topic),
+        RedrivePolicy: redrive,
+      },
+      {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.org',
+        TopicArn: ref(stack.topic),
+        RedrivePolicy: redrive,
+      },
     ]);
+  });
+
+  it('parks an email SNS could not deliver in a queue encrypted with the key, that only the topic may fill', () => {
+    // Prepare
+    const queue = child('UndeliveredNotifications');
+
+    // Act
+    const properties = template.toJSON().Resources[logicalId(queue)].Properties;
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find(
+      (candidate) => JSON.stringify(candidate.Properties.Queues) === JSON.stringify([ref(queue)]),
+    );
+
+    // Assess
+    expect(properties).toEqual({
+      KmsMasterKeyId: arnOf(child('FindingsKey')),
+      MessageRetentionPeriod: 1_209_600,
+    });
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: arnOf(queue),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: arnOf(queue),
+        Condition: { ArnEquals: { 'aws:SourceArn': ref(stack.topic) } },
+      },
+    ]);
+  });
+
+  it('has no undelivered-email queue when nobody is subscribed', () => {
+    // Prepare
+    const app = new App({ context: SKIP_BUNDLING });
+
+    // Act
+    const bare = Template.fromStack(new ScannerStack(app, 'NoEmails'));
+
+    // Assess
+    expect(Object.keys(bare.findResources('AWS::SQS::Queue'))).toHaveLength(2);
+    expect(Object.keys(bare.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(5);
   });
 
   it('lets only the scan role and this stack\u2019s alarms publish, over TLS', () => {
@@ -655,6 +755,31 @@ describe('the findings topic', () => {
           Resource: '*',
         },
         {
+          Sid: 'TopicsParkUndeliveredNotifications',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: {
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':sns:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    `:${STACK_NAME}-*`,
+                  ],
+                ],
+              },
+            },
+          },
+        },
+        {
           Sid: 'AlarmsEncryptNotifications',
           Effect: 'Allow',
           Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -684,7 +809,7 @@ describe('the alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
     // Assess
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([ref(stack.topic)]);
       expect(alarm.Properties.AlarmDescription).toMatch(/run an audit by hand/i);
@@ -707,15 +832,17 @@ describe('the alarms', () => {
     });
   });
 
-  it('fire when the failure queue or the undelivered queue holds a message', () => {
+  it('fire when the failure queue, the undelivered queue or the undelivered-email queue holds a message', () => {
     // Act
     const failures = alarmNamed('scan-failures-queued');
     const undelivered = alarmNamed('schedule-undelivered');
+    const emails = alarmNamed('notifications-undelivered');
 
     // Assess
     for (const [alarm, queue] of [
       [failures, child('ScanFailures')],
       [undelivered, child('UndeliveredInvocations')],
+      [emails, child('UndeliveredNotifications')],
     ] as const) {
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',

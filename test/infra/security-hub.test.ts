@@ -27,7 +27,7 @@ function scanEnvironment(template: Template): Record<string, unknown> {
 }
 
 describe('the securityHub context value', () => {
-  it('sets SECURITY_HUB and lets the scan role import into its own account’s default product only', () => {
+  it('sets SECURITY_HUB and lets the scan role import into its own account’s default product and update findings in its own hub only', () => {
     // Act
     const { template } = synthesize({ securityHub: 'true' });
 
@@ -53,6 +53,17 @@ describe('the securityHub context value', () => {
               { Ref: 'AWS::AccountId' },
               '/default',
             ],
+          ],
+        },
+      },
+      {
+        Sid: 'SetWorkflowWhenMuteStateChanges',
+        Effect: 'Allow',
+        Action: 'securityhub:BatchUpdateFindings',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:', { Ref: 'AWS::AccountId' }, ':hub/default'],
           ],
         },
       },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureApp } from '../../infra/scanner-app.ts';
 import { scanBundling } from '../../infra/scanner-stack.ts';
 import { stageSuppressions } from '../../infra/suppressions.ts';
+import { loadLambdaEnvironment } from '../../src/config/env.ts';
 
 const NOW = new Date('2026-11-28T06:00:00Z');
 
@@ -63,8 +64,11 @@ describe('the suppressions file at synth time', () => {
     const staged = stageSuppressions(yamlFile, 365, NOW);
 
     // Assess
-    expect(staged).toMatch(/suppressions\.json$/);
-    expect(JSON.parse(readFileSync(staged, 'utf8'))).toEqual(VALID);
+    expect(staged.path).toMatch(/suppressions\.json$/);
+    expect(JSON.parse(readFileSync(staged.path, 'utf8'))).toEqual(VALID);
+    expect(staged.suppressions.map(({ rule, resources }) => ({ rule, resources }))).toEqual(
+      VALID.suppressions.map(({ rule, resources }) => ({ rule, resources })),
+    );
   });
 
   it.each([
@@ -134,8 +138,8 @@ describe('the suppressions file at synth time', () => {
   });
 });
 
-describe('shipping the suppressions file with the function', () => {
-  it('adds no bundling step when no file is configured', () => {
+describe('shipping the suppressions file and the list configuration with the function', () => {
+  it('adds no bundling step when there is no file to ship', () => {
     // Act
     const commands = scanBundling().commandHooks?.afterBundling('/input', '/output');
 
@@ -147,7 +151,8 @@ describe('shipping the suppressions file with the function', () => {
     // Prepare
     const staged = writeFile('staged.json', JSON.stringify(VALID));
     const bundle = mkdtempSync(join(workDir, 'bundle-'));
-    const commands = scanBundling(staged).commandHooks?.afterBundling('/input', bundle) ?? [];
+    const commands =
+      scanBundling({ 'suppressions.json': staged }).commandHooks?.afterBundling('/input', bundle) ?? [];
 
     // Act
     for (const command of commands) execSync(command, { stdio: 'pipe' });
@@ -157,12 +162,16 @@ describe('shipping the suppressions file with the function', () => {
     expect(JSON.parse(readFileSync(join(bundle, 'suppressions.json'), 'utf8'))).toEqual(VALID);
   });
 
-  it('puts the converted file next to the bundled handler when the app synthesizes', () => {
+  it('puts the converted file and the list configuration next to the bundled handler, which reads them', () => {
     // Prepare
     const yamlFile = writeFile('deployed.yaml', YAML_TEXT);
     const app = new App({
       outdir: mkdtempSync(join(workDir, 'cdk-out-')),
-      context: { suppressionsFile: yamlFile },
+      context: {
+        suppressionsFile: yamlFile,
+        rules: 'vpc-sagemaker-endpoints',
+        allowedSourceCidrs: '203.0.113.0/24,2001:db8::/32',
+      },
     });
     const stack = configureApp(app);
 
@@ -177,8 +186,22 @@ describe('shipping the suppressions file with the function', () => {
       .filter((dir) => readdirSync(dir).includes('index.mjs'));
     expect(bundles).toHaveLength(1);
     const assetDir = bundles[0] as string;
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'suppressions.json']);
+    expect(readdirSync(assetDir).sort()).toEqual([
+      'index.mjs',
+      'index.mjs.map',
+      'scan-config.json',
+      'suppressions.json',
+    ]);
     expect(JSON.parse(readFileSync(join(assetDir, 'suppressions.json'), 'utf8'))).toEqual(VALID);
-    expect(fn?.Properties.Environment.Variables.SUPPRESSIONS_FILE).toBe('/var/task/suppressions.json');
+    const variables = fn?.Properties.Environment.Variables;
+    expect(variables.SUPPRESSIONS_FILE).toBe('/var/task/suppressions.json');
+    expect(variables.SCAN_CONFIG_FILE).toBe('/var/task/scan-config.json');
+    const asDeployed = (path: string) => readFileSync(path.replace('/var/task', assetDir), 'utf8');
+    const environment = loadLambdaEnvironment(
+      { AWS_REGION: 'eu-west-1', SCAN_CONFIG_FILE: variables.SCAN_CONFIG_FILE },
+      asDeployed,
+    );
+    expect(environment.ruleIds).toEqual(['vpc-sagemaker-endpoints']);
+    expect(environment.allowedSourceCidrs).toEqual(['203.0.113.0/24', '2001:db8::/32']);
   });
 });

@@ -153,6 +153,7 @@ describe.runIf(motoAvailable())('scanner core against moto', () => {
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcAttribute': 2 * 5,
+      'iam:ListAccountAliases': 1,
       'sts:GetCallerIdentity': 1,
     });
   });

@@ -147,14 +147,18 @@ describe.runIf(motoAvailable())('scan history against moto: new, persisting, res
   const changeOf = (scan: Scan | undefined, vpcId: string) =>
     scan?.report.results.find((result) => result.resourceId === vpcId)?.delta?.change;
 
-  it('stores each report under its dated key and keeps the last one as latest.json', () => {
+  it('stores each report and its HTML page under the dated key and keeps the last report as latest.json', () => {
     // Assess
     const dated = scans.map(
       ({ report }) =>
         `reports/${MOTO_ACCOUNT_ID}/${report.startedAt.slice(0, 10).replaceAll('-', '/')}/${report.scanId}.json`,
     );
-    expect(keys.sort()).toEqual([...dated, `reports/${MOTO_ACCOUNT_ID}/latest.json`].sort());
+    const pages = dated.map((key) => key.replace(/\.json$/, '.html'));
+    expect(keys.sort()).toEqual([...dated, ...pages, `reports/${MOTO_ACCOUNT_ID}/latest.json`].sort());
     expect(scans.map(({ report }) => report.storedAt)).toEqual(dated.map((key) => `s3://${BUCKET}/${key}`));
+    expect(scans.map(({ report }) => report.storedHtmlAt)).toEqual(
+      pages.map((key) => `s3://${BUCKET}/${key}`),
+    );
     expect(latest.scanId).toBe(scans[2]?.report.scanId);
   });
 
@@ -184,9 +188,10 @@ describe.runIf(motoAvailable())('scan history against moto: new, persisting, res
     );
     expect(email(second)).not.toContain('NEW AND REGRESSED FAILURES');
     expect(email(second)).toMatch(
-      new RegExp(
-        `\\n\\d+ failures persist \\(first seen \\d{4}-\\d{2}-\\d{2}\\); full report: s3://${BUCKET}/reports/`,
-      ),
+      /\n\d+ failures persist \(first seen \d{4}-\d{2}-\d{2}\), each listed in the stored report \(REPORT, below\)\n/,
+    );
+    expect(email(second)).toContain(
+      `  HTML, to read: https://console.aws.amazon.com/s3/object/${BUCKET}?region=${REGION}&prefix=${second?.report.storedHtmlAt?.replace(`s3://${BUCKET}/`, '')}\n`,
     );
   });
 

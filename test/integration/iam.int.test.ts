@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   AddUserToGroupCommand,
@@ -16,13 +15,11 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
 import { MOTO_ACCOUNT_ID, type Moto, motoAvailable, startMoto } from './moto.ts';
 
 const REGION = 'eu-west-1';
-const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/sagemaker-compliance-scanner.mjs');
 const RULES = 'iam-principal-presigned-url-source-ip,iam-policy-presigned-url-source-ip';
 const APPROVED = ['203.0.113.0/24'];
 const ACTION = 'sagemaker:CreatePresignedNotebookInstanceUrl';
@@ -131,7 +128,16 @@ describe.runIf(motoAvailable())('IAM rules against moto', () => {
     try {
       const { stdout } = await run(
         process.execPath,
-        [BIN, 'scan', '--format', 'json', '--rules', RULES, '--allowed-cidrs', APPROVED.join(',')],
+        [
+          inject('builtCli'),
+          'scan',
+          '--format',
+          'json',
+          '--rules',
+          RULES,
+          '--allowed-cidrs',
+          APPROVED.join(','),
+        ],
         {
           env: { ...process.env, ...moto.env, AWS_REGION: REGION, NO_COLOR: '1' },
           maxBuffer: 64 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 /** moto's default account: every resource created through the emulator belongs to it. */
 export const MOTO_ACCOUNT_ID = '123456789012';
@@ -19,7 +20,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-const BIN = new URL('../../bin/sagemaker-compliance-scanner.mjs', import.meta.url).pathname;
 const execFileAsync = promisify(execFile);
 
 export interface CliRun {
@@ -31,7 +31,7 @@ export interface CliRun {
 /** Runs the installed CLI against the emulator in `region`, answering its exit code instead of throwing. */
 export async function runCliAgainst(moto: Moto, region: string, args: string[]): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [inject('builtCli'), ...args], {
       env: {
         ...process.env,
         ...moto.env,

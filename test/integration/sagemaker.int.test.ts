@@ -169,6 +169,7 @@ describe.runIf(motoAvailable())('notebooks and Studio domains against moto', () 
       'ec2:DescribeVpcEndpointServices': 1,
       'ec2:DescribeVpcEndpoints': 1,
       'ec2:DescribeVpcs': 1,
+      'iam:ListAccountAliases': 1,
       'sagemaker:DescribeDomain': 3,
       'sagemaker:DescribeNotebookInstance': 2,
       'sagemaker:ListDomains': 1,

@@ -19,6 +19,9 @@ const REGION = 'eu-west-1';
 const RULE = 'vpc-sagemaker-endpoints';
 const run = promisify(execFile);
 
+// moto (5.2.1) implements BatchImportFindings and GetFindings but not BatchUpdateFindings, so the
+// workflow changes of findings whose mute state changed are tested with aws-sdk-client-mock only
+// (test/report/security-hub.test.ts, test/handlers/security-hub.test.ts).
 describe.runIf(motoAvailable())('Security Hub import against moto', () => {
   let moto: Moto;
   let dir: string;

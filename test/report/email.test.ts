@@ -4,6 +4,7 @@ import { formatEmail, formatSubject, MAX_SUBJECT_LENGTH, singlePart } from '../.
 import {
   aReport,
   aResult,
+  GOLDEN_OPTIONS,
   GOLDEN_REMEDIATIONS,
   goldenDeltaReport,
   goldenReport,
@@ -65,6 +66,36 @@ describe('formatEmail', () => {
     ]);
   });
 
+  it('names a failing resource by its Name tag after its id, and a hostile tag cannot forge a line', () => {
+    // Prepare
+    const report = goldenReport();
+    const first = report.results.find((result) => result.resourceId === 'vpc-0a1b2c3d4e5f60001');
+    if (first === undefined) throw new Error('the golden report lost its first VPC');
+    first.resourceName = 'ml-prod\nFAKE LINE';
+
+    // Act
+    const lines = formatEmail(report).split('\n');
+
+    // Assess
+    expect(lines).toContain(
+      '  eu-west-1  vpc-0a1b2c3d4e5f60001 (ml-prod FAKE LINE)  No interface endpoint for sagemaker.api or sagemaker.runtime.',
+    );
+  });
+
+  it('does not repeat the name of an IAM principal, which its ARN ends with', () => {
+    // Prepare
+    const arn = 'arn:aws:iam::123456789012:user/sam.contractor';
+    const report = aReport([
+      { ...aResult({ region: 'global', resourceId: arn, message: 'Open.' }), resourceName: 'sam.contractor' },
+    ]);
+
+    // Act
+    const lines = formatEmail(report).split('\n');
+
+    // Assess
+    expect(lines).toContain(`  global  ${arn}  Open.`);
+  });
+
   it('says all clear when nothing failed and nothing errored', () => {
     // Prepare
     const report = aReport([aResult({ resourceId: 'vpc-1', status: 'PASS' })]);
@@ -86,7 +117,7 @@ describe('formatEmail with history', () => {
     const report = goldenDeltaReport();
 
     // Act
-    const email = formatEmail(report, singlePart(report), { remediations: GOLDEN_REMEDIATIONS });
+    const email = formatEmail(report, singlePart(report), GOLDEN_OPTIONS);
 
     // Assess
     expect(email).toBe(expected);

@@ -100,6 +100,12 @@ describe('published JSON Schemas', () => {
     expect(valid).toBe(true);
     expect(report.summary.pass).toBeGreaterThan(0);
     expect(report.summary.fail).toBeGreaterThan(0);
+    const vpc = (id: string) =>
+      report.results.find(
+        (result) => result.ruleId === 'vpc-sagemaker-endpoints' && result.resourceId === id,
+      );
+    expect(vpc('vpc-0b22c0ffee0000002')?.resourceName).toBe('ml-staging');
+    expect(vpc('vpc-0d44c0ffee0000004')?.defaultVpc).toBe(true);
   });
 
   it('accept a report with PASS, FAIL, ERROR, skips and a region missing from the snapshot', async () => {

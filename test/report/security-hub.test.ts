@@ -2,12 +2,14 @@ import {
   AccessDeniedException,
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
   InvalidAccessException,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toAsffFindings } from '../../src/report/asff.ts';
+import type { Report } from '../../src/model/report.ts';
+import { findingId, toAsffFindings, workflowChanges } from '../../src/report/asff.ts';
 import {
   exportToSecurityHub,
   importFindings,
@@ -69,7 +71,7 @@ describe('importFindings', () => {
     expect(batches.map((batch) => batch.length)).toEqual([100, 100, 50]);
     expect(batches.flat().map((finding) => finding.Id)).toEqual(ids(input));
     expect(MAX_FINDINGS_PER_BATCH).toBe(100);
-    expect(outcome).toEqual({ imported: 250, failed: [], notEnabled: [] });
+    expect(outcome).toEqual({ imported: 250, workflowUpdated: 0, failed: [], notEnabled: [] });
   });
 
   it('sends the findings Security Hub refused once more, alone, and counts them imported when they go through', async () => {
@@ -91,7 +93,7 @@ describe('importFindings', () => {
 
     // Assess
     expect(sent(mock).map(ids)).toEqual([ids(input), [refused]]);
-    expect(outcome).toEqual({ imported: 3, failed: [], notEnabled: [] });
+    expect(outcome).toEqual({ imported: 3, workflowUpdated: 0, failed: [], notEnabled: [] });
   });
 
   it('reports a finding refused twice as failed, with its account, region and error, and retries no more', async () => {
@@ -112,6 +114,7 @@ describe('importFindings', () => {
     expect(mock.commandCalls(BatchImportFindingsCommand)).toHaveLength(2);
     expect(outcome).toEqual({
       imported: 1,
+      workflowUpdated: 0,
       failed: [
         {
           accountId: ACCOUNT,
@@ -179,6 +182,7 @@ describe('importFindings', () => {
     expect(west.mock.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
     expect(outcome).toEqual({
       imported: 2,
+      workflowUpdated: 0,
       failed: [],
       notEnabled: [
         {
@@ -261,7 +265,217 @@ describe('importFindings', () => {
   });
 });
 
+const MUTED = { reason: 'sandbox', expires: '2026-06-30', entry: 0 } as const;
+const BASELINE = { scanId: 'scan-0', startedAt: '2026-02-28T02:00:00.000Z', source: 's3://b/latest.json' };
+const PRODUCT = `arn:aws:securityhub:eu-west-1:${ACCOUNT}:product/${ACCOUNT}/default`;
+
+/** Tonight's results against a baseline: each mute state before and now, for each status. */
+function muteChangesReport(baseline: Report['baseline']) {
+  const was = {
+    change: 'persisting' as const,
+    previousStatus: 'FAIL' as const,
+    previouslyMuted: true as const,
+  };
+  return report(
+    [
+      result('FAIL', 'vpc-still-muted', 'x', { muted: MUTED, delta: was }),
+      result('FAIL', 'vpc-unmuted', 'x', { delta: was }),
+      result('ERROR', 'vpc-unmuted-error', 'x', { delta: was }),
+      result('PASS', 'vpc-unmuted-pass', 'x', {
+        delta: { change: 'resolved', previousStatus: 'FAIL', previouslyMuted: true },
+      }),
+      result('FAIL', 'vpc-muted-tonight', 'x', {
+        muted: MUTED,
+        delta: { change: 'persisting', previousStatus: 'FAIL' },
+      }),
+      result('FAIL', 'vpc-never-muted', 'x', { delta: { change: 'persisting', previousStatus: 'FAIL' } }),
+    ],
+    { baseline },
+  );
+}
+
+const change = (resourceId: string, status: string) => ({
+  Id: findingId(`${resourceId}-id`),
+  ProductArn: PRODUCT,
+  AwsAccountId: ACCOUNT,
+  status,
+});
+
+describe('workflowChanges', () => {
+  it('changes the workflow of each finding whose mute state changed since the baseline, and of no other', () => {
+    // Act
+    const changes = workflowChanges(muteChangesReport(BASELINE));
+
+    // Assess
+    expect(changes).toEqual([
+      change('vpc-unmuted', 'NEW'),
+      change('vpc-unmuted-error', 'NEW'),
+      change('vpc-unmuted-pass', 'RESOLVED'),
+      change('vpc-muted-tonight', 'SUPPRESSED'),
+    ]);
+  });
+
+  it.each([
+    ['no baseline', undefined],
+    ['an unreadable baseline', { error: 'cannot read s3://b/latest.json' }],
+  ])('with %s, suppresses every muted finding again and touches no other', (_case, baseline) => {
+    // Act
+    const changes = workflowChanges(muteChangesReport(baseline));
+
+    // Assess
+    expect(changes).toEqual([
+      change('vpc-still-muted', 'SUPPRESSED'),
+      change('vpc-muted-tonight', 'SUPPRESSED'),
+    ]);
+  });
+});
+
+describe('importFindings with workflow changes', () => {
+  it('imports first, then sets each status with BatchUpdateFindings and a note, in batches of at most 100', async () => {
+    // Prepare
+    const { client, mock } = hub();
+    const order: string[] = [];
+    mock.on(BatchImportFindingsCommand).callsFake((input) => {
+      order.push('import');
+      return allImported(input);
+    });
+    mock.on(BatchUpdateFindingsCommand).callsFake((input) => {
+      order.push(`update ${input.Workflow.Status}`);
+      return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
+    });
+    const unmuted = Array.from({ length: 150 }, (_, index) => change(`vpc-${index}`, 'NEW'));
+    const changes = [...unmuted, change('vpc-muted', 'SUPPRESSED')];
+
+    // Act
+    const outcome = await importFindings(findings(1), () => client, changes as never);
+
+    // Assess
+    expect(order).toEqual(['import', 'update NEW', 'update NEW', 'update SUPPRESSED']);
+    const updates = mock.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input);
+    expect(updates.map((input) => input.FindingIdentifiers?.length)).toEqual([100, 50, 1]);
+    expect(updates[2]).toEqual({
+      FindingIdentifiers: [{ Id: findingId('vpc-muted-id'), ProductArn: PRODUCT }],
+      Workflow: { Status: 'SUPPRESSED' },
+      Note: {
+        Text: 'sagemaker-compliance-scanner: an accepted exception covers this finding (reason and expiry in its ProductFields).',
+        UpdatedBy: 'sagemaker-compliance-scanner',
+      },
+    });
+    expect(updates[0]?.Note?.Text).toBe(
+      'sagemaker-compliance-scanner: the accepted exception no longer applies, so this finding is active again.',
+    );
+    expect(outcome).toMatchObject({ imported: 1, workflowUpdated: 151, failed: [] });
+  });
+
+  it('reports each finding Security Hub did not update, or whose update call failed, as failed', async () => {
+    // Prepare
+    const { client, mock } = hub();
+    mock.on(BatchImportFindingsCommand).callsFake(allImported);
+    mock
+      .on(BatchUpdateFindingsCommand, { Workflow: { Status: 'NEW' } })
+      .resolves({
+        ProcessedFindings: [{ Id: findingId('vpc-1-id'), ProductArn: PRODUCT }],
+        UnprocessedFindings: [
+          {
+            FindingIdentifier: { Id: findingId('vpc-2-id'), ProductArn: PRODUCT },
+            ErrorCode: 'FindingNotFound',
+            ErrorMessage: 'Finding Not Found',
+          },
+        ],
+      })
+      .on(BatchUpdateFindingsCommand, { Workflow: { Status: 'RESOLVED' } })
+      .rejects(new AccessDeniedException({ message: 'not allowed', $metadata: {} }));
+    const changes = [change('vpc-1', 'NEW'), change('vpc-2', 'NEW'), change('vpc-3', 'RESOLVED')];
+
+    // Act
+    const outcome = await importFindings(findings(1), () => client, changes as never);
+
+    // Assess
+    expect(outcome.workflowUpdated).toBe(1);
+    expect(outcome.failed).toEqual([
+      {
+        accountId: ACCOUNT,
+        region: 'eu-west-1',
+        findingId: findingId('vpc-2-id'),
+        code: 'FindingNotFound',
+        message: 'Finding Not Found',
+        operation: 'BatchUpdateFindings',
+      },
+      {
+        accountId: ACCOUNT,
+        region: 'eu-west-1',
+        findingId: findingId('vpc-3-id'),
+        code: 'AccessDeniedException',
+        message: 'not allowed',
+        operation: 'BatchUpdateFindings',
+      },
+    ]);
+    expect(importSummaryLines(outcome)).toEqual([
+      'Security Hub: 1 findings imported, 1 with their workflow status changed (accepted exceptions that began or ended).',
+      `ERROR Security Hub: 1 findings imported without their workflow status into account ${ACCOUNT}, region eu-west-1: FindingNotFound: Finding Not Found (${findingId('vpc-2-id')})`,
+      `ERROR Security Hub: 1 findings imported without their workflow status into account ${ACCOUNT}, region eu-west-1: AccessDeniedException: not allowed (${findingId('vpc-3-id')})`,
+    ]);
+  });
+
+  it('fails the whole batch when the answer does not account for every finding', async () => {
+    // Prepare
+    const { client, mock } = hub();
+    mock.on(BatchImportFindingsCommand).callsFake(allImported);
+    mock.on(BatchUpdateFindingsCommand).resolves({});
+
+    // Act
+    const outcome = await importFindings(findings(1), () => client, [change('vpc-1', 'NEW')] as never);
+
+    // Assess
+    expect(outcome.workflowUpdated).toBe(0);
+    expect(outcome.failed.map((failure) => [failure.findingId, failure.code])).toEqual([
+      [findingId('vpc-1-id'), 'MalformedResponse'],
+    ]);
+  });
+
+  it('changes no workflow where Security Hub is not enabled', async () => {
+    // Prepare
+    const { client, mock } = hub();
+    mock
+      .on(BatchImportFindingsCommand)
+      .rejects(new InvalidAccessException({ message: 'not subscribed', $metadata: {} }));
+
+    // Act
+    const outcome = await importFindings(findings(1), () => client, [change('vpc-1', 'NEW')] as never);
+
+    // Assess
+    expect(mock.commandCalls(BatchUpdateFindingsCommand)).toEqual([]);
+    expect(outcome.failed).toEqual([]);
+  });
+});
+
 describe('exportToSecurityHub', () => {
+  it('puts a finding back to NEW when its accepted exception ended, which a re-import alone cannot do', async () => {
+    // Prepare
+    const mock = mockClient(SecurityHubClient);
+    mock.on(BatchImportFindingsCommand).callsFake(allImported);
+    mock.on(BatchUpdateFindingsCommand).callsFake((input) => ({
+      ProcessedFindings: input.FindingIdentifiers,
+      UnprocessedFindings: [],
+    }));
+    const config = { clientConfig: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } } };
+
+    // Act
+    const exported = await exportToSecurityHub(muteChangesReport(BASELINE), config);
+
+    // Assess
+    expect(exported.ok).toBe(true);
+    const updates = mock.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input);
+    expect(
+      updates.map((input) => [input.Workflow?.Status, input.FindingIdentifiers?.map((id) => id.Id)]),
+    ).toEqual([
+      ['NEW', [findingId('vpc-unmuted-id'), findingId('vpc-unmuted-error-id')]],
+      ['RESOLVED', [findingId('vpc-unmuted-pass-id')]],
+      ['SUPPRESSED', [findingId('vpc-muted-tonight-id')]],
+    ]);
+    mock.restore();
+  });
+
   it('is not ok when a finding could not be imported, and ok when Security Hub is only not enabled', async () => {
     // Prepare
     const mock = mockClient(SecurityHubClient);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permissionsFor } from '../../src/collect/sections/index.ts';
 import type { IamAuthorizationDetails, PolicyDocumentInput } from '../../src/model/inventory.ts';
 import type { ResultDraft } from '../../src/model/result.ts';
 import { check, meta } from '../../src/rules/iam-principal-presigned-url-source-ip.ts';
@@ -166,7 +167,7 @@ describe('iam-principal-presigned-url-source-ip: Resource and NotResource', () =
     expect(result.evidence.deniesConsidered).toEqual([
       expect.objectContaining({
         applied: false,
-        reason: expect.stringContaining('does not cover every notebook'),
+        reason: expect.stringContaining('does not cover all the notebooks'),
       }),
     ]);
   });
@@ -776,7 +777,7 @@ describe('iam-principal-presigned-url-source-ip: scope', () => {
   it('declares what it needs', () => {
     // Assess
     expect(meta.needs).toEqual(['iam', 'organization']);
-    expect(meta.permissions).toEqual([
+    expect(permissionsFor(meta.needs)).toEqual([
       'iam:GetAccountAuthorizationDetails',
       'organizations:DescribeOrganization',
       'organizations:DescribePolicy',

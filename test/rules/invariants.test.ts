@@ -4,7 +4,7 @@ import { formatTable } from '../../src/report/table.ts';
 import { formatText } from '../../src/report/text.ts';
 import { RULES } from '../../src/rules/index.ts';
 import { rule as endpointsRule } from '../../src/rules/vpc-sagemaker-endpoints.ts';
-import { allowAll, doc, guardrail, managedPolicy, role, user } from '../iam/builders.ts';
+import { allowAll, DOMAIN_ACTION, doc, guardrail, managedPolicy, role, user } from '../iam/builders.ts';
 import {
   ACCOUNT_ID,
   domain,
@@ -45,6 +45,23 @@ function richInventory(): Inventory {
     UserDetailList: [
       user('alice', { inline: { open: doc(allowAll), guarded: doc(allowAll, guardrail()) } }),
       user('bob', { inline: { broken: '{not json' } }),
+      user('dave', {
+        inline: { viaApi: doc({ ...allowAll, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-a' } } }) },
+      }),
+      user('erin', {
+        inline: {
+          viaTypo: doc({ ...allowAll, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-typo' } } }),
+        },
+      }),
+      user('carol', {
+        inline: {
+          studio: doc({ ...allowAll, Action: DOMAIN_ACTION }),
+          guardedStudio: doc(
+            { ...allowAll, Action: DOMAIN_ACTION },
+            { ...guardrail(), Action: DOMAIN_ACTION },
+          ),
+        },
+      }),
     ],
     RoleDetailList: [role('ml', { inline: { open: doc(allowAll) } })],
     Policies: [managedPolicy('team', doc(allowAll))],

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { UserInputError } from '../../src/model/errors.ts';
 import type { Inventory } from '../../src/model/inventory.ts';
 import { applySuppressions, SUPPRESS_TAG_KEY } from '../../src/suppress/apply.ts';
@@ -97,12 +98,27 @@ describe('suppressions file validation', () => {
     const brokenPath = join(folder, 'broken.json');
     await writeFile(brokenPath, '{"version": 1,');
     // Act
-    const fromYaml = await loadSuppressions(yamlPath, options);
+    const fromYaml = await loadSuppressions(yamlPath, { ...options, parseYaml });
     const broken = loadSuppressions(brokenPath, options);
     // Assess
     expect(fromYaml[0]?.rule).toBe('*');
     await expect(broken).rejects.toThrow(`${brokenPath}: not valid JSON`);
   });
+});
+
+it('refuses a YAML file where no YAML parser is given (the function reads the JSON the stack ships)', async () => {
+  // Prepare
+  const folder = await mkdtemp(join(tmpdir(), 'suppressions-'));
+  const yamlPath = join(folder, 'suppressions.yml');
+  await writeFile(yamlPath, 'version: 1\nsuppressions: []\n');
+
+  // Act
+  const loaded = loadSuppressions(yamlPath, options);
+
+  // Assess
+  await expect(loaded).rejects.toThrow(
+    `${yamlPath}: a YAML suppressions file is read by the CLI and the CDK app; here give the JSON file the stack ships`,
+  );
 });
 
 describe('muting results', () => {

@@ -8,9 +8,10 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectIam } from '../../src/collect/iam.ts';
-import { collectLive } from '../../src/collect/index.ts';
-import { fastClients, throttlingError } from '../support/aws-faults.ts';
+import { collectLive } from '../../../src/collect/index.ts';
+import { iam as iamSection } from '../../../src/collect/sections/iam.ts';
+import { fastClients, throttlingError } from '../../support/aws-faults.ts';
+import { collectContext } from '../../support/sections.ts';
 
 const ACCOUNT = '111122223333';
 const ENCODED =
@@ -24,7 +25,7 @@ function roleDetail(name: string): RoleDetail {
   return { RoleName: name, Arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, AssumeRolePolicyDocument: ENCODED };
 }
 
-describe('collectIam', () => {
+describe('the iam section', () => {
   let iam: ReturnType<typeof mockClient>;
   let sts: ReturnType<typeof mockClient>;
 
@@ -58,13 +59,13 @@ describe('collectIam', () => {
       });
     const clients = fastClients();
     // Act
-    const details = await collectIam(clients.iam('eu-west-1'));
+    const details = await iamSection.collect(collectContext(clients.iam('eu-west-1')));
     // Assess
     // The paginator reuses one input object, so the Marker routing is proven by the merged pages.
     expect(iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(3);
-    expect(details.UserDetailList?.map((user) => user.UserName)).toEqual(['alice', 'bob']);
-    expect(details.RoleDetailList?.map((role) => role.RoleName)).toEqual(['etl']);
-    expect(details.GroupDetailList).toEqual([{ GroupName: 'ml' }]);
+    expect(details?.UserDetailList?.map((user) => user.UserName)).toEqual(['alice', 'bob']);
+    expect(details?.RoleDetailList?.map((role) => role.RoleName)).toEqual(['etl']);
+    expect(details?.GroupDetailList).toEqual([{ GroupName: 'ml' }]);
   });
 
   it('keeps URL-encoded documents exactly as delivered', async () => {
@@ -73,9 +74,9 @@ describe('collectIam', () => {
       .on(GetAccountAuthorizationDetailsCommand)
       .resolves({ RoleDetailList: [roleDetail('etl')], IsTruncated: false });
     // Act
-    const details = await collectIam(fastClients().iam('eu-west-1'));
+    const details = await iamSection.collect(collectContext(fastClients().iam('eu-west-1')));
     // Assess
-    expect(details.RoleDetailList?.[0]?.AssumeRolePolicyDocument).toBe(ENCODED);
+    expect(details?.RoleDetailList?.[0]?.AssumeRolePolicyDocument).toBe(ENCODED);
   });
 
   it('leaves the iam section out and records the error when IAM keeps throttling', async () => {

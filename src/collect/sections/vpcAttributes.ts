@@ -1,0 +1,94 @@
+import { DescribeVpcAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import pLimit from 'p-limit';
+import * as z from 'zod';
+import type { VpcDnsAttributes } from '../../model/inventory.ts';
+import { SAGEMAKER_ENDPOINT_KINDS } from '../../rules/support.ts';
+import type { SectionDefinition } from './types.ts';
+import { serviceNamesOf } from './vpcEndpoints.ts';
+
+/** DescribeVpcAttribute calls in flight per region. */
+const ATTRIBUTE_CONCURRENCY = 8;
+
+/** DescribeVpcAttribute answers the one attribute asked for, under its capitalised name. */
+function askedAttribute(input: Record<string, unknown>): string {
+  const attribute = String(input.Attribute ?? '');
+  return `${attribute.charAt(0).toUpperCase()}${attribute.slice(1)}.Value`;
+}
+
+async function readDnsAttributes(
+  client: EC2Client,
+  vpcIds: string[],
+): Promise<Record<string, VpcDnsAttributes>> {
+  const limit = pLimit(ATTRIBUTE_CONCURRENCY);
+  const entries = await Promise.all(
+    vpcIds.map((VpcId) =>
+      limit(async (): Promise<[string, VpcDnsAttributes]> => {
+        const [support, hostnames] = await Promise.all([
+          client.send(new DescribeVpcAttributeCommand({ VpcId, Attribute: 'enableDnsSupport' })),
+          client.send(new DescribeVpcAttributeCommand({ VpcId, Attribute: 'enableDnsHostnames' })),
+        ]);
+        return [
+          VpcId,
+          {
+            enableDnsSupport: support.EnableDnsSupport?.Value,
+            enableDnsHostnames: hostnames.EnableDnsHostnames?.Value,
+          },
+        ];
+      }),
+    ),
+  );
+  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * The DNS support and DNS hostnames attributes of the account's own VPCs that hold a SageMaker API
+ * or runtime endpoint, or run a notebook or Studio domain this scan reads: only those are judged on
+ * them, and two calls per VPC add up across thousands of VPCs.
+ */
+export const vpcAttributes: SectionDefinition<
+  'vpcAttributes',
+  'region',
+  'ec2',
+  Record<string, VpcDnsAttributes>
+> = {
+  id: 'vpcAttributes',
+  scope: 'region',
+  client: 'ec2',
+  title: 'VPC DNS attributes',
+  permissions: ['ec2:DescribeVpcAttribute'],
+  responses: {
+    'ec2:DescribeVpcAttribute': {
+      fields: (input) => ({ VpcId: 'string', [askedAttribute(input)]: 'boolean' }),
+    },
+  },
+  schema: z.record(
+    z.string(),
+    z.strictObject({
+      enableDnsSupport: z.boolean().optional(),
+      enableDnsHostnames: z.boolean().optional(),
+    }),
+  ),
+  requires: ['vpcs', 'vpcEndpoints'],
+  after: ['sagemakerNotebooks', 'sagemakerDomains', 'subnets'],
+  async collect({ client, inventory, accountId, partition, region }) {
+    const ownedVpcIds = new Set(
+      (inventory.vpcs ?? [])
+        .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === accountId)
+        .map((vpc) => vpc.VpcId),
+    );
+    const required = new Set(serviceNamesOf(SAGEMAKER_ENDPOINT_KINDS, partition, region));
+    const used = new Set<string>();
+    for (const endpoint of inventory.vpcEndpoints ?? []) {
+      if (endpoint.VpcId && required.has(endpoint.ServiceName ?? '')) used.add(endpoint.VpcId);
+    }
+    // The private path of a notebook or domain is judged on its VPC's DNS attributes too; a
+    // notebook's VPC is that of its subnet.
+    const subnetVpcs = new Map((inventory.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
+    for (const notebook of inventory.sagemakerNotebooks ?? []) {
+      const vpcId = notebook.SubnetId ? subnetVpcs.get(notebook.SubnetId) : undefined;
+      if (vpcId) used.add(vpcId);
+    }
+    for (const domain of inventory.sagemakerDomains ?? []) if (domain.VpcId) used.add(domain.VpcId);
+    return readDnsAttributes(client, [...used].filter((vpcId) => ownedVpcIds.has(vpcId)).sort());
+  },
+};
