@@ -270,6 +270,12 @@ describe('Lambda bundle', () => {
     expect(Object.keys(response.summary.byRule)).toEqual(['iam-principal-presigned-url-source-ip']);
     expect(response.stats.apiCalls).toEqual({
       'iam:GetAccountAuthorizationDetails': 1,
+      'iam:ListAccountAliases': 1,
+      'organizations:DescribeOrganization': 1,
+      'organizations:DescribePolicy': 1,
+      'organizations:ListParents': 1,
+      'organizations:ListPoliciesForTarget': 2,
+      'organizations:ListRoots': 1,
       'sts:GetCallerIdentity': 1,
     });
   }, 60_000);
