@@ -770,6 +770,7 @@ describe('cli output', () => {
     expect(rows.map((row) => row.split(/\s+/)[3])).toEqual([
       'arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-ExecutionRole-ml-prod',
       'arn:aws:iam::111122223333:user/sam.contractor',
+      'arn:aws:iam::111122223333:user/ana.private',
       'arn:aws:iam::111122223333:user/lee.scientist',
       'arn:aws:iam::111122223333:user/maria.data',
     ]);
@@ -887,6 +888,16 @@ describe('cli output', () => {
       '--region-concurrency',
       '--timeout',
       '--quiet',
+      '--profile',
+      '--role-arn',
+      '--accounts',
+      '--organization',
+      '--role-name',
+      '--ous',
+      '--exclude-accounts',
+      '--external-id',
+      '--role-session-name',
+      '--account-concurrency',
       '--help',
     ]);
     expect(out.slice(0, out.indexOf('Examples:'))).not.toMatch(/--input|table and text|--format|--fail-on/);
