@@ -285,7 +285,7 @@ async function liveSource(
   ]);
   const counter = new ApiCallCounter();
   const sourceCredentials = profile ? fromIni({ profile }) : undefined;
-  const onAnswer = live && ((service: string) => live.answered(service));
+  const onAnswer = live && ((operation: string) => live.answered(operation));
   return {
     kind: 'live',
     clients: new AwsClients({

@@ -14,7 +14,6 @@ import { fakeIo } from './support/cli-io.ts';
 const sts = mockClient(STSClient);
 const ec2 = mockClient(EC2Client);
 const iam = mockClient(IAMClient);
-const ESC = '\u001b';
 
 beforeEach(() => {
   for (const mock of [sts, ec2, iam]) mock.reset();
@@ -56,34 +55,7 @@ const ARGS = [
   'json',
 ];
 
-/** What a terminal shows of stderr's frames, escape sequences dropped. */
-function frames(stderr: string): string[] {
-  return stderr
-    .split(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`))
-    .map((text) => text.trim())
-    .filter((text) => text !== '');
-}
-
 describe('the progress of a live scan', () => {
-  it('on a terminal, updates one line on stderr from the start to the last region and IAM page, then clears it', async () => {
-    // Prepare
-    const io = fakeIo({ tty: true, env: { AWS_REGION: 'eu-west-1' } });
-
-    // Act
-    const code = await main(ARGS, io);
-
-    // Assess
-    expect(code).toBe(0);
-    const shown = frames(io.err());
-    expect(shown[0]).toBe('Scanning: identifying the account, IAM pages 0 read, 0s');
-    expect(shown).toContain('Scanning: regions 0/2 read, IAM pages 0 read, 0s');
-    expect(shown.at(-1)).toMatch(/^Scanning: regions 2\/2 read, IAM pages 2 read, \ds$/);
-    expect(io.err()).not.toContain('\n\n');
-    // log-update's erase of the last frame: the report starts on a clean line.
-    expect(io.err().endsWith(`${ESC}[2K${ESC}[G${ESC}[?2026l`)).toBe(true);
-    expect(JSON.parse(io.out()).summary.pass).toBeGreaterThanOrEqual(0);
-  });
-
   it.each([
     ['piped', { tty: false }, ARGS],
     ['asked to be quiet', { tty: true }, [...ARGS, '--quiet']],

@@ -68,8 +68,8 @@ export interface ClientOptions {
   timeouts?: { connectionMs: number; requestMs: number };
   /** Extra client configuration, e.g. a fast retry strategy in tests. */
   overrides?: Record<string, unknown>;
-  /** Told the service (`iam`, `ec2`…) of each answer a client passes on, for a progress display. */
-  onAnswer?: (service: string) => void;
+  /** Told the operation (`iam:GetAccountAuthorizationDetails`…) of each answer that passed its checks, for a progress display. */
+  onAnswer?: (operation: string) => void;
 }
 
 /** One client per service and region, created on first use and shared by every collector. */
@@ -149,6 +149,7 @@ export class AwsClients {
           throw unparsableAnswer(operation, error) ?? error;
         });
         checkResponse(operation, args.input as Record<string, unknown>, result.output);
+        this.options.onAnswer?.(operation);
         return result;
       },
       { step: 'initialize', name: 'scannerCallsAndResponseContracts', priority: 'high' },
@@ -160,7 +161,6 @@ export class AwsClients {
         abortSignal: this.stop.signal,
         ...options,
       });
-      this.options.onAnswer?.(service);
       return output;
     };
   }

@@ -64,9 +64,8 @@ export class LiveProgress {
     this.draw();
   }
 
-  answered(service: string): void {
-    if (service !== 'iam' || this.iamPages === undefined) return;
-    // The scanner's only IAM call is GetAccountAuthorizationDetails: each answer is a page.
+  answered(operation: string): void {
+    if (operation !== 'iam:GetAccountAuthorizationDetails' || this.iamPages === undefined) return;
     this.iamPages += 1;
     this.draw();
   }

@@ -11,7 +11,7 @@ export const meta: RuleMeta = {
     'Each customer managed or inline policy that grants sagemaker:CreatePresignedDomainUrl should limit it to approved networks by itself, so that attaching it anywhere cannot open Studio to the internet. AWS managed policies are not judged here (nobody can edit them); the principal rule judges whoever holds them. Domains in IAM Identity Center mode are listed in the evidence: the portal signs their users in whatever the policy says.',
   remediation: {
     text: 'Add an aws:SourceIp condition to the granting statement (IpAddress [approved CIDRs]) or a Deny with NotIpAddress [approved CIDRs] to the same policy.',
-    cli: 'aws iam create-policy-version --policy-arn <arn> --policy-document file://policy.json --set-as-default',
+    cli: 'a managed policy: aws iam create-policy-version --policy-arn <arn> --policy-document file://policy.json --set-as-default; an inline policy: aws iam put-role-policy --role-name <role> (put-user-policy --user-name <user>, put-group-policy --group-name <group>) --policy-name <name> --policy-document file://policy.json',
   },
   references: [
     'https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html',

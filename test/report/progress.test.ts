@@ -46,8 +46,9 @@ describe('LiveProgress', () => {
     // Act
     const live = new LiveProgress(frame, { readsIam: true, now: () => now });
     live.step({ kind: 'regions', regions: ['eu-west-1', 'us-east-1'] });
-    live.answered('iam');
-    live.answered('ec2');
+    live.answered('iam:GetAccountAuthorizationDetails');
+    live.answered('iam:ListAccountAliases');
+    live.answered('ec2:DescribeVpcs');
     live.step({ kind: 'region-done', region: 'eu-west-1' });
     now += 1_000;
     vi.advanceTimersByTime(1_000);
@@ -72,7 +73,7 @@ describe('LiveProgress', () => {
 
     // Act
     const live = new LiveProgress(frame, { readsIam: false, now: () => 0 });
-    live.answered('iam');
+    live.answered('iam:GetAccountAuthorizationDetails');
     live.stop();
 
     // Assess

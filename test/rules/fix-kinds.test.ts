@@ -9,11 +9,25 @@ import { runRule } from '../support/inventory.ts';
  * once per rule, above resources of every kind, so a fix for one kind only misleads the others.
  */
 const GENERAL_FIX_NAMES: Record<string, Record<string, string[]>> = {
+  'iam-policy-presigned-domain-url-source-ip': {
+    'managed policy': ['aws iam create-policy-version --policy-arn <arn>'],
+    'inline policy of a role': ['put-role-policy --role-name <role>'],
+    'inline policy of a user': ['put-user-policy --user-name <user>'],
+    'inline policy of a group': ['put-group-policy --group-name <group>'],
+  },
   'iam-policy-presigned-url-source-ip': {
     'managed policy': ['aws iam create-policy-version --policy-arn <arn>'],
     'inline policy of a role': ['put-role-policy --role-name <role>'],
     'inline policy of a user': ['put-user-policy --user-name <user>'],
     'inline policy of a group': ['put-group-policy --group-name <group>'],
+  },
+  'iam-presigned-url-approved-endpoints': {
+    'AWS::IAM::User': ['aws ec2 describe-vpc-endpoints', '--approved-vpces'],
+    'AWS::IAM::Role': ['aws ec2 describe-vpc-endpoints', '--approved-vpces'],
+  },
+  'iam-principal-presigned-domain-url-source-ip': {
+    'AWS::IAM::User': ['aws iam put-user-policy --user-name <user>'],
+    'AWS::IAM::Role': ['put-role-policy --role-name <role>'],
   },
   'iam-principal-presigned-url-source-ip': {
     'AWS::IAM::User': ['aws iam put-user-policy --user-name <user>'],

@@ -1,4 +1,4 @@
-import { DescribeVpcEndpointServicesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
 import { distinctPages } from '../pages.ts';
@@ -19,6 +19,7 @@ function anchorServiceNames(region: string): string[] {
  * call (ServiceNames with one unknown name) or is broken in moto: list everything, page by page.
  */
 async function* endpointServicePages(client: EC2Client) {
+  const { DescribeVpcEndpointServicesCommand } = await import('../sdk.ts');
   let NextToken: string | undefined;
   do {
     const page = await client.send(

@@ -1,8 +1,4 @@
-import {
-  type GetAccountAuthorizationDetailsCommandOutput,
-  type IAMClient,
-  paginateGetAccountAuthorizationDetails,
-} from '@aws-sdk/client-iam';
+import type { GetAccountAuthorizationDetailsCommandOutput, IAMClient } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import type { IamAuthorizationDetails } from '../../model/inventory.ts';
 import { plain } from '../errors.ts';
@@ -83,6 +79,7 @@ export const IAM_PAGE_SIZE = 1000;
  * the paginator follows `Marker` until it is not.
  */
 async function readAuthorizationDetails(client: IAMClient): Promise<IamAuthorizationDetails> {
+  const { paginateGetAccountAuthorizationDetails } = await import('../sdk.ts');
   const details: Required<IamAuthorizationDetails> = {
     UserDetailList: [],
     GroupDetailList: [],

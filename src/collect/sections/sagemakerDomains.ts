@@ -1,8 +1,4 @@
-import {
-  DescribeDomainCommand,
-  type ListDomainsCommandOutput,
-  paginateListDomains,
-} from '@aws-sdk/client-sagemaker';
+import type { ListDomainsCommandOutput } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import type { SageMakerDomain } from '../../model/inventory.ts';
@@ -43,6 +39,7 @@ export const sagemakerDomains: SectionDefinition<
   ),
   consults: ['endpointServices'],
   async collect(context) {
+    const { DescribeDomainCommand, paginateListDomains } = await import('../sdk.ts');
     if (!sageMakerAsked(context)) return undefined;
     const { client } = context;
     const ids: string[] = [];

@@ -1,8 +1,4 @@
-import {
-  DescribeNotebookInstanceCommand,
-  type ListNotebookInstancesCommandOutput,
-  paginateListNotebookInstances,
-} from '@aws-sdk/client-sagemaker';
+import type { ListNotebookInstancesCommandOutput } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import type { SageMakerNotebook } from '../../model/inventory.ts';
@@ -51,6 +47,7 @@ export const sagemakerNotebooks: SectionDefinition<
   ),
   consults: ['endpointServices'],
   async collect(context) {
+    const { DescribeNotebookInstanceCommand, paginateListNotebookInstances } = await import('../sdk.ts');
     if (!sageMakerAsked(context)) return undefined;
     const { client } = context;
     const names: string[] = [];

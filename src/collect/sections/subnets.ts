@@ -1,9 +1,4 @@
-import {
-  type DescribeSubnetsCommandOutput,
-  type EC2Client,
-  paginateDescribeSubnets,
-  type Subnet,
-} from '@aws-sdk/client-ec2';
+import type { DescribeSubnetsCommandOutput, EC2Client, Subnet } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
@@ -21,6 +16,7 @@ export const SUBNET_IDS_PER_CALL = 200;
 
 /** The subnets with these IDs, in as few calls as the filter's value limit allows; unknown IDs are left out. */
 async function readSubnets(client: EC2Client, subnetIds: readonly string[]): Promise<Subnet[]> {
+  const { paginateDescribeSubnets } = await import('../sdk.ts');
   const subnets: Subnet[] = [];
   const idsOf = (page: DescribeSubnetsCommandOutput) => (page.Subnets ?? []).map((subnet) => subnet.SubnetId);
   for (let start = 0; start < subnetIds.length; start += SUBNET_IDS_PER_CALL) {

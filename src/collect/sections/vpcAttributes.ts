@@ -1,4 +1,4 @@
-import { DescribeVpcAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import type { VpcDnsAttributes } from '../../model/inventory.ts';
@@ -19,6 +19,7 @@ async function readDnsAttributes(
   client: EC2Client,
   vpcIds: string[],
 ): Promise<Record<string, VpcDnsAttributes>> {
+  const { DescribeVpcAttributeCommand } = await import('../sdk.ts');
   const limit = pLimit(ATTRIBUTE_CONCURRENCY);
   const entries = await Promise.all(
     vpcIds.map((VpcId) =>

@@ -1,8 +1,4 @@
-import {
-  type DescribeVpcEndpointsCommandOutput,
-  paginateDescribeVpcEndpoints,
-  type VpcEndpoint,
-} from '@aws-sdk/client-ec2';
+import type { DescribeVpcEndpointsCommandOutput, VpcEndpoint } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { acceptedServiceNames, type EndpointKind, SAGEMAKER_ENDPOINT_KINDS } from '../../rules/support.ts';
@@ -51,6 +47,7 @@ export const vpcEndpoints: SectionDefinition<'vpcEndpoints', 'region', 'ec2', Pl
   ),
   unique: [{ field: 'VpcEndpointId', noun: 'endpoint' }],
   async collect({ client, partition, region }) {
+    const { paginateDescribeVpcEndpoints } = await import('../sdk.ts');
     const endpoints: VpcEndpoint[] = [];
     const paginator = paginateDescribeVpcEndpoints(
       { client, pageSize: EC2_PAGE_SIZE },

@@ -1,4 +1,4 @@
-import { type DescribeVpcsCommandOutput, paginateDescribeVpcs, type Vpc } from '@aws-sdk/client-ec2';
+import type { DescribeVpcsCommandOutput, Vpc } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Plain } from '../../model/inventory.ts';
 import { EC2_PAGE_SIZE } from '../ec2.ts';
@@ -26,6 +26,7 @@ export const vpcs: SectionDefinition<'vpcs', 'region', 'ec2', Plain<Vpc>[]> = {
   ),
   unique: [{ field: 'VpcId', noun: 'VPC' }],
   async collect({ client }) {
+    const { paginateDescribeVpcs } = await import('../sdk.ts');
     const listed: Vpc[] = [];
     const pages = paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {});
     const vpcIds = (page: DescribeVpcsCommandOutput) => (page.Vpcs ?? []).map((vpc) => vpc.VpcId);
