@@ -98,7 +98,9 @@ function notCollectedFor(inventory: Inventory, meta: RuleMeta): string | undefin
   if (takenFor === undefined) return undefined;
   const missing = meta.needs.filter((section) => !takenFor.sections.includes(section));
   if (missing.length === 0) return undefined;
-  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; section ${missing.join(', ')} was not collected`;
+  const sections =
+    missing.length === 1 ? `section ${missing[0]} was` : `sections ${missing.join(' and ')} were`;
+  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; ${sections} not collected`;
 }
 
 /**
