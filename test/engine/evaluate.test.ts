@@ -160,3 +160,28 @@ describe('evaluate', () => {
     });
   });
 });
+
+describe('evaluate over an evidence file taken for other rules', () => {
+  it.each([
+    [['vpcs'], 'section vpcs was not collected'],
+    [['vpcs', 'vpcEndpoints'], 'sections vpcs and vpcEndpoints were not collected'],
+  ] as const)('names the sections %j the rule needs and the file lacks', (needs, lacks) => {
+    // Prepare
+    const taken = {
+      ...inventory([region('eu-west-1')]),
+      takenFor: { rules: ['iam-policy-presigned-url-source-ip'], sections: ['iam' as const] },
+    };
+    const rule = { ...ruleReturning([]), meta: { ...META, needs: [...needs] } };
+
+    // Act
+    const { results } = evaluate(taken, [rule], DEFAULT_RULE_CONFIG);
+
+    // Assess
+    expect(results.map((result) => [result.status, result.message])).toEqual([
+      [
+        'ERROR',
+        `Could not judge test-rule: this evidence file was taken for rules iam-policy-presigned-url-source-ip; ${lacks}.`,
+      ],
+    ]);
+  });
+});
