@@ -4,7 +4,9 @@ import type { Rule } from '../src/rules/types.ts';
 /**
  * Read actions granted on `*`: EC2 `Describe*` calls have no resource types, and
  * `iam:GetAccountAuthorizationDetails` and SageMaker's notebook and domain listings are
- * account-wide. SageMaker's two Describe calls could be scoped to the account's notebook instances
+ * account-wide. The Organizations reads of the SCPs name the Organization's root, OUs, accounts and
+ * policies, which live in the management account and are not known when the role is made; only the
+ * management account or a delegated administrator gets answers, elsewhere they are refused. SageMaker's two Describe calls could be scoped to the account's notebook instances
  * and domains, but the scanner describes every one of them, so that scope would grant the same. A
  * section that declares anything else must first get a resource scope here, so no new permission
  * is granted on `*` by accident.
@@ -13,6 +15,7 @@ const ACCOUNT_WIDE_READS: readonly RegExp[] = [
   /^ec2:Describe[A-Za-z]+$/,
   /^iam:GetAccountAuthorizationDetails$/,
   /^sagemaker:(List|Describe)(NotebookInstances?|Domains?)$/,
+  /^organizations:(DescribeOrganization|DescribePolicy|ListParents|ListPoliciesForTarget|ListRoots)$/,
 ];
 
 /** Needed whenever a scan asks for `"regions": "all"`, which any on-demand audit may do. */

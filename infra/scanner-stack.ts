@@ -356,7 +356,7 @@ export class ScannerStack extends Stack {
     acknowledgeInlinePolicy(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types, and iam:GetAccountAuthorizationDetails and iam:ListAccountAliases are account-wide. All are reads; infra/permissions.ts refuses any other action on "*".`,
+      reason: `${readActions.join(', ')} accept no resource but "*": EC2 Describe actions have no resource types, and iam:GetAccountAuthorizationDetails and iam:ListAccountAliases are account-wide; the Organizations reads name the root, OUs and policies of the management account, unknown when the stack is made. All are reads; infra/permissions.ts refuses any other action on "*".`,
     });
     const environment = {
       ...scanEnvironment(this.topic, props),

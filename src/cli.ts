@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
+import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
+import { type AccountChoice, type AccountFlags, parseAccountFlags } from './config/accounts.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
@@ -50,7 +51,7 @@ export interface CliIo {
   clientOverrides?: Record<string, unknown>;
 }
 
-interface ScopeFlags {
+interface ScopeFlags extends AccountFlags {
   regions?: string;
   allRegions?: boolean;
   rules?: string;
@@ -200,6 +201,7 @@ function hasFindings(report: Report, failOn: Severity | undefined): boolean {
 }
 
 interface Scope {
+  accounts: AccountChoice;
   regions: string[] | 'all' | undefined;
   regionConcurrency: number;
   timeoutSeconds?: number;
@@ -208,6 +210,7 @@ interface Scope {
 /** The scope options, checked the same way whether the scan is live or reads a file. */
 function scopeFrom(flags: ScopeFlags): Scope {
   return {
+    accounts: parseAccountFlags(flags),
     regions: regionsFrom(flags),
     regionConcurrency:
       flags.regionConcurrency === undefined
@@ -230,12 +233,13 @@ function regionsFrom(flags: ScopeFlags): string[] | 'all' | undefined {
  * The region the SDK would use: AWS_REGION, else the `region` of the AWS_PROFILE profile (or the
  * default one) in the shared config files; undefined when none is set anywhere.
  */
-async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function configuredRegion(env: NodeJS.ProcessEnv, profile?: string): Promise<string | undefined> {
   const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
+  const named = profile ?? env.AWS_PROFILE;
   try {
     const { STSClient } = await import('@aws-sdk/client-sts');
-    return await new STSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}).config.region();
+    return await new STSClient(named ? { profile: named } : {}).config.region();
   } catch {
     return undefined;
   }
@@ -245,8 +249,8 @@ async function configuredRegion(env: NodeJS.ProcessEnv): Promise<string | undefi
  * An AWS_PROFILE that names no profile of the shared files is refused naming it; the SDK would only
  * say that no provider could load credentials.
  */
-async function checkProfile(env: NodeJS.ProcessEnv): Promise<void> {
-  const profile = env.AWS_PROFILE;
+async function checkProfile(env: NodeJS.ProcessEnv, option?: string): Promise<void> {
+  const profile = option ?? env.AWS_PROFILE;
   if (!profile) return;
   const { parseKnownFiles } = await import('@smithy/core/config');
   const profiles = await parseKnownFiles({
@@ -256,7 +260,7 @@ async function checkProfile(env: NodeJS.ProcessEnv): Promise<void> {
   if (profile in profiles) return;
   const known = Object.keys(profiles).sort();
   throw new UserInputError(
-    `AWS_PROFILE: profile "${profile}" is not in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} (${known.length > 0 ? `profiles there: ${known.join(', ')}` : 'they define no profile'})`,
+    `${option === undefined ? 'AWS_PROFILE' : '--profile'}: profile "${profile}" is not in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} (${known.length > 0 ? `profiles there: ${known.join(', ')}` : 'they define no profile'})`,
   );
 }
 
@@ -265,8 +269,9 @@ async function liveSource(
   io: CliIo,
   live: LiveProgress | undefined,
 ): Promise<ScanOptions['source']> {
-  await checkProfile(io.env);
-  const homeRegion = await configuredRegion(io.env);
+  const { profile, selection } = scope.accounts;
+  await checkProfile(io.env, profile);
+  const homeRegion = await configuredRegion(io.env, profile);
   const regions = scope.regions ?? (homeRegion ? [homeRegion] : undefined);
   if (regions === undefined || (homeRegion === undefined && regions === 'all')) {
     throw new UserInputError(
@@ -274,13 +279,35 @@ async function liveSource(
     );
   }
   // The AWS SDK is loaded only for a live scan: --help and --input scans start without it.
-  const { AwsClients } = await import('./collect/clients.ts');
+  const [{ ApiCallCounter, AwsClients }, { fromIni }] = await Promise.all([
+    import('./collect/clients.ts'),
+    import('@aws-sdk/credential-providers'),
+  ]);
+  const counter = new ApiCallCounter();
+  const sourceCredentials = profile ? fromIni({ profile }) : undefined;
+  const onAnswer = live && ((operation: string) => live.answered(operation));
   return {
     kind: 'live',
     clients: new AwsClients({
       overrides: io.clientOverrides,
-      onAnswer: live && ((operation) => live.answered(operation)),
+      counter,
+      credentials: sourceCredentials,
+      onAnswer,
     }),
+    ...(selection
+      ? {
+          accounts: {
+            selection,
+            externalId: scope.accounts.externalId,
+            roleSessionName: scope.accounts.roleSessionName,
+            accountConcurrency: scope.accounts.accountConcurrency,
+            sourceCredentials,
+            stsConfig: io.clientOverrides,
+            clientsFor: (credentials) =>
+              new AwsClients({ overrides: io.clientOverrides, counter, credentials, onAnswer }),
+          },
+        }
+      : {}),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
@@ -435,6 +462,10 @@ async function scanCommand(flags: ScanFlags, io: CliIo): Promise<number> {
   if (flags.input !== undefined) {
     if (scope.regions === 'all')
       throw new UserInputError('--all-regions reads the live account; with --input use --regions');
+    if (scope.accounts.profile !== undefined || scope.accounts.selection !== undefined)
+      throw new UserInputError(
+        '--profile, --role-arn, --accounts and --organization read live accounts; --input re-judges the accounts of its file',
+      );
     const inventory = await loadSnapshot(flags.input, maxBytes);
     scan = judgeSnapshot({ kind: 'snapshot', inventory, regions: scope.regions }, { rules, config });
   } else {
@@ -596,6 +627,22 @@ function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
       kind === 'scan'
         ? 'no progress on stderr; table and text show only FAIL and ERROR'
         : 'no progress on stderr',
+    )
+    .option('--profile <name>', 'credentials and region of this AWS config profile (default: AWS_PROFILE)')
+    .option('--role-arn <arn>', 'assume this role and scan its account')
+    .option('--accounts <ids>', 'comma-separated account ids to scan, through --role-name in each')
+    .option('--organization', 'scan every ACTIVE account of the Organization, through --role-name in each')
+    .option('--role-name <name>', 'the role to assume in each account of --accounts or --organization')
+    .option('--ous <ids>', 'with --organization: only the accounts under these OUs, at any depth')
+    .option('--exclude-accounts <ids>', 'with --organization: leave these accounts out')
+    .option('--external-id <id>', 'the external id the roles require (sts:ExternalId)')
+    .option(
+      '--role-session-name <name>',
+      'the session name of the assumed roles (default sagemaker-compliance-scanner)',
+    )
+    .option(
+      '--account-concurrency <n>',
+      `accounts read in parallel (default ${DEFAULT_ACCOUNT_CONCURRENCY})`,
     );
 }
 
@@ -650,6 +697,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Every exit 2 is one line: commander's "(Did you mean --ous?)" joins the error's line.
+      outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`),
       getOutHelpWidth: () => helpWidth(io.stdout),
       getErrHelpWidth: () => helpWidth(io.stderr),
     })

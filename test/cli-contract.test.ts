@@ -163,7 +163,7 @@ describe('an evidence file taken for some rules', () => {
     expect(report.results.map((result) => [result.status, result.message])).toEqual([
       [
         'ERROR',
-        'Could not judge iam-principal-presigned-url-source-ip: this evidence file was taken for rules vpc-sagemaker-endpoints; section iam was not collected.',
+        'Could not judge iam-principal-presigned-url-source-ip: this evidence file was taken for rules vpc-sagemaker-endpoints; sections iam and organization were not collected.',
       ],
     ]);
     expect(report.results[0]?.remediation).not.toContain('Grant');

@@ -142,6 +142,16 @@ describe('cli exit codes', () => {
     { case: 'an unknown option', argv: () => ['scan', '--input', clean, '--bogus'], names: ['--bogus'] },
     { case: 'an unknown command', argv: () => ['audit'], names: ['audit'] },
     {
+      case: '--organization with --input',
+      argv: () => ['scan', '--input', clean, '--organization', '--role-name', 'Scanner'],
+      names: ['--organization', '--input'],
+    },
+    {
+      case: '--ous without --organization',
+      argv: () => ['scan', '--accounts', '111122223333', '--role-name', 'Scanner', '--ous', 'r-ab12'],
+      names: ['--ous', '--organization'],
+    },
+    {
       case: 'a bad --regions value',
       argv: () => ['scan', '--input', clean, '--regions', 'eu-west-1,Mars'],
       names: ['--regions', 'Mars'],
@@ -884,6 +894,16 @@ describe('cli output', () => {
       '--region-concurrency',
       '--timeout',
       '--quiet',
+      '--profile',
+      '--role-arn',
+      '--accounts',
+      '--organization',
+      '--role-name',
+      '--ous',
+      '--exclude-accounts',
+      '--external-id',
+      '--role-session-name',
+      '--account-concurrency',
       '--help',
     ]);
     expect(out.slice(0, out.indexOf('Examples:'))).not.toMatch(/--input|table and text|--format|--fail-on/);

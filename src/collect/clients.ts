@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { STSClient } from '@aws-sdk/client-sts';
+import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { checkResponse, IncompleteResponseError } from './responses.ts';
 
 /**
@@ -59,6 +60,10 @@ interface ScannerClient {
 }
 
 export interface ClientOptions {
+  /** The account's credentials (an assumed role, a profile); the SDK's default chain when absent. */
+  credentials?: STSClientConfig['credentials'];
+  /** Shared by the clients of every account of one scan, so the report counts all their calls. */
+  counter?: ApiCallCounter;
   maxAttempts?: number;
   timeouts?: { connectionMs: number; requestMs: number };
   /** Extra client configuration, e.g. a fast retry strategy in tests. */
@@ -69,11 +74,12 @@ export interface ClientOptions {
 
 /** One client per service and region, created on first use and shared by every collector. */
 export class AwsClients {
-  readonly counter = new ApiCallCounter();
+  readonly counter: ApiCallCounter;
   private readonly cache = new Map<string, ScannerClient>();
   private readonly stop = new AbortController();
 
   constructor(private readonly options: ClientOptions = {}) {
+    this.counter = options.counter ?? new ApiCallCounter();
     // Every request in flight listens for the cancellation: more than Node's default warning limit.
     setMaxListeners(Number.POSITIVE_INFINITY, this.stop.signal);
   }
@@ -84,6 +90,10 @@ export class AwsClients {
 
   iam(region: string): IAMClient {
     return this.client('iam', region, (config) => new IAMClient(config));
+  }
+
+  organizations(region: string): OrganizationsClient {
+    return this.client('organizations', region, (config) => new OrganizationsClient(config));
   }
 
   sagemaker(region: string): SageMakerClient {
@@ -117,6 +127,7 @@ export class AwsClients {
         throwOnRequestTimeout: true,
       },
       ...this.options.overrides,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
     const client = created as unknown as ScannerClient;
     this.watch(client, service);

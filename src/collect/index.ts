@@ -7,9 +7,10 @@ import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.t
 import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
-import { accountAlias, whoAmI } from './identity.ts';
+import { accountAlias, type CallerAccount, whoAmI } from './identity.ts';
+import { OrganizationReader } from './organization.ts';
 import { readSections } from './read-sections.ts';
-import { collectRegion } from './region.ts';
+import { collectRegion, type RegionRequest } from './region.ts';
 import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 
 export { DEFAULT_REGION_CONCURRENCY };
@@ -32,6 +33,12 @@ export interface LiveCollectOptions {
   /** Told the regions to read once they are known, then each region once it is done, read or not. */
   onStep?: (step: CollectionStep) => void;
   now?: () => Date;
+  /**
+   * Reads the SCPs (the `organization` section). Default: one over `clients`, which answers when
+   * they are the management account's or a delegated administrator's; in a multi-account scan, one
+   * over the scan's own credentials, shared by every account.
+   */
+  organization?: OrganizationReader;
 }
 
 export type CollectionStep =
@@ -79,18 +86,16 @@ function sectionsDeadline(deadline: AbortSignal, clients: AwsClients): AbortSign
 }
 
 /**
- * Reads what the enabled rules need from one account, each resource once, regions in parallel.
- * Failures become `collectionErrors` on the part they affect; only an unknown account (no usable
- * credentials) stops the scan.
+ * The account and partition of the clients' credentials. Credential errors are the user's to fix
+ * (bad usage); any other failure means nothing can be scanned or attributed to an account.
  */
-export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
-  const { clients, needs, homeRegion } = options;
-  const progress = options.onProgress ?? (() => {});
-  const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
-  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
-  let caller: Awaited<ReturnType<typeof whoAmI>>;
+export async function identifyCaller(
+  clients: AwsClients,
+  region: string,
+  deadline?: AbortSignal,
+): Promise<CallerAccount> {
   try {
-    caller = await beforeDeadline(whoAmI(clients.sts(anchorRegion)), deadline);
+    return await beforeDeadline(whoAmI(clients.sts(region)), deadline);
   } catch (error) {
     const { code, message } = describeAwsError(error);
     if (CREDENTIAL_ERRORS.has(code)) {
@@ -102,6 +107,19 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
       `Could not identify the AWS account (GetCallerIdentity failed: ${code}: ${message}), so nothing was scanned`,
     );
   }
+}
+
+/**
+ * Reads what the enabled rules need from one account, each resource once, regions in parallel.
+ * Failures become `collectionErrors` on the part they affect; only an unknown account (no usable
+ * credentials) stops the scan.
+ */
+export async function collectLive(options: LiveCollectOptions): Promise<LiveCollection> {
+  const { clients, needs, homeRegion } = options;
+  const progress = options.onProgress ?? (() => {});
+  const anchorRegion = options.regions === 'all' ? homeRegion : (options.regions[0] ?? homeRegion);
+  const deadline = options.deadline && sectionsDeadline(options.deadline, clients);
+  const caller = await identifyCaller(clients, anchorRegion, deadline);
   let regions = options.regions === 'all' ? [] : options.regions;
   let regionListingError: CollectionError | undefined;
   if (options.regions === 'all') {
@@ -132,12 +150,24 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
     },
   );
 
+  let organizationReader = options.organization;
+  const sectionClients: RegionRequest['clients'] = {
+    ec2: (region) => clients.ec2(region),
+    iam: (region) => clients.iam(region),
+    // The Organization's answers do not depend on the region asked: one reader per scan.
+    organizations: () => {
+      organizationReader ??= new OrganizationReader(clients.organizations(anchorRegion));
+      return organizationReader;
+    },
+    sagemaker: (region) => clients.sagemaker(region),
+  };
+
   const read = new Set(sectionsToRead(needs));
   const accountSections = sectionsOfScope('account').filter((section) => read.has(section.id));
   const accountRead = readSections({
     sections: accountSections as AnySection[],
     into: account as unknown as Record<string, unknown>,
-    client: (name) => clients[name](anchorRegion),
+    client: (name) => sectionClients[name](anchorRegion),
     region: anchorRegion,
     accountId: caller.accountId,
     partition: caller.partition,
@@ -170,7 +200,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               };
             }
             const inventory = await collectRegion({
-              clients,
+              clients: sectionClients,
               region,
               accountId: caller.accountId,
               partition: caller.partition,

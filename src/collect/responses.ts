@@ -22,13 +22,17 @@ export interface ResponseContract {
 
 /**
  * The answers of the calls a scan makes outside any section: who the caller is, which regions
- * are enabled, and the account's alias. Each section declares those of its own calls (`responses` in src/collect/sections).
+ * are enabled, the account's alias, and which accounts of the Organization a multi-account scan
+ * covers. Each section declares those of its own calls (`responses` in src/collect/sections).
  */
 const SCAN_CONTRACTS: Readonly<Record<string, ResponseContract>> = {
   'sts:GetCallerIdentity': { fields: () => ({ Account: 'string', Arn: 'string', UserId: 'string' }) },
   // With AllRegions=false the answer holds at least the region the request went to.
   'ec2:DescribeRegions': { fields: () => ({ Regions: 'list' }), nonEmpty: ['Regions'] },
   'iam:ListAccountAliases': { fields: () => ({ AccountAliases: 'list' }) },
+  'organizations:ListAccounts': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListAccountsForParent': { fields: () => ({ Accounts: 'list' }) },
+  'organizations:ListChildren': { fields: () => ({ Children: 'list' }) },
 };
 
 let contracts: Readonly<Record<string, ResponseContract>> | undefined;

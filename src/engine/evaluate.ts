@@ -1,6 +1,13 @@
 import type { RuleConfig } from '../model/config.ts';
-import type { Inventory } from '../model/inventory.ts';
-import { type Result, type ResultDraft, resultId, type SkippedScope } from '../model/result.ts';
+import type { AccountInventory, Inventory } from '../model/inventory.ts';
+import {
+  GLOBAL_REGION,
+  type Result,
+  type ResultDraft,
+  resultId,
+  SEVERITIES,
+  type SkippedScope,
+} from '../model/result.ts';
 import type { Rule, RuleMeta } from '../rules/types.ts';
 import { nameResults } from './names.ts';
 
@@ -53,6 +60,35 @@ function complete(meta: RuleMeta, draft: ResultDraft): Result {
   };
 }
 
+/** The id of the result that stands for an account the scanner could not read at all. */
+export const ACCOUNT_ACCESS_ID = 'account-access';
+
+/**
+ * One ERROR for an account of which nothing was read. It weighs as the most severe rule it
+ * kept from judging the account: at worst it hides a FAIL of that severity.
+ */
+function unreadableAccountResult(account: AccountInventory, rules: readonly Rule[]): Result {
+  const unreadable = account.unreadable as NonNullable<AccountInventory['unreadable']>;
+  const severity = SEVERITIES.find((level) => rules.some((rule) => rule.meta.severity === level)) ?? 'high';
+  return {
+    id: resultId(ACCOUNT_ACCESS_ID, account.accountId, GLOBAL_REGION, account.accountId),
+    ruleId: ACCOUNT_ACCESS_ID,
+    severity,
+    title: 'The scanner can read the account',
+    status: 'ERROR',
+    accountId: account.accountId,
+    region: GLOBAL_REGION,
+    resourceType: 'AWS::Organizations::Account',
+    resourceId: account.accountId,
+    ...(unreadable.roleArn ? { resourceArn: unreadable.roleArn } : {}),
+    message: `Could not scan account ${account.accountId}: ${unreadable.message} (${unreadable.code}); no rule judged it.`,
+    remediation: unreadable.roleArn
+      ? `Create role ${unreadable.roleArn} with the scanner's read permissions and a trust policy that lets the scanner's credentials assume it (with the external id, if one is given), or leave the account out (--exclude-accounts).`
+      : 'Check the credentials for the account and scan again.',
+    evidence: { unreadable, rulesNotJudged: rules.map((rule) => rule.meta.id) },
+  };
+}
+
 /**
  * The sections `rule` needs that an evidence file taken for other rules did not collect, with those
  * rules; undefined when the file holds what the rule reads (or does not record what it holds).
@@ -62,7 +98,9 @@ function notCollectedFor(inventory: Inventory, meta: RuleMeta): string | undefin
   if (takenFor === undefined) return undefined;
   const missing = meta.needs.filter((section) => !takenFor.sections.includes(section));
   if (missing.length === 0) return undefined;
-  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; section ${missing.join(', ')} was not collected`;
+  const sections =
+    missing.length === 1 ? `section ${missing[0]} was` : `sections ${missing.join(' and ')} were`;
+  return `this evidence file was taken for rules ${takenFor.rules.join(', ')}; ${sections} not collected`;
 }
 
 /**
@@ -73,6 +111,11 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
   const results: Result[] = [];
   const skipped: SkippedScope[] = [];
   const evaluated: Record<string, Record<string, number>> = {};
+  const readable = inventory.accounts.filter((account) => !account.unreadable);
+  for (const account of inventory.accounts)
+    if (account.unreadable) results.push(unreadableAccountResult(account, rules));
+  const judged =
+    readable.length === inventory.accounts.length ? inventory : { ...inventory, accounts: readable };
   for (const rule of rules) {
     const { meta } = rule;
     const uncollected = notCollectedFor(inventory, meta);
@@ -94,12 +137,12 @@ export function evaluate(inventory: Inventory, rules: readonly Rule[], config: R
       continue;
     }
     try {
-      const output = rule.check({ inventory, config });
+      const output = rule.check({ inventory: judged, config });
       if (output.evaluated) evaluated[meta.id] = output.evaluated;
       for (const entry of output.skipped) skipped.push({ ruleId: meta.id, ...entry });
       for (const draft of output.results) results.push(complete(meta, draft));
     } catch (error) {
-      for (const account of inventory.accounts) {
+      for (const account of judged.accounts) {
         results.push(
           complete(meta, {
             status: 'ERROR',

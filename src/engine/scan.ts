@@ -1,3 +1,4 @@
+import { type AccountsPlan, collectAccounts } from '../collect/accounts.ts';
 import type { AwsClients } from '../collect/clients.ts';
 import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
@@ -16,7 +17,10 @@ export interface SnapshotSource {
 
 export interface LiveSource {
   kind: 'live';
+  /** The scan's own credentials: the account scanned, or those that assume the roles of `accounts`. */
   clients: AwsClients;
+  /** Other accounts to scan through roles, instead of the credentials' own account. */
+  accounts?: AccountsPlan;
   regions: string[] | 'all';
   homeRegion: string;
   regionConcurrency?: number;
@@ -46,7 +50,7 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
   if (source.kind === 'snapshot') return judgeSnapshot(source, options);
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const collection = await collectLive({
+  const collectOptions = {
     clients: source.clients,
     regions: source.regions,
     homeRegion: source.homeRegion,
@@ -56,7 +60,10 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
     onProgress: source.onProgress,
     onStep: source.onStep,
     now,
-  });
+  };
+  const collection = source.accounts
+    ? await collectAccounts({ ...collectOptions, plan: source.accounts })
+    : await collectLive(collectOptions);
   return judgeInventory(collection.inventory, options, {
     startedAt,
     complete: collection.complete,

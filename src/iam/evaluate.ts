@@ -16,13 +16,25 @@ export interface PolicyRef {
   name: string;
   /** Managed policies only. */
   arn?: string;
-  /** `attached directly`, `attached via group G`, `inline`, `inline via group G`, `permissions boundary`, `policy itself`. */
+  /**
+   * `attached directly`, `attached via group G`, `inline`, `inline via group G`, `permissions
+   * boundary`, `policy itself`, `service control policy at OU ou-ab12-cd34ef56`.
+   */
   attachment: string;
+  /** Set on service control policies. */
+  scp?: true;
 }
 
 export interface StatementRef {
   policy: PolicyRef;
   statement: CompiledStatement;
+}
+
+/** The SCPs attached to one node of the path from the Organization's root to the account. */
+export interface ScpLevelRefs {
+  /** `root r-ab12`, `OU ou-ab12-cd34ef56`, `account 111122223333`. */
+  target: string;
+  statements: StatementRef[];
 }
 
 /** The statements that decide for one principal (or one policy on its own), compiled for one action. */
@@ -31,6 +43,11 @@ export interface PolicySet {
   identity: StatementRef[];
   /** Undefined when there is no permissions boundary; a boundary only limits. */
   boundary?: StatementRef[];
+  /**
+   * Undefined when no SCP is evaluated. Like a boundary, SCPs only limit: each level must allow the
+   * request, and a Deny at any level denies it.
+   */
+  scpLevels?: ScpLevelRefs[];
 }
 
 /** A statement as evidence: policy, attachment path, index and Sid, with its conditions. */
@@ -50,6 +67,24 @@ export interface DenyEvidence extends StatementEvidence {
   reason: string;
 }
 
+/** What one level of SCPs says at the address judged. */
+export interface ScpLevelEvidence {
+  target: string;
+  /** Whether an Allow of the level applies there (a level without one refuses everything). */
+  allows: boolean;
+  allowedBy: StatementEvidence[];
+}
+
+export interface ScpVerdict {
+  levels: ScpLevelEvidence[];
+  /** At the address judged, the identity policies (and boundary) grant the request and the SCPs refuse it. */
+  blocked: boolean;
+  /** The levels whose SCPs allow nothing that the grants reach. */
+  blockedAtLevels: string[];
+  /** The SCP Denies that apply there. */
+  blockedBy: StatementEvidence[];
+}
+
 export interface Verdict {
   status: 'PASS' | 'FAIL' | 'ERROR';
   /** FAIL: an address outside the approved ranges from which the request is allowed. */
@@ -66,6 +101,8 @@ export interface Verdict {
   notUnderstood: { statement: StatementEvidence; problem: string }[];
   /** The boundary's part, when there is one. */
   boundaryAllows?: boolean;
+  /** The SCPs' part, when they are evaluated. */
+  scps?: ScpVerdict;
 }
 
 /** Where the approved ranges come from, already parsed. */
@@ -137,12 +174,16 @@ class Evaluator {
   private readonly denies: StatementRef[];
   private readonly allows: StatementRef[];
   private readonly boundaryAllows: StatementRef[] | undefined;
+  private readonly scpAllows: StatementRef[][];
 
-  constructor(private readonly set: PolicySet) {
-    const all = [...set.identity, ...(set.boundary ?? [])];
+  constructor(set: PolicySet) {
+    const all = allStatements(set);
     this.denies = all.filter((ref) => ref.statement.effect === 'Deny');
     this.allows = set.identity.filter((ref) => ref.statement.effect === 'Allow');
     this.boundaryAllows = set.boundary?.filter((ref) => ref.statement.effect === 'Allow');
+    this.scpAllows = (set.scpLevels ?? []).map((level) =>
+      level.statements.filter((ref) => ref.statement.effect === 'Allow'),
+    );
   }
 
   truth(statement: CompiledStatement, context: RequestContext): Truth {
@@ -166,23 +207,64 @@ class Evaluator {
     );
   }
 
-  decide(context: RequestContext, mode: Mode): Decision {
-    const denies = this.denies.filter((ref) => applies(this.truth(ref.statement, context), 'Deny', mode));
-    const boundaryScopes = this.boundaryAllows
-      ?.filter((ref) => applies(this.truth(ref.statement, context), 'Allow', mode))
+  /** The notebook scopes that the applying Allows of `allows` reach and no applying Deny covers. */
+  private limitScopes(
+    allows: readonly StatementRef[],
+    context: RequestContext,
+    mode: Mode,
+    denies: StatementRef[],
+  ): string[] {
+    return allows
+      .filter((ref) => applies(this.truth(ref.statement, context), 'Allow', mode))
       .flatMap((ref) => ref.statement.reach)
       .filter((scope) => !this.denied(scope, denies));
+  }
+
+  /** `withScps: false` judges the identity policies and boundary alone, to tell what the SCPs changed. */
+  decide(context: RequestContext, mode: Mode, withScps = true): Decision {
+    const denies = this.denies.filter(
+      (ref) => (withScps || !ref.policy.scp) && applies(this.truth(ref.statement, context), 'Deny', mode),
+    );
+    const boundaryScopes =
+      this.boundaryAllows && this.limitScopes(this.boundaryAllows, context, mode, denies);
+    const scpScopes = withScps
+      ? this.scpAllows.map((level) => this.limitScopes(level, context, mode, denies))
+      : [];
+    const within = (scope: string, limits: readonly string[]) =>
+      limits.some((limit) => globIntersects(scope, limit));
     const grants = this.allows.filter(
       (ref) =>
         applies(this.truth(ref.statement, context), 'Allow', mode) &&
         ref.statement.reach.some(
           (scope) =>
             !this.denied(scope, denies) &&
-            (boundaryScopes === undefined || boundaryScopes.some((limit) => globIntersects(scope, limit))),
+            (boundaryScopes === undefined || within(scope, boundaryScopes)) &&
+            scpScopes.every((limits) => within(scope, limits)),
         ),
     );
     return { allowed: grants.length > 0, grants };
   }
+
+  /**
+   * The level's Allows that apply at `context` and reach a notebook that `grants` reach (every
+   * identity Allow's, when nothing is granted there).
+   */
+  levelAllows(level: number, context: RequestContext, grants: readonly StatementRef[]): StatementRef[] {
+    const scopes = (grants.length > 0 ? grants : this.allows).flatMap((ref) => ref.statement.reach);
+    return (this.scpAllows[level] ?? []).filter(
+      (ref) =>
+        applies(this.truth(ref.statement, context), 'Allow', 'pessimistic') &&
+        ref.statement.reach.some((limit) => scopes.some((scope) => globIntersects(scope, limit))),
+    );
+  }
+}
+
+function allStatements(set: PolicySet): StatementRef[] {
+  return [
+    ...set.identity,
+    ...(set.boundary ?? []),
+    ...(set.scpLevels ?? []).flatMap((level) => level.statements),
+  ];
 }
 
 export function statementEvidence(ref: StatementRef): StatementEvidence {
@@ -259,6 +341,40 @@ function denyReason(
   };
 }
 
+/** What the SCPs say at `focus`: which levels allow the request the identity policies grant, which Denies refuse it. */
+function scpVerdict(
+  evaluator: Evaluator,
+  levels: readonly ScpLevelRefs[],
+  focus: RequestContext,
+  mode: Mode,
+): ScpVerdict {
+  const withoutScps = evaluator.decide(focus, mode, false);
+  const evidence = levels.map((level, index): ScpLevelEvidence => {
+    const allowedBy = evaluator.levelAllows(index, focus, withoutScps.grants);
+    return {
+      target: level.target,
+      allows: allowedBy.length > 0,
+      allowedBy: allowedBy.map(statementEvidence),
+    };
+  });
+  return {
+    levels: evidence,
+    blocked: withoutScps.allowed && !evaluator.decide(focus, mode).allowed,
+    blockedAtLevels: withoutScps.allowed
+      ? evidence.filter((level) => !level.allows).map((level) => level.target)
+      : [],
+    blockedBy: levels
+      .flatMap((level) => level.statements)
+      .filter(
+        (ref) =>
+          ref.statement.effect === 'Deny' &&
+          ref.statement.problem === undefined &&
+          evaluator.truth(ref.statement, focus) === 'true',
+      )
+      .map(statementEvidence),
+  };
+}
+
 /**
  * Judges whether the request (the set's presigned-URL action on any resource of the account, from an
  * internet address) is allowed from outside the approved ranges. With no approved ranges, FAIL
@@ -268,7 +384,7 @@ function denyReason(
  */
 export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const evaluator = new Evaluator(set);
-  const statements = [...set.identity, ...(set.boundary ?? [])];
+  const statements = allStatements(set);
   const pieces = splitAddressSpace(
     statements.flatMap((ref) => ref.statement.ipRanges),
     approval.ranges,
@@ -350,6 +466,7 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
       (ref) => ref.statement.effect === 'Allow' && evaluator.truth(ref.statement, focus) !== 'false',
     );
   }
+  if (set.scpLevels) verdict.scps = scpVerdict(evaluator, set.scpLevels, focus, mode);
   if (status === 'PASS' && shown.allowedPieces.length > 0) {
     verdict.blocksPrivateLink = !evaluator.decide(PRIVATE_LINK_CONTEXT, 'pessimistic').allowed;
   }

@@ -3,7 +3,7 @@ import { GLOBAL_REGION, type ResultDraft, type SkippedScope } from '../model/res
 import { sageMakerOffered, sameValue, shellQuote } from '../rules/support.ts';
 import type { RuleContext, RuleOutput } from '../rules/types.ts';
 import { accountIam, type EditablePolicy, type Principal } from './account.ts';
-import { evaluatePolicySet } from './evaluate.ts';
+import { evaluatePolicySet, type PolicySet, type Verdict } from './evaluate.ts';
 import { DOMAIN_URL, NOTEBOOK_URL, type PresignedUrlAction } from './request.ts';
 import {
   approvalOf,
@@ -14,6 +14,7 @@ import {
   missingIamError,
   verdictEvidence,
 } from './rule-support.ts';
+import { type AccountScps, accountScps } from './scp.ts';
 
 /**
  * One presigned-URL question as the rules ask it: the action, and the name of the inline guardrail
@@ -22,6 +23,8 @@ import {
 export interface PresignCheck {
   presign: PresignedUrlAction;
   guardrailPolicyName: string;
+  /** Whether the verdicts take the account's service control policies (the `organization` section) into account. */
+  scps?: boolean;
   /** What the account holds beyond IAM that qualifies every verdict of the action, if anything. */
   accountNote?: (account: AccountInventory, context: RuleContext) => AccountNote | undefined;
 }
@@ -47,21 +50,48 @@ function principalResourceType(principal: Principal): string {
   return principal.kind === 'user' ? 'AWS::IAM::User' : 'AWS::IAM::Role';
 }
 
+function scpEvidence(scps: AccountScps, verdict: Verdict): Record<string, unknown> {
+  if (!scps.evaluated) return { scpsEvaluated: false, scpsNotEvaluated: scps.reason };
+  return {
+    scpsEvaluated: true,
+    serviceControlPolicies: {
+      considered: scps.considered,
+      ...(scps.note ? { note: scps.note } : {}),
+      ...(verdict.scps ?? {}),
+    },
+  };
+}
+
+/** How the SCPs limit a grant, for a PASS message; empty when they changed nothing. */
+function scpPhrase(verdict: Verdict): string {
+  const scps = verdict.scps;
+  if (!scps?.blocked) return '';
+  const reasons = [
+    ...scps.blockedBy.map(describeStatement),
+    ...scps.blockedAtLevels.map((target) => `no service control policy at ${target} allows it`),
+  ];
+  const where = verdict.allowedFrom.length > 0 ? ' from elsewhere' : '';
+  return ` (the service control policies refuse it${where}: ${reasons.join('; ')})`;
+}
+
 function judgePrincipal(
   check: PresignCheck,
   principal: Principal,
   accountId: string,
   context: RuleContext,
   note: AccountNote | undefined,
+  scps: AccountScps | undefined,
 ): ResultDraft {
   const { presign } = check;
   const approval = approvalOf(context);
-  const verdict = evaluatePolicySet(principal.set, approval);
+  const set: PolicySet =
+    scps?.evaluated && scps.levels.length > 0 ? { ...principal.set, scpLevels: scps.levels } : principal.set;
+  const verdict = evaluatePolicySet(set, approval);
   const who = `${principal.kind === 'user' ? 'User' : 'Role'} ${principal.name}`;
   const evidence: Record<string, unknown> = {
     principal: { type: principal.kind, name: principal.name, arn: principal.arn, path: principal.path },
     ...verdictEvidence(verdict, context, presign),
-    scpsEvaluated: false,
+    ...(scps ? scpEvidence(scps, verdict) : { scpsEvaluated: false }),
     ...note?.evidence,
   };
   if (principal.trustedPrincipals) evidence.trustedPrincipals = principal.trustedPrincipals;
@@ -100,10 +130,11 @@ function judgePrincipal(
       remediation: `Fix or replace the unreadable policy (${problems[0] ?? 'see evidence'}), then scan again.`,
     };
   }
+  const limit = scpPhrase(verdict);
   const restricted =
     verdict.allowedFrom.length === 0
-      ? 'from no address (its grants are blocked by a deny or its permissions boundary)'
-      : `only from ${listed(verdict.allowedFrom)}`;
+      ? `from no address${limit || ' (its grants are blocked by a deny or its permissions boundary)'}`
+      : `only from ${listed(verdict.allowedFrom)}${limit}`;
   return {
     ...base,
     status: 'PASS',
@@ -125,12 +156,14 @@ export function checkPrincipals(check: PresignCheck, context: RuleContext): Rule
       results.push(missingIamError(account, 'AWS::IAM::Account'));
       continue;
     }
-    const iam = accountIam(account.iam, {
+    const target = {
       partition: context.inventory.partition,
       accountId: account.accountId,
       presign: check.presign,
-    });
+    };
+    const iam = accountIam(account.iam, target);
     const note = check.accountNote?.(account, context);
+    const scps = check.scps ? accountScps(account, target) : undefined;
     for (const principal of [...iam.users(), ...iam.roles()]) {
       if (principal.kind === 'role' && principal.path.startsWith(SERVICE_LINKED_PATH)) {
         skipped.push({
@@ -142,7 +175,8 @@ export function checkPrincipals(check: PresignCheck, context: RuleContext): Rule
         continue;
       }
       principals++;
-      if (principal.grants) results.push(judgePrincipal(check, principal, account.accountId, context, note));
+      if (principal.grants)
+        results.push(judgePrincipal(check, principal, account.accountId, context, note, scps));
     }
   }
   return { results, skipped, evaluated: { principals } };
@@ -289,6 +323,7 @@ export function identityCenterDomains(
 export const NOTEBOOK_URL_CHECK: PresignCheck = {
   presign: NOTEBOOK_URL,
   guardrailPolicyName: 'deny-presigned-url-outside-approved-networks',
+  scps: true,
 };
 
 export const DOMAIN_URL_CHECK: PresignCheck = {

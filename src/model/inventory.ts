@@ -67,8 +67,54 @@ export interface RegionInventory extends SectionsOf<'region'> {
   collectionErrors?: CollectionError[];
 }
 
+/** A service control policy as `DescribePolicy` returns it. */
+export interface ServiceControlPolicy {
+  id: string;
+  name: string;
+  arn?: string;
+  awsManaged?: boolean;
+  /** `DescribePolicy`'s `Content`: JSON text, or the parsed document. */
+  content: PolicyDocumentInput;
+}
+
+/** A node of the Organization's tree on the way from the root to an account, with the SCPs attached to it. */
+export interface ScpLevel {
+  type: 'ROOT' | 'ORGANIZATIONAL_UNIT' | 'ACCOUNT';
+  id: string;
+  policies: ServiceControlPolicy[];
+}
+
+/**
+ * Where the account sits in its Organization, as far as service control policies go. `none`: the
+ * account belongs to no Organization (`AWSOrganizationsNotInUseException`), so no SCP applies.
+ */
+export type AccountOrganization =
+  | { membership: 'none' }
+  | {
+      membership: 'member';
+      organizationId: string;
+      managementAccountId: string;
+      /**
+       * Whether the root lists `SERVICE_CONTROL_POLICY` as `ENABLED` (`ListRoots`). When it does
+       * not, no SCP is in force and `scpPath` is empty.
+       */
+      scpsEnabled: boolean;
+      /** The root first, then each OU down to the account, then the account itself. */
+      scpPath: ScpLevel[];
+    };
+
+/** Why nothing of an account could be read: its role could not be assumed, or its credentials not used. */
+export interface AccountUnreadable {
+  /** The role the scanner tried to assume in the account. */
+  roleArn?: string;
+  code: string;
+  message: string;
+}
+
 export interface AccountInventory extends SectionsOf<'account'> {
   accountId: string;
+  /** Set when nothing of the account was read: the account is one ERROR result, its sections are not judged. */
+  unreadable?: AccountUnreadable;
   /** The account's alias (`iam:ListAccountAliases`), when it has one; a label for people only. */
   alias?: string;
   /** Why the alias could not be read: not an error of the scan, the report just shows none. */

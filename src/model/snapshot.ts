@@ -86,6 +86,39 @@ function duplicates(snapshot: {
   return found;
 }
 
+/**
+ * An SCP path that does not run from the root through OUs to its own account would have SCPs
+ * judged for the wrong account: the file is invalid.
+ */
+function scpPathProblems(snapshot: {
+  accounts: Pick<AccountInventory, 'accountId' | 'organization'>[];
+}): Duplicate[] {
+  const found: Duplicate[] = [];
+  snapshot.accounts.forEach((account, index) => {
+    const organizationOf = account.organization;
+    if (organizationOf?.membership !== 'member' || organizationOf.scpPath.length === 0) return;
+    const levels = organizationOf.scpPath;
+    const at = ['accounts', index, 'organization', 'scpPath'];
+    const last = levels.length - 1;
+    levels.forEach((level, position) => {
+      const expected = position === 0 ? 'ROOT' : position === last ? 'ACCOUNT' : 'ORGANIZATIONAL_UNIT';
+      if (level.type !== expected) {
+        found.push({
+          path: [...at, position, 'type'],
+          message: `expected ${expected} at this place of the path from the root to the account`,
+        });
+      }
+    });
+    if (levels[last]?.id !== account.accountId) {
+      found.push({
+        path: [...at, last, 'id'],
+        message: `the path ends at ${levels[last]?.id}, not at the account ${account.accountId}`,
+      });
+    }
+  });
+  return found;
+}
+
 export const snapshotSchema = z
   .strictObject({
     snapshotVersion: z.literal(1),
@@ -101,6 +134,9 @@ export const snapshotSchema = z
       .array(
         z.strictObject({
           accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+          unreadable: z
+            .strictObject({ roleArn: z.string().optional(), code: z.string(), message: z.string() })
+            .optional(),
           alias: z.string().optional(),
           aliasUnread: z.string().optional(),
           ...sectionShape('account'),
@@ -113,6 +149,8 @@ export const snapshotSchema = z
   .superRefine((snapshot, context) => {
     for (const duplicate of duplicates(snapshot as Parameters<typeof duplicates>[0]))
       context.addIssue({ code: 'custom', ...duplicate });
+    for (const problem of scpPathProblems(snapshot as Parameters<typeof scpPathProblems>[0]))
+      context.addIssue({ code: 'custom', ...problem });
   });
 
 /** `$.accounts[0].regions[2].vpcs[5].VpcId`: where in the file a problem is. */

@@ -101,7 +101,8 @@ export function missingSectionErrors(
   sections: readonly InventorySection[],
 ): ResultDraft[] {
   const missing = sections.filter(
-    (section): section is RegionSection => section !== 'iam' && scope.region[section] === undefined,
+    (section): section is RegionSection =>
+      section !== 'iam' && section !== 'organization' && scope.region[section] === undefined,
   );
   if (missing.length === 0) return [];
   const reasons = missing.map((section) => describeMissingSection(scope.region, section));

@@ -208,15 +208,26 @@ describe('Lambda bundle', () => {
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
       'iam:ListAccountAliases': 1,
+      'organizations:DescribeOrganization': 1,
+      'organizations:DescribePolicy': 1,
+      'organizations:ListParents': 1,
+      'organizations:ListPoliciesForTarget': 2,
+      'organizations:ListRoots': 1,
       'sagemaker:DescribeDomain': 1,
       'sagemaker:DescribeNotebookInstance': 1,
       'sagemaker:ListDomains': 1,
       'sagemaker:ListNotebookInstances': 1,
       'sts:GetCallerIdentity': 1,
     });
+    expect(
+      response.results.find((result) => result.ruleId === 'iam-principal-presigned-url-source-ip')?.evidence
+        .scpsEvaluated,
+    ).toBe(true);
     expect(aws.calls.map((call) => call.action).sort()).toEqual([
       'DescribeDomain',
       'DescribeNotebookInstance',
+      'DescribeOrganization',
+      'DescribePolicy',
       'DescribeSecurityGroups',
       'DescribeSubnets',
       'DescribeVpcAttribute',
@@ -229,6 +240,10 @@ describe('Lambda bundle', () => {
       'ListAccountAliases',
       'ListDomains',
       'ListNotebookInstances',
+      'ListParents',
+      'ListPoliciesForTarget',
+      'ListPoliciesForTarget',
+      'ListRoots',
     ]);
     // A fresh Node 24 process (through npx) and a whole scan: seconds on a busy machine.
   }, 60_000);
@@ -258,6 +273,11 @@ describe('Lambda bundle', () => {
     expect(response.stats.apiCalls).toEqual({
       'iam:GetAccountAuthorizationDetails': 1,
       'iam:ListAccountAliases': 1,
+      'organizations:DescribeOrganization': 1,
+      'organizations:DescribePolicy': 1,
+      'organizations:ListParents': 1,
+      'organizations:ListPoliciesForTarget': 2,
+      'organizations:ListRoots': 1,
       'sts:GetCallerIdentity': 1,
     });
   }, 60_000);

@@ -116,4 +116,72 @@ describe('evaluate', () => {
     ]);
     expect(results[1]?.message).toContain('boom');
   });
+
+  it('gives an account that could not be read one ERROR, as severe as the most severe rule, and judges the others', () => {
+    // Prepare
+    const snapshot = inventory([region('eu-west-1')]);
+    const roleArn = 'arn:aws:iam::999988887777:role/Scanner';
+    snapshot.accounts.push({
+      accountId: '999988887777',
+      unreadable: {
+        roleArn,
+        code: 'AccessDenied',
+        message: `could not assume role ${roleArn} (sts:AssumeRole): denied`,
+      },
+      regions: [],
+    });
+    const seen: string[][] = [];
+    const watching: Rule = {
+      meta: { ...META, id: 'watching', severity: 'high' },
+      check: (context) => {
+        seen.push(context.inventory.accounts.map((account) => account.accountId));
+        return { results: [], skipped: [] };
+      },
+    };
+
+    // Act
+    const { results } = evaluate(snapshot, [ruleReturning(['vpc-1']), watching], DEFAULT_RULE_CONFIG);
+
+    // Assess
+    expect(seen).toEqual([[ACCOUNT_ID]]);
+    expect(
+      results.map((result) => [result.ruleId, result.accountId, result.status, result.severity]),
+    ).toEqual([
+      ['account-access', '999988887777', 'ERROR', 'high'],
+      ['test-rule', ACCOUNT_ID, 'FAIL', 'low'],
+    ]);
+    expect(results[0]).toMatchObject({
+      id: resultId('account-access', '999988887777', 'global', '999988887777'),
+      resourceType: 'AWS::Organizations::Account',
+      resourceId: '999988887777',
+      resourceArn: roleArn,
+      message: `Could not scan account 999988887777: could not assume role ${roleArn} (sts:AssumeRole): denied (AccessDenied); no rule judged it.`,
+      evidence: { rulesNotJudged: ['test-rule', 'watching'] },
+    });
+  });
+});
+
+describe('evaluate over an evidence file taken for other rules', () => {
+  it.each([
+    [['vpcs'], 'section vpcs was not collected'],
+    [['vpcs', 'vpcEndpoints'], 'sections vpcs and vpcEndpoints were not collected'],
+  ] as const)('names the sections %j the rule needs and the file lacks', (needs, lacks) => {
+    // Prepare
+    const taken = {
+      ...inventory([region('eu-west-1')]),
+      takenFor: { rules: ['iam-policy-presigned-url-source-ip'], sections: ['iam' as const] },
+    };
+    const rule = { ...ruleReturning([]), meta: { ...META, needs: [...needs] } };
+
+    // Act
+    const { results } = evaluate(taken, [rule], DEFAULT_RULE_CONFIG);
+
+    // Assess
+    expect(results.map((result) => [result.status, result.message])).toEqual([
+      [
+        'ERROR',
+        `Could not judge test-rule: this evidence file was taken for rules iam-policy-presigned-url-source-ip; ${lacks}.`,
+      ],
+    ]);
+  });
 });

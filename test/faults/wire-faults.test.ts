@@ -118,14 +118,60 @@ describe('the wire world without faults', () => {
       'ec2:DescribeVpcs': 1,
       'iam:GetAccountAuthorizationDetails': 1,
       'iam:ListAccountAliases': 1,
+      'organizations:DescribeOrganization': 1,
+      'organizations:DescribePolicy': 1,
+      'organizations:ListParents': 1,
+      'organizations:ListPoliciesForTarget': 2,
+      'organizations:ListRoots': 1,
       'sagemaker:DescribeDomain': 1,
       'sagemaker:DescribeNotebookInstance': 1,
       'sagemaker:ListDomains': 1,
       'sagemaker:ListNotebookInstances': 1,
       'sts:GetCallerIdentity': 1,
     });
-    expect(Object.keys(responseContracts()).sort()).toEqual(Object.keys(baseline.stats.apiCalls).sort());
+    expect(Object.keys(responseContracts()).sort()).toEqual(
+      [
+        ...Object.keys(baseline.stats.apiCalls),
+        // Only `--organization` lists accounts: test/collect/organization.test.ts.
+        'organizations:ListAccounts',
+        'organizations:ListAccountsForParent',
+        'organizations:ListChildren',
+      ].sort(),
+    );
   });
+
+  it('reads the SCPs of the account: FullAWSAccess at the root and the account leaves the IAM FAIL as it is', () => {
+    // Prepare
+    const principal = baseline.results.find(
+      (result) => result.ruleId === 'iam-principal-presigned-url-source-ip',
+    );
+
+    // Assess
+    expect(principal?.status).toBe('FAIL');
+    expect(principal?.evidence.scpsEvaluated).toBe(true);
+  });
+});
+
+describe('a foreign answer to an Organizations call', () => {
+  it.each(['DescribeOrganization', 'ListRoots', 'ListParents', 'ListPoliciesForTarget', 'DescribePolicy'])(
+    'leaves the SCPs unevaluated after %s, with the reason, and the IAM verdict as it was',
+    async (action) => {
+      // Act
+      const report = await scanOverWire(
+        replacing(action, { body: '{}', contentType: 'application/x-amz-json-1.1' }),
+      );
+
+      // Assess
+      const principal = report.results.find(
+        (result) => result.ruleId === 'iam-principal-presigned-url-source-ip',
+      );
+      expect(principal?.status).toBe('FAIL');
+      expect(principal?.evidence.scpsEvaluated).toBe(false);
+      expect(principal?.evidence.scpsNotEvaluated).toMatch(
+        /^the SCPs could not be read \((IncompleteResponse|InconsistentPagination): /,
+      );
+    },
+  );
 });
 
 /** Each operation, and the rules that can no longer judge when its answer is not AWS's. */

@@ -31,6 +31,16 @@ const NOTEBOOK_ARN = `arn:aws:sagemaker:${WIRE_REGION}:${WIRE_ACCOUNT_ID}:notebo
 const DOMAIN_ID = 'd-wire0000000';
 const DOMAIN_ARN = `arn:aws:sagemaker:${WIRE_REGION}:${WIRE_ACCOUNT_ID}:domain/${DOMAIN_ID}`;
 
+const WIRE_ROOT_ID = 'r-wire';
+const FULL_AWS_ACCESS = {
+  Id: 'p-FullAWSAccess',
+  Arn: 'arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess',
+  Name: 'FullAWSAccess',
+  Description: 'Allows access to every operation',
+  Type: 'SERVICE_CONTROL_POLICY',
+  AwsManaged: true,
+};
+
 const item = (fields: Record<string, string>) =>
   `<item>${Object.entries(fields)
     .map(([key, value]) => `<${key}>${value}</${key}>`)
@@ -124,8 +134,36 @@ export const HEALTHY_BODIES: Record<string, () => string> = {
     ),
 };
 
-/** The healthy awsJson1_1 answer of each SageMaker operation, by operation name. */
+/**
+ * The healthy awsJson1_1 answer of each SageMaker and Organizations operation, by operation name.
+ * The account is a member directly under the root, with SCPs enabled and FullAWSAccess at each level.
+ */
 export const HEALTHY_JSON: Record<string, () => Record<string, unknown>> = {
+  DescribeOrganization: () => ({
+    Organization: {
+      Id: 'o-wire000000',
+      Arn: 'arn:aws:organizations::999988887777:organization/o-wire000000',
+      FeatureSet: 'ALL',
+      MasterAccountId: '999988887777',
+    },
+  }),
+  ListRoots: () => ({
+    Roots: [
+      {
+        Id: WIRE_ROOT_ID,
+        Name: 'Root',
+        PolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
+      },
+    ],
+  }),
+  ListParents: () => ({ Parents: [{ Id: WIRE_ROOT_ID, Type: 'ROOT' }] }),
+  ListPoliciesForTarget: () => ({ Policies: [FULL_AWS_ACCESS] }),
+  DescribePolicy: () => ({
+    Policy: {
+      PolicySummary: FULL_AWS_ACCESS,
+      Content: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+    },
+  }),
   ListNotebookInstances: () => ({
     NotebookInstances: [
       {

@@ -1,4 +1,5 @@
 import type { Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import { OrganizationsServiceException } from '@aws-sdk/client-organizations';
 import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
 import { vi } from 'vitest';
 import { AwsClients } from '../../src/collect/clients.ts';
@@ -380,6 +381,12 @@ export function serveWorld(clients: AwsClients, faults: Faults = {}, withSageMak
       clients.sagemaker(region),
       applied(sageMakerResponders(region), faults.sagemaker?.[region]),
     );
+    // The account is in no Organization: no SCP applies, and nothing of the scan leaves loopback.
+    serveFromResponders(clients.organizations(region), {
+      DescribeOrganization: () => {
+        throw awsError(OrganizationsServiceException, 'AWSOrganizationsNotInUseException', 400);
+      },
+    });
   }
   const iam = serveFromResponders(
     clients.iam(HOME_REGION),

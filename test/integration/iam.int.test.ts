@@ -188,7 +188,12 @@ describe.runIf(motoAvailable())('IAM rules against moto', () => {
     const result = report.results.find((entry) => entry.resourceId.endsWith('role/ml-execution'));
     expect(result?.message).toContain('AmazonSageMakerFullAccess (attached directly)');
     expect(result?.evidence).toEqual(
-      expect.objectContaining({ scpsEvaluated: false, offendingAddress: '1.0.0.0' }),
+      expect.objectContaining({ scpsEvaluated: true, offendingAddress: '1.0.0.0' }),
     );
+    // moto's account belongs to no Organization (DescribeOrganization: AWSOrganizationsNotInUseException).
+    expect(result?.evidence.serviceControlPolicies).toEqual({
+      considered: [],
+      note: 'the account belongs to no Organization',
+    });
   });
 });

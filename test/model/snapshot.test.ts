@@ -94,6 +94,75 @@ describe('snapshot validation: each account, region and resource once', () => {
   });
 });
 
+describe('snapshot validation: the organization section', () => {
+  const full = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', content: '{"Statement":[]}' };
+  const organizationWith = (scpPath: unknown[]) =>
+    inventory([], {
+      account: {
+        organization: {
+          membership: 'member',
+          organizationId: 'o-a1b2c3d4e5',
+          managementAccountId: '999988887777',
+          scpsEnabled: true,
+          scpPath,
+        } as never,
+      },
+    });
+
+  it('accepts the path from the root through an OU to the account, and an account of no Organization', () => {
+    // Prepare
+    const path = [
+      { type: 'ROOT', id: 'r-ab12', policies: [full] },
+      { type: 'ORGANIZATIONAL_UNIT', id: 'ou-ab12-cd34ef56', policies: [] },
+      { type: 'ACCOUNT', id: '111122223333', policies: [full] },
+    ];
+
+    // Act
+    const parsed = parseSnapshot(organizationWith(path), 'evidence.json');
+    const none = parseSnapshot(
+      inventory([], { account: { organization: { membership: 'none' } } }),
+      'evidence.json',
+    );
+
+    // Assess
+    expect(parsed.accounts[0]?.organization).toMatchObject({ scpPath: path });
+    expect(none.accounts[0]?.organization).toEqual({ membership: 'none' });
+  });
+
+  it.each([
+    [
+      'a path that ends at another account',
+      [
+        { type: 'ROOT', id: 'r-ab12', policies: [] },
+        { type: 'ACCOUNT', id: '444455556666', policies: [] },
+      ],
+      '$.accounts[0].organization.scpPath[1].id: the path ends at 444455556666, not at the account 111122223333',
+    ],
+    [
+      'a path that does not start at the root',
+      [
+        { type: 'ORGANIZATIONAL_UNIT', id: 'ou-ab12-cd34ef56', policies: [] },
+        { type: 'ACCOUNT', id: '111122223333', policies: [] },
+      ],
+      '$.accounts[0].organization.scpPath[0].type: expected ROOT at this place of the path',
+    ],
+    [
+      'a policy id that is not one',
+      [
+        { type: 'ROOT', id: 'r-ab12', policies: [{ ...full, id: 'FullAWSAccess' }] },
+        { type: 'ACCOUNT', id: '111122223333', policies: [] },
+      ],
+      '$.accounts[0].organization.scpPath[0].policies[0].id: expected a policy id',
+    ],
+  ])('rejects %s, naming where', (_name, path, message) => {
+    // Act
+    const parse = () => parseSnapshot(organizationWith(path), 'evidence.json');
+
+    // Assess
+    expect(parse).toThrow(`evidence.json: invalid snapshot at ${message}`);
+  });
+});
+
 describe('reading an evidence file', () => {
   it('reads a UTF-8 file with multi-byte names', async () => {
     // Prepare

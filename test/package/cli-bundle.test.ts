@@ -65,9 +65,11 @@ describe('the CLI bundle', () => {
     for (const client of [
       'client-ec2',
       'client-iam',
+      'client-organizations',
       'client-sagemaker',
       'client-sts',
       'client-securityhub',
+      'credential-providers',
     ]) {
       expect(everything.some((path) => path.includes(`node_modules/@aws-sdk/${client}/dist-es/`))).toBe(true);
     }

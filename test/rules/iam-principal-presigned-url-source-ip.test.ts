@@ -776,8 +776,15 @@ describe('iam-principal-presigned-url-source-ip: scope', () => {
 
   it('declares what it needs', () => {
     // Assess
-    expect(meta.needs).toEqual(['iam']);
-    expect(permissionsFor(meta.needs)).toEqual(['iam:GetAccountAuthorizationDetails']);
+    expect(meta.needs).toEqual(['iam', 'organization']);
+    expect(permissionsFor(meta.needs)).toEqual([
+      'iam:GetAccountAuthorizationDetails',
+      'organizations:DescribeOrganization',
+      'organizations:DescribePolicy',
+      'organizations:ListParents',
+      'organizations:ListPoliciesForTarget',
+      'organizations:ListRoots',
+    ]);
   });
 });
 

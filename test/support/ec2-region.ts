@@ -5,8 +5,10 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
+import { OrganizationReader } from '../../src/collect/organization.ts';
 import type { RegionRequest } from '../../src/collect/region.ts';
 import type { InventorySection } from '../../src/model/inventory.ts';
 import { endpointServiceListing } from './aws-faults.ts';
@@ -28,6 +30,7 @@ export function request(
     clients: {
       ec2: () => client,
       iam: () => new IAMClient({ region }),
+      organizations: () => new OrganizationReader(new OrganizationsClient({ region })),
       sagemaker: () => new SageMakerClient({ region }),
     },
     region,

@@ -3,9 +3,9 @@ import * as z from 'zod';
 import type { IamAuthorizationDetails } from '../../model/inventory.ts';
 import { plain } from '../errors.ts';
 import { distinctPages, InconsistentPaginationError } from '../pages.ts';
+import { policyDocument } from './schema-parts.ts';
 import type { SectionDefinition } from './types.ts';
 
-const policyDocument = z.union([z.string(), z.record(z.string(), z.unknown())]);
 // Names are optional: the rules name a policy or principal by its ARN when the name is missing (moto,
 // for one, leaves a managed policy's PolicyName out of GetAccountAuthorizationDetails).
 const attachedPolicy = z.looseObject({ PolicyName: z.string().optional(), PolicyArn: z.string() });

@@ -1,5 +1,6 @@
 import { endpointServices } from './endpointServices.ts';
 import { iam } from './iam.ts';
+import { organization } from './organization.ts';
 import { sagemakerDomains } from './sagemakerDomains.ts';
 import { sagemakerNotebooks } from './sagemakerNotebooks.ts';
 import { securityGroups } from './securityGroups.ts';
@@ -17,6 +18,7 @@ import { vpcs } from './vpcs.ts';
 export const SECTIONS = [
   endpointServices,
   iam,
+  organization,
   sagemakerDomains,
   sagemakerNotebooks,
   securityGroups,
