@@ -133,7 +133,7 @@ function judgePrincipal(
   const limit = scpPhrase(verdict);
   const restricted =
     verdict.allowedFrom.length === 0
-      ? `from no address${limit || ' (its grants are blocked by a deny or its permissions boundary)'}`
+      ? `from no address${limit || ' (no grant reaches a caller on the internet: a deny or its permissions boundary blocks it, or it holds only through a VPC endpoint)'}`
       : `only from ${listed(verdict.allowedFrom)}${limit}`;
   return {
     ...base,
