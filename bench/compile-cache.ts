@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A Lambda-like uid other than the one that built the cache (Lambda runs code as sbx_user1051). */
 const OTHER_UID = '993';
@@ -43,7 +43,8 @@ export function compileCacheTrial(
   const task = mkdtempSync(join(tmpdir(), 'scanner-task-'));
   const entry = join(task, 'index.mjs');
   const cache = join(task, '.node-compile-cache');
-  copyFileSync(bundle, entry);
+  // The whole code directory: the entry imports its chunks.
+  cpSync(dirname(bundle), task, { recursive: true });
   const importing = (withCache: boolean) =>
     `${withCache ? `(await import('node:module')).default.enableCompileCache({ directory: ${JSON.stringify(cache)}, portable: true });` : ''} await import(${JSON.stringify(entry)});`;
   const build = spawnSync(

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   Aws,
   CfnOutput,
@@ -19,7 +18,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -27,7 +25,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { SCAN_CONFIG_NAME, SCAN_CONFIG_PATH, type ScanConfig } from '../src/config/bundled.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
 import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
@@ -38,6 +35,7 @@ import {
   SERVICE_NAME,
 } from '../src/handlers/scan-handler.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
+import { bundledCode } from './lambda-code.ts';
 import { scannerReadActions } from './permissions.ts';
 import { type SettingsRecord, type SuppressionScope, settingsRecord } from './settings-lock.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
@@ -72,8 +70,6 @@ export const DEFAULT_REPORT_RETENTION_DAYS = 400;
 export const REPORTS_PREFIX = 'reports';
 /** What a scan stores under its account's prefix: the JSON report (and latest.json) and the HTML page. */
 const REPORT_EXTENSIONS = ['json', 'html'] as const;
-
-const HANDLER_ENTRY = fileURLToPath(new URL('../src/handlers/scan.ts', import.meta.url));
 
 /** What a deployment may choose; everything has a default suited to a nightly scan. */
 export interface ScannerStackProps extends StackProps {
@@ -142,7 +138,7 @@ export class ScannerStack extends Stack {
   readonly topic: sns.Topic;
   /** Where the alarms publish: the operations topic with `operationsEmails`, else {@link topic}. */
   readonly alarmTopic: sns.Topic;
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly reportsBucket: s3.Bucket;
   /** The lists shipped as {@link SCAN_CONFIG_PATH} in the function bundle. */
   readonly scanConfig: ScanConfig;
@@ -372,9 +368,12 @@ export class ScannerStack extends Stack {
     if (environmentIssue !== undefined) {
       throw new Error(`${environmentIssue}: shorten it`);
     }
-    this.function = new nodejs.NodejsFunction(this, 'Scan', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Scan', {
+      code: bundledCode('scan', {
+        [SCAN_CONFIG_NAME]: stageFile(SCAN_CONFIG_NAME, this.scanConfig),
+        ...(stagedSuppressions === undefined ? {} : { [SHIPPED_SUPPRESSIONS_NAME]: stagedSuppressions.path }),
+      }),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: MEMORY_MB,
@@ -389,10 +388,6 @@ export class ScannerStack extends Stack {
       environment,
       onFailure: new destinations.SqsDestination(failureQueue),
       retryAttempts: 2,
-      bundling: scanBundling({
-        [SCAN_CONFIG_NAME]: stageFile(SCAN_CONFIG_NAME, this.scanConfig),
-        ...(stagedSuppressions === undefined ? {} : { [SHIPPED_SUPPRESSIONS_NAME]: stagedSuppressions.path }),
-      }),
     });
     acknowledgeFunctionFindings(this.function);
     if (props.reservedConcurrency === 'off') {
@@ -673,37 +668,6 @@ function stageFile(name: string, content: unknown): string {
 }
 
 /**
- * How the handler is bundled. Each staged file (by its name in the bundle) is copied next to the
- * handler, where the function reads it under `/var/task` ({@link SCAN_CONFIG_PATH},
- * {@link SHIPPED_SUPPRESSIONS_PATH}); since the asset hash covers the bundle's output, a changed
- * list or exception redeploys the function.
- */
-export function scanBundling(stagedFiles: Record<string, string> = {}): nodejs.BundlingOptions {
-  return {
-    forceDockerBundling: false,
-    format: nodejs.OutputFormat.ESM,
-    target: LAMBDA_BUNDLE.target,
-    minify: true,
-    sourceMap: true,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: LAMBDA_BUNDLE.banner,
-    define: { ...LAMBDA_BUNDLE.define },
-    bundleAwsSDK: true,
-    externalModules: [],
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      // Node, not `cp`, so the hook also runs where bundling uses cmd.exe.
-      afterBundling: (_inputDir, outputDir) =>
-        Object.entries(stagedFiles).map(
-          ([name, staged]) =>
-            `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" ${JSON.stringify(staged)} ${JSON.stringify(join(outputDir, name))}`,
-        ),
-    },
-  };
-}
-
-/**
  * The audit trail. SSE-S3 rather than the stack's KMS key: the bucket is retained when the stack is
  * deleted but the key is not, and reports encrypted with a deleted key could never be read again.
  */
@@ -756,7 +720,7 @@ function acknowledgeInlinePolicy(role: iam.Role): void {
 }
 
 /** The scan function's Serverless and NIST 800-53 findings that are accepted, and why. */
-function acknowledgeFunctionFindings(fn: nodejs.NodejsFunction): void {
+function acknowledgeFunctionFindings(fn: lambda.Function): void {
   const onFailure =
     'Asynchronous invocations that fail every retry go to the ScanFailures queue through an on-failure destination, which records the error with the event (Lambda recommends destinations over a dead-letter queue); a dead-letter queue as well would hold a second copy.';
   Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: onFailure });

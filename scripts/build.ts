@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLE } from './lambda-bundle.ts';
+import { pureSdkSchemas } from './pure-sdk-schemas.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,7 +13,11 @@ const { engines } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'
 /** The oldest Node the package's `engines` admits, so the bundle uses no syntax newer than it runs. */
 const CLI_TARGET = `node${engines.node.replace(/^>=/, '')}`;
 
-export const ENTRY_POINT = join(ROOT, 'src/handlers/scan.ts');
+/** The Lambda functions, by the name `npm run build` and the stack give them, and their handler modules. */
+export const LAMBDA_ENTRIES = {
+  scan: join(ROOT, 'src/handlers/scan.ts'),
+} as const;
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/scan');
 export const CLI_ENTRY_POINT = join(ROOT, 'src/main.ts');
 /** Where bin/sagemaker-compliance-scanner.mjs finds the CLI: the package ships this directory. */
@@ -20,40 +25,62 @@ export const DEFAULT_CLI_OUT_DIR = join(ROOT, 'dist/cli');
 export const CLI_ENTRY_NAME = 'sagemaker-compliance-scanner';
 
 export interface BundleResult {
+  /** The entry module. */
   outfile: string;
+  /** Every module of the bundle (the entry and its chunks), without source maps. */
+  files: string[];
   metafile: Metafile;
+  /** The size of {@link files}. */
   bytes: number;
 }
 
+/** The modules esbuild wrote, and their size: source maps and the metafile are not code. */
+function modulesOf(metafile: Metafile): Pick<BundleResult, 'files' | 'bytes'> {
+  const modules = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  return {
+    files: modules.map(([path]) => resolve(ROOT, path)),
+    bytes: modules.reduce((sum, [, output]) => sum + output.bytes, 0),
+  };
+}
+
 /**
- * Bundles the scan handler for the `nodejs24.x` runtime: one ESM file with the AWS SDK inside, so
- * the SDK version the tests ran is the one deployed (the runtime's built-in SDK is not used).
- * The settings shared with the CDK stack are in {@link LAMBDA_BUNDLE}; the bundle test runs the
- * result on Node 24.
+ * Bundles a Lambda function for the `nodejs24.x` runtime: ESM with the AWS SDK inside, so the SDK
+ * version the tests ran is the one deployed (the runtime's built-in SDK is not used). The entry is
+ * `index.mjs`; code splitting puts what the collectors import when they run in `chunks/`, which
+ * keeps esbuild from wrapping the SDK modules and so lets it drop the clients' unused commands.
+ * The settings shared with the CDK stack are in {@link LAMBDA_BUNDLE}. The stack deploys this
+ * function's output (infra/lambda-code.ts), and the bundle test runs it on Node 24.
  *
- * @example await bundleScanHandler(); // dist/scan/index.mjs, index.mjs.map and meta.json
+ * @example await bundleLambda('scan', 'dist/scan'); // dist/scan/index.mjs, chunks/ and source maps
  */
-export async function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<BundleResult> {
-  const outfile = join(outDir, 'index.mjs');
+export async function bundleLambda(name: LambdaName, outDir: string): Promise<BundleResult> {
+  await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await build({
-    entryPoints: [ENTRY_POINT],
-    outfile,
+    entryPoints: { index: LAMBDA_ENTRIES[name] },
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
+    splitting: true,
     format: 'esm',
     platform: 'node',
     target: LAMBDA_BUNDLE.target,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     define: { ...LAMBDA_BUNDLE.define },
+    plugins: [pureSdkSchemas],
     minify: true,
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
   });
-  await writeFile(join(outDir, 'meta.json'), JSON.stringify(result.metafile));
-  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('index.mjs'));
-  return { outfile, metafile: result.metafile, bytes: output?.[1].bytes ?? 0 };
+  return { outfile: join(outDir, 'index.mjs'), metafile: result.metafile, ...modulesOf(result.metafile) };
+}
+
+/** The scan function's bundle (dist/scan by default). */
+export function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<BundleResult> {
+  return bundleLambda('scan', outDir);
 }
 
 /**
@@ -79,24 +106,46 @@ export async function bundleCli(outDir = DEFAULT_CLI_OUT_DIR): Promise<BundleRes
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     define: { ...LAMBDA_BUNDLE.define },
+    plugins: [pureSdkSchemas],
     minifyWhitespace: true,
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
   });
-  const outfile = join(outDir, `${CLI_ENTRY_NAME}.mjs`);
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  return { outfile, metafile: result.metafile, bytes };
+  return {
+    outfile: join(outDir, `${CLI_ENTRY_NAME}.mjs`),
+    metafile: result.metafile,
+    ...modulesOf(result.metafile),
+  };
 }
 
+function isLambdaName(name: string | undefined): name is LambdaName {
+  return name !== undefined && Object.hasOwn(LAMBDA_ENTRIES, name);
+}
+
+/**
+ * `tsx scripts/build.ts [lambda|cli]` builds dist/ (both by default), with the scan bundle's
+ * esbuild metafile beside it as dist/scan.meta.json. `tsx scripts/build.ts function NAME DIR` builds
+ * one function into DIR, for the stack's asset bundling.
+ */
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const only = process.argv[2];
-  if (only !== 'cli') {
-    const { outfile, bytes } = await bundleScanHandler();
-    process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB\n`);
-  }
-  if (only !== 'lambda') {
-    const { outfile, bytes } = await bundleCli();
-    process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+  const [mode, name, outDir] = process.argv.slice(2);
+  if (mode === 'function') {
+    if (!isLambdaName(name) || outDir === undefined) {
+      throw new Error(
+        `usage: build.ts function NAME DIR, NAME one of ${Object.keys(LAMBDA_ENTRIES).join(', ')}`,
+      );
+    }
+    await bundleLambda(name, outDir);
+  } else {
+    if (mode !== 'cli') {
+      const { outfile, bytes, metafile } = await bundleScanHandler();
+      await writeFile(`${DEFAULT_OUT_DIR}.meta.json`, JSON.stringify(metafile));
+      process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+    }
+    if (mode !== 'lambda') {
+      const { outfile, bytes } = await bundleCli();
+      process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+    }
   }
 }

@@ -6,7 +6,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 /**
  * The esbuild settings of the Lambda bundle, shared by `npm run build` (scripts/build.ts, which the
- * tests run on Node 24) and the CDK stack (infra/scanner-stack.ts), so the tested bundle and the
+ * tests run on Node 24) and the CDK stack (infra/lambda-code.ts, which runs that script), so the tested bundle and the
  * deployed one are built alike. The CLI bundle takes its `mainFields`, `banner` and `define` too.
  */
 export const LAMBDA_BUNDLE = {

@@ -1,4 +1,4 @@
-import { execFile, execSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleInto } from '../../infra/lambda-code.ts';
 import { configureApp } from '../../infra/scanner-app.ts';
-import { scanBundling } from '../../infra/scanner-stack.ts';
 import { stageSuppressions } from '../../infra/suppressions.ts';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
 
@@ -139,28 +139,29 @@ describe('the suppressions file at synth time', () => {
 });
 
 describe('shipping the suppressions file and the list configuration with the function', () => {
-  it('adds no bundling step when there is no file to ship', () => {
+  it('bundles the handler with its chunks and ships no file when there is none to ship', () => {
+    // Prepare
+    const bundle = mkdtempSync(join(workDir, 'bundle-'));
+
     // Act
-    const commands = scanBundling().commandHooks?.afterBundling('/input', '/output');
+    bundleInto('scan', bundle, {});
 
     // Assess
-    expect(commands).toEqual([]);
-  });
+    expect(readdirSync(bundle).sort()).toEqual(['chunks', 'index.mjs', 'index.mjs.map']);
+  }, 60_000);
 
   it('copies the staged file into the bundle as suppressions.json', () => {
     // Prepare
     const staged = writeFile('staged.json', JSON.stringify(VALID));
     const bundle = mkdtempSync(join(workDir, 'bundle-'));
-    const commands =
-      scanBundling({ 'suppressions.json': staged }).commandHooks?.afterBundling('/input', bundle) ?? [];
 
     // Act
-    for (const command of commands) execSync(command, { stdio: 'pipe' });
+    bundleInto('scan', bundle, { 'suppressions.json': staged });
 
     // Assess
-    expect(readdirSync(bundle)).toEqual(['suppressions.json']);
+    expect(readdirSync(bundle).sort()).toEqual(['chunks', 'index.mjs', 'index.mjs.map', 'suppressions.json']);
     expect(JSON.parse(readFileSync(join(bundle, 'suppressions.json'), 'utf8'))).toEqual(VALID);
-  });
+  }, 60_000);
 
   it('puts the converted file and the list configuration next to the bundled handler, which reads them', () => {
     // Prepare
@@ -187,6 +188,7 @@ describe('shipping the suppressions file and the list configuration with the fun
     expect(bundles).toHaveLength(1);
     const assetDir = bundles[0] as string;
     expect(readdirSync(assetDir).sort()).toEqual([
+      'chunks',
       'index.mjs',
       'index.mjs.map',
       'scan-config.json',
