@@ -19,7 +19,7 @@ import { STATUSES } from '../model/result.ts';
 import { toAsffFindings, workflowChanges } from '../report/asff.ts';
 import { formatHtml } from '../report/html.ts';
 import { fitResponse, type LambdaResponse } from '../report/lambda-response.ts';
-import { type ImportOutcome, importFindings } from '../report/security-hub.ts';
+import type { ImportOutcome } from '../report/security-hub.ts';
 import { buildNotifications, PublishError, publishNotifications, shouldNotify } from '../report/sns.ts';
 import { checkTopicReach } from '../report/sns-subscriptions.ts';
 import type { Rule } from '../rules/types.ts';
@@ -286,6 +286,9 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       if (securityHub !== undefined && !request.dryRun) {
         try {
           const asffOptions = { homeRegion: environment.homeRegion };
+          // Imported here, not at cold start: the client's finding schema is a fifth of the bundle
+          // and most deployments leave Security Hub off.
+          const { importFindings } = await import('../report/security-hub.ts');
           scanErrors += recordImport(
             logger,
             metrics,

@@ -286,6 +286,16 @@ export function importSummaryLines(outcome: ImportOutcome): string[] {
   return lines;
 }
 
+/** A Security Hub client per region, made on first use, each with `config` (an endpoint, in tests). */
+export function regionalClients(config: Record<string, unknown> = {}): (region: string) => SecurityHubClient {
+  const clients = new Map<string, SecurityHubClient>();
+  return (region) => {
+    const client = clients.get(region) ?? new SecurityHubClient({ region, ...config });
+    clients.set(region, client);
+    return client;
+  };
+}
+
 /**
  * `--security-hub`: imports the report's findings with the caller's credentials, one client per
  * region. `ok` is false when a finding could not be imported (an ERROR of the run); Security Hub
@@ -295,14 +305,10 @@ export async function exportToSecurityHub(
   report: Report,
   options: AsffOptions & { clientConfig?: Record<string, unknown> },
 ): Promise<{ lines: string[]; ok: boolean }> {
-  const clients = new Map<string, SecurityHubClient>();
+  const clientOf = regionalClients(options.clientConfig);
   const outcome = await importFindings(
     toAsffFindings(report, options),
-    ({ region }) => {
-      const client = clients.get(region) ?? new SecurityHubClient({ region, ...options.clientConfig });
-      clients.set(region, client);
-      return client;
-    },
+    ({ region }) => clientOf(region),
     workflowChanges(report, options),
   );
   return { lines: importSummaryLines(outcome), ok: outcome.failed.length === 0 };

@@ -109,6 +109,34 @@ describe('Lambda bundle', () => {
     expect(code).not.toContain('"CreateVpnConnectionRequest"');
   });
 
+  it('loads the Security Hub client, a fifth of the bundle, only where the import is on, not at initialisation', () => {
+    // Prepare
+    const { outputs } = bundle.metafile;
+    const entry = Object.keys(outputs).find((path) => path.endsWith('index.mjs')) as string;
+    const loadedAtInit = new Set<string>();
+    const visit = (path: string) => {
+      if (loadedAtInit.has(path)) return;
+      loadedAtInit.add(path);
+      for (const { path: imported, kind } of outputs[path]?.imports ?? []) {
+        if (kind === 'import-statement' && outputs[imported]) visit(imported);
+      }
+    };
+
+    // Act
+    visit(entry);
+    const withSecurityHub = Object.entries(outputs)
+      .filter(([, output]) =>
+        Object.keys(output.inputs).some((input) =>
+          input.includes('node_modules/@aws-sdk/client-securityhub/'),
+        ),
+      )
+      .map(([path]) => path);
+
+    // Assess
+    expect(withSecurityHub).toHaveLength(1);
+    expect(loadedAtInit.has(withSecurityHub[0] as string)).toBe(false);
+  });
+
   it('keeps only the English messages of zod, not its other locales', () => {
     // Act
     const locales = bundledInputs()
