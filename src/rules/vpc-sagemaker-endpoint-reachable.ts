@@ -113,10 +113,19 @@ function byFirst(a: IpRange, b: IpRange): number {
   return a.first < b.first ? -1 : a.first > b.first ? 1 : 0;
 }
 
-/** What the endpoint's groups let in on TCP 443: address ranges and source security groups. */
-function httpsSources(groups: readonly Plain<SecurityGroup>[]): { ranges: IpRange[]; groupIds: Set<string> } {
+/**
+ * What the endpoint's groups let in on TCP 443: address ranges, source security groups, and managed
+ * prefix lists. A prefix list's CIDRs would take `ec2:GetManagedPrefixListEntries`, which the
+ * scanner does not call, so its rules are listed and not counted: a FAIL says so.
+ */
+function httpsSources(groups: readonly Plain<SecurityGroup>[]): {
+  ranges: IpRange[];
+  groupIds: Set<string>;
+  prefixListIds: string[];
+} {
   const ranges: IpRange[] = [];
   const groupIds = new Set<string>();
+  const prefixListIds = new Set<string>();
   for (const permission of groups.flatMap((group) => group.IpPermissions ?? [])) {
     if (!allowsHttps(permission)) continue;
     const cidrs = [
@@ -128,8 +137,10 @@ function httpsSources(groups: readonly Plain<SecurityGroup>[]): { ranges: IpRang
       if (range) ranges.push(range);
     }
     for (const pair of permission.UserIdGroupPairs ?? []) if (pair.GroupId) groupIds.add(pair.GroupId);
+    for (const list of permission.PrefixListIds ?? [])
+      if (list.PrefixListId) prefixListIds.add(list.PrefixListId);
   }
-  return { ranges, groupIds };
+  return { ranges, groupIds, prefixListIds: [...prefixListIds].sort() };
 }
 
 /** A notebook or Studio domain of the VPC, and the security groups its traffic leaves with. */
@@ -253,6 +264,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
   evidence.availabilityZones = zones;
   evidence.uncoveredCidrBlocks = uncoveredBlocks;
   evidence.clientsWithoutAccess = unreachedClients.map((client) => client.label);
+  if (sources.prefixListIds.length > 0) evidence.prefixListsNotCounted = sources.prefixListIds;
 
   const problems: string[] = [];
   const fixes: string[] = [];
@@ -261,8 +273,13 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
       clients.length > 0
         ? `, nor from the security groups of ${unreachedClients.map((client) => client.label).join(', ')}`
         : '';
+    const lists = sources.prefixListIds;
+    const notCounted =
+      lists.length > 0
+        ? ` (the TCP ${HTTPS_PORT} rule${lists.length > 1 ? 's' : ''} from managed prefix list${lists.length > 1 ? 's' : ''} ${lists.join(', ')} ${lists.length > 1 ? 'are' : 'is'} not counted: the scanner does not read prefix-list entries, so it cannot tell which CIDRs they hold)`
+        : '';
     problems.push(
-      `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}`,
+      `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}${notCounted}`,
     );
     fixes.push(`Let HTTPS in from the VPC: ${ingressFix(region, groupIds[0] as string, uncoveredBlocks)}`);
   }

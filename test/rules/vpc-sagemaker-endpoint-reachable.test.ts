@@ -247,6 +247,50 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
     });
   });
 
+  it('does not count a rule from a managed prefix list, and says so in the FAIL', () => {
+    // Prepare
+    const fromPrefixList = https({
+      PrefixListIds: [{ PrefixListId: 'pl-0vpc' }, { PrefixListId: 'pl-0corp' }],
+    });
+
+    // Act
+    const { results } = runRule(rule, world({ groups: [group(SG, fromPrefixList)] }));
+
+    // Assess
+    expect(results[0]).toMatchObject({
+      status: 'FAIL',
+      message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its security groups ${SG} allow no inbound TCP 443 from 10.0.0.0/16 (the TCP 443 rules from managed prefix lists pl-0corp, pl-0vpc are not counted: the scanner does not read prefix-list entries, so it cannot tell which CIDRs they hold).`,
+      evidence: { uncoveredCidrBlocks: ['10.0.0.0/16'], prefixListsNotCounted: ['pl-0corp', 'pl-0vpc'] },
+    });
+  });
+
+  it('passes on the VPC CIDR rule beside a prefix-list rule, naming the list in the evidence', () => {
+    // Prepare
+    const fromPrefixList = https({ PrefixListIds: [{ PrefixListId: 'pl-0vpc' }] });
+
+    // Act
+    const { results } = runRule(
+      rule,
+      world({ groups: [group(SG, fromPrefixList, fromCidrs('10.0.0.0/16'))] }),
+    );
+
+    // Assess
+    expect(results[0]).toMatchObject({ status: 'PASS', evidence: { prefixListsNotCounted: ['pl-0vpc'] } });
+  });
+
+  it('names a single uncounted prefix list in the singular', () => {
+    // Act
+    const { results } = runRule(
+      rule,
+      world({ groups: [group(SG, https({ PrefixListIds: [{ PrefixListId: 'pl-0vpc' }] }))] }),
+    );
+
+    // Assess
+    expect(results[0]?.message).toContain(
+      '(the TCP 443 rule from managed prefix list pl-0vpc is not counted: the scanner does not read prefix-list entries',
+    );
+  });
+
   describe('with notebooks and Studio domains in the VPC', () => {
     const clients = {
       notebooks: [notebook('nb-1', 'subnet-a', { SecurityGroups: ['sg-nb'] })],
