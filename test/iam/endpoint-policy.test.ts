@@ -109,6 +109,16 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
       }),
     },
     {
+      case: 'a data-perimeter Deny of calls through other endpoints (StringNotEquals aws:SourceVpce)',
+      document: policy(allowAll, {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:SourceVpce': VPCE } },
+      }),
+    },
+    {
       case: 'a Deny for a principal of another account',
       document: policy(allowAll, {
         Effect: 'Deny',
@@ -251,6 +261,16 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
       document: policy({
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+        Action: '*',
+        Resource: '*',
+      }),
+      refused: `${NOTEBOOK_URL} for any principal of the account (no statement allows it); ${DOMAIN_URL} for any principal of the account (no statement allows it); ${CREATE_APP} for any principal of the account (no statement allows it)`,
+    },
+    {
+      case: 'an Allow for a service principal only',
+      document: policy({
+        Effect: 'Allow',
+        Principal: { Service: 'sagemaker.amazonaws.com' },
         Action: '*',
         Resource: '*',
       }),
