@@ -1,5 +1,5 @@
 import type { VpcEndpoint } from '@aws-sdk/client-ec2';
-import type { AccountInventory, Plain } from '../model/inventory.ts';
+import { type AccountInventory, findCollectionError, type Plain } from '../model/inventory.ts';
 import type { KeyState, RequestContext } from './conditions.ts';
 import {
   compileResourcePolicy,
@@ -198,10 +198,12 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
   if (anyone.every((judgement) => judgement.refused.length === 0)) {
     if (!where.account.iam) {
       const reasons = anyone.flatMap((judgement) => describeEntries(judgement.action, judgement.unknown));
+      const error = findCollectionError(where.account.collectionErrors, 'iam');
+      const missing = error ? `${error.code}: ${error.message}` : 'the inventory has no iam section';
       return {
         status: 'ERROR',
-        summary: `its endpoint policy could not be judged without the account's users and roles (the iam section is missing): ${reasons.join('; ')}`,
-        evidence: { ...base, missingSection: 'iam' },
+        summary: `its endpoint policy could not be judged without the account's users and roles (${missing}): ${reasons.join('; ')}`,
+        evidence: { ...base, missingSection: 'iam', ...(error ? { collectionError: error } : {}) },
       };
     }
     const principals = principalsOf(where.account);

@@ -490,13 +490,19 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
 
     // Act
     const withoutIam = judge(named, {});
+    const denied = judge(named, {
+      collectionErrors: [
+        { section: 'iam', code: 'AccessDenied', message: 'not authorized to GetAccountAuthorizationDetails' },
+      ],
+    });
     const defaultWithoutIam = judge(undefined, {});
 
     // Assess
     expect(withoutIam).toMatchObject({ status: 'ERROR', evidence: { missingSection: 'iam' } });
     expect(withoutIam.summary).toMatch(
-      /^its endpoint policy could not be judged without the account's users and roles/,
+      /^its endpoint policy could not be judged without the account's users and roles \(the inventory has no iam section\): sagemaker:CreatePresignedNotebookInstanceUrl for any principal of the account \(statement 0 may allow it, not surely: its Principal: it names arn:aws:iam::111122223333:role\/DataScientist, and the request is judged for any principal\)/,
     );
+    expect(denied.summary).toContain('(AccessDenied: not authorized to GetAccountAuthorizationDetails)');
     expect(defaultWithoutIam.status).toBe('PASS');
   });
 });
