@@ -95,10 +95,9 @@ const VARIABLES_VERSION = '2012-10-17';
 function compileStatement(raw: unknown, index: number, variables: boolean): ResourceStatement | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'is not an object';
   const statement = raw as Record<string, unknown>;
-  const compiled: ResourceStatement = { index, effect: 'Allow', clauses: [] };
-  if (typeof statement.Sid === 'string') compiled.sid = statement.Sid;
   if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') return 'has no Effect of Allow or Deny';
-  compiled.effect = statement.Effect;
+  const compiled: ResourceStatement = { index, effect: statement.Effect, clauses: [] };
+  if (typeof statement.Sid === 'string') compiled.sid = statement.Sid;
   if ((statement.Principal === undefined) === (statement.NotPrincipal === undefined))
     return 'needs exactly one of Principal and NotPrincipal (an endpoint policy must name its principals)';
   const principalName = statement.Principal !== undefined ? 'Principal' : 'NotPrincipal';
