@@ -1,3 +1,4 @@
+import { globMatch } from './glob.ts';
 import { contains, formatAddress, type IpFamily, type IpRange, parseIpRange } from './ip.ts';
 import { parseTemplate, type TemplatePart, variablesOf } from './variables.ts';
 
@@ -180,17 +181,43 @@ function matchPresent(clause: ConditionClause, state: KeyState, context: Request
     return clause.ranges.some((range) => contains(range, state.family, state.value)) ? 'true' : 'false';
   }
   if (state.kind === 'string') {
-    if (base !== 'Bool' && base !== 'StringEqualsIgnoreCase' && base !== 'StringEquals') return 'unknown';
+    const matches = stringMatcher(base, state.value);
+    if (!matches) return 'unknown';
     const resolved = clause.templates
       ? clause.templates.map((parts) => resolveValue(parts, context))
       : clause.values;
-    const ignoreCase = base !== 'StringEquals';
-    const actual = ignoreCase ? state.value.toLowerCase() : state.value;
-    const matches = (value: string) => (ignoreCase ? value.toLowerCase() : value) === actual;
     if (resolved.some((value) => typeof value === 'string' && matches(value))) return 'true';
     return resolved.includes(undefined) ? 'unknown' : 'false';
   }
   return 'unknown';
+}
+
+/**
+ * How a policy value of `base` matches a known string; undefined for operators the evaluator does
+ * not judge on strings. `Bool` and `StringEqualsIgnoreCase` ignore case; `StringLike` is a
+ * case-sensitive `*`/`?` glob; `ArnEquals` and `ArnLike` compare the six colon-separated parts of
+ * the ARN one by one, each with wildcards, so that a wildcard never spans a colon.
+ */
+function stringMatcher(base: string, actual: string): ((value: string) => boolean) | undefined {
+  if (base === 'StringEquals') return (value) => value === actual;
+  if (base === 'Bool' || base === 'StringEqualsIgnoreCase')
+    return (value) => value.toLowerCase() === actual.toLowerCase();
+  if (base === 'StringLike') return (value) => globMatch(value, actual);
+  if (base === 'ArnEquals' || base === 'ArnLike') return (value) => arnLike(value, actual);
+  return undefined;
+}
+
+function arnParts(arn: string): string[] | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6) return undefined;
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+function arnLike(pattern: string, arn: string): boolean {
+  const expected = arnParts(pattern);
+  const actual = arnParts(arn);
+  if (!expected || !actual) return false;
+  return expected.every((part, index) => globMatch(part, actual[index] as string));
 }
 
 /**

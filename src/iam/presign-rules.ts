@@ -329,5 +329,6 @@ export const NOTEBOOK_URL_CHECK: PresignCheck = {
 export const DOMAIN_URL_CHECK: PresignCheck = {
   presign: DOMAIN_URL,
   guardrailPolicyName: 'deny-presigned-domain-url-outside-approved-networks',
+  scps: true,
   accountNote: identityCenterDomains,
 };

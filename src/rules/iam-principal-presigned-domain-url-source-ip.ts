@@ -6,9 +6,9 @@ export const meta: RuleMeta = {
   title: 'IAM users and roles can create presigned Studio URLs only from approved source IPs',
   severity: 'high',
   resourceType: 'AWS::IAM::User|AWS::IAM::Role',
-  needs: ['iam', 'endpointServices', 'sagemakerDomains'],
+  needs: ['iam', 'endpointServices', 'sagemakerDomains', 'organization'],
   rationale:
-    'A presigned domain URL (sagemaker:CreatePresignedDomainUrl, authorized on user-profile/<domain-id>/<profile-name>) signs its holder in to Studio as the user profile, with its execution role and home directory. A principal that can create one from any address lets a stolen credential open Studio from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition. The action exists only for domains in IAM auth mode: a domain in IAM Identity Center mode signs users in through the portal, which no IAM restriction on this action governs; the evidence lists such domains. Service control policies are not visible from IAM and are not evaluated.',
+    'A presigned domain URL (sagemaker:CreatePresignedDomainUrl, authorized on user-profile/<domain-id>/<profile-name>) signs its holder in to Studio as the user profile, with its execution role and home directory. A principal that can create one from any address lets a stolen credential open Studio from the public internet. Every granting path must be limited to approved networks with an aws:SourceIp condition. The action exists only for domains in IAM auth mode: a domain in IAM Identity Center mode signs users in through the portal, which no IAM restriction on this action governs; the evidence lists such domains. The service control policies of its Organization are evaluated when the scanner can read them, as for presigned notebook URLs.',
   remediation: {
     text: 'Add a Deny on sagemaker:CreatePresignedDomainUrl with NotIpAddress aws:SourceIp [approved CIDRs] to the principal (or a group or boundary it has), or limit each granting Allow with an IpAddress condition.',
     cli: 'a user: aws iam put-user-policy --user-name <user> --policy-name deny-presigned-domain-url-outside-approved-networks --policy-document file://deny.json; a role: the same with aws iam put-role-policy --role-name <role>',

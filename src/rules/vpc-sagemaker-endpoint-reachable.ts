@@ -1,4 +1,9 @@
 import type { IpPermission, SecurityGroup, Subnet, Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
+import {
+  ENDPOINT_POLICY_ACTIONS,
+  type EndpointPolicyVerdict,
+  judgeEndpointPolicy,
+} from '../iam/endpoint-policy.ts';
 import { type IpRange, parseIpRange } from '../iam/ip.ts';
 import type { Plain } from '../model/inventory.ts';
 import type { ResultDraft } from '../model/result.ts';
@@ -19,7 +24,8 @@ import type { Rule, RuleContext, RuleMeta, RuleOutput } from './types.ts';
 
 export const meta: RuleMeta = {
   id: 'vpc-sagemaker-endpoint-reachable',
-  title: 'SageMaker interface endpoints accept HTTPS from their VPC and span two Availability Zones',
+  title:
+    'SageMaker interface endpoints accept HTTPS from their VPC, span two Availability Zones, and the api endpoint’s policy lets the account in',
   severity: 'medium',
   resourceType: 'AWS::EC2::VPCEndpoint',
   needs: [
@@ -30,17 +36,20 @@ export const meta: RuleMeta = {
     'subnets',
     'sagemakerNotebooks',
     'sagemakerDomains',
+    'iam',
+    'organization',
   ],
   rationale:
-    'An endpoint whose security groups do not let HTTPS in from the VPC carries no traffic: calls time out, or SDKs and browsers go around it to the public endpoint. An endpoint in one Availability Zone stops working when that zone does.',
+    'An endpoint whose security groups do not let HTTPS in from the VPC carries no traffic: calls time out, or SDKs and browsers go around it to the public endpoint. An endpoint in one Availability Zone stops working when that zone does. A policy on the SageMaker api endpoint that refuses the account’s own users and roles sagemaker:CreatePresignedNotebookInstanceUrl, sagemaker:CreatePresignedDomainUrl or sagemaker:CreateApp locks them out of their notebooks and Studio.',
   remediation: {
-    text: 'Allow inbound TCP 443 on the endpoint’s security group from every CIDR block of its VPC (or from the security groups of its notebooks and Studio domains), and add a subnet in a second Availability Zone.',
-    cli: 'aws ec2 authorize-security-group-ingress --group-id <sg-id> --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=<vpc-cidr>}] && aws ec2 modify-vpc-endpoint --vpc-endpoint-id <vpce-id> --add-subnet-ids <subnet-id>',
+    text: 'Allow inbound TCP 443 on the endpoint’s security group from every CIDR block of its VPC (or from the security groups of its notebooks and Studio domains), add a subnet in a second Availability Zone, and let the api endpoint’s policy allow the three SageMaker actions for the account’s principals (or reset it to the default full-access policy).',
+    cli: 'aws ec2 authorize-security-group-ingress --group-id <sg-id> --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=<vpc-cidr>}] && aws ec2 modify-vpc-endpoint --vpc-endpoint-id <vpce-id> --add-subnet-ids <subnet-id> && aws ec2 modify-vpc-endpoint --vpc-endpoint-id <vpce-id> --policy-document file://endpoint-policy.json',
   },
   references: [
     'https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html#create-interface-endpoint-aws',
     'https://docs.aws.amazon.com/sagemaker/latest/dg/interface-vpc-endpoint.html',
     'https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html#add-remove-subnets',
+    'https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html',
   ],
 };
 
@@ -48,8 +57,8 @@ const HTTPS_PORT = 443;
 const GONE_STATES = ['deleted', 'deleting'];
 /** Association states in which a CIDR block no longer (or never) belongs to the VPC. */
 const LEFT_CIDR_STATES = ['disassociating', 'disassociated', 'failing', 'failed'];
-const ENDPOINT_POLICY_NOT_JUDGED =
-  'not judged yet: whether the endpoint policy lets the account’s principals call SageMaker needs a resource-policy mode of the IAM evaluator';
+const ENDPOINT_POLICY_NOT_REQUIRED =
+  'not required: only the SageMaker api endpoint’s policy must allow the account’s principals anything, so this endpoint’s policy is not judged';
 
 /** The CIDR blocks of a VPC, IPv4 and IPv6, that are associated with it; undefined when none is known. */
 function vpcCidrBlocks(vpc: Plain<Vpc>): string[] | undefined {
@@ -104,10 +113,19 @@ function byFirst(a: IpRange, b: IpRange): number {
   return a.first < b.first ? -1 : a.first > b.first ? 1 : 0;
 }
 
-/** What the endpoint's groups let in on TCP 443: address ranges and source security groups. */
-function httpsSources(groups: readonly Plain<SecurityGroup>[]): { ranges: IpRange[]; groupIds: Set<string> } {
+/**
+ * What the endpoint's groups let in on TCP 443: address ranges, source security groups, and managed
+ * prefix lists. A prefix list's CIDRs would take `ec2:GetManagedPrefixListEntries`, which the
+ * scanner does not call, so its rules are listed and not counted: a FAIL says so.
+ */
+function httpsSources(groups: readonly Plain<SecurityGroup>[]): {
+  ranges: IpRange[];
+  groupIds: Set<string>;
+  prefixListIds: string[];
+} {
   const ranges: IpRange[] = [];
   const groupIds = new Set<string>();
+  const prefixListIds = new Set<string>();
   for (const permission of groups.flatMap((group) => group.IpPermissions ?? [])) {
     if (!allowsHttps(permission)) continue;
     const cidrs = [
@@ -119,8 +137,10 @@ function httpsSources(groups: readonly Plain<SecurityGroup>[]): { ranges: IpRang
       if (range) ranges.push(range);
     }
     for (const pair of permission.UserIdGroupPairs ?? []) if (pair.GroupId) groupIds.add(pair.GroupId);
+    for (const list of permission.PrefixListIds ?? [])
+      if (list.PrefixListId) prefixListIds.add(list.PrefixListId);
   }
-  return { ranges, groupIds };
+  return { ranges, groupIds, prefixListIds: [...prefixListIds].sort() };
 }
 
 /** A notebook or Studio domain of the VPC, and the security groups its traffic leaves with. */
@@ -163,6 +183,8 @@ function clientsByVpc(
 interface RegionData {
   scope: RegionScope;
   partition: string;
+  /** The service names of the SageMaker api endpoint, whose policy is judged. */
+  apiNames: Set<string>;
   groups: Map<string, Plain<SecurityGroup>>;
   subnets: Map<string, Plain<Subnet>>;
   vpcs: Map<string, Plain<Vpc>>;
@@ -180,6 +202,11 @@ function ingressFix(region: string, groupId: string, blocks: readonly string[]):
   return `aws ec2 authorize-security-group-ingress --region ${shellQuote(region)} --group-id ${shellQuote(groupId)} --ip-permissions ${shellQuote(permissions)}`;
 }
 
+function policyFix(region: string, endpointId: string): string {
+  const actions = ENDPOINT_POLICY_ACTIONS.map((entry) => entry.action).join(', ');
+  return `Let the account’s principals through the endpoint: write a policy that allows ${actions} for them on the account’s resources to endpoint-policy.json, then aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --policy-document file://endpoint-policy.json (or --reset-policy for the default full-access policy)`;
+}
+
 function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDraft {
   const { accountId } = data.scope.account;
   const region = data.scope.region.region;
@@ -190,6 +217,9 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
   const vpc = data.vpcs.get(vpcId) as Plain<Vpc>;
   const cidrBlocks = vpcCidrBlocks(vpc);
   const clients = data.clients.get(vpcId) ?? [];
+  const policy: EndpointPolicyVerdict | undefined = data.apiNames.has(endpoint.ServiceName as string)
+    ? judgeEndpointPolicy({ partition: data.partition, region, account: data.scope.account, endpoint })
+    : undefined;
   const evidence: Record<string, unknown> = {
     vpcEndpointId: endpointId,
     vpcId,
@@ -198,7 +228,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
     vpcCidrBlocks: cidrBlocks ?? [],
     clientSecurityGroups: Object.fromEntries(clients.map((client) => [client.label, client.groupIds])),
     subnetIds,
-    endpointPolicy: ENDPOINT_POLICY_NOT_JUDGED,
+    endpointPolicy: policy ? { status: policy.status, ...policy.evidence } : ENDPOINT_POLICY_NOT_REQUIRED,
   };
   const base = {
     accountId,
@@ -234,6 +264,7 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
   evidence.availabilityZones = zones;
   evidence.uncoveredCidrBlocks = uncoveredBlocks;
   evidence.clientsWithoutAccess = unreachedClients.map((client) => client.label);
+  if (sources.prefixListIds.length > 0) evidence.prefixListsNotCounted = sources.prefixListIds;
 
   const problems: string[] = [];
   const fixes: string[] = [];
@@ -242,8 +273,13 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
       clients.length > 0
         ? `, nor from the security groups of ${unreachedClients.map((client) => client.label).join(', ')}`
         : '';
+    const lists = sources.prefixListIds;
+    const notCounted =
+      lists.length > 0
+        ? ` (the TCP ${HTTPS_PORT} rule${lists.length > 1 ? 's' : ''} from managed prefix list${lists.length > 1 ? 's' : ''} ${lists.join(', ')} ${lists.length > 1 ? 'are' : 'is'} not counted: the scanner does not read prefix-list entries, so it cannot tell which CIDRs they hold)`
+        : '';
     problems.push(
-      `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}`,
+      `its security groups ${groupIds.join(', ')} allow no inbound TCP ${HTTPS_PORT} from ${uncoveredBlocks.join(', ')}${who}${notCounted}`,
     );
     fixes.push(`Let HTTPS in from the VPC: ${ingressFix(region, groupIds[0] as string, uncoveredBlocks)}`);
   }
@@ -257,17 +293,34 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
       `Add a subnet of ${vpcId} in another Availability Zone: aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --add-subnet-ids <subnet-id>`,
     );
   }
+  if (policy?.status === 'FAIL') {
+    problems.push(policy.summary);
+    fixes.push(policyFix(region, endpointId));
+  }
+  const policyNotJudged =
+    policy?.status === 'ERROR' ? ` Could not judge its endpoint policy: ${policy.summary}.` : '';
+  if (problems.length === 0 && policy?.status === 'ERROR') {
+    return {
+      ...base,
+      status: 'ERROR',
+      message: `Could not judge ${label}: ${policy.summary}. Its security groups and Availability Zones pass.`,
+      remediation: `Fix or replace the endpoint policy (see evidence), then scan again: ${policyFix(region, endpointId)}.`,
+    };
+  }
   if (problems.length === 0) {
+    const policySentence = policy
+      ? `${policy.summary.charAt(0).toUpperCase()}${policy.summary.slice(1)}.`
+      : 'Its endpoint policy is not required to allow anything here and is not judged.';
     return {
       ...base,
       status: 'PASS',
-      message: `${label} accepts HTTPS from ${uncoveredBlocks.length === 0 ? 'every CIDR block of the VPC' : 'the security groups of its notebooks and Studio domains'} and spans ${zones.length} Availability Zones (${zones.join(', ')}). Its endpoint policy is not judged yet.`,
+      message: `${label} accepts HTTPS from ${uncoveredBlocks.length === 0 ? 'every CIDR block of the VPC' : 'the security groups of its notebooks and Studio domains'} and spans ${zones.length} Availability Zones (${zones.join(', ')}). ${policySentence}`,
     };
   }
   return {
     ...base,
     status: 'FAIL',
-    message: `${label} cannot carry all its traffic: ${problems.join('; ')}.`,
+    message: `${label} cannot carry all its traffic: ${problems.join('; ')}.${policyNotJudged}`,
     remediation: fixes.join(' ; '),
   };
 }
@@ -286,6 +339,7 @@ function checkRegion(context: RuleContext, scope: RegionScope): RuleOutput {
   const data: RegionData = {
     scope,
     partition,
+    apiNames: new Set(acceptedServiceNames(partition, scope.region.region, 'sagemaker.api')),
     groups: new Map((scope.region.securityGroups ?? []).map((group) => [group.GroupId as string, group])),
     subnets,
     vpcs: new Map(vpcs.map((vpc) => [vpc.VpcId as string, vpc])),

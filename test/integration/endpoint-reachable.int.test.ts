@@ -20,12 +20,28 @@ interface Built {
   oneZone: string;
   blocked: string;
   studio: string;
+  denied: string;
 }
+
+/** An endpoint policy that lets everything through but presigned Studio URLs. */
+const DENY_DOMAIN_URL = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'AllowAll', Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+    {
+      Sid: 'NoStudioUrls',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sagemaker:CreatePresignedDomainUrl',
+      Resource: '*',
+    },
+  ],
+});
 
 /**
  * One VPC with subnets in two zones, a security group that lets HTTPS in from the VPC and one that
- * lets nothing in, and SageMaker endpoints in two zones, in two subnets of one zone, and behind the
- * closed group.
+ * lets nothing in, and SageMaker endpoints in two zones, in two subnets of one zone, behind the
+ * closed group, and an api endpoint whose policy denies presigned Studio URLs.
  */
 async function buildAccount(ec2: EC2Client): Promise<Built> {
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: VPC_CIDR }))).Vpc?.VpcId as string;
@@ -46,7 +62,12 @@ async function buildAccount(ec2: EC2Client): Promise<Built> {
       IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: VPC_CIDR }] }],
     }),
   );
-  const endpoint = async (ServiceName: string, SubnetIds: string[], SecurityGroupIds: string[]) =>
+  const endpoint = async (
+    ServiceName: string,
+    SubnetIds: string[],
+    SecurityGroupIds: string[],
+    PolicyDocument?: string,
+  ) =>
     (
       await ec2.send(
         new CreateVpcEndpointCommand({
@@ -56,6 +77,7 @@ async function buildAccount(ec2: EC2Client): Promise<Built> {
           SubnetIds,
           SecurityGroupIds,
           PrivateDnsEnabled: true,
+          ...(PolicyDocument ? { PolicyDocument } : {}),
         }),
       )
     ).VpcEndpoint?.VpcEndpointId as string;
@@ -66,6 +88,7 @@ async function buildAccount(ec2: EC2Client): Promise<Built> {
     oneZone: await endpoint(`com.amazonaws.${REGION}.sagemaker.runtime`, [zoneA, zoneA2], [open]),
     blocked: await endpoint(`aws.sagemaker.${REGION}.notebook`, [zoneA, zoneB], [closed]),
     studio: await endpoint(`aws.sagemaker.${REGION}.studio`, [zoneA, zoneB], [closed, open]),
+    denied: await endpoint(`com.amazonaws.${REGION}.sagemaker.api`, [zoneA, zoneB], [open], DENY_DOMAIN_URL),
   };
 }
 
@@ -103,6 +126,7 @@ describe.runIf(motoAvailable())('vpc-sagemaker-endpoint-reachable against moto',
       [built.oneZone]: 'FAIL',
       [built.blocked]: 'FAIL',
       [built.studio]: 'PASS',
+      [built.denied]: 'FAIL',
     });
     expect(report.stats.apiCalls['ec2:DescribeSecurityGroups']).toBe(1);
   });
@@ -127,5 +151,29 @@ describe.runIf(motoAvailable())('vpc-sagemaker-endpoint-reachable against moto',
     expect(blocked?.remediation).toContain(
       `aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${built.closed} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=${VPC_CIDR}}]'`,
     );
+  });
+  it('passes the api endpoint with the default policy, judged for every principal of the account', () => {
+    // Act
+    const open = report.results.find((result) => result.resourceId === built.twoZones);
+
+    // Assess
+    expect(open?.message).toContain(
+      'Its endpoint policy allows sagemaker:CreatePresignedNotebookInstanceUrl, sagemaker:CreatePresignedDomainUrl, sagemaker:CreateApp for every principal of the account.',
+    );
+    expect(open?.evidence.endpointPolicy).toMatchObject({ status: 'PASS', judged: true });
+  });
+
+  it('fails the api endpoint whose PolicyDocument denies CreatePresignedDomainUrl, naming the statement and the fix', () => {
+    // Act
+    const denied = report.results.find((result) => result.resourceId === built.denied);
+
+    // Assess
+    expect(denied?.message).toBe(
+      `Endpoint ${built.denied} (com.amazonaws.${REGION}.sagemaker.api) in VPC ${denied?.evidence.vpcId} cannot carry all its traffic: its endpoint policy refuses sagemaker:CreatePresignedDomainUrl for any principal of the account (statement 1 (Sid NoStudioUrls) denies it).`,
+    );
+    expect(denied?.remediation).toContain(
+      `aws ec2 modify-vpc-endpoint --region ${REGION} --vpc-endpoint-id ${built.denied} --policy-document file://endpoint-policy.json`,
+    );
+    expect(denied?.evidence.endpointPolicy).toMatchObject({ status: 'FAIL', document: 'attached' });
   });
 });

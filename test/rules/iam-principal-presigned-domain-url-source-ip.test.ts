@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { permissionsFor } from '../../src/collect/sections/index.ts';
-import type { IamAuthorizationDetails, RegionInventory } from '../../src/model/inventory.ts';
+import type {
+  AccountOrganization,
+  IamAuthorizationDetails,
+  RegionInventory,
+  ScpLevel,
+} from '../../src/model/inventory.ts';
 import type { ResultDraft } from '../../src/model/result.ts';
 import { check, meta } from '../../src/rules/iam-principal-presigned-domain-url-source-ip.ts';
 import { check as checkNotebookUrls } from '../../src/rules/iam-principal-presigned-url-source-ip.ts';
@@ -238,12 +243,71 @@ describe('iam-principal-presigned-domain-url-source-ip', () => {
 
   it('declares the domain listing it reads beside the IAM data', () => {
     // Assess
-    expect(meta.needs).toEqual(['iam', 'endpointServices', 'sagemakerDomains']);
+    expect(meta.needs).toEqual(['iam', 'endpointServices', 'sagemakerDomains', 'organization']);
     expect(permissionsFor(meta.needs)).toEqual([
       'iam:GetAccountAuthorizationDetails',
       'ec2:DescribeVpcEndpointServices',
       'sagemaker:ListDomains',
       'sagemaker:DescribeDomain',
+      'organizations:DescribeOrganization',
+      'organizations:DescribePolicy',
+      'organizations:ListParents',
+      'organizations:ListPoliciesForTarget',
+      'organizations:ListRoots',
     ]);
+  });
+
+  describe('with the service control policies of its Organization', () => {
+    const level = (type: ScpLevel['type'], id: string, extra: Statement[] = []): ScpLevel => ({
+      type,
+      id,
+      policies: [
+        {
+          id: 'p-FullAWSAccess',
+          name: 'FullAWSAccess',
+          awsManaged: true,
+          content: JSON.stringify(doc({ Effect: 'Allow', Action: '*', Resource: '*' })),
+        },
+        ...(extra.length > 0
+          ? [{ id: 'p-studiooutside1', name: 'studio-outside', content: JSON.stringify(doc(...extra)) }]
+          : []),
+      ],
+    });
+    const organization = (ouStatements: Statement[] = []): AccountOrganization => ({
+      membership: 'member',
+      organizationId: 'o-a1b2c3d4e5',
+      managementAccountId: '999988887777',
+      scpsEnabled: true,
+      scpPath: [
+        level('ROOT', 'r-ab12'),
+        level('ORGANIZATIONAL_UNIT', 'ou-ab12-cd34ef56', ouStatements),
+        level('ACCOUNT', ACCOUNT),
+      ],
+    });
+    const judged = (org: AccountOrganization) =>
+      only({
+        inventory: inventoryOf(userWith(doc(allowDomainUrl())), { organization: org }),
+        config: { allowedSourceCidrs: APPROVED, skipDefaultVpcs: false },
+      });
+
+    it('passes a principal whose CreatePresignedDomainUrl an SCP blocks outside the approved ranges, naming the SCP', () => {
+      // Act
+      const result = judged(organization([{ ...domainGuardrail, Sid: 'StudioOnlyFromOffice' }]));
+
+      // Assess
+      expect(result.status).toBe('PASS');
+      expect(result.message).toBe(
+        'User alice can create presigned Studio URLs only from 203.0.113.0/24, 2001:db8::/32 (the service control policies refuse it from elsewhere: policy studio-outside (service control policy at OU ou-ab12-cd34ef56), statement 0 (Sid StudioOnlyFromOffice)).',
+      );
+      expect(result.evidence).toMatchObject({ scpsEvaluated: true });
+    });
+
+    it('fails the same principal when the SCPs guard only presigned notebook URLs', () => {
+      // Act
+      const result = judged(organization([{ ...guardrail(), Sid: 'NotebooksOnlyFromOffice' }]));
+
+      // Assess
+      expect(result).toMatchObject({ status: 'FAIL', evidence: { scpsEvaluated: true } });
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import type { Plain, RegionInventory } from '../../src/model/inventory.ts';
+import type { IamAuthorizationDetails, Plain, RegionInventory } from '../../src/model/inventory.ts';
 import { resultId } from '../../src/model/result.ts';
 import { rule } from '../../src/rules/vpc-sagemaker-endpoint-reachable.ts';
 import {
@@ -51,6 +51,7 @@ function world(
     subnetIds?: string[];
     vpcExtra?: Parameters<typeof vpc>[1];
     service?: string;
+    policy?: string;
     parts?: Parameters<typeof region>[1];
   } = {},
 ): ReturnType<typeof inventory> {
@@ -61,6 +62,7 @@ function world(
         endpoint('vpce-a', VPC_ID, options.service ?? API, {
           Groups: (options.endpointGroups ?? [SG]).map((GroupId) => ({ GroupId, GroupName: GroupId })),
           SubnetIds: options.subnetIds ?? ['subnet-a', 'subnet-b'],
+          ...(options.policy === undefined ? {} : { PolicyDocument: options.policy }),
         }),
       ],
       subnets: TWO_ZONES,
@@ -70,8 +72,32 @@ function world(
     }),
     securityGroups: options.groups ?? [group(SG, fromCidrs('10.0.0.0/16'))],
   };
-  return inventory([regionInventory]);
+  return inventory([regionInventory], { account: { iam: IAM } });
 }
+
+const IAM: IamAuthorizationDetails = {
+  UserDetailList: [],
+  GroupDetailList: [],
+  RoleDetailList: [
+    {
+      RoleName: 'DataScientist',
+      Arn: `arn:aws:iam::${ACCOUNT_ID}:role/DataScientist`,
+      Path: '/',
+    },
+  ],
+  Policies: [],
+};
+const POLICY_ACTIONS =
+  'sagemaker:CreatePresignedNotebookInstanceUrl, sagemaker:CreatePresignedDomainUrl, sagemaker:CreateApp';
+const allowAll = { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' };
+const endpointPolicy = (...Statement: Record<string, unknown>[]) => JSON.stringify({ Statement });
+const denyDomainUrl = endpointPolicy(allowAll, {
+  Sid: 'NoStudio',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'sagemaker:CreatePresignedDomainUrl',
+  Resource: '*',
+});
 
 describe('vpc-sagemaker-endpoint-reachable', () => {
   it('passes an endpoint that lets HTTPS in from the VPC and spans two zones, with the evidence', () => {
@@ -88,7 +114,7 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
         resourceId: 'vpce-a',
         resourceArn: `arn:aws:ec2:${REGION}:${ACCOUNT_ID}:vpc-endpoint/vpce-a`,
         id: resultId('vpc-sagemaker-endpoint-reachable', ACCOUNT_ID, REGION, 'vpce-a'),
-        message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} accepts HTTPS from every CIDR block of the VPC and spans 2 Availability Zones (eu-west-1a, eu-west-1b). Its endpoint policy is not judged yet.`,
+        message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} accepts HTTPS from every CIDR block of the VPC and spans 2 Availability Zones (eu-west-1a, eu-west-1b). Its endpoint policy allows ${POLICY_ACTIONS} for every principal of the account.`,
         evidence: {
           vpcEndpointId: 'vpce-a',
           vpcId: VPC_ID,
@@ -97,7 +123,13 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
           vpcCidrBlocks: ['10.0.0.0/16'],
           clientSecurityGroups: {},
           subnetIds: ['subnet-a', 'subnet-b'],
-          endpointPolicy: expect.stringMatching(/^not judged yet: /),
+          endpointPolicy: {
+            status: 'PASS',
+            judged: true,
+            document: 'none attached: the default full-access policy',
+            actions: POLICY_ACTIONS.split(', '),
+            principalsJudged: 'every principal of the account',
+          },
           availabilityZones: ['eu-west-1a', 'eu-west-1b'],
           uncoveredCidrBlocks: [],
           clientsWithoutAccess: [],
@@ -213,6 +245,50 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
       remediation: `Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/16}]'`,
       evidence: { uncoveredCidrBlocks: ['10.0.0.0/16'] },
     });
+  });
+
+  it('does not count a rule from a managed prefix list, and says so in the FAIL', () => {
+    // Prepare
+    const fromPrefixList = https({
+      PrefixListIds: [{ PrefixListId: 'pl-0vpc' }, { PrefixListId: 'pl-0corp' }],
+    });
+
+    // Act
+    const { results } = runRule(rule, world({ groups: [group(SG, fromPrefixList)] }));
+
+    // Assess
+    expect(results[0]).toMatchObject({
+      status: 'FAIL',
+      message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its security groups ${SG} allow no inbound TCP 443 from 10.0.0.0/16 (the TCP 443 rules from managed prefix lists pl-0corp, pl-0vpc are not counted: the scanner does not read prefix-list entries, so it cannot tell which CIDRs they hold).`,
+      evidence: { uncoveredCidrBlocks: ['10.0.0.0/16'], prefixListsNotCounted: ['pl-0corp', 'pl-0vpc'] },
+    });
+  });
+
+  it('passes on the VPC CIDR rule beside a prefix-list rule, naming the list in the evidence', () => {
+    // Prepare
+    const fromPrefixList = https({ PrefixListIds: [{ PrefixListId: 'pl-0vpc' }] });
+
+    // Act
+    const { results } = runRule(
+      rule,
+      world({ groups: [group(SG, fromPrefixList, fromCidrs('10.0.0.0/16'))] }),
+    );
+
+    // Assess
+    expect(results[0]).toMatchObject({ status: 'PASS', evidence: { prefixListsNotCounted: ['pl-0vpc'] } });
+  });
+
+  it('names a single uncounted prefix list in the singular', () => {
+    // Act
+    const { results } = runRule(
+      rule,
+      world({ groups: [group(SG, https({ PrefixListIds: [{ PrefixListId: 'pl-0vpc' }] }))] }),
+    );
+
+    // Assess
+    expect(results[0]?.message).toContain(
+      '(the TCP 443 rule from managed prefix list pl-0vpc is not counted: the scanner does not read prefix-list entries',
+    );
   });
 
   describe('with notebooks and Studio domains in the VPC', () => {
@@ -410,5 +486,92 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
     expect(deletedResults).toEqual([]);
     expect(sharedOutput.results).toEqual([]);
     expect(sharedOutput.skipped).toEqual([expect.objectContaining({ resourceId: VPC_ID })]);
+  });
+  describe('the endpoint policy', () => {
+    const fix = `aws ec2 modify-vpc-endpoint --region ${REGION} --vpc-endpoint-id vpce-a --policy-document file://endpoint-policy.json (or --reset-policy for the default full-access policy)`;
+
+    it('fails an api endpoint whose policy denies CreatePresignedDomainUrl, naming statement, action and fix', () => {
+      // Act
+      const { results } = runRule(rule, world({ policy: denyDomainUrl }));
+
+      // Assess
+      expect(results[0]).toMatchObject({
+        status: 'FAIL',
+        message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its endpoint policy refuses sagemaker:CreatePresignedDomainUrl for any principal of the account (statement 1 (Sid NoStudio) denies it).`,
+        remediation: `Let the account’s principals through the endpoint: write a policy that allows ${POLICY_ACTIONS} for them on the account’s resources to endpoint-policy.json, then ${fix}`,
+        evidence: {
+          endpointPolicy: {
+            status: 'FAIL',
+            document: 'attached',
+            refused: {
+              'sagemaker:CreatePresignedDomainUrl': [
+                {
+                  principal: 'any principal of the account',
+                  statementIndex: 1,
+                  sid: 'NoStudio',
+                  reason: 'statement 1 (Sid NoStudio) denies it',
+                },
+              ],
+            },
+          },
+        },
+      });
+    });
+
+    it('passes an api endpoint whose policy is the default full-access one as EC2 returns it', () => {
+      // Act
+      const { results } = runRule(rule, world({ policy: endpointPolicy(allowAll) }));
+
+      // Assess
+      expect(results[0]).toMatchObject({
+        status: 'PASS',
+        evidence: { endpointPolicy: { document: 'attached' } },
+      });
+    });
+
+    it('gives ERROR when only the policy is in doubt, and says the rest passes', () => {
+      // Act
+      const { results } = runRule(rule, world({ policy: '{"Statement": [' }));
+
+      // Assess
+      expect(results[0]).toMatchObject({
+        status: 'ERROR',
+        message: expect.stringMatching(
+          new RegExp(
+            `^Could not judge Endpoint vpce-a \\(${API.replaceAll('.', '\\.')}\\) in VPC ${VPC_ID}: its endpoint policy cannot be read: the policy document does not parse as JSON .*\\. Its security groups and Availability Zones pass\\.$`,
+          ),
+        ),
+        remediation: expect.stringContaining(fix),
+      });
+    });
+
+    it('fails on the security groups and says the policy could not be judged beside it', () => {
+      // Act
+      const { results } = runRule(rule, world({ policy: '{"Statement": [', groups: [group(SG)] }));
+
+      // Assess
+      expect(results[0]?.status).toBe('FAIL');
+      expect(results[0]?.message).toMatch(
+        /allow no inbound TCP 443 from 10\.0\.0\.0\/16\. Could not judge its endpoint policy: its endpoint policy cannot be read: /,
+      );
+    });
+
+    it.each([
+      { case: 'runtime', service: RUNTIME },
+      { case: 'notebook', service: NOTEBOOK },
+      { case: 'Studio', service: STUDIO },
+    ])('does not judge the policy of a $case endpoint and does not claim it passes', ({ service }) => {
+      // Act
+      const { results } = runRule(rule, world({ service, policy: denyDomainUrl }));
+
+      // Assess
+      expect(results[0]).toMatchObject({
+        status: 'PASS',
+        message: expect.stringMatching(
+          /Its endpoint policy is not required to allow anything here and is not judged\.$/,
+        ),
+        evidence: { endpointPolicy: expect.stringMatching(/^not required: /) },
+      });
+    });
   });
 });

@@ -5,7 +5,7 @@ import { acceptedServiceNames, type EndpointKind, SAGEMAKER_ENDPOINT_KINDS } fro
 import { EC2_PAGE_SIZE } from '../ec2.ts';
 import { plain } from '../errors.ts';
 import { distinctPages } from '../pages.ts';
-import { tag } from './schema-parts.ts';
+import { policyDocument, tag } from './schema-parts.ts';
 import type { SectionDefinition } from './types.ts';
 
 /**
@@ -42,6 +42,7 @@ export const vpcEndpoints: SectionDefinition<'vpcEndpoints', 'region', 'ec2', Pl
       State: z.string().optional(),
       PrivateDnsEnabled: z.boolean().optional(),
       OwnerId: z.string().optional(),
+      PolicyDocument: policyDocument.optional(),
       Tags: z.array(tag).optional(),
     }),
   ),

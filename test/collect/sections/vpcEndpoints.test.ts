@@ -2,6 +2,7 @@ import { DescribeVpcEndpointsCommand, type VpcEndpoint } from '@aws-sdk/client-e
 import { afterEach, describe, expect, it } from 'vitest';
 import { EC2_PAGE_SIZE } from '../../../src/collect/ec2.ts';
 import { collectRegion } from '../../../src/collect/region.ts';
+import { vpcEndpoints } from '../../../src/collect/sections/vpcEndpoints.ts';
 import { ec2, pagedStub, REGION, request, stubEmptyRegion } from '../../support/ec2-region.ts';
 import { endpoint, serviceName } from '../../support/inventory.ts';
 
@@ -78,5 +79,39 @@ describe('the vpcEndpoints section', () => {
 
     // Assess
     expect(inventory.vpcEndpoints?.[0]?.CreationTimestamp).toBe('2026-02-03T04:05:06.000Z');
+  });
+  it('keeps the endpoint policy as the JSON text DescribeVpcEndpoints returns, for the reachability rule', async () => {
+    // Prepare
+    stubEmptyRegion();
+    const PolicyDocument =
+      '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}';
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          ...(endpoint('vpce-1', 'vpc-1', serviceName(REGION, 'sagemaker.api')) as VpcEndpoint),
+          PolicyDocument,
+        },
+      ],
+    });
+
+    // Act
+    const inventory = await collectRegion(request(['vpcEndpoints']));
+
+    // Assess
+    expect(inventory.vpcEndpoints?.[0]?.PolicyDocument).toBe(PolicyDocument);
+  });
+
+  it('accepts a policy document as text or object in a snapshot and rejects anything else', () => {
+    // Act
+    const parse = (PolicyDocument: unknown) =>
+      vpcEndpoints.schema.safeParse([{ VpcEndpointId: 'vpce-1', PolicyDocument }]).success;
+
+    // Assess
+    expect([parse('{"Statement":[]}'), parse({ Statement: [] }), parse(42), parse(['x'])]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
