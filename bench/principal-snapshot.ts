@@ -128,8 +128,16 @@ function managedPolicy(i: number, next: () => number, pool: readonly string[]) {
     AttachmentCount: 1,
     IsAttachable: true,
     PolicyVersionList: [
-      { Document: encode({ Version: '2012-10-17', Statement: statements }), VersionId: 'v2', IsDefaultVersion: true },
-      { Document: encode({ Version: '2012-10-17', Statement: [] }), VersionId: 'v1', IsDefaultVersion: false },
+      {
+        Document: encode({ Version: '2012-10-17', Statement: statements }),
+        VersionId: 'v2',
+        IsDefaultVersion: true,
+      },
+      {
+        Document: encode({ Version: '2012-10-17', Statement: [] }),
+        VersionId: 'v1',
+        IsDefaultVersion: false,
+      },
     ],
   };
 }
@@ -225,7 +233,11 @@ export function principalSnapshot(counts: PrincipalCounts): Inventory {
       },
     ],
   };
-  const scp = (id: string, name: string, content: unknown) => ({ id, name, content: JSON.stringify(content) });
+  const scp = (id: string, name: string, content: unknown) => ({
+    id,
+    name,
+    content: JSON.stringify(content),
+  });
   return {
     snapshotVersion: 1,
     collectedAt: '2026-12-01T02:00:00.000Z',
