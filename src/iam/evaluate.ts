@@ -246,14 +246,16 @@ function insidePieces(clause: ConditionClause, pieces: readonly IpPiece[]): bool
 function truthColumn(
   statement: CompiledStatement,
   pieces: readonly IpPiece[],
-  contexts: readonly RequestContext[],
+  contextOf: (piece: IpPiece) => RequestContext,
 ): string {
   const rangeClauses = statement.clauses.filter(isRangeClause);
   const others = statement.clauses.filter((clause) => !isRangeClause(clause));
   if (others.some(namesSourceIp)) {
-    return contexts.map((context) => TRUTH_CODE[evaluateClauses(statement.clauses, context).truth]).join('');
+    return pieces
+      .map((piece) => TRUTH_CODE[evaluateClauses(statement.clauses, contextOf(piece)).truth])
+      .join('');
   }
-  const rest = TRUTH_CODE[evaluateClauses(others, contexts[0] as RequestContext).truth];
+  const rest = TRUTH_CODE[evaluateClauses(others, contextOf(pieces[0] as IpPiece)).truth];
   if (rest === TRUTH_CODE.false) return rest.repeat(pieces.length);
   const holds = pieces.map(() => true);
   for (const clause of rangeClauses) {
@@ -354,25 +356,29 @@ class Evaluator {
   }
 
   /**
-   * The pieces (with their internet contexts, in the same order) at which the request is allowed,
+   * The pieces (with their internet contexts) at which the request is allowed,
    * as {@link decide} says. The decision reads a context only through the truth of each consulted
    * statement there, and only the statements that read the address change from piece to piece: the
    * pieces at which those have the same truths share one decision, and a set cut into hundreds of
    * pieces has only a few such classes.
    */
-  allowedPieces(pieces: readonly IpPiece[], contexts: readonly RequestContext[], mode: Mode): IpPiece[] {
+  allowedPieces(
+    pieces: readonly IpPiece[],
+    contextOf: (piece: IpPiece) => InternetContext,
+    mode: Mode,
+  ): IpPiece[] {
     if (pieces.length === 0) return [];
-    const first = contexts[0] as InternetContext;
+    const first = contextOf(pieces[0] as IpPiece);
     const columns = this.consulted
       .filter((statement) => addressFreeTruth(statement, first) === null)
-      .map((statement) => truthColumn(statement, pieces, contexts));
+      .map((statement) => truthColumn(statement, pieces, contextOf));
     const decisions = new Map<string, boolean>();
-    return pieces.filter((_, index) => {
+    return pieces.filter((piece, index) => {
       let key = '';
       for (const column of columns) key += column[index];
       let allowed = decisions.get(key);
       if (allowed === undefined) {
-        allowed = this.decide(contexts[index] as RequestContext, mode).allowed;
+        allowed = this.decide(contextOf(piece), mode).allowed;
         decisions.set(key, allowed);
       }
       return allowed;
@@ -426,7 +432,15 @@ function allStatements(set: PolicySet): StatementRef[] {
   ];
 }
 
+const evidenceOf = new WeakMap<StatementRef, StatementEvidence>();
+
+/**
+ * The statement as evidence. Made once per reference: the policies attached to thousands of
+ * principals, and the SCPs of an account, are cited in every one of their verdicts.
+ */
 export function statementEvidence(ref: StatementRef): StatementEvidence {
+  const known = evidenceOf.get(ref);
+  if (known) return known;
   const { statement, policy } = ref;
   const evidence: StatementEvidence = {
     policyName: policy.name,
@@ -438,6 +452,7 @@ export function statementEvidence(ref: StatementRef): StatementEvidence {
   };
   if (policy.arn) evidence.policyArn = policy.arn;
   if (statement.sid !== undefined) evidence.sid = statement.sid;
+  evidenceOf.set(ref, evidence);
   return evidence;
 }
 
@@ -549,8 +564,16 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     approval.ranges,
   );
   const noRanges = approval.ranges.length === 0;
-  const pieceContexts = pieces.map((piece) => new InternetContext(piece));
-  const contexts = new Map(pieces.map((piece, index) => [piece, pieceContexts[index] as RequestContext]));
+  // Made only for the pieces judged one by one: most are decided by their class.
+  const contexts = new Map<IpPiece, InternetContext>();
+  const contextOf = (piece: IpPiece) => {
+    let context = contexts.get(piece);
+    if (!context) {
+      context = new InternetContext(piece);
+      contexts.set(piece, context);
+    }
+    return context;
+  };
   const hasProblems = statements.some((ref) => ref.statement.clauses.some((clause) => clause.notUnderstood));
 
   // The finding names an internet address where one is allowed; a private or documentation range
@@ -558,7 +581,7 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const preferRoutable = (candidates: IpPiece[]) =>
     candidates.find((piece) => piece.routable) ?? candidates[0];
   const judge = (mode: Mode) => {
-    const allowedPieces = evaluator.allowedPieces(pieces, pieceContexts, mode);
+    const allowedPieces = evaluator.allowedPieces(pieces, contextOf, mode);
     const allowed = new Set(allowedPieces);
     let offending: IpPiece | undefined;
     if (noRanges) {
@@ -586,7 +609,7 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const mode: Mode = status === 'FAIL' ? 'optimistic' : 'pessimistic';
 
   const focusPiece = shown.offending ?? pieces.find((piece) => !piece.approved) ?? (pieces[0] as IpPiece);
-  const focus = contexts.get(focusPiece) as RequestContext;
+  const focus = contextOf(focusPiece);
   const address = formatAddress(focusPiece.family, focusPiece.representative);
   const decision = evaluator.decide(focus, mode);
   const grantRefs =

@@ -156,21 +156,21 @@ export function splitAddressSpace(ranges: readonly IpRange[], approved: readonly
 
 /** IPv4 in plain numbers, which are exact up to 2^53: no BigInt is made but for the pieces themselves. */
 function splitIpv4(ranges: readonly IpRange[], approved: readonly IpRange[], pieces: IpPiece[]): void {
-  const bounds = (list: readonly IpRange[]) =>
-    list
-      .filter((range) => range.family === 'ipv4')
-      .flatMap((range) => [Number(range.first), Number(range.last)]);
-  const policyBounds = bounds(ranges);
-  const approvedBounds = bounds(approved);
-  const cuts = new Float64Array(policyBounds.length + approvedBounds.length + 2);
+  const approvedBounds: number[] = [];
+  for (const range of approved) {
+    if (range.family === 'ipv4') approvedBounds.push(Number(range.first), Number(range.last));
+  }
+  const cuts = new Float64Array(2 * (ranges.length + approved.length) + 1);
   let count = 0;
   cuts[count++] = 2 ** 32;
-  for (const list of [policyBounds, approvedBounds]) {
-    for (let index = 0; index < list.length; index += 2) {
-      cuts[count++] = list[index] as number;
-      cuts[count++] = (list[index + 1] as number) + 1;
+  for (const list of [ranges, approved]) {
+    for (const range of list) {
+      if (range.family !== 'ipv4') continue;
+      cuts[count++] = Number(range.first);
+      cuts[count++] = Number(range.last) + 1;
     }
   }
+  // The unused tail stays 0, the start of the first piece, and sorts to the front.
   cuts.sort();
   const isApproved = (address: number) => {
     for (let index = 0; index < approvedBounds.length; index += 2) {
