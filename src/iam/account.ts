@@ -1,6 +1,13 @@
 import type { IamAuthorizationDetails, PolicyDocumentInput } from '../model/inventory.ts';
 import { decodePolicyDocument } from './document.ts';
-import type { PolicyRef, PolicySet, StatementRef } from './evaluate.ts';
+import {
+  type Approval,
+  evaluatePolicySet,
+  type PolicyRef,
+  type PolicySet,
+  type StatementRef,
+  type Verdict,
+} from './evaluate.ts';
 import { type CompiledPolicy, compilePolicy, unreadablePolicy } from './policy.ts';
 import type { AccountTarget } from './request.ts';
 
@@ -164,6 +171,7 @@ export class AccountIam {
     };
   }
 
+  private readonly verdicts = new Map<string, Verdict>();
   private userList?: Principal[];
   private roleList?: Principal[];
 
@@ -193,6 +201,29 @@ export class AccountIam {
       return principal;
     });
     return this.roleList;
+  }
+
+  /**
+   * The verdict of `set`, judged once for every principal whose set holds the very same statement
+   * references (the same policies, attached the same way) in the same order, the same boundary and
+   * the same SCPs. The verdict is a function of those alone, and most attached policies say nothing
+   * of presigned URLs: thousands of principals come down to a few hundred sets.
+   */
+  verdictOf(set: PolicySet, approval: Approval): Verdict {
+    const parts = [
+      set.presign.action,
+      set.identity.map(identity).join(','),
+      set.boundary ? set.boundary.map(identity).join(',') : '-',
+      set.scpLevels ? identity(set.scpLevels) : '-',
+      identity(approval),
+    ];
+    const key = parts.join('|');
+    let verdict = this.verdicts.get(key);
+    if (!verdict) {
+      verdict = evaluatePolicySet(set, approval);
+      this.verdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** Customer managed policies (attached or not) and every inline policy of users, groups and roles. */
@@ -277,6 +308,19 @@ export function trustedPrincipals(document: PolicyDocumentInput | undefined): st
     }
   }
   return [...found];
+}
+
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+/** A number for the object itself, not its contents: equal numbers mean the very same object. */
+function identity(object: object): number {
+  let id = identities.get(object);
+  if (id === undefined) {
+    id = nextIdentity++;
+    identities.set(object, id);
+  }
+  return id;
 }
 
 const trustOf = new WeakMap<Role, string[]>();
