@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { compileCacheTrial } from './compile-cache.ts';
+import { measurePrincipals } from './principals.ts';
 import type { SizeMeasurement } from './scan-once.ts';
 import { SIZES, type SizeName } from './synthetic.ts';
 
@@ -173,6 +174,7 @@ if (!values['startup-only']) {
     `Region concurrency on ${size}: 1 region at a time ${(serial.collectMs / 1000).toFixed(1)} s, 4 at a time ${(parallel.collectMs / 1000).toFixed(1)} s (same ${total(serial.apiCalls)} calls).`,
   );
 }
+const principals = values['startup-only'] ? undefined : measurePrincipals(log);
 const bundle = measureBundle();
 log('');
 log(
@@ -205,6 +207,6 @@ for (const start of bundle.cliStarts) {
 }
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, bundle }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, principals, bundle }, null, 2)}\n`,
   );
 }

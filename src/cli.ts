@@ -29,7 +29,7 @@ import { formatAsff } from './report/asff.ts';
 import { isClean, TOOL } from './report/build.ts';
 import { formatCsv } from './report/csv.ts';
 import { formatHtml } from './report/html.ts';
-import { formatJson } from './report/json.ts';
+import { jsonChunks } from './report/json.ts';
 import { wrapText } from './report/layout.ts';
 import { formatOcsf } from './report/ocsf.ts';
 import { LiveProgress } from './report/progress.ts';
@@ -103,14 +103,15 @@ export function tolerateClosedStdout(stdout: NodeJS.WriteStream, stderr: NodeJS.
  * removed whatever fails. Only the owner may read it: evidence files and reports hold every IAM
  * policy of the account.
  */
-async function writeAtomically(path: string, text: string): Promise<void> {
+async function writeAtomically(path: string, text: string | Iterable<string>): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(16).toString('hex')}.tmp`);
   let created = false;
   try {
     const handle = await open(temporary, 'wx', 0o600);
     created = true;
     try {
-      await handle.writeFile(text, 'utf8');
+      // Each writeFile continues where the previous one ended.
+      for (const chunk of typeof text === 'string' ? [text] : text) await handle.writeFile(chunk, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
@@ -365,7 +366,8 @@ function homeRegionOf(io: CliIo): string | undefined {
   return io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
 }
 
-function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo): string {
+/** The report in `format`; the JSON report in chunks, as a large one is best not held as one string. */
+function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo): string | Iterable<string> {
   const toTerminal = outputFile(flags.output) === undefined && io.stdout.isTTY === true;
   const style = styleFor(toTerminal, io.env);
   const shown = flags.quiet
@@ -374,7 +376,7 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
   const width = toTerminal ? io.stdout.columns : undefined;
   switch (format) {
     case 'json':
-      return formatJson(report, { pretty: flags.pretty === true || toTerminal });
+      return jsonChunks(report, { pretty: flags.pretty === true || toTerminal });
     case 'csv':
       return formatCsv(report);
     case 'asff':
@@ -392,7 +394,7 @@ function render(report: Report, format: ScanFormat, flags: ScanFlags, io: CliIo)
 
 /** Writes to `-o FILE` (atomically, owner-only) or to stdout. */
 async function deliver(
-  text: string,
+  text: string | Iterable<string>,
   output: string | undefined,
   what: string,
   io: CliIo,
@@ -400,7 +402,7 @@ async function deliver(
 ) {
   const file = outputFile(output);
   if (file === undefined) {
-    io.stdout.write(text);
+    for (const chunk of typeof text === 'string' ? [text] : text) io.stdout.write(chunk);
     return;
   }
   await writeAtomically(file, text);

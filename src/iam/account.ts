@@ -1,6 +1,13 @@
 import type { IamAuthorizationDetails, PolicyDocumentInput } from '../model/inventory.ts';
 import { decodePolicyDocument } from './document.ts';
-import type { PolicyRef, PolicySet, StatementRef } from './evaluate.ts';
+import {
+  type Approval,
+  evaluatePolicySet,
+  type PolicyRef,
+  type PolicySet,
+  type StatementRef,
+  type Verdict,
+} from './evaluate.ts';
 import { type CompiledPolicy, compilePolicy, unreadablePolicy } from './policy.ts';
 import type { AccountTarget } from './request.ts';
 
@@ -74,6 +81,8 @@ export class AccountIam {
   private readonly groups = new Map<string, Group>();
   private readonly groupRefs = new Map<string, StatementRef[]>();
   private readonly inline = new Map<PolicyDocumentInput | undefined, CompiledPolicy>();
+  /** A policy attached the same way to many principals is one list of references, and its evidence is made once. */
+  private readonly attachedRefs = new Map<string, StatementRef[]>();
 
   constructor(
     private readonly details: IamAuthorizationDetails,
@@ -90,10 +99,16 @@ export class AccountIam {
   private managedRefs(attached: Attached, attachment: string): StatementRef[] {
     const arn = attached.PolicyArn ?? '';
     const name = attached.PolicyName ?? arn.split('/').pop() ?? arn;
-    const known = this.managed.get(arn);
-    const compiled =
-      known?.compiled ?? unreadablePolicy(`managed policy ${arn} is not in the IAM data`, this.target);
-    return refs(compiled, { name, arn, attachment });
+    const key = `${arn}\u0000${name}\u0000${attachment}`;
+    let statements = this.attachedRefs.get(key);
+    if (!statements) {
+      const known = this.managed.get(arn);
+      const compiled =
+        known?.compiled ?? unreadablePolicy(`managed policy ${arn} is not in the IAM data`, this.target);
+      statements = refs(compiled, { name, arn, attachment });
+      this.attachedRefs.set(key, statements);
+    }
+    return statements;
   }
 
   /** Inline documents are read by both rules; compile each once. */
@@ -156,9 +171,13 @@ export class AccountIam {
     };
   }
 
-  /** Every user, with its groups' policies joined through its `GroupList`. */
+  private readonly verdicts = new Map<string, Verdict>();
+  private userList?: Principal[];
+  private roleList?: Principal[];
+
+  /** Every user, with its groups' policies joined through its `GroupList`; built once, for every rule that asks. */
   users(): Principal[] {
-    return (this.details.UserDetailList ?? []).map((user) =>
+    this.userList ??= (this.details.UserDetailList ?? []).map((user) =>
       this.principal('user', user, [
         ...(user.UserPolicyList ?? []).flatMap((inline) => this.inlineRefs(inline, 'inline')),
         ...(user.AttachedManagedPolicies ?? []).flatMap((attached) =>
@@ -167,19 +186,44 @@ export class AccountIam {
         ...(user.GroupList ?? []).flatMap((groupName) => this.groupStatements(groupName)),
       ]),
     );
+    return this.userList;
   }
 
   roles(): Principal[] {
-    return (this.details.RoleDetailList ?? []).map((role) => {
+    this.roleList ??= (this.details.RoleDetailList ?? []).map((role) => {
       const principal = this.principal('role', role, [
         ...(role.RolePolicyList ?? []).flatMap((inline) => this.inlineRefs(inline, 'inline')),
         ...(role.AttachedManagedPolicies ?? []).flatMap((attached) =>
           this.managedRefs(attached, 'attached directly'),
         ),
       ]);
-      principal.trustedPrincipals = trustedPrincipals(role.AssumeRolePolicyDocument);
+      principal.trustedPrincipals = trustedPrincipalsOf(role);
       return principal;
     });
+    return this.roleList;
+  }
+
+  /**
+   * The verdict of `set`, judged once for every principal whose set holds the very same statement
+   * references (the same policies, attached the same way) in the same order, the same boundary and
+   * the same SCPs. The verdict is a function of those alone, and most attached policies say nothing
+   * of presigned URLs: thousands of principals come down to a few hundred sets.
+   */
+  verdictOf(set: PolicySet, approval: Approval): Verdict {
+    const parts = [
+      set.presign.action,
+      set.identity.map(identity).join(','),
+      set.boundary ? set.boundary.map(identity).join(',') : '-',
+      set.scpLevels ? identity(set.scpLevels) : '-',
+      identity(approval),
+    ];
+    const key = parts.join('|');
+    let verdict = this.verdicts.get(key);
+    if (!verdict) {
+      verdict = evaluatePolicySet(set, approval);
+      this.verdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** Customer managed policies (attached or not) and every inline policy of users, groups and roles. */
@@ -264,6 +308,31 @@ export function trustedPrincipals(document: PolicyDocumentInput | undefined): st
     }
   }
   return [...found];
+}
+
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+
+/** A number for the object itself, not its contents: equal numbers mean the very same object. */
+function identity(object: object): number {
+  let id = identities.get(object);
+  if (id === undefined) {
+    id = nextIdentity++;
+    identities.set(object, id);
+  }
+  return id;
+}
+
+const trustOf = new WeakMap<Role, string[]>();
+
+/** A role's trusted principals, read from its trust policy once for all the actions judged. */
+function trustedPrincipalsOf(role: Role): string[] {
+  let trusted = trustOf.get(role);
+  if (!trusted) {
+    trusted = trustedPrincipals(role.AssumeRolePolicyDocument);
+    trustOf.set(role, trusted);
+  }
+  return trusted;
 }
 
 const cache = new WeakMap<IamAuthorizationDetails, Map<string, AccountIam>>();

@@ -13,8 +13,25 @@ export type KeyState =
   /** Present with a value the scanner cannot know (e.g. `aws:SourceVpce` through an endpoint). */
   | { kind: 'present' };
 
-/** Keys not listed are unknown: they may be absent or hold any value. */
-export type RequestContext = ReadonlyMap<string, KeyState>;
+/**
+ * What the request holds for each lower-cased condition key. Keys it does not know (`get` gives
+ * undefined) are unknown: they may be absent or hold any value.
+ */
+export interface RequestContext {
+  get(key: string): KeyState | undefined;
+}
+
+const lowerCased = new Map<string, string>();
+
+/** Condition keys are case-insensitive; the few distinct keys of an account are lower-cased once. */
+export function lowerKey(key: string): string {
+  let lower = lowerCased.get(key);
+  if (lower === undefined) {
+    lower = key.toLowerCase();
+    lowerCased.set(key, lower);
+  }
+  return lower;
+}
 
 const POSITIVE = new Set([
   'StringEquals',
@@ -161,7 +178,7 @@ function resolveValue(parts: readonly TemplatePart[], context: RequestContext): 
     if (part.kind === 'text') text += part.text;
     else if (part.kind === 'escape') text += part.char;
     else {
-      const state = context.get(part.key.toLowerCase());
+      const state = context.get(lowerKey(part.key));
       if (state?.kind === 'string') text += state.value;
       else if (state?.kind === 'ip') text += formatAddress(state.family, state.value);
       else if (state?.kind === 'absent') {
@@ -228,7 +245,7 @@ function arnLike(pattern: string, arn: string): boolean {
  */
 export function evaluateClause(clause: ConditionClause, context: RequestContext): Truth {
   if (clause.notUnderstood) return 'error';
-  const state = context.get(clause.key.toLowerCase());
+  const state = context.get(lowerKey(clause.key));
   if (clause.base === 'Null') {
     if (!state) return 'unknown';
     const present = state.kind !== 'absent';

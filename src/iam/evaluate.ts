@@ -1,12 +1,21 @@
 import {
+  type ConditionClause,
   describeClause,
   evaluateClauses,
   type KeyState,
+  lowerKey,
   type RequestContext,
   type Truth,
 } from './conditions.ts';
 import { globIntersects } from './glob.ts';
-import { formatAddress, type IpPiece, type IpRange, piecesToCidrs, splitAddressSpace } from './ip.ts';
+import {
+  formatAddress,
+  type IpFamily,
+  type IpPiece,
+  type IpRange,
+  piecesToCidrs,
+  splitAddressSpace,
+} from './ip.ts';
 import { type CompiledStatement, deniesCover, denyCovers } from './policy.ts';
 import type { PresignedUrlAction } from './request.ts';
 
@@ -131,17 +140,130 @@ export const VPC_ONLY_KEYS: readonly { key: string; everyService: boolean }[] = 
   { key: 'aws:VpceOrgPaths', everyService: false },
 ];
 
-const INTERNET_BASE: [string, KeyState][] = [
+const INTERNET_BASE = new Map<string, KeyState>([
   ...VPC_ONLY_KEYS.map(({ key }): [string, KeyState] => [key.toLowerCase(), { kind: 'absent' }]),
   ['aws:viaawsservice', { kind: 'string', value: 'false' }],
-];
+]);
 
-/** A caller on the public internet at the piece's representative (publicly routable where possible) address. */
-function internetContext(piece: IpPiece): RequestContext {
-  return new Map<string, KeyState>([
-    ...INTERNET_BASE,
-    ['aws:sourceip', { kind: 'ip', family: piece.family, value: piece.representative }],
-  ]);
+const SOURCE_IP = 'aws:sourceip';
+
+const TRUTH_CODE: Record<Truth, string> = { true: 't', false: 'f', unknown: 'u', error: 'e' };
+
+/**
+ * A caller on the public internet at the piece's representative (publicly routable where possible)
+ * address. Internet contexts differ only in `aws:SourceIp`.
+ */
+class InternetContext implements RequestContext {
+  private readonly sourceIp: KeyState;
+
+  constructor(piece: IpPiece) {
+    this.sourceIp = { kind: 'ip', family: piece.family, value: piece.representative };
+  }
+
+  get(key: string): KeyState | undefined {
+    return key === SOURCE_IP ? this.sourceIp : INTERNET_BASE.get(key);
+  }
+}
+
+function namesSourceIp(clause: ConditionClause): boolean {
+  return (
+    lowerKey(clause.key) === SOURCE_IP ||
+    (clause.templates ?? []).some((parts) =>
+      parts.some((part) => part.kind === 'variable' && lowerKey(part.key) === SOURCE_IP),
+    )
+  );
+}
+
+/**
+ * A statement whose conditions read `aws:SourceIp` nowhere (neither as a key nor as a policy
+ * variable) has the same truth at every internet address. Statements are compiled once per
+ * policy, so this is judged once for every principal that holds the statement.
+ */
+const truthOnTheInternet = new WeakMap<CompiledStatement, Truth | null>();
+
+function addressFreeTruth(statement: CompiledStatement, context: InternetContext): Truth | null {
+  let truth = truthOnTheInternet.get(statement);
+  if (truth === undefined) {
+    truth = statement.clauses.some(namesSourceIp) ? null : evaluateClauses(statement.clauses, context).truth;
+    truthOnTheInternet.set(statement, truth);
+  }
+  return truth;
+}
+
+/** An `IpAddress` or `NotIpAddress` on `aws:SourceIp` whose values all parse: simply true or false at an address. */
+function isRangeClause(clause: ConditionClause): boolean {
+  return (
+    clause.ranges !== undefined && clause.matchOperator === 'IpAddress' && lowerKey(clause.key) === SOURCE_IP
+  );
+}
+
+/** A clause's ranges of each family, sorted and merged, for one sweep over pieces in address order. */
+const mergedRanges = new WeakMap<ConditionClause, Record<IpFamily, { first: bigint; last: bigint }[]>>();
+
+function mergedOf(clause: ConditionClause): Record<IpFamily, { first: bigint; last: bigint }[]> {
+  let merged = mergedRanges.get(clause);
+  if (!merged) {
+    merged = { ipv4: [], ipv6: [] };
+    const sorted = [...(clause.ranges ?? [])].sort((a, b) =>
+      a.first < b.first ? -1 : a.first > b.first ? 1 : 0,
+    );
+    for (const range of sorted) {
+      const list = merged[range.family];
+      const previous = list.at(-1);
+      if (previous && range.first <= previous.last + 1n) {
+        if (range.last > previous.last) previous.last = range.last;
+      } else list.push({ first: range.first, last: range.last });
+    }
+    mergedRanges.set(clause, merged);
+  }
+  return merged;
+}
+
+/** Whether each piece's representative lies in one of the clause's ranges: one pass, as both are sorted. */
+function insidePieces(clause: ConditionClause, pieces: readonly IpPiece[]): boolean[] {
+  const merged = mergedOf(clause);
+  const inside: boolean[] = [];
+  let family: IpFamily | undefined;
+  let at = 0;
+  for (const piece of pieces) {
+    if (piece.family !== family) {
+      family = piece.family;
+      at = 0;
+    }
+    const list = merged[family];
+    while (at < list.length && (list[at] as { last: bigint }).last < piece.representative) at++;
+    inside.push(at < list.length && (list[at] as { first: bigint }).first <= piece.representative);
+  }
+  return inside;
+}
+
+/**
+ * The statement's truth at each piece's internet context ({@link TRUTH_CODE}s, one per piece), as
+ * {@link evaluateClauses} gives it: the clauses are ANDed, so a false range clause decides, and
+ * the others, which do not read the address, have one truth for every piece. A statement that reads
+ * the address otherwise (a policy variable, another operator) is evaluated piece by piece.
+ */
+function truthColumn(
+  statement: CompiledStatement,
+  pieces: readonly IpPiece[],
+  contextOf: (piece: IpPiece) => RequestContext,
+): string {
+  const rangeClauses = statement.clauses.filter(isRangeClause);
+  const others = statement.clauses.filter((clause) => !isRangeClause(clause));
+  if (others.some(namesSourceIp)) {
+    return pieces
+      .map((piece) => TRUTH_CODE[evaluateClauses(statement.clauses, contextOf(piece)).truth])
+      .join('');
+  }
+  const rest = TRUTH_CODE[evaluateClauses(others, contextOf(pieces[0] as IpPiece)).truth];
+  if (rest === TRUTH_CODE.false) return rest.repeat(pieces.length);
+  const holds = pieces.map(() => true);
+  for (const clause of rangeClauses) {
+    insidePieces(clause, pieces).forEach((inside, index) => {
+      if (inside === clause.negated) holds[index] = false;
+    });
+  }
+  return holds.map((held) => (held ? rest : TRUTH_CODE.false)).join('');
 }
 
 /** A caller through an interface endpoint: no `aws:SourceIp`, endpoint keys present with unknown values. */
@@ -171,6 +293,8 @@ interface Decision {
 
 class Evaluator {
   private readonly truthCache = new Map<CompiledStatement, Map<RequestContext, Truth>>();
+  /** Every statement that {@link decide} reads the truth of. */
+  private readonly consulted: CompiledStatement[];
   private readonly denies: StatementRef[];
   private readonly allows: StatementRef[];
   private readonly boundaryAllows: StatementRef[] | undefined;
@@ -184,9 +308,20 @@ class Evaluator {
     this.scpAllows = (set.scpLevels ?? []).map((level) =>
       level.statements.filter((ref) => ref.statement.effect === 'Allow'),
     );
+    this.consulted = [
+      ...new Set(
+        [this.denies, this.allows, this.boundaryAllows ?? [], ...this.scpAllows].flatMap((refs) =>
+          refs.map((ref) => ref.statement),
+        ),
+      ),
+    ];
   }
 
   truth(statement: CompiledStatement, context: RequestContext): Truth {
+    if (context instanceof InternetContext) {
+      const fixed = addressFreeTruth(statement, context);
+      if (fixed !== null) return fixed;
+    }
     let byContext = this.truthCache.get(statement);
     if (!byContext) {
       byContext = new Map();
@@ -218,6 +353,36 @@ class Evaluator {
       .filter((ref) => applies(this.truth(ref.statement, context), 'Allow', mode))
       .flatMap((ref) => ref.statement.reach)
       .filter((scope) => !this.denied(scope, denies));
+  }
+
+  /**
+   * The pieces (with their internet contexts) at which the request is allowed,
+   * as {@link decide} says. The decision reads a context only through the truth of each consulted
+   * statement there, and only the statements that read the address change from piece to piece: the
+   * pieces at which those have the same truths share one decision, and a set cut into hundreds of
+   * pieces has only a few such classes.
+   */
+  allowedPieces(
+    pieces: readonly IpPiece[],
+    contextOf: (piece: IpPiece) => InternetContext,
+    mode: Mode,
+  ): IpPiece[] {
+    if (pieces.length === 0) return [];
+    const first = contextOf(pieces[0] as IpPiece);
+    const columns = this.consulted
+      .filter((statement) => addressFreeTruth(statement, first) === null)
+      .map((statement) => truthColumn(statement, pieces, contextOf));
+    const decisions = new Map<string, boolean>();
+    return pieces.filter((piece, index) => {
+      let key = '';
+      for (const column of columns) key += column[index];
+      let allowed = decisions.get(key);
+      if (allowed === undefined) {
+        allowed = this.decide(contextOf(piece), mode).allowed;
+        decisions.set(key, allowed);
+      }
+      return allowed;
+    });
   }
 
   /** `withScps: false` judges the identity policies and boundary alone, to tell what the SCPs changed. */
@@ -267,7 +432,15 @@ function allStatements(set: PolicySet): StatementRef[] {
   ];
 }
 
+const evidenceOf = new WeakMap<StatementRef, StatementEvidence>();
+
+/**
+ * The statement as evidence. Made once per reference: the policies attached to thousands of
+ * principals, and the SCPs of an account, are cited in every one of their verdicts.
+ */
 export function statementEvidence(ref: StatementRef): StatementEvidence {
+  const known = evidenceOf.get(ref);
+  if (known) return known;
   const { statement, policy } = ref;
   const evidence: StatementEvidence = {
     policyName: policy.name,
@@ -279,6 +452,7 @@ export function statementEvidence(ref: StatementRef): StatementEvidence {
   };
   if (policy.arn) evidence.policyArn = policy.arn;
   if (statement.sid !== undefined) evidence.sid = statement.sid;
+  evidenceOf.set(ref, evidence);
   return evidence;
 }
 
@@ -390,7 +564,16 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
     approval.ranges,
   );
   const noRanges = approval.ranges.length === 0;
-  const contexts = new Map(pieces.map((piece) => [piece, internetContext(piece)]));
+  // Made only for the pieces judged one by one: most are decided by their class.
+  const contexts = new Map<IpPiece, InternetContext>();
+  const contextOf = (piece: IpPiece) => {
+    let context = contexts.get(piece);
+    if (!context) {
+      context = new InternetContext(piece);
+      contexts.set(piece, context);
+    }
+    return context;
+  };
   const hasProblems = statements.some((ref) => ref.statement.clauses.some((clause) => clause.notUnderstood));
 
   // The finding names an internet address where one is allowed; a private or documentation range
@@ -398,9 +581,7 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const preferRoutable = (candidates: IpPiece[]) =>
     candidates.find((piece) => piece.routable) ?? candidates[0];
   const judge = (mode: Mode) => {
-    const allowedPieces = pieces.filter(
-      (piece) => evaluator.decide(contexts.get(piece) as RequestContext, mode).allowed,
-    );
+    const allowedPieces = evaluator.allowedPieces(pieces, contextOf, mode);
     const allowed = new Set(allowedPieces);
     let offending: IpPiece | undefined;
     if (noRanges) {
@@ -428,12 +609,13 @@ export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const mode: Mode = status === 'FAIL' ? 'optimistic' : 'pessimistic';
 
   const focusPiece = shown.offending ?? pieces.find((piece) => !piece.approved) ?? (pieces[0] as IpPiece);
-  const focus = contexts.get(focusPiece) as RequestContext;
+  const focus = contextOf(focusPiece);
   const address = formatAddress(focusPiece.family, focusPiece.representative);
   const decision = evaluator.decide(focus, mode);
   const grantRefs =
     status === 'FAIL' ? decision.grants : set.identity.filter((ref) => ref.statement.effect === 'Allow');
-  const allowedFrom = piecesToCidrs(shown.allowedPieces);
+  // One more than is listed tells whether the list is cut.
+  const allowedFrom = piecesToCidrs(shown.allowedPieces, ALLOWED_FROM_LIMIT + 1);
 
   const readableDenies = statements.filter(
     (ref) => ref.statement.effect === 'Deny' && ref.statement.problem === undefined,

@@ -66,10 +66,15 @@ function parseUncached(text: string): IpRange | undefined {
 
 /** The address at integer `value`, in the family's canonical text form. */
 export function formatAddress(family: IpFamily, value: bigint): string {
-  const count = BITS[family] / 8;
+  if (family === 'ipv4') return ipv4Text(Number(value));
   const bytes: number[] = [];
-  for (let index = count - 1; index >= 0; index--) bytes.push(Number((value >> BigInt(index * 8)) & 255n));
+  for (let index = 15; index >= 0; index--) bytes.push(Number((value >> BigInt(index * 8)) & 255n));
   return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** Dotted-quad text of an IPv4 address held as a number (0 to 2^32 - 1), as ipaddr.js writes it. */
+function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
 export function contains(range: IpRange, family: IpFamily, value: bigint): boolean {
@@ -122,71 +127,161 @@ function publicRepresentative(family: IpFamily, first: bigint, last: bigint): bi
   return candidate <= last ? candidate : undefined;
 }
 
+/** {@link NOT_PUBLIC} IPv4 as numbers: first, last, first, last… */
+const NOT_PUBLIC_IPV4 = NOT_PUBLIC.ipv4.flatMap((range) => [Number(range.first), Number(range.last)]);
+
+function publicIpv4Representative(first: number, last: number): number | undefined {
+  let candidate = first;
+  for (let index = 0; index < NOT_PUBLIC_IPV4.length; index += 2) {
+    if (
+      (NOT_PUBLIC_IPV4[index] as number) <= candidate &&
+      candidate <= (NOT_PUBLIC_IPV4[index + 1] as number)
+    )
+      candidate = (NOT_PUBLIC_IPV4[index + 1] as number) + 1;
+  }
+  return candidate <= last ? candidate : undefined;
+}
+
 /**
  * Cuts both address families at every boundary of `ranges` and `approved`. The outcome of
  * `IpAddress`/`NotIpAddress` conditions over these CIDRs is constant inside each piece, so judging
- * one representative address per piece is exact.
+ * one representative address per piece is exact. Pieces come in address order, IPv4 first.
  */
 export function splitAddressSpace(ranges: readonly IpRange[], approved: readonly IpRange[]): IpPiece[] {
   const pieces: IpPiece[] = [];
-  for (const family of ['ipv4', 'ipv6'] as const) {
-    const end = 1n << BigInt(BITS[family]);
-    const cuts = new Set<bigint>([0n, end]);
-    for (const range of [...ranges, ...approved]) {
-      if (range.family !== family) continue;
-      cuts.add(range.first);
-      cuts.add(range.last + 1n);
-    }
-    const sorted = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (let index = 0; index + 1 < sorted.length; index++) {
-      const first = sorted[index] as bigint;
-      const last = (sorted[index + 1] as bigint) - 1n;
-      const routable = publicRepresentative(family, first, last);
-      pieces.push({
-        family,
-        first,
-        last,
-        approved: approved.some((range) => contains(range, family, first)),
-        representative: routable ?? first,
-        routable: routable !== undefined,
-      });
-    }
-  }
+  splitIpv4(ranges, approved, pieces);
+  splitIpv6(ranges, approved, pieces);
   return pieces;
 }
 
-/** The fewest CIDRs that exactly cover the inclusive range first–last. */
-export function rangeToCidrs(family: IpFamily, first: bigint, last: bigint): string[] {
-  const bits = BITS[family];
+/** IPv4 in plain numbers, which are exact up to 2^53: no BigInt is made but for the pieces themselves. */
+function splitIpv4(ranges: readonly IpRange[], approved: readonly IpRange[], pieces: IpPiece[]): void {
+  const approvedBounds: number[] = [];
+  for (const range of approved) {
+    if (range.family === 'ipv4') approvedBounds.push(Number(range.first), Number(range.last));
+  }
+  const cuts = new Float64Array(2 * (ranges.length + approved.length) + 1);
+  let count = 0;
+  cuts[count++] = 2 ** 32;
+  for (const list of [ranges, approved]) {
+    for (const range of list) {
+      if (range.family !== 'ipv4') continue;
+      cuts[count++] = Number(range.first);
+      cuts[count++] = Number(range.last) + 1;
+    }
+  }
+  // The unused tail stays 0, the start of the first piece, and sorts to the front.
+  cuts.sort();
+  const isApproved = (address: number) => {
+    for (let index = 0; index < approvedBounds.length; index += 2) {
+      if ((approvedBounds[index] as number) <= address && address <= (approvedBounds[index + 1] as number))
+        return true;
+    }
+    return false;
+  };
+  let first = 0;
+  for (const cut of cuts) {
+    // Sorted, so a repeated cut (or 0) is where the current piece starts: it starts no new one.
+    if (cut === first) continue;
+    const routable = publicIpv4Representative(first, cut - 1);
+    pieces.push({
+      family: 'ipv4',
+      first: BigInt(first),
+      last: BigInt(cut - 1),
+      approved: isApproved(first),
+      representative: BigInt(routable ?? first),
+      routable: routable !== undefined,
+    });
+    first = cut;
+  }
+}
+
+function splitIpv6(ranges: readonly IpRange[], approved: readonly IpRange[], pieces: IpPiece[]): void {
+  const cuts: bigint[] = [1n << 128n];
+  for (const list of [ranges, approved]) {
+    for (const range of list) {
+      if (range.family === 'ipv6') cuts.push(range.first, range.last + 1n);
+    }
+  }
+  cuts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let first = 0n;
+  for (const cut of cuts) {
+    if (cut === first) continue;
+    const last = cut - 1n;
+    const routable = publicRepresentative('ipv6', first, last);
+    pieces.push({
+      family: 'ipv6',
+      first,
+      last,
+      approved: approved.some((range) => contains(range, 'ipv6', first)),
+      representative: routable ?? first,
+      routable: routable !== undefined,
+    });
+    first = cut;
+  }
+}
+
+/**
+ * The fewest CIDRs that exactly cover the inclusive range first–last, in address order; only the
+ * first `max` of them when there are more (the evidence lists a few, and a range of scattered
+ * holes has thousands).
+ */
+export function rangeToCidrs(family: IpFamily, first: bigint, last: bigint, max = Infinity): string[] {
+  return family === 'ipv4'
+    ? ipv4RangeToCidrs(Number(first), Number(last), max)
+    : ipv6RangeToCidrs(first, last, max);
+}
+
+/** IPv4 in plain numbers: every address and block size up to 2^32 is exact in a double. */
+function ipv4RangeToCidrs(first: number, last: number, max: number): string[] {
   const cidrs: string[] = [];
   let start = first;
-  while (start <= last) {
+  while (start <= last && cidrs.length < max) {
+    // The largest block that starts at `start` is as large as its lowest set bit allows.
+    let size = start === 0 ? 32 : 31 - Math.clz32(start & -start);
+    while (start + 2 ** size - 1 > last) size--;
+    cidrs.push(`${ipv4Text(start)}/${32 - size}`);
+    start += 2 ** size;
+  }
+  return cidrs;
+}
+
+function ipv6RangeToCidrs(first: bigint, last: bigint, max: number): string[] {
+  const cidrs: string[] = [];
+  let start = first;
+  while (start <= last && cidrs.length < max) {
     let size = 0;
     while (
-      size < bits &&
+      size < 128 &&
       (start & ((1n << BigInt(size + 1)) - 1n)) === 0n &&
       start + (1n << BigInt(size + 1)) - 1n <= last
     ) {
       size++;
     }
-    cidrs.push(`${formatAddress(family, start)}/${bits - size}`);
+    cidrs.push(`${formatAddress('ipv6', start)}/${128 - size}`);
     start += 1n << BigInt(size);
   }
   return cidrs;
 }
 
-/** Adjacent pieces merged and written as CIDRs, for evidence a person can read. */
-export function piecesToCidrs(pieces: readonly IpPiece[]): string[] {
+/**
+ * Adjacent pieces merged and written as CIDRs, for evidence a person can read; only the first
+ * `max` CIDRs when there are more, so that a capped list costs what it shows.
+ */
+export function piecesToCidrs(pieces: readonly IpPiece[], max = Infinity): string[] {
   const cidrs: string[] = [];
   let current: { family: IpFamily; first: bigint; last: bigint } | undefined;
+  const flush = (range: { family: IpFamily; first: bigint; last: bigint }) =>
+    cidrs.push(...rangeToCidrs(range.family, range.first, range.last, max - cidrs.length));
   for (const piece of pieces) {
     if (current && current.family === piece.family && current.last + 1n === piece.first) {
       current.last = piece.last;
       continue;
     }
-    if (current) cidrs.push(...rangeToCidrs(current.family, current.first, current.last));
+    if (current) flush(current);
+    if (cidrs.length >= max) return cidrs;
     current = { family: piece.family, first: piece.first, last: piece.last };
   }
-  if (current) cidrs.push(...rangeToCidrs(current.family, current.first, current.last));
+  if (current) flush(current);
   return cidrs;
 }

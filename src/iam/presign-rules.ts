@@ -2,7 +2,7 @@ import { type AccountInventory, describeMissingSection } from '../model/inventor
 import { GLOBAL_REGION, type ResultDraft, type SkippedScope } from '../model/result.ts';
 import { sageMakerOffered, sameValue, shellQuote } from '../rules/support.ts';
 import type { RuleContext, RuleOutput } from '../rules/types.ts';
-import { accountIam, type EditablePolicy, type Principal } from './account.ts';
+import { type AccountIam, accountIam, type EditablePolicy, type Principal } from './account.ts';
 import { evaluatePolicySet, type PolicySet, type Verdict } from './evaluate.ts';
 import { DOMAIN_URL, NOTEBOOK_URL, type PresignedUrlAction } from './request.ts';
 import {
@@ -76,6 +76,7 @@ function scpPhrase(verdict: Verdict): string {
 
 function judgePrincipal(
   check: PresignCheck,
+  iam: AccountIam,
   principal: Principal,
   accountId: string,
   context: RuleContext,
@@ -86,7 +87,7 @@ function judgePrincipal(
   const approval = approvalOf(context);
   const set: PolicySet =
     scps?.evaluated && scps.levels.length > 0 ? { ...principal.set, scpLevels: scps.levels } : principal.set;
-  const verdict = evaluatePolicySet(set, approval);
+  const verdict = iam.verdictOf(set, approval);
   const who = `${principal.kind === 'user' ? 'User' : 'Role'} ${principal.name}`;
   const evidence: Record<string, unknown> = {
     principal: { type: principal.kind, name: principal.name, arn: principal.arn, path: principal.path },
@@ -176,7 +177,7 @@ export function checkPrincipals(check: PresignCheck, context: RuleContext): Rule
       }
       principals++;
       if (principal.grants)
-        results.push(judgePrincipal(check, principal, account.accountId, context, note, scps));
+        results.push(judgePrincipal(check, iam, principal, account.accountId, context, note, scps));
     }
   }
   return { results, skipped, evaluated: { principals } };
