@@ -200,6 +200,14 @@ export class OrganizationReader {
    * the subtrees, fewer calls than walking every account up with `ListParents`), less `exclude`.
    */
   async activeAccounts(ous: readonly string[], exclude: readonly string[]): Promise<string[]> {
+    return (await this.activeAccountsNamed(ous, exclude)).map((account) => account.id);
+  }
+
+  /** {@link activeAccounts} with each account's name, as `ListAccounts` gives it (empty when it gives none). */
+  async activeAccountsNamed(
+    ous: readonly string[],
+    exclude: readonly string[],
+  ): Promise<{ id: string; name: string }[]> {
     let accounts: Account[];
     if (ous.length === 0) {
       accounts = await collect(
@@ -248,9 +256,11 @@ export class OrganizationReader {
       );
     }
     const excluded = new Set(exclude);
-    const ids = accounts
-      .filter((account) => isActive(account) && account.Id && !excluded.has(account.Id))
-      .map((account) => account.Id as string);
-    return [...new Set(ids)].sort();
+    const named = new Map<string, string>();
+    for (const account of accounts) {
+      if (isActive(account) && account.Id && !excluded.has(account.Id))
+        named.set(account.Id, account.Name ?? '');
+    }
+    return [...named.keys()].sort().map((id) => ({ id, name: named.get(id) as string }));
   }
 }
