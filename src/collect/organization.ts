@@ -45,6 +45,25 @@ async function collect<Page, Item>(
   return items;
 }
 
+/** Where a scan gets each account's SCP path: the Organization itself, or what a plan read already. */
+export type OrganizationSource = Pick<OrganizationReader, 'accountSection'>;
+
+/**
+ * The SCP paths an Organization run's plan read once for every account: a member account's scan
+ * takes its own from the plan, without calling Organizations.
+ *
+ * @example plannedOrganization(new Map([[item.accountId, item.organization]]))
+ */
+export function plannedOrganization(sections: ReadonlyMap<string, AccountOrganization>): OrganizationSource {
+  return {
+    accountSection: async (accountId) => {
+      const section = sections.get(accountId);
+      if (section === undefined) throw new Error(`the plan holds no SCP path for account ${accountId}`);
+      return section;
+    },
+  };
+}
+
 /**
  * Reads the Organization from the management account or a delegated administrator: its accounts,
  * and for each account the SCPs on the path from the root. Every answer is cached for the scan,
