@@ -295,15 +295,15 @@ function accountLabel(account: { accountId: string; accountName: string }): stri
 /**
  * The subject: what happened across the Organization, in under 100 ASCII characters.
  *
- * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization of 12: 3 new in 2 accounts, 1 account errored'
+ * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization of 12 accounts: 3 new in 2 accounts, 9 failing'
  */
 export function digestSubject(digest: OrganizationDigest, part?: { number: number; count: number }): string {
   const { totals } = digest;
-  const errored = totals.accountsErrored > 0 ? `, ${plural(totals.accountsErrored, 'account')} errored` : '';
-  const head = `SageMaker compliance, Organization of ${totals.accounts}`;
+  const errored = totals.accountsErrored > 0 ? `, ${totals.accountsErrored} errored` : '';
+  const head = `SageMaker compliance, Organization of ${plural(totals.accounts, 'account')}`;
   let text: string;
   if (totals.newOrRegressed > 0) {
-    text = `[FAIL] ${head}: ${totals.newOrRegressed} new in ${plural(digest.changed.length, 'account')}, ${totals.fail} failing${errored}`;
+    text = `[FAIL] ${head}: ${totals.newOrRegressed} new in ${digest.changed.length}, ${totals.fail} failing${errored}`;
   } else if (totals.fail > 0) {
     text = `[FAIL] ${head}: nothing new, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}${errored}`;
   } else if (totals.error > 0 || totals.accountsErrored > 0) {
@@ -319,17 +319,31 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
   return `${text}${suffix}`;
 }
 
-function findingLines(finding: DigestFinding): string[] {
+function findingLine(finding: DigestFinding): string {
   const named =
     finding.resourceName !== undefined && !finding.resourceId.endsWith(finding.resourceName)
       ? ` (${printable(finding.resourceName)})`
       : '';
   const regressed = finding.change === 'regressed' ? ' (regressed: passed in the previous scan)' : '';
-  return [
-    `  [${finding.severity.toUpperCase()}] ${finding.ruleId}  ${printable(finding.region)}  ${printable(finding.resourceId)}${named}${regressed}`,
-    `    ${printable(finding.message)}`,
-    `    Fix: ${printable(finding.fix)}`,
-  ];
+  return `    ${printable(finding.region)}  ${printable(finding.resourceId)}${named}  ${printable(finding.message)}${regressed}`;
+}
+
+/** An account's listed findings by rule: the rule once, its resources, and the fix once when they share it. */
+function findingLines(findings: readonly DigestFinding[]): string[] {
+  const lines: string[] = [];
+  const rules = [...new Set(findings.map((finding) => finding.ruleId))];
+  for (const ruleId of rules) {
+    const group = findings.filter((finding) => finding.ruleId === ruleId);
+    const first = group[0] as DigestFinding;
+    const shared = group.every((finding) => finding.fix === first.fix);
+    lines.push(`  [${first.severity.toUpperCase()}] ${printable(first.title)} (${ruleId})`);
+    for (const finding of group) {
+      lines.push(findingLine(finding));
+      if (!shared) lines.push(`      Fix: ${printable(finding.fix)}`);
+    }
+    if (shared) lines.push(`    Fix: ${printable(first.fix)}`);
+  }
+  return lines;
 }
 
 function changedSection(digest: OrganizationDigest, changed: readonly DigestChangedAccount[]): string[] {
@@ -339,7 +353,7 @@ function changedSection(digest: OrganizationDigest, changed: readonly DigestChan
   for (const account of shown) {
     lines.push('', `${accountLabel(account)}: ${account.findings.length} new or regressed`);
     const listed = account.findings.slice(0, DIGEST_FINDINGS_PER_ACCOUNT);
-    for (const finding of listed) lines.push(...findingLines(finding));
+    lines.push(...findingLines(listed));
     const more = account.findings.length - listed.length;
     if (more > 0) {
       lines.push(
