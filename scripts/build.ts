@@ -14,6 +14,12 @@ const CLI_TARGET = `node${engines.node.replace(/^>=/, '')}`;
 
 export const ENTRY_POINT = join(ROOT, 'src/handlers/scan.ts');
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/scan');
+/** The Organization mode's `plan` and `aggregate` Lambdas, bundled like the scan Lambda. */
+export const ORGANIZATION_ENTRY_POINTS = {
+  'org-plan': join(ROOT, 'src/handlers/org-plan.ts'),
+  'org-aggregate': join(ROOT, 'src/handlers/org-aggregate.ts'),
+} as const;
+export type OrganizationHandler = keyof typeof ORGANIZATION_ENTRY_POINTS;
 export const CLI_ENTRY_POINT = join(ROOT, 'src/main.ts');
 /** Where bin/sagemaker-compliance-scanner.mjs finds the CLI: the package ships this directory. */
 export const DEFAULT_CLI_OUT_DIR = join(ROOT, 'dist/cli');
@@ -34,10 +40,26 @@ export interface BundleResult {
  * @example await bundleScanHandler(); // dist/scan/index.mjs, index.mjs.map and meta.json
  */
 export async function bundleScanHandler(outDir = DEFAULT_OUT_DIR): Promise<BundleResult> {
+  return bundleLambda(ENTRY_POINT, outDir);
+}
+
+/**
+ * Bundles the Organization mode's `plan` or `aggregate` Lambda as {@link bundleScanHandler} does.
+ *
+ * @example await bundleOrganizationHandler('org-plan'); // dist/org-plan/index.mjs
+ */
+export async function bundleOrganizationHandler(
+  name: OrganizationHandler,
+  outDir = join(ROOT, 'dist', name),
+): Promise<BundleResult> {
+  return bundleLambda(ORGANIZATION_ENTRY_POINTS[name], outDir);
+}
+
+async function bundleLambda(entryPoint: string, outDir: string): Promise<BundleResult> {
   const outfile = join(outDir, 'index.mjs');
   await mkdir(outDir, { recursive: true });
   const result = await build({
-    entryPoints: [ENTRY_POINT],
+    entryPoints: [entryPoint],
     outfile,
     bundle: true,
     format: 'esm',
@@ -92,8 +114,13 @@ export async function bundleCli(outDir = DEFAULT_CLI_OUT_DIR): Promise<BundleRes
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const only = process.argv[2];
   if (only !== 'cli') {
-    const { outfile, bytes } = await bundleScanHandler();
-    process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB\n`);
+    for (const bundle of [
+      await bundleScanHandler(),
+      await bundleOrganizationHandler('org-plan'),
+      await bundleOrganizationHandler('org-aggregate'),
+    ]) {
+      process.stdout.write(`${bundle.outfile}: ${(bundle.bytes / 1024).toFixed(0)} KiB\n`);
+    }
   }
   if (only !== 'lambda') {
     const { outfile, bytes } = await bundleCli();

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SecurityHubClient, type SecurityHubClientConfig } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadDeployedSuppressions, loadLambdaEnvironment } from '../config/env.ts';
 import { createScanHandler, METRICS_NAMESPACE, type ScanHandler, SERVICE_NAME } from './scan-handler.ts';
@@ -19,8 +19,13 @@ const s3 =
   environment.reportsBucket === undefined ? undefined : new S3Client({ region: environment.homeRegion });
 
 // Findings go to the Security Hub of the region they are about (global ones to the home region).
+// A member account's client (Organization mode) is its own: a warm function scans other accounts next.
 const securityHubClients = new Map<string, SecurityHubClient>();
-function securityHub(region: string): SecurityHubClient {
+function securityHub(
+  region: string,
+  credentials?: SecurityHubClientConfig['credentials'],
+): SecurityHubClient {
+  if (credentials !== undefined) return new SecurityHubClient({ region, credentials });
   const client = securityHubClients.get(region) ?? new SecurityHubClient({ region });
   securityHubClients.set(region, client);
   return client;
