@@ -30,6 +30,7 @@ import type { Construct } from 'constructs';
 import { LAMBDA_BUNDLE } from '../scripts/lambda-bundle.ts';
 import { SCAN_CONFIG_NAME, SCAN_CONFIG_PATH, type ScanConfig } from '../src/config/bundled.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
+import { ORGANIZATION_VARIABLES } from '../src/config/organization-env.ts';
 import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import {
@@ -88,6 +89,8 @@ const PLAN_ENTRY = fileURLToPath(new URL('../src/handlers/org-plan.ts', import.m
 const AGGREGATE_ENTRY = fileURLToPath(new URL('../src/handlers/org-aggregate.ts', import.meta.url));
 /** Where the Organization digests go: `reports/organization/<yyyy>/<mm>/<dd>/<runId>.json`. */
 export const DIGEST_PREFIX = `${REPORTS_PREFIX}/organization`;
+/** The digest is stored as JSON and as the text of its email. */
+const DIGEST_EXTENSIONS = ['json', 'txt'] as const;
 /** Listing the Organization and reading its SCPs once per run, for up to a few thousand accounts. */
 export const PLAN_TIMEOUT = Duration.minutes(10);
 /** Reads every account's report once; 500 reports take seconds (see `npm run bench`). */
@@ -431,7 +434,9 @@ export class ScannerStack extends Stack {
       ...(props.securityHub ? { SECURITY_HUB: 'true' } : {}),
       ...(props.chatNotifications ? { CHAT_NOTIFICATIONS: 'true' } : {}),
       ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
-      ...(organization === undefined ? {} : { MEMBER_ROLE_NAME: organization.memberRoleName }),
+      ...(organization === undefined
+        ? {}
+        : { [ORGANIZATION_VARIABLES.memberRoleName]: organization.memberRoleName }),
     };
     const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));
     if (environmentIssue !== undefined) {
@@ -542,9 +547,9 @@ export class ScannerStack extends Stack {
       environment: {
         REPORTS_BUCKET: this.reportsBucket.bucketName,
         LOG_LEVEL: logLevel,
-        ...(organization.ous.length > 0 ? { ORGANIZATION_OUS: organization.ous.join(',') } : {}),
+        ...(organization.ous.length > 0 ? { [ORGANIZATION_VARIABLES.ous]: organization.ous.join(',') } : {}),
         ...(organization.excludeAccounts.length > 0
-          ? { EXCLUDE_ACCOUNTS: organization.excludeAccounts.join(',') }
+          ? { [ORGANIZATION_VARIABLES.excludeAccounts]: organization.excludeAccounts.join(',') }
           : {}),
       },
     });
@@ -588,9 +593,10 @@ export class ScannerStack extends Stack {
     const bucket = `<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
     aggregate.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadMapResultsAndReports',
+        sid: 'ReadPlanResultsAndReports',
         actions: ['s3:GetObject'],
         resources: [
+          this.reportsBucket.arnForObjects(`${runPrefix('*')}${PLAN_FILE}`),
           this.reportsBucket.arnForObjects(`${runPrefix('*')}${RESULTS_FOLDER}/*`),
           this.reportsBucket.arnForObjects(`${REPORTS_PREFIX}/*`),
         ],
@@ -598,10 +604,11 @@ export class ScannerStack extends Stack {
     );
     aggregate.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'StoreNewDigest',
+        sid: 'StoreDigest',
         actions: ['s3:PutObject'],
-        resources: [this.reportsBucket.arnForObjects(`${DIGEST_PREFIX}/*.json`)],
-        conditions: { Null: { 's3:if-none-match': 'false' } },
+        resources: DIGEST_EXTENSIONS.map((extension) =>
+          this.reportsBucket.arnForObjects(`${DIGEST_PREFIX}/*.${extension}`),
+        ),
       }),
     );
     aggregate.role.addToPolicy(
@@ -619,6 +626,10 @@ export class ScannerStack extends Stack {
       }),
     );
     Validations.of(aggregate.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucket}/organization/runs/*/${PLAN_FILE}]`,
+      reason: "Each run's plan file is under its execution name, known only at run time; read only.",
+    });
+    Validations.of(aggregate.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucket}/organization/runs/*/${RESULTS_FOLDER}/*]`,
       reason:
         "The Distributed Map writes its manifest and result files under the run's execution name and Map run id, known only at run time; read only.",
@@ -628,11 +639,12 @@ export class ScannerStack extends Stack {
       reason:
         'The digest reads the report each account scan stored (reports/<accountId>/…, named in the Map results) and the previous digest; read only, no list, write or delete.',
     });
-    Validations.of(aggregate.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucket}/${DIGEST_PREFIX}/*.json]`,
-      reason:
-        'Each digest is a new object, reports/organization/<yyyy>/<mm>/<dd>/<runId>.json, whose date and run id are known only at run time; s3:PutObject with If-None-Match only (no overwrite).',
-    });
+    for (const extension of DIGEST_EXTENSIONS) {
+      Validations.of(aggregate.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucket}/${DIGEST_PREFIX}/*.${extension}]`,
+        reason: `Each digest is reports/organization/<yyyy>/<mm>/<dd>/<runId>.${extension}, whose date and run id are known only at run time; s3:PutObject of that kind of object under the digests' prefix only (no read, list or delete there).`,
+      });
+    }
 
     const run = new OrganizationRun(this, 'OrganizationRun', {
       settings: organization,
