@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { compileCacheTrial } from './compile-cache.ts';
+import type { OrganizationMeasurement } from './organization.ts';
+import { accountSize } from './organization-accounts.ts';
 import { measurePrincipals } from './principals.ts';
 import type { SizeMeasurement } from './scan-once.ts';
 import { SIZES, type SizeName } from './synthetic.ts';
@@ -17,6 +19,10 @@ const { values } = parseArgs({
     'import-runs': { type: 'string', default: '7' },
     /** Only the start-up and bundle measurements, not the synthetic accounts. */
     'startup-only': { type: 'boolean', default: false },
+    /** Accounts of the synthetic Organization (plan, aggregate, Map wall time). */
+    'organization-accounts': { type: 'string', default: '500' },
+    /** The Distributed Map's MaxConcurrency, as the stack deploys it by default. */
+    'max-concurrency': { type: 'string', default: '20' },
   },
 });
 const BUNDLE = 'dist/scan/index.mjs';
@@ -175,6 +181,83 @@ if (!values['startup-only']) {
   );
 }
 const principals = values['startup-only'] ? undefined : measurePrincipals(log);
+function measureOrganization(phase: 'plan' | 'aggregate', throttleEvery: number): OrganizationMeasurement {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/organization.ts',
+      '--phase',
+      phase,
+      '--accounts',
+      values['organization-accounts'],
+      '--latency',
+      values.latency,
+      '--throttle-every',
+      String(throttleEvery),
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+  );
+  if (child.status !== 0) throw new Error(`Organization bench (${phase}) failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as OrganizationMeasurement;
+}
+
+/**
+ * The Map Run's wall time: accounts start in plan order as slots free up, `slots` at a time, each
+ * taking its size's scan time. The lower bound is the total scan time spread evenly over the slots.
+ */
+function mapWallTime(
+  scanSeconds: Record<'small' | 'medium' | 'large', number>,
+  accounts: number,
+  slots: number,
+) {
+  const free = Array.from({ length: slots }, () => 0);
+  let total = 0;
+  for (let index = 0; index < accounts; index += 1) {
+    const seconds = scanSeconds[accountSize(index)];
+    total += seconds;
+    const slot = free.indexOf(Math.min(...free));
+    free[slot] = (free[slot] as number) + seconds;
+  }
+  return { wallSeconds: Math.max(...free), lowerBoundSeconds: total / slots, serialSeconds: total };
+}
+
+let organization: { plan: OrganizationMeasurement[]; aggregate: OrganizationMeasurement } | undefined;
+if (!values['startup-only']) {
+  const plan = [measureOrganization('plan', 0), measureOrganization('plan', 50)];
+  const aggregate = measureOrganization('aggregate', 0);
+  organization = { plan, aggregate };
+  const accounts = Number(values['organization-accounts']);
+  log('');
+  log(
+    `Organization of ${accounts} accounts (${values.latency} ms per request, 20 OUs, every 20th account large, every 4th medium):`,
+  );
+  for (const m of plan) {
+    log(
+      `  plan: ${(m.wallMs / 1000).toFixed(1)} s for ${m.calls} Organizations calls${m.throttled > 0 ? `, ${m.throttled} of them throttled (1 in 50)` : ', none throttled'}; ${(m.wallMs / m.accounts).toFixed(0)} ms per account; peak RSS ${m.peakRssMb} MB.`,
+    );
+  }
+  log(
+    `  aggregate: ${(aggregate.wallMs / 1000).toFixed(1)} s for ${aggregate.accounts} stored reports (${(aggregate.reportBytes / 2 ** 20).toFixed(0)} MiB of JSON, ${aggregate.calls} S3 reads); peak RSS ${aggregate.peakRssMb} MB (${aggregate.rssBeforeMb} MB before it); target < 30 s (${(aggregate.wallMs / 30_000).toFixed(2)} of it) and < 512 MB (${(aggregate.peakRssMb / 512).toFixed(2)} of it).`,
+  );
+  const measured = (size: SizeName) => measurements.find((m) => m.size === size);
+  const secondsOf = (size: 'small' | 'medium' | 'large', assumed: number) => {
+    const m = measured(size);
+    return m === undefined ? assumed : (m.collectMs + m.evaluateWallMs) / 1000;
+  };
+  const scanSeconds = {
+    small: secondsOf('small', 5),
+    medium: secondsOf('medium', 30),
+    large: secondsOf('large', 120),
+  };
+  const slots = Number(values['max-concurrency']);
+  const map = mapWallTime(scanSeconds, accounts, slots);
+  log(
+    `  Map Run at MaxConcurrency ${slots} (scan per account: small ${scanSeconds.small.toFixed(1)} s, medium ${scanSeconds.medium.toFixed(1)} s, large ${scanSeconds.large.toFixed(1)} s${measurements.length === 0 ? ', assumed' : ', measured above'}): ${(map.wallSeconds / 60).toFixed(1)} min, against ${(map.lowerBoundSeconds / 60).toFixed(1)} min evenly spread and ${(map.serialSeconds / 60).toFixed(0)} min one account at a time (${(map.serialSeconds / map.wallSeconds).toFixed(1)}× faster).`,
+  );
+}
+
 const bundle = measureBundle();
 log('');
 log(
@@ -207,6 +290,6 @@ for (const start of bundle.cliStarts) {
 }
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, principals, bundle }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, principals, organization, bundle }, null, 2)}\n`,
   );
 }

@@ -1,12 +1,25 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { LOG_LEVELS, NOTIFY_MODES } from '../src/config/env.ts';
+import { MemberRoleStack } from './member-role.ts';
+import { ORGANIZATION_ADMINISTRATORS, type OrganizationProps } from './organization.ts';
 import { ScannerStack, type ScannerStackProps } from './scanner-stack.ts';
 import { loadSettings, SETTING_KEYS } from './settings.ts';
 import { readSettingsLock, removalsBetween, writeSettingsLock } from './settings-lock.ts';
 import { emailProblem } from './validate.ts';
 
 export const STACK_NAME = 'SageMakerComplianceScanner';
+/** Synthesized only with `-c organization=true`: the StackSet's template, cdk.out/<this>.template.json. */
+export const MEMBER_ROLE_STACK_NAME = 'SageMakerComplianceScannerMemberRole';
+/** The context keys of the Organization mode, refused without `organization=true`. */
+export const ORGANIZATION_KEYS = [
+  'memberRoleName',
+  'organizationAdministrator',
+  'maxConcurrency',
+  'toleratedFailurePercentage',
+  'organizationOus',
+  'excludeAccounts',
+] as const;
 
 /**
  * Builds the scanner stack from `-c key=value` context and registers the cdk-nag AwsSolutions,
@@ -25,7 +38,15 @@ export const STACK_NAME = 'SageMakerComplianceScanner';
  */
 export function configureApp(app: App): ScannerStack {
   const read = (key: string) => app.node.tryGetContext(key);
-  const stack = new ScannerStack(app, STACK_NAME, propsFromContext(read));
+  const props = propsFromContext(read);
+  const stack = new ScannerStack(app, STACK_NAME, props);
+  if (stack.organization !== undefined) {
+    new MemberRoleStack(app, MEMBER_ROLE_STACK_NAME, {
+      rules: stack.rules,
+      roleName: stack.organization.memberRoleName,
+      securityHub: props.securityHub,
+    });
+  }
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app),
     new ServerlessChecks(app),
@@ -78,6 +99,33 @@ function guardRemovals(stack: ScannerStack, read: (key: string) => unknown): voi
  * also be given as context: a `-c` value that the next deploy lacks would silently undo it.
  */
 export function propsFromContext(read: (key: string) => unknown): ScannerStackProps {
+  const organization = organizationFromContext(read);
+  return organization === undefined
+    ? deploymentFromContext(read)
+    : { ...deploymentFromContext(read), organization };
+}
+
+/**
+ * The Organization mode: `organization=true` and its keys, context values even with a settings
+ * file (they choose what the stack is, not how a scan judges).
+ */
+function organizationFromContext(read: (key: string) => unknown): OrganizationProps | undefined {
+  if (flag(read, 'organization') !== true) {
+    const stray = ORGANIZATION_KEYS.filter((key) => read(key) !== undefined);
+    if (stray.length > 0) throw new Error(`${stray.join(', ')}: only with -c organization=true`);
+    return undefined;
+  }
+  return {
+    memberRoleName: text(read, 'memberRoleName'),
+    administrator: oneOf(read, 'organizationAdministrator', ORGANIZATION_ADMINISTRATORS),
+    maxConcurrency: count(read, 'maxConcurrency'),
+    toleratedFailurePercentage: percentage(read, 'toleratedFailurePercentage'),
+    ous: list(read, 'organizationOus'),
+    excludeAccounts: list(read, 'excludeAccounts'),
+  };
+}
+
+function deploymentFromContext(read: (key: string) => unknown): ScannerStackProps {
   const settingsFile = text(read, 'settingsFile');
   if (settingsFile !== undefined) {
     const alsoInContext = SETTING_KEYS.filter((key) => read(key) !== undefined);
@@ -146,6 +194,16 @@ function count(read: (key: string) => unknown, key: string): number | undefined 
   const parsed = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) {
     throw new Error(`${key}: expected a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+function percentage(read: (key: string) => unknown, key: string): number | undefined {
+  const value = read(key);
+  if (value === undefined || value === '') return undefined;
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
+    throw new Error(`${key}: expected a percentage from 0 to 100, got ${JSON.stringify(value)}`);
   }
   return parsed;
 }

@@ -25,8 +25,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { LambdaName } from '../scripts/build.ts';
 import { SCAN_CONFIG_NAME, SCAN_CONFIG_PATH, type ScanConfig } from '../src/config/bundled.ts';
 import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/env.ts';
+import { ORGANIZATION_VARIABLES } from '../src/config/organization-env.ts';
 import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
 import {
@@ -34,8 +36,18 @@ import {
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../src/handlers/scan-handler.ts';
+import { runPrefix } from '../src/model/organization-run.ts';
+import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';
 import { bundledCode } from './lambda-code.ts';
+import {
+  type OrganizationProps,
+  OrganizationRun,
+  type OrganizationSettings,
+  organizationSettings,
+  PLAN_FILE,
+  RESULTS_FOLDER,
+} from './organization.ts';
 import { scannerReadActions } from './permissions.ts';
 import { type SettingsRecord, type SuppressionScope, settingsRecord } from './settings-lock.ts';
 import { SHIPPED_SUPPRESSIONS_NAME, SHIPPED_SUPPRESSIONS_PATH, stageSuppressions } from './suppressions.ts';
@@ -70,6 +82,28 @@ export const DEFAULT_REPORT_RETENTION_DAYS = 400;
 export const REPORTS_PREFIX = 'reports';
 /** What a scan stores under its account's prefix: the JSON report (and latest.json) and the HTML page. */
 const REPORT_EXTENSIONS = ['json', 'html'] as const;
+
+/** Where the Organization digests go: `reports/organization/<yyyy>/<mm>/<dd>/<runId>.json`. */
+export const DIGEST_PREFIX = `${REPORTS_PREFIX}/organization`;
+/** The digest is stored as JSON and as the text of its email. */
+const DIGEST_EXTENSIONS = ['json', 'txt'] as const;
+/** Listing the Organization and reading its SCPs once per run, for up to a few thousand accounts. */
+export const PLAN_TIMEOUT = Duration.minutes(10);
+/** Reads every account's report once; 500 reports take seconds (see `npm run bench`). */
+export const AGGREGATE_TIMEOUT = Duration.minutes(10);
+export const AGGREGATE_MEMORY_MB = 1024;
+export const PLAN_MEMORY_MB = 512;
+/** The Organizations reads of the plan: the accounts (or the OU subtrees) and each SCP once. */
+export const PLAN_ORGANIZATIONS_ACTIONS = [
+  'organizations:DescribeOrganization',
+  'organizations:DescribePolicy',
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListChildren',
+  'organizations:ListParents',
+  'organizations:ListPoliciesForTarget',
+  'organizations:ListRoots',
+];
 
 /** What a deployment may choose; everything has a default suited to a nightly scan. */
 export interface ScannerStackProps extends StackProps {
@@ -124,6 +158,11 @@ export interface ScannerStackProps extends StackProps {
   chatNotifications?: boolean;
   /** Days a report (and each replaced `latest.json`) is kept in the reports bucket. Default 400. */
   reportRetentionDays?: number;
+  /**
+   * Scan every account of the Organization every night on Step Functions (see "Organization" in
+   * the README). Off by default: the stack scans its own account.
+   */
+  organization?: OrganizationProps;
 }
 
 /**
@@ -146,10 +185,22 @@ export class ScannerStack extends Stack {
   readonly suppressions: readonly SuppressionScope[];
   /** The subscriptions and suppressions this stack deploys, as the settings lock records them. */
   readonly settingsRecord: SettingsRecord;
+  /** The rules the deployment runs: the scan role's and the member role's reads come from them. */
+  readonly rules: readonly Rule[];
+  /** The scan function's role: in Organization mode, the member roles trust exactly it. */
+  readonly scanRole: iam.Role;
+  /** The Organization mode's settings, with their defaults; undefined for a single account. */
+  readonly organization?: OrganizationSettings;
+  /** The Organization run's state machine, plan and aggregate functions, in Organization mode. */
+  readonly organizationRun?: OrganizationRun;
 
   constructor(scope: Construct, id: string, props: ScannerStackProps = {}) {
     super(scope, id, props);
     const rules = selectRules(props.rules, 'rules');
+    this.rules = rules;
+    const organization =
+      props.organization === undefined ? undefined : organizationSettings(props.organization);
+    this.organization = organization;
     const alarmNamePrefix = `${this.stackName}-`;
 
     const key = new kms.Key(this, 'FindingsKey', {
@@ -271,7 +322,9 @@ export class ScannerStack extends Stack {
         resources: [key.keyArn],
       }),
     );
-    const ownReports = `${REPORTS_PREFIX}/${Aws.ACCOUNT_ID}`;
+    this.scanRole = role;
+    // In Organization mode one function scans every account, each under its own account's prefix.
+    const ownReports = `${REPORTS_PREFIX}/${organization === undefined ? Aws.ACCOUNT_ID : '*'}`;
     // Only with If-None-Match (S3 then refuses a key that exists), so the role cannot rewrite a past
     // report; latest.json is replaced only with If-Match on the ETag its scan read, so an older run
     // cannot overwrite a newer baseline ("Enforce conditional writes on Amazon S3 buckets"). Only
@@ -309,14 +362,28 @@ export class ScannerStack extends Stack {
         sid: 'SeeWhetherPreviousReportExists',
         actions: ['s3:ListBucket'],
         resources: [this.reportsBucket.bucketArn],
-        conditions: { StringEquals: { 's3:prefix': `${ownReports}/latest.json` } },
+        conditions: {
+          [organization === undefined ? 'StringEquals' : 'StringLike']: {
+            's3:prefix': `${ownReports}/latest.json`,
+          },
+        },
       }),
     );
+    if (organization !== undefined) this.allowMemberAccounts(role, organization);
     for (const extension of REPORT_EXTENSIONS) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/<AWS::AccountId>/*.${extension}]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/${organization === undefined ? '<AWS::AccountId>' : '*'}/*.${extension}]`,
         reason:
-          "The scan writes new objects per run (the JSON report and its HTML page) whose keys (date and scan id) are only known at run time; the wildcard is confined to this account's prefix in this stack's bucket and to those two extensions, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete).",
+          organization === undefined
+            ? "The scan writes new objects per run (the JSON report and its HTML page) whose keys (date and scan id) are only known at run time; the wildcard is confined to this account's prefix in this stack's bucket and to those two extensions, for s3:PutObject with If-None-Match only (no overwrite, read, list or delete)."
+            : "The scan writes new objects per run (the JSON report and its HTML page) under the prefix of the account it scanned, whose id, date and scan id are only known at run time; confined to those two extensions in this stack's bucket, for s3:PutObject with If-None-Match only, and denied under the Organization digests' prefix.",
+      });
+    }
+    if (organization !== undefined) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/${REPORTS_PREFIX}/*/latest.json]`,
+        reason:
+          "Each account's baseline is reports/<accountId>/latest.json, and the accounts are those the plan lists at run time; read, and replaced only with If-Match on the ETag read (or created with If-None-Match).",
       });
     }
     if (props.securityHub) {
@@ -363,6 +430,9 @@ export class ScannerStack extends Stack {
       ...(props.securityHub ? { SECURITY_HUB: 'true' } : {}),
       ...(props.chatNotifications ? { CHAT_NOTIFICATIONS: 'true' } : {}),
       ...(stagedSuppressions === undefined ? {} : { SUPPRESSIONS_FILE: SHIPPED_SUPPRESSIONS_PATH }),
+      ...(organization === undefined
+        ? {}
+        : { [ORGANIZATION_VARIABLES.memberRoleName]: organization.memberRoleName }),
     };
     const environmentIssue = environmentProblem(environment, (value) => Token.isUnresolved(value));
     if (environmentIssue !== undefined) {
@@ -380,10 +450,7 @@ export class ScannerStack extends Stack {
       timeout: TIMEOUT,
       role,
       logGroup,
-      reservedConcurrentExecutions:
-        props.reservedConcurrency === 'off'
-          ? undefined
-          : (props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY),
+      reservedConcurrentExecutions: scanReservedConcurrency(props.reservedConcurrency, organization),
       description: 'Nightly and on-demand SageMaker PrivateLink compliance scan',
       environment,
       onFailure: new destinations.SqsDestination(failureQueue),
@@ -398,9 +465,17 @@ export class ScannerStack extends Stack {
       });
     }
 
+    const orchestration =
+      organization === undefined ? undefined : this.addOrganizationRun(organization, props, key);
+    this.organizationRun = orchestration?.run;
+    const aggregateRole = orchestration?.aggregateRole;
     this.scheduleNightlyScan(props, undeliveredQueue);
     this.addAlarms(alarmNamePrefix, failureQueue, undeliveredQueue, undeliveredNotifications);
-    this.restrictPublishers(key, role, alarmNamePrefix);
+    this.restrictPublishers(
+      key,
+      [role, ...(aggregateRole === undefined ? [] : [aggregateRole])],
+      alarmNamePrefix,
+    );
 
     new CfnOutput(this, 'FindingsTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'ScanFunctionName', { value: this.function.functionName });
@@ -421,6 +496,242 @@ export class ScannerStack extends Stack {
     });
   }
 
+  /**
+   * The scan role assumes the member role of any account (the plan decides which) and nothing
+   * else; it may not write under the Organization digests' prefix, which `reports/*` would cover.
+   */
+  private allowMemberAccounts(role: iam.Role, organization: OrganizationSettings): void {
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberRole',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::*:role/${organization.memberRoleName}`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'LeaveDigestsAlone',
+        effect: iam.Effect.DENY,
+        actions: ['s3:PutObject'],
+        resources: [this.reportsBucket.arnForObjects(`${DIGEST_PREFIX}/*`)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${organization.memberRoleName}]`,
+      reason:
+        'The accounts to scan are those the plan lists from the Organization at run time; the role may assume only the member role (this exact name, which the StackSet creates in each of them), whose trust in turn names this role.',
+    });
+  }
+
+  /**
+   * The plan and aggregate functions and the state machine that runs them around the scan function.
+   * Returns the aggregate's role, which publishes the digest.
+   */
+  private addOrganizationRun(
+    organization: OrganizationSettings,
+    props: ScannerStackProps,
+    key: kms.Key,
+  ): { run: OrganizationRun; aggregateRole: iam.Role } {
+    const logLevel = props.logLevel ?? 'INFO';
+    const plan = this.runFunction('Plan', {
+      name: 'org-plan',
+      description: 'Organization run: lists the accounts and their SCPs and writes the plan file',
+      memorySize: PLAN_MEMORY_MB,
+      timeout: PLAN_TIMEOUT,
+      logRetention: props.logRetention,
+      environment: {
+        REPORTS_BUCKET: this.reportsBucket.bucketName,
+        LOG_LEVEL: logLevel,
+        ...(organization.ous.length > 0 ? { [ORGANIZATION_VARIABLES.ous]: organization.ous.join(',') } : {}),
+        ...(organization.excludeAccounts.length > 0
+          ? { [ORGANIZATION_VARIABLES.excludeAccounts]: organization.excludeAccounts.join(',') }
+          : {}),
+      },
+    });
+    plan.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOrganization',
+        actions: PLAN_ORGANIZATIONS_ACTIONS,
+        resources: ['*'],
+      }),
+    );
+    plan.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WritePlan',
+        actions: ['s3:PutObject'],
+        resources: [this.reportsBucket.arnForObjects(`${runPrefix('*')}${PLAN_FILE}`)],
+      }),
+    );
+    Validations.of(plan.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `${PLAN_ORGANIZATIONS_ACTIONS.join(', ')} name the Organization's root, OUs, accounts and policies, which live in the management account and are not known when the stack is made; all are reads.`,
+    });
+    Validations.of(plan.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/organization/runs/*/${PLAN_FILE}]`,
+      reason:
+        "Each run's plan file is under its execution name, known only at run time; s3:PutObject of plan.json only.",
+    });
+
+    const aggregate = this.runFunction('Aggregate', {
+      name: 'org-aggregate',
+      description: 'Organization run: builds and publishes the digest of every account',
+      memorySize: AGGREGATE_MEMORY_MB,
+      timeout: AGGREGATE_TIMEOUT,
+      logRetention: props.logRetention,
+      environment: {
+        REPORTS_BUCKET: this.reportsBucket.bucketName,
+        FINDINGS_TOPIC_ARN: this.topic.topicArn,
+        LOG_LEVEL: logLevel,
+        ...(props.chatNotifications ? { CHAT_NOTIFICATIONS: 'true' } : {}),
+      },
+    });
+    const bucket = `<${this.getLogicalId(this.reportsBucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
+    aggregate.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadPlanResultsAndReports',
+        actions: ['s3:GetObject'],
+        resources: [
+          this.reportsBucket.arnForObjects(`${runPrefix('*')}${PLAN_FILE}`),
+          this.reportsBucket.arnForObjects(`${runPrefix('*')}${RESULTS_FOLDER}/*`),
+          this.reportsBucket.arnForObjects(`${REPORTS_PREFIX}/*`),
+        ],
+      }),
+    );
+    aggregate.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'StoreDigest',
+        actions: ['s3:PutObject'],
+        resources: DIGEST_EXTENSIONS.map((extension) =>
+          this.reportsBucket.arnForObjects(`${DIGEST_PREFIX}/*.${extension}`),
+        ),
+      }),
+    );
+    aggregate.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishDigest',
+        actions: ['sns:Publish', 'sns:ListSubscriptionsByTopic'],
+        resources: [this.topic.topicArn],
+      }),
+    );
+    aggregate.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptDigest',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+      }),
+    );
+    Validations.of(aggregate.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucket}/organization/runs/*/${PLAN_FILE}]`,
+      reason: "Each run's plan file is under its execution name, known only at run time; read only.",
+    });
+    Validations.of(aggregate.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucket}/organization/runs/*/${RESULTS_FOLDER}/*]`,
+      reason:
+        "The Distributed Map writes its manifest and result files under the run's execution name and Map run id, known only at run time; read only.",
+    });
+    Validations.of(aggregate.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucket}/${REPORTS_PREFIX}/*]`,
+      reason:
+        'The digest reads the report each account scan stored (reports/<accountId>/…, named in the Map results) and the previous digest; read only, no list, write or delete.',
+    });
+    for (const extension of DIGEST_EXTENSIONS) {
+      Validations.of(aggregate.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucket}/${DIGEST_PREFIX}/*.${extension}]`,
+        reason: `Each digest is reports/organization/<yyyy>/<mm>/<dd>/<runId>.${extension}, whose date and run id are known only at run time; s3:PutObject of that kind of object under the digests' prefix only (no read, list or delete there).`,
+      });
+    }
+
+    const run = new OrganizationRun(this, 'OrganizationRun', {
+      settings: organization,
+      plan: plan.fn,
+      scan: this.function,
+      aggregate: aggregate.fn,
+      timeouts: { plan: PLAN_TIMEOUT, scan: TIMEOUT, aggregate: AGGREGATE_TIMEOUT },
+      reportsBucket: this.reportsBucket,
+      stateMachineName: `${this.stackName}-organization-run`,
+    });
+    new CfnOutput(this, 'ScanRoleArn', {
+      description: `The member role template's ScannerRoleArn parameter: the one principal ${organization.memberRoleName} trusts`,
+      value: this.scanRole.roleArn,
+    });
+    new CfnOutput(this, 'OrganizationStateMachineArn', {
+      description:
+        'Start an Organization run now: aws stepfunctions start-execution --state-machine-arn <this>',
+      value: run.stateMachine.stateMachineArn,
+    });
+    if (organization.administrator === 'delegated') {
+      new CfnOutput(this, 'OrganizationsDelegationPolicy', {
+        description:
+          'In the management account: aws organizations put-resource-policy --content <this>, so that the plan function of this delegated administrator can list the accounts and read the SCPs',
+        value: this.toJsonString(organizationsDelegationPolicy(plan.role)),
+      });
+    }
+    return { run, aggregateRole: aggregate.role };
+  }
+
+  /** A function of the Organization run, with its own role and log group, invoked only by the state machine. */
+  private runFunction(
+    id: string,
+    options: {
+      name: LambdaName;
+      description: string;
+      memorySize: number;
+      timeout: Duration;
+      logRetention?: logs.RetentionDays;
+      environment: Record<string, string>;
+    },
+  ): { fn: lambda.Function; role: iam.Role } {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: options.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    Validations.of(logGroup).acknowledge({
+      id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      reason:
+        'CloudWatch Logs encrypts every log group at rest with its own keys. The log lines hold account ids, counts and verdicts, no secrets; the stack key is deleted with the stack while this log group is retained.',
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `The Organization run's ${id.toLowerCase()} function: ${options.description.replace(/^Organization run: /, '')}`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    acknowledgeInlinePolicy(role);
+    const fn = new lambda.Function(this, id, {
+      code: bundledCode(options.name),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      // One run at a time: the schedule starts one a night.
+      reservedConcurrentExecutions: 1,
+      description: options.description,
+      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+    });
+    const synchronous =
+      "Only the state machine invokes it, synchronously: a failure is the task's error, retried by the state machine and raised by the organization-run-failed alarm; an asynchronous dead-letter queue would never receive anything.";
+    Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: synchronous });
+    Validations.of(fn).acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: synchronous });
+    Validations.of(fn).acknowledge({
+      id: 'NIST.800.53.R5-LambdaInsideVPC',
+      reason:
+        'The function only calls AWS APIs (Organizations, S3, SNS) and has no inbound path: only the state machine invokes it. In a VPC it would need interface endpoints or a NAT gateway, at a fixed monthly cost and with no data kept inside the VPC.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'The handler carries no X-Ray instrumentation; the execution history of the state machine records each invocation, and tracing would add xray:PutTraceSegments on "*" to the role.',
+    });
+    return { fn, role };
+  }
+
   private scheduleNightlyScan(props: ScannerStackProps, undeliveredQueue: sqs.Queue): void {
     const schedule = props.schedule ?? DEFAULT_SCHEDULE;
     const scheduleIssue = scheduleProblem(schedule);
@@ -434,7 +745,10 @@ export class ScannerStack extends Stack {
     if (timeZoneIssue !== undefined) throw new Error(`timeZone: ${timeZoneIssue}`);
     const scheduleName = `${this.stackName}-nightly-scan`;
     const role = new iam.Role(this, 'SchedulerRole', {
-      description: 'Lets the nightly schedule invoke the scan function and nothing else',
+      description:
+        this.organizationRun === undefined
+          ? 'Lets the nightly schedule invoke the scan function and nothing else'
+          : 'Lets the nightly schedule start the Organization run and nothing else',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: {
@@ -450,12 +764,19 @@ export class ScannerStack extends Stack {
         },
       }),
     });
+    const run = this.organizationRun?.stateMachine;
     role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeScan',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.function.functionArn],
-      }),
+      run === undefined
+        ? new iam.PolicyStatement({
+            sid: 'InvokeScan',
+            actions: ['lambda:InvokeFunction'],
+            resources: [this.function.functionArn],
+          })
+        : new iam.PolicyStatement({
+            sid: 'StartOrganizationRun',
+            actions: ['states:StartExecution'],
+            resources: [run.stateMachineArn],
+          }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -467,15 +788,19 @@ export class ScannerStack extends Stack {
     acknowledgeInlinePolicy(role);
     new scheduler.CfnSchedule(this, 'NightlyScan', {
       name: scheduleName,
-      description: 'Runs the SageMaker compliance scan with the deployed configuration',
+      description:
+        run === undefined
+          ? 'Runs the SageMaker compliance scan with the deployed configuration'
+          : 'Starts the Organization run: every account scanned, one digest',
       scheduleExpression: schedule,
       scheduleExpressionTimezone: timeZone,
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {
-        arn: this.function.functionArn,
+        arn: run?.stateMachineArn ?? this.function.functionArn,
         roleArn: role.roleArn,
-        // Scheduler passes this as the event; an empty payload means "the deployed configuration".
+        // Scheduler passes this as the event (or the execution's input); an empty payload means
+        // "the deployed configuration". Step Functions names each execution, which is its run id.
         input: '{}',
         retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: Duration.hours(2).toSeconds() },
         deadLetterConfig: { arn: undeliveredQueue.queueArn },
@@ -573,6 +898,7 @@ export class ScannerStack extends Stack {
         ),
       );
     }
+    if (this.organizationRun !== undefined) alarms.push(...this.organizationRun.alarms(prefix, QUIET_HOURS));
     for (const alarm of alarms) alarm.addAlarmAction(notify);
   }
 
@@ -580,7 +906,7 @@ export class ScannerStack extends Stack {
    * Same-account principals with `sns:Publish` in their own policies could publish without the
    * topic's consent, so a Deny shuts out everyone but the scan role and this stack's alarms.
    */
-  private restrictPublishers(key: kms.Key, scanRole: iam.Role, alarmNamePrefix: string): void {
+  private restrictPublishers(key: kms.Key, publishers: iam.Role[], alarmNamePrefix: string): void {
     const ownAlarms = {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
       ArnLike: {
@@ -602,7 +928,7 @@ export class ScannerStack extends Stack {
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'ScannerPublishes',
-        principals: [new iam.ArnPrincipal(scanRole.roleArn)],
+        principals: publishers.map((publisher) => new iam.ArnPrincipal(publisher.roleArn)),
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
       }),
@@ -617,7 +943,10 @@ export class ScannerStack extends Stack {
         conditions: {
           // Both must hold to deny: a service principal has no PrincipalArn, a role no service name.
           StringNotEquals: {
-            'aws:PrincipalArn': scanRole.roleArn,
+            'aws:PrincipalArn':
+              publishers.length === 1
+                ? (publishers[0] as iam.Role).roleArn
+                : publishers.map((publisher) => publisher.roleArn),
             'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com',
           },
         },
@@ -735,6 +1064,44 @@ function acknowledgeFunctionFindings(fn: lambda.Function): void {
     reason:
       'The handler carries no X-Ray instrumentation, so active tracing would record only the invocation segment that the Lambda metrics already show; each scan logs its duration and the count of every AWS call it made, and tracing would add xray:PutTraceSegments on "*" to the role.',
   });
+}
+
+/**
+ * The management account's resource-based delegation policy ("Delegated administrator for AWS
+ * Organizations"): lets exactly the plan function's role make the plan's reads.
+ */
+export function organizationsDelegationPolicy(planRole: iam.IRole): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'SageMakerComplianceScannerPlan',
+        Effect: 'Allow',
+        Principal: { AWS: planRole.roleArn },
+        Action: PLAN_ORGANIZATIONS_ACTIONS,
+        Resource: '*',
+      },
+    ],
+  };
+}
+
+/**
+ * One scan at a time for a single account. In Organization mode the Map runs up to
+ * `maxConcurrency` accounts at once, so that many are reserved, and fewer is refused: every item
+ * above it would be throttled and retried until it fails.
+ */
+function scanReservedConcurrency(
+  reserved: number | 'off' | undefined,
+  organization: OrganizationSettings | undefined,
+): number | undefined {
+  if (reserved === 'off') return undefined;
+  if (organization === undefined) return reserved ?? DEFAULT_RESERVED_CONCURRENCY;
+  if (reserved !== undefined && reserved < organization.maxConcurrency) {
+    throw new Error(
+      `reservedConcurrency: ${reserved} is below maxConcurrency ${organization.maxConcurrency}; the Distributed Map would be throttled. Reserve at least ${organization.maxConcurrency}, or off`,
+    );
+  }
+  return reserved ?? organization.maxConcurrency;
 }
 
 /** Checked here too, so a value the handler would refuse at every cold start never deploys. */

@@ -16,6 +16,9 @@ const CLI_TARGET = `node${engines.node.replace(/^>=/, '')}`;
 /** The Lambda functions, by the name `npm run build` and the stack give them, and their handler modules. */
 export const LAMBDA_ENTRIES = {
   scan: join(ROOT, 'src/handlers/scan.ts'),
+  /** The Organization mode's `plan` and `aggregate` steps. */
+  'org-plan': join(ROOT, 'src/handlers/org-plan.ts'),
+  'org-aggregate': join(ROOT, 'src/handlers/org-aggregate.ts'),
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 export const DEFAULT_OUT_DIR = join(ROOT, 'dist/scan');
@@ -124,7 +127,7 @@ function isLambdaName(name: string | undefined): name is LambdaName {
 }
 
 /**
- * `tsx scripts/build.ts [lambda|cli]` builds dist/ (both by default), with the scan bundle's
+ * `tsx scripts/build.ts [lambda|cli]` builds dist/ (all by default): the three functions and the CLI, with the scan bundle's
  * esbuild metafile beside it as dist/scan.meta.json. `tsx scripts/build.ts function NAME DIR` builds
  * one function into DIR, for the stack's asset bundling.
  */
@@ -142,6 +145,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       const { outfile, bytes, metafile } = await bundleScanHandler();
       await writeFile(`${DEFAULT_OUT_DIR}.meta.json`, JSON.stringify(metafile));
       process.stdout.write(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+      for (const step of ['org-plan', 'org-aggregate'] as const) {
+        const bundle = await bundleLambda(step, join(ROOT, 'dist', step));
+        process.stdout.write(`${bundle.outfile}: ${(bundle.bytes / 1024).toFixed(0)} KiB with its chunks\n`);
+      }
     }
     if (mode !== 'lambda') {
       const { outfile, bytes } = await bundleCli();

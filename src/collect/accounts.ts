@@ -6,7 +6,7 @@ import type { AwsClients, ClientOptions } from './clients.ts';
 import { DEFAULT_ACCOUNT_CONCURRENCY } from './defaults.ts';
 import { describeAwsError } from './errors.ts';
 import { collectLive, identifyCaller, type LiveCollection, type LiveCollectOptions } from './index.ts';
-import { OrganizationReader } from './organization.ts';
+import { OrganizationReader, type OrganizationSource } from './organization.ts';
 
 export const DEFAULT_ROLE_SESSION_NAME = 'sagemaker-compliance-scanner';
 
@@ -29,6 +29,8 @@ export interface AccountsPlan {
   stsConfig?: Record<string, unknown>;
   /** Clients with one account's credentials, counting their calls with the scan's counter. */
   clientsFor: (credentials: Credentials) => AwsClients;
+  /** The SCP paths, when already read (an Organization run's plan); else read with the scan's credentials. */
+  organization?: OrganizationSource;
 }
 
 export interface AccountsCollectOptions extends Omit<LiveCollectOptions, 'organization'> {
@@ -98,7 +100,7 @@ async function targetsOf(
 async function collectOne(
   options: AccountsCollectOptions,
   target: Target,
-  reader: OrganizationReader,
+  reader: OrganizationSource,
 ): Promise<{ account: AccountInventory; regions: string[]; complete: boolean; partition?: string }> {
   const { plan } = options;
   const credentials = cached(
@@ -172,7 +174,7 @@ export async function collectAccounts(options: AccountsCollectOptions): Promise<
         const outcome = await collectOne(
           { ...options, onProgress: undefined, onStep: undefined },
           target,
-          reader,
+          options.plan.organization ?? reader,
         );
         done += 1;
         progress(

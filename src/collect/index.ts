@@ -8,7 +8,7 @@ import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { accountAlias, type CallerAccount, whoAmI } from './identity.ts';
-import { OrganizationReader } from './organization.ts';
+import { OrganizationReader, type OrganizationSource } from './organization.ts';
 import { readSections } from './read-sections.ts';
 import { collectRegion, type RegionRequest } from './region.ts';
 import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
@@ -36,9 +36,10 @@ export interface LiveCollectOptions {
   /**
    * Reads the SCPs (the `organization` section). Default: one over `clients`, which answers when
    * they are the management account's or a delegated administrator's; in a multi-account scan, one
-   * over the scan's own credentials, shared by every account.
+   * over the scan's own credentials, shared by every account; in an Organization run, the SCP
+   * paths its plan read.
    */
-  organization?: OrganizationReader;
+  organization?: OrganizationSource;
 }
 
 export type CollectionStep =
@@ -150,7 +151,7 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
     },
   );
 
-  let organizationReader = options.organization;
+  let organizationReader: OrganizationSource | undefined = options.organization;
   const sectionClients: RegionRequest['clients'] = {
     ec2: (region) => clients.ec2(region),
     iam: (region) => clients.iam(region),

@@ -45,6 +45,25 @@ async function collect<Page, Item>(
   return items;
 }
 
+/** Where a scan gets each account's SCP path: the Organization itself, or what a plan read already. */
+export type OrganizationSource = Pick<OrganizationReader, 'accountSection'>;
+
+/**
+ * The SCP paths an Organization run's plan read once for every account: a member account's scan
+ * takes its own from the plan, without calling Organizations.
+ *
+ * @example plannedOrganization(new Map([[item.accountId, item.organization]]))
+ */
+export function plannedOrganization(sections: ReadonlyMap<string, AccountOrganization>): OrganizationSource {
+  return {
+    accountSection: async (accountId) => {
+      const section = sections.get(accountId);
+      if (section === undefined) throw new Error(`the plan holds no SCP path for account ${accountId}`);
+      return section;
+    },
+  };
+}
+
 /**
  * Reads the Organization from the management account or a delegated administrator: its accounts,
  * and for each account the SCPs on the path from the root. Every answer is cached for the scan,
@@ -200,6 +219,14 @@ export class OrganizationReader {
    * the subtrees, fewer calls than walking every account up with `ListParents`), less `exclude`.
    */
   async activeAccounts(ous: readonly string[], exclude: readonly string[]): Promise<string[]> {
+    return (await this.activeAccountsNamed(ous, exclude)).map((account) => account.id);
+  }
+
+  /** {@link activeAccounts} with each account's name, as `ListAccounts` gives it (empty when it gives none). */
+  async activeAccountsNamed(
+    ous: readonly string[],
+    exclude: readonly string[],
+  ): Promise<{ id: string; name: string }[]> {
     let accounts: Account[];
     if (ous.length === 0) {
       accounts = await collect(
@@ -248,9 +275,11 @@ export class OrganizationReader {
       );
     }
     const excluded = new Set(exclude);
-    const ids = accounts
-      .filter((account) => isActive(account) && account.Id && !excluded.has(account.Id))
-      .map((account) => account.Id as string);
-    return [...new Set(ids)].sort();
+    const named = new Map<string, string>();
+    for (const account of accounts) {
+      if (isActive(account) && account.Id && !excluded.has(account.Id))
+        named.set(account.Id, account.Name ?? '');
+    }
+    return [...named.keys()].sort().map((id) => ({ id, name: named.get(id) as string }));
   }
 }

@@ -25,15 +25,15 @@ export interface AccountChoice {
   accountConcurrency?: number;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
+export const ACCOUNT_ID = /^\d{12}$/;
 /** IAM's role name and path characters (`path/Name` is allowed). */
-const ROLE_NAME = /^[\w+=,.@-]+(\/[\w+=,.@-]+)*$/;
+export const ROLE_NAME = /^[\w+=,.@-]+(\/[\w+=,.@-]+)*$/;
 /** STS's RoleSessionName: 2 to 64 of these characters. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** STS's ExternalId: 2 to 1224 of these characters. */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** An OU id, or the root's id (every account under it). */
-const OU_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+export const OU_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
 /** AWS CLI profile names: no whitespace, no brackets. */
 const PROFILE = /^[^\s[\]]+$/;
 

@@ -4,6 +4,7 @@ import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_HORIZON_DAYS, loadSuppressions, type Suppression } from '../suppress/suppressions.ts';
+import { ROLE_NAME } from './accounts.ts';
 import { readScanConfig, type ScanConfig } from './bundled.ts';
 import {
   parseBoolean,
@@ -60,6 +61,11 @@ export interface LambdaEnvironment {
   securityHub: boolean;
   /** HTTPS subscribers (Amazon Q Developer in chat applications) get the chat digest. */
   chatNotifications: boolean;
+  /**
+   * Organization mode: the member role assumed in each account (`arn:<partition>:iam::<id>:role/<name>`);
+   * without it an `organization-account` event is refused.
+   */
+  memberRoleName?: string;
 }
 
 /** Longest accepted SUPPRESSION_HORIZON_DAYS: ten years is already no review at all. */
@@ -99,6 +105,10 @@ const variables = z.object({
   TAG_SUPPRESSIONS: z.string().optional(),
   SECURITY_HUB: z.string().optional(),
   CHAT_NOTIFICATIONS: z.string().optional(),
+  MEMBER_ROLE_NAME: z
+    .string()
+    .regex(ROLE_NAME, 'is not an IAM role name (such as SageMakerComplianceMember)')
+    .optional(),
 });
 
 /** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
@@ -229,6 +239,7 @@ export function loadLambdaEnvironment(
       values.CHAT_NOTIFICATIONS ?? 'false',
       'environment variable CHAT_NOTIFICATIONS',
     ),
+    memberRoleName: values.MEMBER_ROLE_NAME,
   };
 }
 

@@ -3,11 +3,19 @@ import { NOTIFY_MODES, type NotifyMode } from '../config/env.ts';
 import { parseCidrs, parseRegions } from '../config/parse.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
+import {
+  ORGANIZATION_ACCOUNT_EVENT,
+  type OrganizationAccountEvent,
+  organizationAccountEvent,
+} from '../model/organization-run.ts';
 import { jsonPath } from '../model/snapshot.ts';
+import { parseRunPayload } from './run-payload.ts';
 
 /** What one invocation asks for, on top of the deployed configuration. */
 export interface ScanRequest {
-  trigger: 'schedule' | 'manual';
+  trigger: 'schedule' | 'manual' | 'organization';
+  /** One account of an Organization run (the Distributed Map's item), scanned through its member role. */
+  organizationAccount?: OrganizationAccountEvent;
   regions?: string[] | 'all';
   rules?: string[];
   allowedSourceCidrs?: string[];
@@ -85,6 +93,13 @@ export function parseScanEvent(event: unknown): ScanRequest {
   const input = event ?? {};
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new UserInputError('payload: expected a JSON object');
+  }
+  if ('kind' in input && input.kind === ORGANIZATION_ACCOUNT_EVENT) {
+    return {
+      trigger: 'organization',
+      organizationAccount: parseRunPayload(organizationAccountEvent, input, 'organization-account event'),
+      dryRun: false,
+    };
   }
   if ('source' in input || 'detail-type' in input) {
     const parsed = scheduledEvent.safeParse(input);

@@ -4,9 +4,12 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
-import { AwsClients } from '../collect/clients.ts';
+import { DEFAULT_ROLE_SESSION_NAME } from '../collect/accounts.ts';
+import { AwsClients, type ClientOptions } from '../collect/clients.ts';
 import { hasIncompleteResponses } from '../collect/errors.ts';
+import { plannedOrganization } from '../collect/organization.ts';
 import type { LambdaEnvironment, NotifyMode } from '../config/env.ts';
 import { type Annotations, annotateReport } from '../engine/annotate.ts';
 import { generalRemediation } from '../engine/evaluate.ts';
@@ -14,6 +17,8 @@ import { runScan } from '../engine/scan.ts';
 import { selectRules } from '../engine/select.ts';
 import { describeStoreError, type PreviousReport, ReportStore } from '../history/store.ts';
 import { UserInputError } from '../model/errors.ts';
+import type { Inventory } from '../model/inventory.ts';
+import type { AccountScanOutcome, OrganizationAccountEvent } from '../model/organization-run.ts';
 import type { Report, TopicReach } from '../model/report.ts';
 import { STATUSES } from '../model/result.ts';
 import { toAsffFindings, workflowChanges } from '../report/asff.ts';
@@ -42,14 +47,27 @@ export interface ScanHandlerDependencies {
   suppressions?: readonly Suppression[];
   /** AWS clients for one scan; a fresh set per invocation so the API call counts are per scan. */
   awsClients?: () => AwsClients;
-  /** The Security Hub client of a region; required when `environment.securityHub` is on. */
-  securityHub?: (region: string) => SecurityHubClient;
+  /**
+   * The Security Hub client of a region; required when `environment.securityHub` is on. With
+   * credentials (a member account's role), a client of that account.
+   */
+  securityHub?: (region: string, credentials?: ClientOptions['credentials']) => SecurityHubClient;
+  /** Clients with a member account's credentials (Organization mode); default: the real SDK clients. */
+  memberClients?: (options: Pick<ClientOptions, 'credentials' | 'counter'>) => AwsClients;
+  /** Settings for the STS client that assumes the member role (an endpoint, in tests). */
+  memberStsConfig?: Record<string, unknown>;
 }
 
-export type ScanHandler = (
-  event: unknown,
-  context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>,
-) => Promise<LambdaResponse>;
+type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
+
+/**
+ * The scan Lambda: a single-account invocation answers the report; one account of an Organization
+ * run answers the small outcome the Distributed Map keeps for the digest.
+ */
+export interface ScanHandler {
+  (event: OrganizationAccountEvent, context: InvocationContext): Promise<AccountScanOutcome>;
+  (event: unknown, context: InvocationContext): Promise<LambdaResponse>;
+}
 
 /**
  * Lambda retries an asynchronous invocation under the same request id, so a scan id derived from it
@@ -65,7 +83,8 @@ export function scanIdFor(awsRequestId: string | undefined): string {
 }
 
 function effectiveNotify(request: ScanRequest, environment: LambdaEnvironment): NotifyMode {
-  if (request.dryRun) return 'never';
+  // An Organization run's accounts are told in one digest, by the aggregate Lambda.
+  if (request.dryRun || request.organizationAccount !== undefined) return 'never';
   const notify = request.notify ?? environment.notify;
   if (notify === 'changes' && environment.reportsBucket === undefined) {
     throw new UserInputError(
@@ -159,6 +178,49 @@ function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): 
   return 0;
 }
 
+/** The member role of an Organization run's account, as the scan assumes it. */
+function memberRoleArn(partition: string, accountId: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+/** What the Distributed Map keeps of one account's scan: the digest reads the stored report. */
+function accountOutcome(
+  report: Report,
+  inventory: Inventory,
+  accountId: string,
+  bucket: string,
+  storageError: string | undefined,
+): AccountScanOutcome {
+  const prefix = `s3://${bucket}/`;
+  const { pass, fail, error, muted } = report.summary;
+  return {
+    accountId,
+    status: inventory.accounts.some((account) => account.unreadable !== undefined) ? 'unreadable' : 'scanned',
+    ...(report.storedAt?.startsWith(prefix) ? { reportKey: report.storedAt.slice(prefix.length) } : {}),
+    ...(storageError === undefined ? {} : { storageError }),
+    complete: report.complete,
+    summary: { pass, fail, error, muted },
+  };
+}
+
+/**
+ * The checks an `organization-account` event needs of the deployment: the member role to assume,
+ * and the bucket the digest reads the account's report from.
+ */
+function memberSettings(environment: LambdaEnvironment): { roleName: string; bucket: string } {
+  if (environment.memberRoleName === undefined) {
+    throw new UserInputError(
+      'environment variable MEMBER_ROLE_NAME is not set: an organization-account event is scanned through the member role it names',
+    );
+  }
+  if (environment.reportsBucket === undefined) {
+    throw new UserInputError(
+      'environment variable REPORTS_BUCKET is not set: an organization-account scan stores its report there for the digest',
+    );
+  }
+  return { roleName: environment.memberRoleName, bucket: environment.reportsBucket };
+}
+
 /**
  * The scan Lambda, with its collaborators passed in (the exported {@link handler} wires the real
  * ones once per cold start).
@@ -170,6 +232,7 @@ function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): 
 export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHandler {
   const { environment, logger, metrics, sns, suppressions } = dependencies;
   const awsClients = dependencies.awsClients ?? (() => new AwsClients());
+  const memberClients = dependencies.memberClients ?? ((options) => new AwsClients(options));
   const { reportsBucket } = environment;
   const securityHub = environment.securityHub ? dependencies.securityHub : undefined;
   if (environment.securityHub && securityHub === undefined) {
@@ -182,7 +245,7 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
     reportsBucket === undefined || dependencies.s3 === undefined
       ? undefined
       : new ReportStore(dependencies.s3, reportsBucket);
-  return async (event, context) => {
+  const scan = async (event: unknown, context: InvocationContext) => {
     const scanId = scanIdFor(context.awsRequestId);
     logger.appendKeys({ scanId });
     const started = Date.now();
@@ -192,6 +255,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
     let resultsPublished = 0;
     try {
       const request = parseScanEvent(event);
+      const member = request.organizationAccount;
+      const memberSetup = member === undefined ? undefined : memberSettings(environment);
       const notify = effectiveNotify(request, environment);
       const topicArn = environment.findingsTopicArn;
       if (notify !== 'never' && topicArn === undefined) {
@@ -200,7 +265,13 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         );
       }
       const rules = selectRules(request.rules ?? environment.ruleIds, request.rules ? 'rules' : 'RULES');
-      logger.info('Scan started', { trigger: request.trigger, dryRun: request.dryRun, notify });
+      logger.info('Scan started', {
+        trigger: request.trigger,
+        dryRun: request.dryRun,
+        notify,
+        ...(member ? { accountId: member.account.accountId, runId: member.runId } : {}),
+      });
+      const clients = awsClients();
       const { report: scanned, inventory } = await runScan({
         scanId,
         rules,
@@ -211,7 +282,23 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         },
         source: {
           kind: 'live',
-          clients: awsClients(),
+          clients,
+          ...(member === undefined || memberSetup === undefined
+            ? {}
+            : {
+                accounts: {
+                  selection: {
+                    kind: 'accounts',
+                    accountIds: [member.account.accountId],
+                    roleName: memberSetup.roleName,
+                  },
+                  clientsFor: (credentials) => memberClients({ credentials, counter: clients.counter }),
+                  stsConfig: dependencies.memberStsConfig,
+                  organization: plannedOrganization(
+                    new Map([[member.account.accountId, member.account.organization]]),
+                  ),
+                },
+              }),
           regions: request.regions ?? environment.regions,
           homeRegion: environment.homeRegion,
           regionConcurrency: environment.regionConcurrency,
@@ -238,7 +325,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
         now: new Date(scanned.startedAt),
       });
       scanErrors = report.summary.error;
-      if (topicArn !== undefined) {
+      // Each account of an Organization run publishes nothing: the digest checks no topic per account.
+      if (topicArn !== undefined && member === undefined) {
         const topicReach = await checkTopicReach(sns, topicArn);
         scanErrors += recordTopicReach(logger, metrics, topicReach);
         report = { ...report, topicReach };
@@ -283,18 +371,31 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
 
       // Like publishing, importing is skipped on dry runs. Its failures never fail the invocation
       // (a retry would scan and alert again); findings carry stable ids, so the next import updates them.
-      if (securityHub !== undefined && !request.dryRun) {
+      // An account of an Organization run imports into its own Security Hub, through its member role
+      // (BatchImportFindings takes findings only from the account they name); not when it was unreadable.
+      const unreadable = inventory.accounts.some((account) => account.unreadable !== undefined);
+      if (securityHub !== undefined && !request.dryRun && !unreadable) {
         try {
           const asffOptions = { homeRegion: environment.homeRegion };
           // Imported here, not at cold start: the client's finding schema is a fifth of the bundle
           // and most deployments leave Security Hub off.
           const { importFindings } = await import('../report/security-hub.ts');
+          const credentials =
+            memberSetup === undefined || accountId === undefined
+              ? undefined
+              : fromTemporaryCredentials({
+                  params: {
+                    RoleArn: memberRoleArn(inventory.partition, accountId, memberSetup.roleName),
+                    RoleSessionName: DEFAULT_ROLE_SESSION_NAME,
+                  },
+                  clientConfig: { region: environment.homeRegion, ...dependencies.memberStsConfig },
+                });
           scanErrors += recordImport(
             logger,
             metrics,
             await importFindings(
               toAsffFindings(report, asffOptions),
-              ({ region }) => securityHub(region),
+              ({ region }) => securityHub(region, credentials),
               workflowChanges(report, asffOptions),
             ),
           );
@@ -327,9 +428,13 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       // invocation must still see tonight's new problems as new, or NOTIFY=changes would stay quiet.
       // A partial scan, or one that got answers that were not AWS's, must not become the baseline:
       // tomorrow would report what it could not read as new.
-      const partial = !report.complete || hasIncompleteResponses(inventory);
+      // An account that could not be read at all must not become its own baseline either: the next
+      // readable scan would report every known failure as new, and Security Hub would archive them.
+      const partial = !report.complete || hasIncompleteResponses(inventory) || unreadable;
       if (history !== undefined && usesDeployedScope(request) && !request.dryRun && partial) {
-        logger.warn('Baseline (latest.json) kept: this scan is incomplete or got foreign answers');
+        logger.warn(
+          'Baseline (latest.json) kept: this scan is incomplete, unreadable or got foreign answers',
+        );
       } else if (history !== undefined && usesDeployedScope(request) && !request.dryRun) {
         try {
           const baselineUpdate = await history.store.updateLatest(report, history.accountId, previous);
@@ -340,6 +445,9 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           scanErrors += 1;
           logger.error('Updating the baseline (latest.json) failed', { error: failure as Error });
         }
+      }
+      if (memberSetup !== undefined && accountId !== undefined) {
+        return accountOutcome(report, inventory, accountId, memberSetup.bucket, storageError);
       }
       return fitResponse(report);
     } catch (error) {
@@ -365,4 +473,5 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       logger.removeKeys(['scanId']);
     }
   };
+  return scan as ScanHandler;
 }

@@ -18,7 +18,8 @@ const s3 =
   environment.reportsBucket === undefined ? undefined : new S3Client({ region: environment.homeRegion });
 
 // Findings go to the Security Hub of the region they are about (global ones to the home region).
-// The client loads only where the import is on: its finding schema is a fifth of the bundle.
+// The client loads only where the import is on: its finding schema is a fifth of the bundle. A
+// member account's client (Organization mode) is its own: a warm function scans other accounts next.
 const securityHub = environment.securityHub
   ? (await import('../report/security-hub.ts')).regionalClients()
   : undefined;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { organization } from '../collect/sections/organization.ts';
+import type { AccountOrganization } from './inventory.ts';
 
 /**
  * The payloads of one Organization run, as the Step Functions state machine passes them between
@@ -35,7 +36,8 @@ export type PlanInput = z.infer<typeof planInput>;
 export const planItem = z.strictObject({
   accountId,
   accountName: z.string(),
-  organization: organization.schema,
+  // The section registry types its schemas loosely; this one parses to the section's own type.
+  organization: organization.schema as z.ZodType<AccountOrganization>,
 });
 export type PlanItem = z.infer<typeof planItem>;
 

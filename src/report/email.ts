@@ -422,7 +422,7 @@ function skippedSection(report: Report): string[] {
  * than that, each continuation indented further. A word longer than a line (a link) is never
  * broken: it gets a line of its own, since a broken link opens nothing.
  */
-function wrapped(line: string): string[] {
+export function wrapped(line: string): string[] {
   if (line.length < PERSISTING_LINE_LIMIT) return [line];
   const indent = `${/^ */.exec(line)?.[0] ?? ''}${CONTINUATION_INDENT}`;
   const lines: string[] = [];

@@ -5,6 +5,7 @@ import {
   BatchUpdateFindingsCommand,
   type BatchUpdateFindingsCommandOutput,
   SecurityHubClient,
+  type SecurityHubClientConfig,
 } from '@aws-sdk/client-securityhub';
 import type { Report } from '../model/report.ts';
 import { type AsffOptions, toAsffFindings, type WorkflowChange, workflowChanges } from './asff.ts';
@@ -286,10 +287,16 @@ export function importSummaryLines(outcome: ImportOutcome): string[] {
   return lines;
 }
 
-/** A Security Hub client per region, made on first use, each with `config` (an endpoint, in tests). */
-export function regionalClients(config: Record<string, unknown> = {}): (region: string) => SecurityHubClient {
+/**
+ * A Security Hub client per region, made on first use, each with `config` (an endpoint, in tests).
+ * A call with `credentials` (another account's) gets a client of its own, never cached.
+ */
+export function regionalClients(
+  config: Record<string, unknown> = {},
+): (region: string, credentials?: SecurityHubClientConfig['credentials']) => SecurityHubClient {
   const clients = new Map<string, SecurityHubClient>();
-  return (region) => {
+  return (region, credentials) => {
+    if (credentials !== undefined) return new SecurityHubClient({ region, ...config, credentials });
     const client = clients.get(region) ?? new SecurityHubClient({ region, ...config });
     clients.set(region, client);
     return client;

@@ -290,18 +290,24 @@ export class PublishError extends Error {
 
 export interface PublishOutcome {
   messageIds: string[];
-  /** FAIL and ERROR results delivered over all parts. */
+  /** FAIL and ERROR results (a digest's findings) delivered over all parts. */
   resultsPublished: number;
+}
+
+/** A numbered part of a message set, with what it lists (results, or a digest's findings). */
+export interface PublishItem {
+  input: PublishCommandInput;
+  part: { number: number; count: number; results: readonly unknown[] };
 }
 
 /**
  * Publishes the parts in order. The SDK retries each; if one still fails, the remaining parts are
  * not sent and a {@link PublishError} reports which parts were delivered.
  */
-export async function publishNotifications(
+export async function publishNotifications<Item extends PublishItem>(
   client: SNSClient,
-  notifications: readonly Notification[],
-  onDelivered: (notification: Notification, messageId: string) => void = () => {},
+  notifications: readonly Item[],
+  onDelivered: (notification: Item, messageId: string) => void = () => {},
 ): Promise<PublishOutcome> {
   const messageIds: string[] = [];
   const delivered: number[] = [];

@@ -45,6 +45,12 @@ describe('cdk-nag AwsSolutions, Serverless and NIST 800-53 rev 5 checks', () => 
     ['with no email at all', {}],
     ['with every option on', EVERYTHING],
     ['without reserved concurrency', { alertEmails: 'secops@example.com', reservedConcurrency: 'off' }],
+    ['in Organization mode', { alertEmails: 'secops@example.com', organization: 'true' }],
+    ['in Organization mode with every option on', { ...EVERYTHING, organization: 'true' }],
+    [
+      'in Organization mode from the management account, without reserved concurrency',
+      { organization: 'true', organizationAdministrator: 'management', reservedConcurrency: 'off' },
+    ],
   ])('find no unacknowledged error in the scanner app %s', (_name, context) => {
     // Prepare
     const app = new App({ context: { ...SKIP_BUNDLING, ...context } });
@@ -159,5 +165,111 @@ describe('cdk-nag AwsSolutions, Serverless and NIST 800-53 rev 5 checks', () => 
 
     // Assess
     expect(synth).toThrow(finding);
+  });
+});
+
+describe('cdk-nag in Organization mode', () => {
+  it('acknowledge exactly these findings in both stacks, each on its own resource', () => {
+    // Prepare
+    const app = new App({
+      context: {
+        ...SKIP_BUNDLING,
+        organization: 'true',
+        securityHub: true,
+        alertEmails: 'secops@example.com',
+      },
+    });
+    configureApp(app);
+
+    // Act
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) =>
+            Object.keys(entry.data as Record<string, string>).map(
+              (id) => `${construct.node.path} ${id.replace(/^Annotation::/, '')}`,
+            ),
+          ),
+      )
+      .sort();
+
+    // Assess
+    expect(acknowledged).toEqual([
+      'SageMakerComplianceScanner/Aggregate NIST.800.53.R5-LambdaDLQ',
+      'SageMakerComplianceScanner/Aggregate NIST.800.53.R5-LambdaInsideVPC',
+      'SageMakerComplianceScanner/Aggregate Serverless-LambdaDLQ',
+      'SageMakerComplianceScanner/Aggregate Serverless-LambdaTracing',
+      'SageMakerComplianceScanner/AggregateLogs NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'SageMakerComplianceScanner/AggregateRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/organization/runs/*/plan.json]',
+      'SageMakerComplianceScanner/AggregateRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/organization/runs/*/results/*]',
+      'SageMakerComplianceScanner/AggregateRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/*]',
+      'SageMakerComplianceScanner/AggregateRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/organization/*.json]',
+      'SageMakerComplianceScanner/AggregateRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/organization/*.txt]',
+      'SageMakerComplianceScanner/AggregateRole NIST.800.53.R5-IAMNoInlinePolicy',
+      'SageMakerComplianceScanner/OrganizationRun/Logs NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'SageMakerComplianceScanner/OrganizationRun/Role AwsSolutions-IAM5[Resource::*]',
+      'SageMakerComplianceScanner/OrganizationRun/Role AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/organization/runs/*/plan.json]',
+      'SageMakerComplianceScanner/OrganizationRun/Role AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/organization/runs/*/results/*]',
+      'SageMakerComplianceScanner/OrganizationRun/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:SageMakerComplianceScanner-organization-run/*]',
+      'SageMakerComplianceScanner/OrganizationRun/Role NIST.800.53.R5-IAMNoInlinePolicy',
+      'SageMakerComplianceScanner/OrganizationRun/StateMachine AwsSolutions-SF2',
+      'SageMakerComplianceScanner/OrganizationRun/StateMachine Serverless-StepFunctionStateMachineXray',
+      'SageMakerComplianceScanner/Plan NIST.800.53.R5-LambdaDLQ',
+      'SageMakerComplianceScanner/Plan NIST.800.53.R5-LambdaInsideVPC',
+      'SageMakerComplianceScanner/Plan Serverless-LambdaDLQ',
+      'SageMakerComplianceScanner/Plan Serverless-LambdaTracing',
+      'SageMakerComplianceScanner/PlanLogs NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'SageMakerComplianceScanner/PlanRole AwsSolutions-IAM5[Resource::*]',
+      'SageMakerComplianceScanner/PlanRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/organization/runs/*/plan.json]',
+      'SageMakerComplianceScanner/PlanRole NIST.800.53.R5-IAMNoInlinePolicy',
+      'SageMakerComplianceScanner/Reports AwsSolutions-S1',
+      'SageMakerComplianceScanner/Reports NIST.800.53.R5-S3BucketLoggingEnabled',
+      'SageMakerComplianceScanner/Reports NIST.800.53.R5-S3BucketReplicationEnabled',
+      'SageMakerComplianceScanner/Reports NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'SageMakerComplianceScanner/Scan NIST.800.53.R5-LambdaDLQ',
+      'SageMakerComplianceScanner/Scan NIST.800.53.R5-LambdaInsideVPC',
+      'SageMakerComplianceScanner/Scan Serverless-LambdaDLQ',
+      'SageMakerComplianceScanner/Scan Serverless-LambdaTracing',
+      'SageMakerComplianceScanner/ScanFailures AwsSolutions-SQS3',
+      'SageMakerComplianceScanner/ScanFailures Serverless-SQSRedrivePolicy',
+      'SageMakerComplianceScanner/ScanLogs NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::*]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/*/*.html]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/*/*.json]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::<Reports65402A0A.Arn>/reports/*/latest.json]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/SageMakerComplianceMember]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+      'SageMakerComplianceScanner/ScanRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
+      'SageMakerComplianceScanner/ScanRole NIST.800.53.R5-IAMNoInlinePolicy',
+      'SageMakerComplianceScanner/SchedulerRole NIST.800.53.R5-IAMNoInlinePolicy',
+      'SageMakerComplianceScanner/UndeliveredInvocations AwsSolutions-SQS3',
+      'SageMakerComplianceScanner/UndeliveredInvocations Serverless-SQSRedrivePolicy',
+      'SageMakerComplianceScanner/UndeliveredNotifications AwsSolutions-SQS3',
+      'SageMakerComplianceScanner/UndeliveredNotifications Serverless-SQSRedrivePolicy',
+      'SageMakerComplianceScannerMemberRole/MemberRole AwsSolutions-IAM5[Resource::*]',
+      'SageMakerComplianceScannerMemberRole/MemberRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:hub/default]',
+      'SageMakerComplianceScannerMemberRole/MemberRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:securityhub:*:<AWS::AccountId>:product/<AWS::AccountId>/default]',
+      'SageMakerComplianceScannerMemberRole/MemberRole NIST.800.53.R5-IAMNoInlinePolicy',
+    ]);
+  });
+
+  it('still flag a wildcard on the plan role beyond the plan files', () => {
+    // Prepare
+    const app = new App({ context: { ...SKIP_BUNDLING, organization: 'true' } });
+    const stack = configureApp(app);
+    (stack.node.findChild('PlanRole') as iam.Role).addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [stack.reportsBucket.arnForObjects('organization/*')],
+      }),
+    );
+
+    // Act
+    const synth = () => app.synth();
+
+    // Assess
+    expect(synth).toThrow(/AwsSolutions-IAM5\[Resource::<Reports[0-9A-F]+\.Arn>\/organization\/\*\]/);
   });
 });

@@ -3,7 +3,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ZodType } from 'zod';
 import type { AccountInventory, InventorySection, RegionInventory } from '../../model/inventory.ts';
-import type { OrganizationReader } from '../organization.ts';
+import type { OrganizationSource } from '../organization.ts';
 import type { ResponseContract } from '../responses.ts';
 
 /** The SDK client each service name stands for; `AwsClients` creates them, one per region. */
@@ -14,7 +14,7 @@ export interface SectionClients {
    * Not a client of the account but the scan's reader of its Organization: it caches every answer,
    * so that the accounts of a multi-account scan share one reading with the scan's own credentials.
    */
-  organizations: OrganizationReader;
+  organizations: OrganizationSource;
   sagemaker: SageMakerClient;
 }
 export type ClientName = keyof SectionClients;

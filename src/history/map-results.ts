@@ -1,0 +1,99 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import * as z from 'zod';
+import { UserInputError } from '../model/errors.ts';
+import { jsonPath } from '../model/snapshot.ts';
+
+/**
+ * The `manifest.json` a Distributed Map's `ResultWriter` writes when the Map Run ends: the result
+ * files, grouped by the status of the child executions they hold (Step Functions developer guide,
+ * "ResultWriter (Map)", "Exporting to Amazon S3"). Fields beyond these are allowed: AWS adds some.
+ */
+const resultFile = z.looseObject({ Key: z.string().min(1), Size: z.number().optional() });
+export const mapResultManifest = z.looseObject({
+  DestinationBucket: z.string().min(3),
+  MapRunArn: z.string().optional(),
+  ResultFiles: z.looseObject({
+    SUCCEEDED: z.array(resultFile).default([]),
+    FAILED: z.array(resultFile).default([]),
+    PENDING: z.array(resultFile).default([]),
+  }),
+});
+export type MapResultManifest = z.infer<typeof mapResultManifest>;
+
+/**
+ * One child execution in a result file (a JSON array of them): `Input` and `Output` are JSON
+ * texts, and a failed execution carries `Error` and `Cause` instead of `Output`.
+ */
+export const mapExecutionRecord = z.looseObject({
+  ExecutionArn: z.string().optional(),
+  Name: z.string().optional(),
+  Status: z.string(),
+  Input: z.string().optional(),
+  Output: z.string().optional(),
+  Error: z.string().optional(),
+  Cause: z.string().optional(),
+});
+export type MapExecutionRecord = z.infer<typeof mapExecutionRecord>;
+
+export type MapResultStatus = 'SUCCEEDED' | 'FAILED' | 'PENDING';
+
+/** A child execution with the status of the result file that listed it. */
+export interface ListedExecution {
+  file: MapResultStatus;
+  record: MapExecutionRecord;
+}
+
+function parsed<T>(schema: z.ZodType<T>, text: string, where: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    throw new UserInputError(`${where}: ${jsonPath(issue.path)}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** An S3 object's text; an empty or absent body is an error naming the object, never "no results". */
+export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = (await response.Body?.transformToString('utf8')) ?? '';
+  if (text.trim() === '') throw new UserInputError(`s3://${bucket}/${key} is empty`);
+  return text;
+}
+
+/**
+ * Every child execution the Map Run's result files list, read through its manifest.
+ *
+ * @example
+ * const executions = await readMapResults(s3, { Bucket, Key }); // [{ file: 'SUCCEEDED', record }, …]
+ */
+export async function readMapResults(
+  s3: S3Client,
+  manifest: { Bucket: string; Key: string },
+): Promise<ListedExecution[]> {
+  const where = `s3://${manifest.Bucket}/${manifest.Key}`;
+  const { DestinationBucket, ResultFiles } = parsed(
+    mapResultManifest,
+    await readText(s3, manifest.Bucket, manifest.Key),
+    `the Map Run manifest ${where}`,
+  );
+  const files = (['SUCCEEDED', 'FAILED', 'PENDING'] as const).flatMap((status) =>
+    ResultFiles[status].map((file) => ({ status, key: file.Key })),
+  );
+  const listed = await Promise.all(
+    files.map(async ({ status, key }) => {
+      const records = parsed(
+        z.array(mapExecutionRecord),
+        await readText(s3, DestinationBucket, key),
+        `the Map Run result file s3://${DestinationBucket}/${key}`,
+      );
+      return records.map((record): ListedExecution => ({ file: status, record }));
+    }),
+  );
+  return listed.flat();
+}

@@ -1,0 +1,486 @@
+import { ACCOUNT_ACCESS_ID } from '../engine/evaluate.ts';
+import type { AccountScanOutcome } from '../model/organization-run.ts';
+import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
+import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
+import { TOOL } from './build.ts';
+import { MAX_SUBJECT_LENGTH, wrapped } from './email.ts';
+import { printable } from './sanitize.ts';
+
+/** New or regressed findings listed per account in the email before "and N more". */
+export const DIGEST_FINDINGS_PER_ACCOUNT = 10;
+/** Accounts with new or regressed findings listed in the email before "and N more accounts". */
+export const DIGEST_ACCOUNTS_LISTED = 50;
+
+/** One account of the plan, as the aggregate found it after the Map Run. */
+export type DigestAccountInput =
+  | { accountId: string; accountName: string; outcome: AccountScanOutcome; report: Report }
+  /** No usable report: the Map item failed or never ran, or its report could not be read. */
+  | { accountId: string; accountName: string; failure: string; outcome?: AccountScanOutcome };
+
+export interface DigestInput {
+  runId: string;
+  generatedAt: string;
+  managementAccountId?: string;
+  accounts: readonly DigestAccountSummary[];
+  /** Where the digest itself is stored (`s3://…`), for the email's pointer to the full lists. */
+  storedAt?: string;
+}
+
+/** A new or regressed FAIL, with what a reader needs to act on it without opening the report. */
+export interface DigestFinding {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  region: string;
+  resourceId: string;
+  resourceName?: string;
+  change: 'new' | 'regressed';
+  message: string;
+  fix: string;
+}
+
+export interface DigestCounts {
+  pass: number;
+  /** Counted FAILs: muted ones are in `muted` only. */
+  fail: number;
+  error: number;
+  muted: number;
+  newOrRegressed: number;
+}
+
+export type DigestAccountStatus = 'clean' | 'failing' | 'error' | 'not scanned' | 'incomplete';
+
+export interface DigestAccount extends DigestCounts {
+  accountId: string;
+  accountName: string;
+  status: DigestAccountStatus;
+  /** The account's stored report (`s3://…` or key), when there is one. */
+  report?: string;
+}
+
+export interface DigestChangedAccount {
+  accountId: string;
+  accountName: string;
+  report?: string;
+  findings: DigestFinding[];
+}
+
+export interface DigestRule {
+  ruleId: string;
+  title: string;
+  pass: number;
+  fail: number;
+  error: number;
+  /** Accounts with a counted FAIL of this rule. */
+  accountsFailing: number;
+}
+
+export interface DigestErroredAccount {
+  accountId: string;
+  accountName: string;
+  reason: string;
+}
+
+/** The Organization digest: stored as JSON, and the source of the email and chat texts. */
+export interface OrganizationDigest {
+  digestVersion: 1;
+  tool: { name: string; version: string };
+  runId: string;
+  generatedAt: string;
+  managementAccount?: { accountId: string; covered: 'scanned' | 'errored' | 'not planned' };
+  totals: DigestCounts & { accounts: number; accountsFailing: number; accountsErrored: number };
+  /** Accounts with new or regressed findings: most new first, each finding listed. */
+  changed: DigestChangedAccount[];
+  /** Accounts whose scan failed, never ran, was cut short, or left no readable report. */
+  errored: DigestErroredAccount[];
+  accounts: DigestAccount[];
+  rules: DigestRule[];
+  storedAt?: string;
+}
+
+function findingOf(result: Result): DigestFinding {
+  return {
+    ruleId: result.ruleId,
+    title: result.title,
+    severity: result.severity,
+    region: result.region,
+    resourceId: result.resourceId,
+    ...(result.resourceName === undefined ? {} : { resourceName: result.resourceName }),
+    change: result.delta?.change === 'regressed' ? 'regressed' : 'new',
+    message: result.message,
+    fix: result.remediation,
+  };
+}
+
+function bySeverity(a: DigestFinding, b: DigestFinding): number {
+  return (
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.region.localeCompare(b.region) ||
+    a.resourceId.localeCompare(b.resourceId)
+  );
+}
+
+/** Why an account with a report still counts as errored: its role, or a scan cut short. */
+function reportProblem(report: Report, outcome: AccountScanOutcome): string | undefined {
+  if (outcome.status === 'unreadable') {
+    const unreadable = report.results.find((result) => result.ruleId === ACCOUNT_ACCESS_ID);
+    return unreadable?.message ?? 'the member role could not be assumed';
+  }
+  if (!report.complete || !outcome.complete) {
+    return 'the scan is incomplete: it stopped before the Lambda deadline, and what it did not reach is ERROR in its report';
+  }
+  return undefined;
+}
+
+/** What the digest keeps of one account: its report is read, reduced to this, and let go. */
+export interface DigestAccountSummary {
+  account: DigestAccount;
+  changed?: DigestChangedAccount;
+  errored?: DigestErroredAccount;
+  rules: DigestRule[];
+}
+
+function accountStatus(
+  outcome: AccountScanOutcome,
+  problem: string | undefined,
+  report: Report,
+  fail: number,
+) {
+  if (outcome.status === 'unreadable') return 'error';
+  if (problem !== undefined) return 'incomplete';
+  if (report.summary.error > 0) return 'error';
+  return fail > 0 ? 'failing' : 'clean';
+}
+
+/**
+ * Reduces one planned account to what the digest shows of it, so that the aggregate holds one
+ * report at a time per reader, not the Organization's.
+ *
+ * @example summarizeAccount({ accountId, accountName, outcome, report })
+ */
+export function summarizeAccount(entry: DigestAccountInput): DigestAccountSummary {
+  const { accountId, accountName } = entry;
+  if (!('report' in entry)) {
+    return {
+      account: {
+        accountId,
+        accountName,
+        status: 'not scanned',
+        pass: 0,
+        fail: 0,
+        error: 0,
+        muted: 0,
+        newOrRegressed: 0,
+      },
+      errored: { accountId, accountName, reason: entry.failure },
+      rules: [],
+    };
+  }
+  const { report, outcome } = entry;
+  const reportAddress = report.storedAt ?? outcome.reportKey;
+  const where = reportAddress === undefined ? {} : { report: reportAddress };
+  const fresh = report.results.filter(isNewFailure).map(findingOf).sort(bySeverity);
+  const fail = report.results.filter(isCountedFailure).length;
+  const problem = reportProblem(report, outcome);
+  const rules = new Map<string, DigestRule>();
+  for (const result of report.results) {
+    const rule = rules.get(result.ruleId) ?? {
+      ruleId: result.ruleId,
+      title: result.title,
+      pass: 0,
+      fail: 0,
+      error: 0,
+      accountsFailing: 0,
+    };
+    if (result.status === 'PASS') rule.pass += 1;
+    else if (result.status === 'ERROR') rule.error += 1;
+    else if (isCountedFailure(result)) {
+      rule.fail += 1;
+      rule.accountsFailing = 1;
+    }
+    rules.set(result.ruleId, rule);
+  }
+  return {
+    account: {
+      accountId,
+      accountName,
+      status: accountStatus(outcome, problem, report, fail),
+      pass: report.summary.pass,
+      fail,
+      error: report.summary.error,
+      muted: report.summary.muted,
+      newOrRegressed: fresh.length,
+      ...where,
+    },
+    ...(fresh.length > 0 ? { changed: { accountId, accountName, ...where, findings: fresh } } : {}),
+    ...(problem === undefined ? {} : { errored: { accountId, accountName, reason: problem } }),
+    rules: [...rules.values()],
+  };
+}
+
+function mergeRules(summaries: readonly DigestAccountSummary[]): DigestRule[] {
+  const rules = new Map<string, DigestRule>();
+  for (const summary of summaries) {
+    for (const rule of summary.rules) {
+      const total = rules.get(rule.ruleId);
+      if (total === undefined) {
+        rules.set(rule.ruleId, { ...rule });
+        continue;
+      }
+      total.pass += rule.pass;
+      total.fail += rule.fail;
+      total.error += rule.error;
+      total.accountsFailing += rule.accountsFailing;
+    }
+  }
+  return [...rules.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+}
+
+/**
+ * Builds the Organization digest from each planned account's summary. Pure: the aggregate Lambda
+ * reads the reports, this decides what the reader sees, in that order: accounts with new or
+ * regressed findings, accounts not fully scanned, then totals per account and per rule.
+ *
+ * @example buildDigest({ runId, generatedAt: new Date().toISOString(), accounts: entries.map(summarizeAccount) })
+ */
+export function buildDigest(input: DigestInput): OrganizationDigest {
+  const byId = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
+  const summaries = [...input.accounts].sort((a, b) => byId(a.account, b.account));
+  const accounts = summaries.map((summary) => summary.account);
+  const errored = summaries.flatMap((summary) => (summary.errored ? [summary.errored] : []));
+  const changed = summaries
+    .flatMap((summary) => (summary.changed ? [summary.changed] : []))
+    .sort((a, b) => b.findings.length - a.findings.length || byId(a, b));
+  const sum = (key: keyof DigestCounts) => accounts.reduce((total, account) => total + account[key], 0);
+  const management = input.managementAccountId;
+  const covered = (): 'scanned' | 'errored' | 'not planned' => {
+    if (!accounts.some((account) => account.accountId === management)) return 'not planned';
+    return errored.some((account) => account.accountId === management) ? 'errored' : 'scanned';
+  };
+  return {
+    digestVersion: 1,
+    tool: TOOL,
+    runId: input.runId,
+    generatedAt: input.generatedAt,
+    ...(management === undefined ? {} : { managementAccount: { accountId: management, covered: covered() } }),
+    totals: {
+      accounts: accounts.length,
+      accountsFailing: accounts.filter((account) => account.fail > 0).length,
+      accountsErrored: errored.length,
+      pass: sum('pass'),
+      fail: sum('fail'),
+      error: sum('error'),
+      muted: sum('muted'),
+      newOrRegressed: sum('newOrRegressed'),
+    },
+    changed,
+    errored,
+    accounts,
+    rules: mergeRules(summaries),
+    ...(input.storedAt === undefined ? {} : { storedAt: input.storedAt }),
+  };
+}
+
+function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+function accountLabel(account: { accountId: string; accountName: string }): string {
+  return account.accountName === ''
+    ? account.accountId
+    : `${account.accountId} (${printable(account.accountName)})`;
+}
+
+/**
+ * The subject: what happened across the Organization, in under 100 ASCII characters.
+ *
+ * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization of 12 accounts: 3 new in 2 accounts, 9 failing'
+ */
+export function digestSubject(digest: OrganizationDigest, part?: { number: number; count: number }): string {
+  const { totals } = digest;
+  const errored = totals.accountsErrored > 0 ? `, ${totals.accountsErrored} errored` : '';
+  const head = `SageMaker compliance, Organization of ${plural(totals.accounts, 'account')}`;
+  let text: string;
+  if (totals.newOrRegressed > 0) {
+    text = `[FAIL] ${head}: ${totals.newOrRegressed} new in ${digest.changed.length}, ${totals.fail} failing${errored}`;
+  } else if (totals.fail > 0) {
+    text = `[FAIL] ${head}: nothing new, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}${errored}`;
+  } else if (totals.error > 0 || totals.accountsErrored > 0) {
+    text = `[ERROR] ${head}: nothing failing, ${plural(totals.error, 'error')}${errored}`;
+  } else {
+    text = `[OK] ${head}: all ${plural(totals.pass, 'check')} pass`;
+  }
+  const suffix = part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
+  text = printable(text).replace(/[^\u0020-\u007e]/g, '?');
+  if (text.length + suffix.length > MAX_SUBJECT_LENGTH) {
+    text = `${text.slice(0, MAX_SUBJECT_LENGTH - suffix.length - 3)}...`;
+  }
+  return `${text}${suffix}`;
+}
+
+function findingLine(finding: DigestFinding): string {
+  const named =
+    finding.resourceName !== undefined && !finding.resourceId.endsWith(finding.resourceName)
+      ? ` (${printable(finding.resourceName)})`
+      : '';
+  const regressed = finding.change === 'regressed' ? ' (regressed: passed in the previous scan)' : '';
+  return `    ${printable(finding.region)}  ${printable(finding.resourceId)}${named}  ${printable(finding.message)}${regressed}`;
+}
+
+/** An account's listed findings by rule: the rule once, its resources, and the fix once when they share it. */
+function findingLines(findings: readonly DigestFinding[]): string[] {
+  const lines: string[] = [];
+  const rules = [...new Set(findings.map((finding) => finding.ruleId))];
+  for (const ruleId of rules) {
+    const group = findings.filter((finding) => finding.ruleId === ruleId);
+    const first = group[0] as DigestFinding;
+    const shared = group.every((finding) => finding.fix === first.fix);
+    lines.push(`  [${first.severity.toUpperCase()}] ${printable(first.title)} (${ruleId})`);
+    for (const finding of group) {
+      lines.push(findingLine(finding));
+      if (!shared) lines.push(`      Fix: ${printable(finding.fix)}`);
+    }
+    if (shared) lines.push(`    Fix: ${printable(first.fix)}`);
+  }
+  return lines;
+}
+
+function changedSection(digest: OrganizationDigest, changed: readonly DigestChangedAccount[]): string[] {
+  if (changed.length === 0) return [];
+  const lines = ['', `ACCOUNTS WITH NEW OR REGRESSED FINDINGS (${digest.changed.length})`];
+  const shown = changed.slice(0, DIGEST_ACCOUNTS_LISTED);
+  for (const account of shown) {
+    lines.push('', `${accountLabel(account)}: ${account.findings.length} new or regressed`);
+    const listed = account.findings.slice(0, DIGEST_FINDINGS_PER_ACCOUNT);
+    lines.push(...findingLines(listed));
+    const more = account.findings.length - listed.length;
+    if (more > 0) {
+      lines.push(
+        `  and ${more} more in the account's report${account.report ? `: ${printable(account.report)}` : ''}`,
+      );
+    }
+  }
+  const moreAccounts = changed.length - shown.length;
+  if (moreAccounts > 0) {
+    lines.push(
+      '',
+      `and ${plural(moreAccounts, 'more account')} with new or regressed findings, listed in the digest`,
+    );
+  }
+  return lines;
+}
+
+function erroredSection(digest: OrganizationDigest): string[] {
+  if (digest.errored.length === 0) return [];
+  return [
+    '',
+    `ACCOUNTS NOT FULLY SCANNED (${digest.errored.length}; an error is not a pass)`,
+    '',
+    ...digest.errored.map((account) => `  ${accountLabel(account)}: ${printable(account.reason)}`),
+  ];
+}
+
+function column(text: string, width: number): string {
+  return text.length >= width ? `${text.slice(0, width - 2)}… ` : text.padEnd(width);
+}
+
+function accountsSection(digest: OrganizationDigest, part: DigestPart): string[] {
+  const shown = part.cleanAccountsListed
+    ? digest.accounts
+    : digest.accounts.filter((account) => account.status !== 'clean');
+  const clean = digest.accounts.length - shown.length;
+  return [
+    '',
+    'TOTALS PER ACCOUNT',
+    '',
+    `  ${column('account', 40)}${'pass'.padStart(6)}${'fail'.padStart(6)}${'error'.padStart(6)}${'muted'.padStart(6)}${'new'.padStart(6)}  status`,
+    ...(clean > 0 ? [`  and ${plural(clean, 'clean account')}, listed in the digest`] : []),
+    ...shown.map(
+      (account) =>
+        `  ${column(accountLabel(account), 40)}${String(account.pass).padStart(6)}${String(account.fail).padStart(6)}${String(account.error).padStart(6)}${String(account.muted).padStart(6)}${String(account.newOrRegressed).padStart(6)}  ${account.status}`,
+    ),
+  ];
+}
+
+function rulesSection(digest: OrganizationDigest): string[] {
+  if (digest.rules.length === 0) return [];
+  return [
+    '',
+    'TOTALS PER RULE',
+    '',
+    `  ${column('rule', 52)}${'pass'.padStart(6)}${'fail'.padStart(6)}${'error'.padStart(6)}  accounts failing`,
+    ...digest.rules.map(
+      (rule) =>
+        `  ${column(rule.ruleId, 52)}${String(rule.pass).padStart(6)}${String(rule.fail).padStart(6)}${String(rule.error).padStart(6)}  ${rule.accountsFailing}`,
+    ),
+  ];
+}
+
+function managementLine(digest: OrganizationDigest): string[] {
+  const management = digest.managementAccount;
+  if (management === undefined) return [];
+  const how = {
+    scanned: 'scanned (SCPs never apply to it)',
+    errored: 'NOT scanned: see below (StackSets do not deploy the member role there; create it by hand)',
+    'not planned': 'not in the plan (excluded, or outside the OUs scanned)',
+  }[management.covered];
+  return [`Management account ${management.accountId}: ${how}.`];
+}
+
+/** The digest with only some changed accounts: one SNS part's share of the listing. */
+export interface DigestPart {
+  changed: readonly DigestChangedAccount[];
+  number: number;
+  count: number;
+  /** False when the totals of every clean account would not fit in one message. */
+  cleanAccountsListed: boolean;
+}
+
+/** The whole digest as one part. */
+export function wholeDigest(digest: OrganizationDigest): DigestPart {
+  return { changed: digest.changed, number: 1, count: 1, cleanAccountsListed: true };
+}
+
+/**
+ * The digest email: what changed first, by account, each finding with its resource and fix; then
+ * the accounts not fully scanned; then totals per account and per rule. Plain text, every line
+ * shorter than 200 characters, everything that came from AWS passed through {@link printable}.
+ */
+export function formatDigestEmail(
+  digest: OrganizationDigest,
+  part: DigestPart = wholeDigest(digest),
+): string {
+  const { totals } = digest;
+  const lines = [
+    `SageMaker compliance digest of ${plural(totals.accounts, 'account')} of the Organization, run ${printable(digest.runId)}, generated ${digest.generatedAt} (UTC).`,
+    `Results: ${totals.pass} passing, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${totals.error} could not be checked${totals.muted > 0 ? `, ${totals.muted} muted as accepted exceptions` : ''}; ${totals.newOrRegressed} new or regressed since each account's previous scan.`,
+    ...(totals.accountsErrored > 0
+      ? [`${plural(totals.accountsErrored, 'account')} could not be fully scanned: named below.`]
+      : []),
+    ...managementLine(digest),
+    ...(part.count > 1
+      ? [
+          `This is part ${part.number} of ${part.count}: it lists ${plural(part.changed.length, 'account')} with new or regressed findings; each part stands on its own.`,
+        ]
+      : []),
+    ...changedSection(digest, part.changed),
+    ...erroredSection(digest),
+  ];
+  if (part.number === 1) lines.push(...accountsSection(digest, part), ...rulesSection(digest));
+  if (totals.fail + totals.error + totals.accountsErrored === 0) {
+    lines.push('', 'Every check passed in every account: no action needed.');
+  }
+  if (digest.storedAt !== undefined) lines.push('', `Full digest: ${printable(digest.storedAt)}`);
+  lines.push(
+    '',
+    '--',
+    `Sent by ${digest.tool.name} ${digest.tool.version}. Each account's report is under reports/<accountId>/ in the reports bucket.`,
+  );
+  return `${lines
+    .flatMap((line) => line.split('\n'))
+    .flatMap(wrapped)
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
+}

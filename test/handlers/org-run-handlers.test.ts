@@ -1,0 +1,296 @@
+import { Readable } from 'node:stream';
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  ListParentsCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadAggregateEnvironment, loadPlanEnvironment } from '../../src/config/organization-env.ts';
+import { createAggregateHandler } from '../../src/handlers/org-aggregate-handler.ts';
+import { createPlanHandler } from '../../src/handlers/org-plan-handler.ts';
+import type { PlanItem } from '../../src/model/organization-run.ts';
+import type { OrganizationDigest } from '../../src/report/organization-digest.ts';
+import { aReport, aResult } from '../fixtures/email/report.ts';
+
+const BUCKET = 'compliance-reports';
+const TOPIC = 'arn:aws:sns:eu-west-1:999988887777:sagemaker-findings';
+const RUN_ID = 'nightly-2026-03-01';
+const ENV = { AWS_REGION: 'eu-west-1', REPORTS_BUCKET: BUCKET, FINDINGS_TOPIC_ARN: TOPIC };
+const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
+const organizations = mockClient(OrganizationsClient);
+let bucket = new Map<string, string>();
+
+beforeEach(() => {
+  bucket = new Map();
+  s3.on(PutObjectCommand).callsFake((input) => {
+    bucket.set(input.Key, String(input.Body));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input) => {
+    const text = bucket.get(input.Key);
+    if (text === undefined)
+      throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    return { Body: sdkStreamMixin(Readable.from([Buffer.from(text)])) };
+  });
+  sns.on(PublishCommand).resolves({ MessageId: 'digest-1' });
+});
+
+afterEach(() => {
+  s3.reset();
+  sns.reset();
+  organizations.reset();
+});
+
+describe('plan handler', () => {
+  const plan = (env: Record<string, string> = {}) =>
+    createPlanHandler({
+      environment: loadPlanEnvironment({ ...ENV, ...env }),
+      logger,
+      s3: new S3Client({ region: 'eu-west-1' }),
+      organizations: new OrganizationsClient({ region: 'eu-west-1' }),
+    });
+
+  it('writes the ACTIVE accounts with their names and SCP paths, less EXCLUDE_ACCOUNTS, and answers where', async () => {
+    // Prepare
+    organizations.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: '111111111111', Name: 'prod-a', State: 'ACTIVE' },
+        { Id: '222222222222', Name: 'gone', State: 'SUSPENDED' },
+        { Id: '333333333333', Name: 'excluded', State: 'ACTIVE' },
+        { Id: '999988887777', Name: 'management', Status: 'ACTIVE' },
+      ],
+    });
+    organizations
+      .on(DescribeOrganizationCommand)
+      .resolves({ Organization: { Id: 'o-exampleorg1', MasterAccountId: '999988887777' } });
+    organizations.on(ListRootsCommand).resolves({
+      Roots: [{ Id: 'r-ab12', PolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }] }],
+    });
+    organizations.on(ListParentsCommand).resolves({ Parents: [{ Id: 'r-ab12', Type: 'ROOT' }] });
+    organizations.on(ListPoliciesForTargetCommand).resolves({ Policies: [] });
+
+    // Act
+    const output = await plan({ EXCLUDE_ACCOUNTS: '333333333333' })({ runId: RUN_ID });
+
+    // Assess
+    expect(output).toEqual({
+      runId: RUN_ID,
+      bucket: BUCKET,
+      key: `organization/runs/${RUN_ID}/plan.json`,
+      accountCount: 2,
+      managementAccountId: '999988887777',
+    });
+    const items = JSON.parse(bucket.get(output.key) as string) as PlanItem[];
+    expect(items.map((item) => [item.accountId, item.accountName])).toEqual([
+      ['111111111111', 'prod-a'],
+      ['999988887777', 'management'],
+    ]);
+    expect(items[0]?.organization).toEqual({
+      membership: 'member',
+      organizationId: 'o-exampleorg1',
+      managementAccountId: '999988887777',
+      scpsEnabled: true,
+      scpPath: [
+        { type: 'ROOT', id: 'r-ab12', policies: [] },
+        { type: 'ACCOUNT', id: '111111111111', policies: [] },
+      ],
+    });
+  });
+
+  it('fails the run when an account SCP path cannot be read, naming the account', async () => {
+    // Prepare
+    organizations
+      .on(ListAccountsCommand)
+      .resolves({ Accounts: [{ Id: '111111111111', Name: 'a', State: 'ACTIVE' }] });
+    organizations
+      .on(DescribeOrganizationCommand)
+      .resolves({ Organization: { Id: 'o-exampleorg1', MasterAccountId: '999988887777' } });
+    organizations
+      .on(ListRootsCommand)
+      .rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const run = plan()({ runId: RUN_ID });
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      'plan: could not read the SCPs on the path of account 111111111111 (AccessDeniedException: no); no account is scanned without its SCPs',
+    );
+    expect(bucket.size).toBe(0);
+  });
+
+  it('refuses an input without a run id, and a bad ORGANIZATION_OUS, naming them', async () => {
+    // Act
+    const run = plan()({});
+    const load = () => loadPlanEnvironment({ ...ENV, ORGANIZATION_OUS: 'ou-prod' });
+
+    // Assess
+    await expect(run).rejects.toThrow('plan input: $.runId:');
+    expect(load).toThrow(
+      'environment variable ORGANIZATION_OUS: "ou-prod" is not an OU id (ou-ab12-cd34ef56) or root id (r-ab12)',
+    );
+  });
+});
+
+describe('aggregate handler', () => {
+  const planItem = (accountId: string, accountName: string): PlanItem => ({
+    accountId,
+    accountName,
+    organization: { membership: 'none' },
+  });
+  const items = [
+    planItem('111111111111', 'prod-a'),
+    planItem('222222222222', 'failed'),
+    planItem('333333333333', 'pending'),
+    planItem('444444444444', 'no report'),
+    planItem('555555555555', 'no result'),
+  ];
+  const planOutput = {
+    runId: RUN_ID,
+    bucket: BUCKET,
+    key: `organization/runs/${RUN_ID}/plan.json`,
+    accountCount: 5,
+  };
+  const event = (account: PlanItem) =>
+    JSON.stringify({ kind: 'organization-account', runId: RUN_ID, account });
+  const outcome = (accountId: string, reportKey: string) => ({
+    accountId,
+    status: 'scanned',
+    reportKey,
+    complete: true,
+    summary: { pass: 0, fail: 1, error: 0, muted: 0 },
+  });
+  const results = `organization/runs/${RUN_ID}/results/map-run-1`;
+
+  function writeRun(manifest: object = {}): void {
+    bucket.set(planOutput.key, JSON.stringify(items));
+    const report = aReport(
+      [{ ...aResult({ resourceId: 'vpc-0a1' }), delta: { change: 'new', firstSeen: 'x' } }],
+      {
+        scope: {
+          accounts: ['111111111111'],
+          regions: ['eu-west-1'],
+          rules: ['vpc-sagemaker-endpoints'],
+          skipped: [],
+        },
+        resolved: [],
+      },
+    );
+    bucket.set('reports/111111111111/2026/03/01/a.json', JSON.stringify(report));
+    bucket.set(
+      `${results}/SUCCEEDED_0.json`,
+      JSON.stringify([
+        {
+          Status: 'SUCCEEDED',
+          Input: event(items[0] as PlanItem),
+          Output: JSON.stringify(outcome('111111111111', 'reports/111111111111/2026/03/01/a.json')),
+        },
+        {
+          Status: 'SUCCEEDED',
+          Input: event(items[3] as PlanItem),
+          Output: JSON.stringify(outcome('444444444444', 'reports/444444444444/2026/03/01/b.json')),
+        },
+      ]),
+    );
+    bucket.set(
+      `${results}/FAILED_0.json`,
+      JSON.stringify([
+        {
+          Status: 'FAILED',
+          Input: event(items[1] as PlanItem),
+          Error: 'Lambda.TooManyRequestsException',
+          Cause: 'Rate exceeded',
+        },
+      ]),
+    );
+    bucket.set(
+      `${results}/PENDING_0.json`,
+      JSON.stringify([{ Status: 'PENDING', Input: event(items[2] as PlanItem) }]),
+    );
+    bucket.set(
+      `${results}/manifest.json`,
+      JSON.stringify({
+        DestinationBucket: BUCKET,
+        MapRunArn: 'arn:aws:states:eu-west-1:999988887777:mapRun:run/map-run-1',
+        ResultFiles: {
+          SUCCEEDED: [{ Key: `${results}/SUCCEEDED_0.json`, Size: 1 }],
+          FAILED: [{ Key: `${results}/FAILED_0.json`, Size: 1 }],
+          PENDING: [{ Key: `${results}/PENDING_0.json`, Size: 1 }],
+        },
+        ...manifest,
+      }),
+    );
+  }
+
+  const aggregate = () =>
+    createAggregateHandler({
+      environment: loadAggregateEnvironment(ENV),
+      logger,
+      s3: new S3Client({ region: 'eu-west-1' }),
+      sns: new SNSClient({ region: 'eu-west-1' }),
+      now: () => new Date('2026-03-01T03:00:00.000Z'),
+    });
+  const input = {
+    runId: RUN_ID,
+    plan: planOutput,
+    results: { Bucket: BUCKET, Key: `${results}/manifest.json` },
+  };
+
+  it('names every planned account without a usable report: Map item failed, never ran, report missing, no result', async () => {
+    // Prepare
+    writeRun();
+
+    // Act
+    const output = await aggregate()(input);
+
+    // Assess
+    expect(output.digestKey).toBe(`reports/organization/2026/03/01/${RUN_ID}.json`);
+    const digest = JSON.parse(bucket.get(output.digestKey) as string) as OrganizationDigest;
+    expect(digest.errored.map((account) => [account.accountId, account.reason])).toEqual([
+      ['222222222222', 'its scan failed (Map item FAILED: Lambda.TooManyRequestsException: Rate exceeded)'],
+      ['333333333333', 'its scan never ran: the Map Run ended before it started'],
+      ['444444444444', 'its report could not be read: NoSuchKey: The specified key does not exist.'],
+      ['555555555555', 'the Map Run has no result for it'],
+    ]);
+    expect(digest.changed.map((account) => account.accountId)).toEqual(['111111111111']);
+    expect(bucket.get(output.digestKey.replace(/\.json$/, '.txt'))).toContain(
+      'ACCOUNTS NOT FULLY SCANNED (4',
+    );
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it('fails on a manifest that is not a ResultWriter manifest, naming the object and field', async () => {
+    // Prepare
+    writeRun({ ResultFiles: 'none' });
+
+    // Act
+    const run = aggregate()(input);
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      `the Map Run manifest s3://${BUCKET}/${results}/manifest.json: $.ResultFiles:`,
+    );
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('refuses an input that drifted from the contract, naming the field', async () => {
+    // Act
+    const run = aggregate()({ ...input, results: { bucket: BUCKET } });
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      'aggregate input: $.results.Bucket: Invalid input: expected string, received undefined',
+    );
+  });
+});

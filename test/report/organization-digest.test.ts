@@ -1,0 +1,196 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { PERSISTING_LINE_LIMIT } from '../../src/report/email.ts';
+import { buildDigest, formatDigestEmail, summarizeAccount } from '../../src/report/organization-digest.ts';
+import { buildDigestNotifications } from '../../src/report/organization-sns.ts';
+import {
+  BUCKET,
+  GENERATED_AT,
+  MANAGEMENT,
+  organizationNight,
+  RUN_ID,
+} from '../fixtures/organization/digest.ts';
+
+const golden = new URL('../fixtures/organization/digest-email.golden.txt', import.meta.url);
+const TOPIC = `arn:aws:sns:eu-west-1:${MANAGEMENT}:sagemaker-findings`;
+
+function night() {
+  return buildDigest({
+    runId: RUN_ID,
+    generatedAt: GENERATED_AT,
+    managementAccountId: MANAGEMENT,
+    accounts: organizationNight(),
+    storedAt: `s3://${BUCKET}/reports/organization/2026/03/01/${RUN_ID}.json`,
+  });
+}
+
+describe('Organization digest', () => {
+  it('renders the email exactly as its golden file shows, every line under 200 characters', async () => {
+    // Act
+    const email = formatDigestEmail(night());
+
+    // Assess
+    if (process.env.UPDATE_GOLDEN === '1') await writeFile(golden, email, 'utf8');
+    expect(email).toBe(await readFile(golden, 'utf8'));
+    for (const line of email.split('\n')) expect(line.length).toBeLessThan(PERSISTING_LINE_LIMIT);
+  });
+
+  it('lists accounts with new or regressed findings first, most new first, then the errored accounts, then the totals', () => {
+    // Act
+    const email = formatDigestEmail(night());
+
+    // Assess
+    const at = (text: string) => email.indexOf(text);
+    expect(at('222222222222 (prod-b): 12 new or regressed')).toBeGreaterThan(0);
+    expect(at('222222222222 (prod-b)')).toBeLessThan(at('111111111111 (prod-a): 2 new or regressed'));
+    expect(at('111111111111 (prod-a): 2 new')).toBeLessThan(at('ACCOUNTS NOT FULLY SCANNED (4'));
+    expect(at('ACCOUNTS NOT FULLY SCANNED')).toBeLessThan(at('TOTALS PER ACCOUNT'));
+    expect(at('TOTALS PER ACCOUNT')).toBeLessThan(at('TOTALS PER RULE'));
+  });
+
+  it('lists at most ten findings of an account, each with its resource name and fix, then how many more and where', () => {
+    // Act
+    const email = formatDigestEmail(night());
+
+    // Assess
+    expect(email.match(/vpc-0b00000000000\d{4}/g)).toHaveLength(10);
+    expect(email).toContain(
+      "  and 2 more in the account's report: s3://sagemaker-compliance-reports/reports/222222222222/2026/03/01/6f1d2c3b-0000-4000-8000-000000022222.json",
+    );
+    expect(email).toContain(
+      '    global  arn:aws:iam::111111111111:role/notebook-admin  Role notebook-admin can create presigned notebook URLs from any address. (regressed: passed in the previous scan)',
+    );
+    expect(email).toContain(
+      '  [HIGH] IAM users and roles can create presigned notebook URLs only from approved source IPs (iam-principal-presigned-url-source-ip)',
+    );
+    expect(email).toContain(
+      '    Fix: Add a Deny on sagemaker:CreatePresignedNotebookInstanceUrl with NotIpAddress aws:SourceIp [203.0.113.0/24] to role notebook-admin.',
+    );
+  });
+
+  it('names each account not fully scanned with why: Map item failed, no result, unreadable role, incomplete scan', () => {
+    // Act
+    const digest = night();
+
+    // Assess
+    expect(digest.errored).toEqual([
+      {
+        accountId: '444444444444',
+        accountName: 'sandbox-no-role',
+        reason:
+          'Could not scan account 444444444444: could not assume role arn:aws:iam::444444444444:role/SageMakerComplianceMember (sts:AssumeRole): AccessDenied (HTTP 403) (AccessDenied); no rule judged it.',
+      },
+      {
+        accountId: '555555555555',
+        accountName: 'analytics',
+        reason:
+          'the scan is incomplete: it stopped before the Lambda deadline, and what it did not reach is ERROR in its report',
+      },
+      {
+        accountId: '666666666666',
+        accountName: 'data-lake',
+        reason: 'its scan failed (Map item FAILED: States.Timeout: the task timed out)',
+      },
+      { accountId: MANAGEMENT, accountName: 'management', reason: 'the Map Run has no result for it' },
+    ]);
+    expect(digest.managementAccount).toEqual({ accountId: MANAGEMENT, covered: 'errored' });
+    expect(digest.totals).toEqual({
+      accounts: 7,
+      accountsFailing: 3,
+      accountsErrored: 4,
+      pass: 2,
+      fail: 16,
+      error: 1,
+      muted: 0,
+      newOrRegressed: 14,
+    });
+  });
+
+  it('counts per rule the results and the accounts failing it', () => {
+    // Act
+    const { rules } = night();
+
+    // Assess
+    expect(
+      rules.map(({ ruleId, pass, fail, error, accountsFailing }) => [
+        ruleId,
+        pass,
+        fail,
+        error,
+        accountsFailing,
+      ]),
+    ).toEqual([
+      ['account-access', 0, 0, 1, 0],
+      ['iam-principal-presigned-url-source-ip', 0, 1, 0, 1],
+      ['vpc-sagemaker-endpoints', 2, 15, 0, 3],
+    ]);
+  });
+
+  it('says a quiet Organization needs nothing, with the management account scanned', () => {
+    // Prepare
+    const [, , clean] = organizationNight();
+    const management = summarizeAccount({ accountId: MANAGEMENT, accountName: 'management', failure: 'x' });
+
+    // Act
+    const digest = buildDigest({
+      runId: RUN_ID,
+      generatedAt: GENERATED_AT,
+      managementAccountId: '000000000000',
+      accounts: [clean as NonNullable<typeof clean>],
+    });
+
+    // Assess
+    expect(management.errored?.reason).toBe('x');
+    expect(digest.managementAccount).toEqual({ accountId: '000000000000', covered: 'not planned' });
+    expect(formatDigestEmail(digest)).toContain('Every check passed in every account: no action needed.');
+  });
+});
+
+describe('Organization digest notifications', () => {
+  it('publishes one message with the JSON, email and chat variants when it fits', () => {
+    // Act
+    const notifications = buildDigestNotifications(night(), TOPIC, { chat: true });
+
+    // Assess
+    expect(notifications).toHaveLength(1);
+    const input = notifications[0]?.input;
+    expect(input?.Subject).toBe(
+      '[FAIL] SageMaker compliance, Organization of 7 accounts: 14 new in 2, 16 failing, 4 errored',
+    );
+    const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
+    expect(Object.keys(message)).toEqual(['default', 'email', 'https']);
+    expect(message.email).toBe(formatDigestEmail(night()));
+    const machine = JSON.parse(message.default as string);
+    expect(machine.changed.map((account: { accountId: string }) => account.accountId)).toEqual([
+      '222222222222',
+      '111111111111',
+    ]);
+    const chat = JSON.parse(message.https as string);
+    expect(chat.content.description).toContain('*New or regressed (14)*');
+    expect(chat.content.description).toContain('…and 4 more in the digest');
+  });
+
+  it('leaves the chat variant out when the chat setting is off', () => {
+    // Act
+    const [notification] = buildDigestNotifications(night(), TOPIC);
+
+    // Assess
+    expect(Object.keys(JSON.parse(notification?.input.Message ?? '{}'))).toEqual(['default', 'email']);
+  });
+
+  it('splits into numbered parts under the size limit without dropping a changed account', () => {
+    // Act
+    const notifications = buildDigestNotifications(night(), TOPIC, { maxBytes: 12_000 });
+
+    // Assess
+    expect(notifications.length).toBeGreaterThan(1);
+    for (const { input, part } of notifications) {
+      expect(Buffer.byteLength(input.Message) + Buffer.byteLength(input.Subject)).toBeLessThan(12_000);
+      expect(input.Subject).toMatch(new RegExp(`\\(part ${part.number}/${notifications.length}\\)$`));
+    }
+    expect(notifications.flatMap(({ part }) => part.changed.map((account) => account.accountId))).toEqual([
+      '222222222222',
+      '111111111111',
+    ]);
+  });
+});
