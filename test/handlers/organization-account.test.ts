@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -81,6 +82,9 @@ function accountEvent(organization: AccountOrganization): OrganizationAccountEve
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
+const hub = mockClient(SecurityHubClient);
+/** The credentials each Security Hub client was made with (undefined: the function's own). */
+let hubCredentials: unknown[] = [];
 let bucket = new Map<string, string>();
 let aws: FakeAws | undefined;
 let output: Record<string, unknown>[] = [];
@@ -109,6 +113,10 @@ async function handlerWith(env: Record<string, string>, refuseRole = false) {
     awsClients: () => wireClients(endpoint),
     memberClients: (options) => wireClients(endpoint, options),
     memberStsConfig: { endpoint, ...fastClientOverrides(2) },
+    securityHub: (region, credentials) => {
+      hubCredentials.push(credentials);
+      return new SecurityHubClient({ region, credentials, maxAttempts: 1 });
+    },
   });
 }
 
@@ -133,6 +141,8 @@ beforeEach(() => {
   });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
+  hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 1, FailedCount: 0, FailedFindings: [] });
+  hubCredentials = [];
 });
 
 afterEach(async () => {
@@ -140,6 +150,7 @@ afterEach(async () => {
   vi.unstubAllEnvs();
   s3.reset();
   sns.reset();
+  hub.reset();
   await aws?.close();
   aws = undefined;
 });
@@ -214,6 +225,31 @@ describe('scan handler with an organization-account event', () => {
     );
     expect(bucket.has(`reports/${WIRE_ACCOUNT_ID}/latest.json`)).toBe(false);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('imports into the account own Security Hub through its member role, and not for an unreadable account', async () => {
+    // Prepare
+    const readable = await handlerWith({ MEMBER_ROLE_NAME: ROLE, SECURITY_HUB: 'true' });
+
+    // Act
+    await readable(accountEvent(section([])), plentyOfTime);
+    const credentials = hubCredentials[0] as () => Promise<{ accessKeyId: string }>;
+    const resolved = await credentials();
+    const assumed = aws?.calls
+      .filter((call) => call.action === 'AssumeRole')
+      .map((call) => call.params.get('RoleArn'));
+    await aws?.close();
+    const unreadable = await handlerWith({ MEMBER_ROLE_NAME: ROLE, SECURITY_HUB: 'true' }, true);
+    hubCredentials = [];
+    await unreadable(accountEvent(section([])), plentyOfTime);
+
+    // Assess
+    expect(resolved.accessKeyId).toBe('ASIAEXAMPLE');
+    expect(assumed).toEqual([ROLE_ARN, ROLE_ARN]);
+    const [call] = hub.commandCalls(BatchImportFindingsCommand);
+    expect(call?.args[0].input.Findings?.map((finding) => finding.AwsAccountId)).toEqual([WIRE_ACCOUNT_ID]);
+    expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
+    expect(hubCredentials).toEqual([]);
   });
 
   it('refuses the event when MEMBER_ROLE_NAME is not set, naming the variable', async () => {
