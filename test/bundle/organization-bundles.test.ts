@@ -3,11 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BundleResult,
-  bundleOrganizationHandler,
-  type OrganizationHandler,
-} from '../../scripts/build.ts';
+import { type BundleResult, bundleLambda, type LambdaName } from '../../scripts/build.ts';
+
+type OrganizationHandler = Extract<LambdaName, 'org-plan' | 'org-aggregate'>;
 
 let outDir: string;
 const bundles = new Map<OrganizationHandler, BundleResult>();
@@ -39,7 +37,7 @@ const ENV = { AWS_REGION: 'eu-west-1', REPORTS_BUCKET: 'compliance-reports' };
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'org-bundles-'));
   for (const name of ['org-plan', 'org-aggregate'] as const) {
-    bundles.set(name, await bundleOrganizationHandler(name, join(outDir, name)));
+    bundles.set(name, await bundleLambda(name, join(outDir, name)));
   }
 }, 180_000);
 
