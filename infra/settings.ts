@@ -29,6 +29,7 @@ export const settingsSchema = z
     skipDefaultVpcs: z.boolean(),
     notify: z.enum(NOTIFY_MODES),
     regionConcurrency: count,
+    apiRateShare: z.number().gt(0).max(1),
     logLevel: z.enum(LOG_LEVELS),
     reservedConcurrency: z.union([count, z.literal('off')]),
     suppressionsFile: z.string().min(1),

@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
+import {
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  DEFAULT_CLI_RATE_SHARE,
+  DEFAULT_REGION_CONCURRENCY,
+} from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { type AccountChoice, type AccountFlags, parseAccountFlags } from './config/accounts.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
+  parseRateShare,
   parseRegions,
   parseSeverities,
   parseSeverity,
@@ -57,6 +62,7 @@ interface ScopeFlags extends AccountFlags {
   rules?: string;
   severity?: string;
   regionConcurrency?: string;
+  rateShare?: string;
   timeout?: string;
   quiet?: boolean;
 }
@@ -204,6 +210,7 @@ interface Scope {
   accounts: AccountChoice;
   regions: string[] | 'all' | undefined;
   regionConcurrency: number;
+  rateShare: number;
   timeoutSeconds?: number;
 }
 
@@ -216,6 +223,10 @@ function scopeFrom(flags: ScopeFlags): Scope {
       flags.regionConcurrency === undefined
         ? DEFAULT_REGION_CONCURRENCY
         : parsePositiveInteger(flags.regionConcurrency, '--region-concurrency'),
+    rateShare:
+      flags.rateShare === undefined
+        ? DEFAULT_CLI_RATE_SHARE
+        : parseRateShare(flags.rateShare, '--rate-share'),
     timeoutSeconds:
       flags.timeout === undefined ? undefined : parsePositiveInteger(flags.timeout, '--timeout', 86_400),
   };
@@ -293,6 +304,7 @@ async function liveSource(
       counter,
       credentials: sourceCredentials,
       onAnswer,
+      rateShare: scope.rateShare,
     }),
     ...(selection
       ? {
@@ -304,7 +316,13 @@ async function liveSource(
             sourceCredentials,
             stsConfig: io.clientOverrides,
             clientsFor: (credentials) =>
-              new AwsClients({ overrides: io.clientOverrides, counter, credentials, onAnswer }),
+              new AwsClients({
+                overrides: io.clientOverrides,
+                counter,
+                credentials,
+                onAnswer,
+                rateShare: scope.rateShare,
+              }),
           },
         }
       : {}),
@@ -616,6 +634,10 @@ function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
       `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
     )
     .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
+    .option(
+      '--rate-share <fraction>',
+      `share of each documented AWS request rate to use, per account, region and bucket (default ${DEFAULT_CLI_RATE_SHARE})`,
+    )
     .option(
       '--timeout <seconds>',
       kind === 'scan'

@@ -4,6 +4,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { DEFAULT_LAMBDA_RATE_SHARE } from './defaults.ts';
+import { bucketOf, type Pacer, RequestPacer } from './pacing.ts';
 import { checkResponse, IncompleteResponseError } from './responses.ts';
 
 /**
@@ -48,15 +50,22 @@ function unparsableAnswer(operation: string, error: unknown): IncompleteResponse
 }
 
 type Handler = (args: { input: object }) => Promise<{ output: unknown }>;
+type Middleware = (next: Handler, context: { commandName?: string }) => Handler;
 
 interface ScannerClient {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   middlewareStack: {
-    add(
-      middleware: (next: Handler, context: { commandName?: string }) => Handler,
-      options: { step: 'initialize'; name: string; priority: 'high' },
+    add(middleware: Middleware, options: { step: 'initialize'; name: string; priority: 'high' }): void;
+    addRelativeTo(
+      middleware: Middleware,
+      options: { relation: 'after'; toMiddleware: string; name: string },
     ): void;
   };
+}
+
+/** `DescribeVpcsCommand` → `DescribeVpcs`, from the middleware context (class names do not survive minification). */
+function operationOf(context: { commandName?: string }): string {
+  return (context.commandName ?? 'Unknown').replace(/Command$/, '');
 }
 
 export interface ClientOptions {
@@ -70,16 +79,23 @@ export interface ClientOptions {
   overrides?: Record<string, unknown>;
   /** Told the operation (`iam:GetAccountAuthorizationDetails`…) of each answer that passed its checks, for a progress display. */
   onAnswer?: (operation: string) => void;
+  /** The share of each documented request rate these clients may use; default {@link DEFAULT_LAMBDA_RATE_SHARE}. */
+  rateShare?: number;
+  /** Paces every HTTP attempt; default a {@link RequestPacer} at `rateShare`, one per account's clients. */
+  pacer?: Pacer;
 }
 
 /** One client per service and region, created on first use and shared by every collector. */
 export class AwsClients {
   readonly counter: ApiCallCounter;
+  /** The buckets of this account's requests: each client's attempts take their tokens here. */
+  readonly pacer: Pacer;
   private readonly cache = new Map<string, ScannerClient>();
   private readonly stop = new AbortController();
 
   constructor(private readonly options: ClientOptions = {}) {
     this.counter = options.counter ?? new ApiCallCounter();
+    this.pacer = options.pacer ?? new RequestPacer(options.rateShare ?? DEFAULT_LAMBDA_RATE_SHARE);
     // Every request in flight listens for the cancellation: more than Node's default warning limit.
     setMaxListeners(Number.POSITIVE_INFINITY, this.stop.signal);
   }
@@ -131,8 +147,24 @@ export class AwsClients {
     });
     const client = created as unknown as ScannerClient;
     this.watch(client, service);
+    this.pace(client, service, region);
     this.cache.set(key, client);
     return created;
+  }
+
+  /**
+   * Below the retries, so that every HTTP attempt, a retry too, takes a token of its AWS bucket
+   * before it is signed and sent. The adaptive retries still back off when AWS throttles anyway
+   * (another tool in the account spent the tokens): they are the safety net, not the pacing.
+   */
+  private pace(client: ScannerClient, service: string, region: string): void {
+    client.middlewareStack.addRelativeTo(
+      (next, context) => async (args) => {
+        await this.pacer.take(bucketOf(service, region, operationOf(context)), this.stop.signal);
+        return next(args);
+      },
+      { relation: 'after', toMiddleware: 'retryMiddleware', name: 'scannerPacing' },
+    );
   }
 
   /**
@@ -143,7 +175,7 @@ export class AwsClients {
   private watch(client: ScannerClient, service: string): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const operation = `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+        const operation = `${service}:${operationOf(context)}`;
         this.counter.record(operation);
         const result = await next(args).catch((error: unknown) => {
           throw unparsableAnswer(operation, error) ?? error;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
+import { DEFAULT_LAMBDA_RATE_SHARE, DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
@@ -9,6 +9,7 @@ import {
   parseBoolean,
   parseCidrs,
   parsePositiveInteger,
+  parseRateShare,
   parseRegions,
   parseVpceIds,
   splitList,
@@ -48,6 +49,8 @@ export interface LambdaEnvironment {
   skipDefaultVpcs: boolean;
   notify: NotifyMode;
   regionConcurrency: number;
+  /** The share of each documented AWS request rate the scan may use (API_RATE_SHARE). */
+  rateShare: number;
   logLevel: LogLevel;
   deadlineMarginMs: number;
   /** Where reports are stored and the previous one is read from; no history without it. */
@@ -80,6 +83,7 @@ const variables = z.object({
   SKIP_DEFAULT_VPCS: z.string().optional(),
   NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
   REGION_CONCURRENCY: z.string().optional(),
+  API_RATE_SHARE: z.string().optional(),
   LOG_LEVEL: z
     .string()
     .transform((value) => value.toUpperCase())
@@ -200,6 +204,10 @@ export function loadLambdaEnvironment(
       values.REGION_CONCURRENCY === undefined
         ? DEFAULT_REGION_CONCURRENCY
         : parsePositiveInteger(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
+    rateShare:
+      values.API_RATE_SHARE === undefined
+        ? DEFAULT_LAMBDA_RATE_SHARE
+        : parseRateShare(values.API_RATE_SHARE, 'environment variable API_RATE_SHARE'),
     logLevel: values.LOG_LEVEL,
     deadlineMarginMs:
       1000 *

@@ -92,6 +92,17 @@ export function parsePositiveInteger(value: string, source: string, max = 64): n
   return number;
 }
 
+/** A share of the documented AWS request rates: a number above 0 and at most 1 (`0.5` is half). */
+export function parseRateShare(value: string, source: string): number {
+  const number = Number(value.trim());
+  if (value.trim() === '' || !(number > 0 && number <= 1)) {
+    throw new UserInputError(
+      `${source}: "${value}" is not a share above 0 and at most 1 (e.g. 0.5 for half)`,
+    );
+  }
+  return number;
+}
+
 export function parseBoolean(value: string, source: string): boolean {
   const normalized = value.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(normalized)) return true;
