@@ -103,7 +103,7 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     approvedVpces: list(read, 'approvedVpces'),
     skipDefaultVpcs: flag(read, 'skipDefaultVpcs'),
     notify: oneOf(read, 'notify', NOTIFY_MODES),
-    regionConcurrency: count(read, 'regionConcurrency'),
+    regionConcurrency: read('regionConcurrency') === 'all' ? 'all' : count(read, 'regionConcurrency'),
     apiRateShare: share(read, 'apiRateShare'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
     reservedConcurrency: concurrency(read, 'reservedConcurrency'),

@@ -99,7 +99,8 @@ export interface ScannerStackProps extends StackProps {
   skipDefaultVpcs?: boolean;
   /** `always` also mails the nightly all-clear; `never` only returns reports. Default `on-findings`. */
   notify?: NotifyMode;
-  regionConcurrency?: number;
+  /** Regions read at once, or `all` (the handler's default). */
+  regionConcurrency?: number | 'all';
   /** The share of each documented AWS request rate the scan may use (API_RATE_SHARE). Default: the handler's 0.5. */
   apiRateShare?: number;
   logLevel?: LogLevel;

@@ -28,7 +28,7 @@ export const settingsSchema = z
     approvedVpces: z.array(z.string()),
     skipDefaultVpcs: z.boolean(),
     notify: z.enum(NOTIFY_MODES),
-    regionConcurrency: count,
+    regionConcurrency: z.union([count.max(64), z.literal('all')]),
     apiRateShare: z.number().gt(0).max(1),
     logLevel: z.enum(LOG_LEVELS),
     reservedConcurrency: z.union([count, z.literal('off')]),

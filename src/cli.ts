@@ -6,6 +6,7 @@ import {
   DEFAULT_ACCOUNT_CONCURRENCY,
   DEFAULT_CLI_RATE_SHARE,
   DEFAULT_REGION_CONCURRENCY,
+  type RegionConcurrency,
 } from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { type AccountChoice, type AccountFlags, parseAccountFlags } from './config/accounts.ts';
@@ -13,6 +14,7 @@ import {
   parseCidrs,
   parsePositiveInteger,
   parseRateShare,
+  parseRegionConcurrency,
   parseRegions,
   parseSeverities,
   parseSeverity,
@@ -209,7 +211,7 @@ function hasFindings(report: Report, failOn: Severity | undefined): boolean {
 interface Scope {
   accounts: AccountChoice;
   regions: string[] | 'all' | undefined;
-  regionConcurrency: number;
+  regionConcurrency: RegionConcurrency;
   rateShare: number;
   timeoutSeconds?: number;
 }
@@ -222,7 +224,7 @@ function scopeFrom(flags: ScopeFlags): Scope {
     regionConcurrency:
       flags.regionConcurrency === undefined
         ? DEFAULT_REGION_CONCURRENCY
-        : parsePositiveInteger(flags.regionConcurrency, '--region-concurrency'),
+        : parseRegionConcurrency(flags.regionConcurrency, '--region-concurrency'),
     rateShare:
       flags.rateShare === undefined
         ? DEFAULT_CLI_RATE_SHARE
@@ -633,7 +635,10 @@ function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
       '--severity <list>',
       `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
     )
-    .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
+    .option(
+      '--region-concurrency <n>',
+      `regions read in parallel, a number or all (default ${DEFAULT_REGION_CONCURRENCY}: each region has its own AWS buckets)`,
+    )
     .option(
       '--rate-share <fraction>',
       `share of each documented AWS request rate to use, per account, region and bucket (default ${DEFAULT_CLI_RATE_SHARE})`,

@@ -821,6 +821,31 @@ describe('cli output', () => {
     expect(err).toBe(message);
   });
 
+  it('reads every region at once unless told otherwise, and says so in --help', async () => {
+    // Act
+    const help = await run(['scan', '--help']);
+    const all = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '--region-concurrency',
+      'all',
+      '--rate-share',
+      '0.25',
+    ]);
+
+    // Assess
+    expect(help.out.replace(/\s+/g, ' ')).toContain(
+      '--region-concurrency <n> regions read in parallel, a number or all (default all: each region has its own AWS buckets)',
+    );
+    expect(help.out.replace(/\s+/g, ' ')).toContain(
+      '--rate-share <fraction> share of each documented AWS request rate to use, per account, region and bucket (default 0.8)',
+    );
+    expect(all.code).toBe(0);
+  });
+
   it.each([
     ['compact in a pipe', [], false, false],
     ['indented with --pretty', ['--pretty'], false, true],

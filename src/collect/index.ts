@@ -4,7 +4,7 @@ import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
-import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
+import { DEFAULT_REGION_CONCURRENCY, type RegionConcurrency } from './defaults.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { accountAlias, type CallerAccount, whoAmI } from './identity.ts';
@@ -22,7 +22,7 @@ export interface LiveCollectOptions {
   /** Where account-wide calls go (STS, DescribeRegions, IAM) when `regions` does not say. */
   homeRegion: string;
   needs: ReadonlySet<InventorySection>;
-  regionConcurrency?: number;
+  regionConcurrency?: RegionConcurrency;
   /**
    * The scan's deadline (the Lambda's remaining time less its margin, the CLI's `--timeout`). When
    * it aborts, requests in flight are cancelled, and every section not read by then, started or
@@ -180,7 +180,8 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
 
   const regionSections = REGION_SECTION_IDS.filter((section) => needs.has(section));
   let complete = true;
-  const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
+  const concurrency = options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY;
+  const limit = pLimit(concurrency === 'all' ? Number.POSITIVE_INFINITY : concurrency);
   const step = options.onStep ?? (() => {});
   step({ kind: 'regions', regions: regionSections.length === 0 ? [] : regions });
   const regionReads =

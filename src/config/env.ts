@@ -1,5 +1,9 @@
 import * as z from 'zod';
-import { DEFAULT_LAMBDA_RATE_SHARE, DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
+import {
+  DEFAULT_LAMBDA_RATE_SHARE,
+  DEFAULT_REGION_CONCURRENCY,
+  type RegionConcurrency,
+} from '../collect/defaults.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
@@ -10,6 +14,7 @@ import {
   parseCidrs,
   parsePositiveInteger,
   parseRateShare,
+  parseRegionConcurrency,
   parseRegions,
   parseVpceIds,
   splitList,
@@ -48,7 +53,7 @@ export interface LambdaEnvironment {
   approvedVpces: string[];
   skipDefaultVpcs: boolean;
   notify: NotifyMode;
-  regionConcurrency: number;
+  regionConcurrency: RegionConcurrency;
   /** The share of each documented AWS request rate the scan may use (API_RATE_SHARE). */
   rateShare: number;
   logLevel: LogLevel;
@@ -203,7 +208,7 @@ export function loadLambdaEnvironment(
     regionConcurrency:
       values.REGION_CONCURRENCY === undefined
         ? DEFAULT_REGION_CONCURRENCY
-        : parsePositiveInteger(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
+        : parseRegionConcurrency(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
     rateShare:
       values.API_RATE_SHARE === undefined
         ? DEFAULT_LAMBDA_RATE_SHARE

@@ -92,6 +92,16 @@ export function parsePositiveInteger(value: string, source: string, max = 64): n
   return number;
 }
 
+/** `all`, or a whole number of regions from 1 to 64; `source` names the option or variable in the error. */
+export function parseRegionConcurrency(value: string, source: string): number | 'all' {
+  if (value.trim().toLowerCase() === 'all') return 'all';
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 64) {
+    throw new UserInputError(`${source}: "${value}" is not all or a whole number from 1 to 64`);
+  }
+  return number;
+}
+
 /** A share of the documented AWS request rates: a number above 0 and at most 1 (`0.5` is half). */
 export function parseRateShare(value: string, source: string): number {
   const number = Number(value.trim());

@@ -1,5 +1,6 @@
 import { type AccountsPlan, collectAccounts } from '../collect/accounts.ts';
 import type { AwsClients } from '../collect/clients.ts';
+import type { RegionConcurrency } from '../collect/defaults.ts';
 import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
@@ -23,7 +24,7 @@ export interface LiveSource {
   accounts?: AccountsPlan;
   regions: string[] | 'all';
   homeRegion: string;
-  regionConcurrency?: number;
+  regionConcurrency?: RegionConcurrency;
   /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;

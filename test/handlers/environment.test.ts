@@ -31,7 +31,7 @@ describe('loadLambdaEnvironment', () => {
       approvedVpces: [],
       skipDefaultVpcs: false,
       notify: 'on-findings',
-      regionConcurrency: 4,
+      regionConcurrency: 'all',
       rateShare: 0.5,
       logLevel: 'INFO',
       deadlineMarginMs: DEFAULT_DEADLINE_MARGIN_SECONDS * 1000,
@@ -153,7 +153,7 @@ describe('loadLambdaEnvironment', () => {
     ],
     [
       { AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: '0' },
-      /^environment variable REGION_CONCURRENCY: "0" is not a whole number/,
+      /^environment variable REGION_CONCURRENCY: "0" is not all or a whole number from 1 to 64$/,
     ],
     [
       { AWS_REGION: 'eu-west-1', API_RATE_SHARE: '50%' },
@@ -178,6 +178,18 @@ describe('loadLambdaEnvironment', () => {
     // Assess
     expect(load).toThrow(UserInputError);
     expect(load).toThrow(message);
+  });
+
+  it.each([
+    ['all', 'all'],
+    ['ALL', 'all'],
+    ['64', 64],
+  ])('reads REGION_CONCURRENCY=%s as %s', (value, expected) => {
+    // Act
+    const environment = loadLambdaEnvironment({ AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: value });
+
+    // Assess
+    expect(environment.regionConcurrency).toBe(expected);
   });
 
   it('fails the cold start of the handler module when a variable is malformed', async () => {
