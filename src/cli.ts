@@ -331,10 +331,16 @@ async function liveSource(
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
-    deadline:
-      scope.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(scope.timeoutSeconds * 1000),
+    ...(scope.timeoutSeconds === undefined ? {} : timeout(scope.timeoutSeconds)),
+    onNotice: (message) => io.stderr.write(`warning: ${message}\n`),
     onStep: live && ((step) => live.step(step)),
   };
+}
+
+/** `--timeout`: the deadline, and the time left before it for the estimate of each region's calls. */
+function timeout(seconds: number): { deadline: AbortSignal; timeLeftMs: () => number } {
+  const end = Date.now() + seconds * 1000;
+  return { deadline: AbortSignal.timeout(seconds * 1000), timeLeftMs: () => end - Date.now() };
 }
 
 /**

@@ -85,6 +85,9 @@ export interface ClientOptions {
   pacer?: Pacer;
 }
 
+/** The services whose clients call one region's endpoint for that region's resources. */
+const REGIONAL_SERVICES = new Set(['ec2', 'sagemaker']);
+
 /** One client per service and region, created on first use and shared by every collector. */
 export class AwsClients {
   readonly counter: ApiCallCounter;
@@ -92,6 +95,8 @@ export class AwsClients {
   readonly pacer: Pacer;
   private readonly cache = new Map<string, ScannerClient>();
   private readonly stop = new AbortController();
+  /** Per region, for the regional services' clients (EC2, SageMaker): the account-wide ones go on. */
+  private readonly regionStops = new Map<string, AbortController>();
 
   constructor(private readonly options: ClientOptions = {}) {
     this.counter = options.counter ?? new ApiCallCounter();
@@ -125,6 +130,20 @@ export class AwsClients {
     this.stop.abort(new Error('the scan deadline passed'));
   }
 
+  /** Cancels the EC2 and SageMaker requests of `region`, queued or in flight, and every later one: the region is given up. */
+  abortRegion(region: string, reason: Error): void {
+    this.regionStop(region).abort(reason);
+  }
+
+  private regionStop(region: string): AbortController {
+    const known = this.regionStops.get(region);
+    if (known) return known;
+    const created = new AbortController();
+    setMaxListeners(Number.POSITIVE_INFINITY, created.signal);
+    this.regionStops.set(region, created);
+    return created;
+  }
+
   private client<T>(service: string, region: string, create: (config: object) => T): T {
     const key = `${service}/${region}`;
     const existing = this.cache.get(key);
@@ -146,8 +165,12 @@ export class AwsClients {
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
     const client = created as unknown as ScannerClient;
-    this.watch(client, service);
-    this.pace(client, service, region);
+    const stop = REGIONAL_SERVICES.has(service)
+      ? AbortSignal.any([this.stop.signal, this.regionStop(region).signal])
+      : this.stop.signal;
+    setMaxListeners(Number.POSITIVE_INFINITY, stop);
+    this.watch(client, service, stop);
+    this.pace(client, service, region, stop);
     this.cache.set(key, client);
     return created;
   }
@@ -157,10 +180,10 @@ export class AwsClients {
    * before it is signed and sent. The adaptive retries still back off when AWS throttles anyway
    * (another tool in the account spent the tokens): they are the safety net, not the pacing.
    */
-  private pace(client: ScannerClient, service: string, region: string): void {
+  private pace(client: ScannerClient, service: string, region: string, stop: AbortSignal): void {
     client.middlewareStack.addRelativeTo(
       (next, context) => async (args) => {
-        await this.pacer.take(bucketOf(service, region, operationOf(context)), this.stop.signal);
+        await this.pacer.take(bucketOf(service, region, operationOf(context)), stop);
         return next(args);
       },
       { relation: 'after', toMiddleware: 'retryMiddleware', name: 'scannerPacing' },
@@ -172,7 +195,7 @@ export class AwsClients {
    * operation's name comes from the middleware context, which minification leaves intact (a
    * command's class name does not survive it).
    */
-  private watch(client: ScannerClient, service: string): void {
+  private watch(client: ScannerClient, service: string, stop: AbortSignal): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = `${service}:${operationOf(context)}`;
@@ -190,7 +213,7 @@ export class AwsClients {
     const prototype = Object.getPrototypeOf(client) as ScannerClient;
     client.send = async (command, options) => {
       const output = await prototype.send.call(client, command, {
-        abortSignal: this.stop.signal,
+        abortSignal: stop,
         ...options,
       });
       return output;

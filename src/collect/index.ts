@@ -30,6 +30,14 @@ export interface LiveCollectOptions {
    */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  /**
+   * Milliseconds left before `deadline` (the Lambda's remaining time less its margin, what is left of
+   * `--timeout`). With it, a region whose announced calls cannot finish in time at the paced rate
+   * is given up early: its results are ERROR (`NotScanned`) with the estimate, and it says so.
+   */
+  timeLeftMs?: () => number;
+  /** Told what the operator should know although the scan goes on: a region given up, and why. */
+  onNotice?: (message: string) => void;
   /** Told the regions to read once they are known, then each region once it is done, read or not. */
   onStep?: (step: CollectionStep) => void;
   now?: () => Date;
@@ -48,7 +56,7 @@ export type CollectionStep =
 export interface LiveCollection {
   inventory: Inventory;
   regions: string[];
-  /** False when the deadline cut the scan short or the regions could not be listed. */
+  /** False when the deadline cut the scan short, a region was given up, or the regions could not be listed. */
   complete: boolean;
 }
 
@@ -207,8 +215,14 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               partition: caller.partition,
               needs,
               deadline,
+              timing: options.timeLeftMs && { timeLeftMs: options.timeLeftMs, pacer: clients.pacer },
+              abandon: (reason) => clients.abortRegion(region, reason),
             });
-            progress(`${region} read`);
+            const skipped = inventory.collectionErrors?.find((error) => error.code === 'NotScanned');
+            if (skipped) {
+              complete = false;
+              options.onNotice?.(`Region ${region} of account ${caller.accountId} ${skipped.message}`);
+            } else progress(`${region} read`);
             return inventory;
           }).finally(() => step({ kind: 'region-done', region })),
         );

@@ -74,6 +74,8 @@ export interface Pacer {
   take(bucket: Bucket, signal?: AbortSignal): Promise<void>;
   /** Seconds that `calls` more requests to `bucket` need at the paced rate, beyond the tokens it holds now. */
   secondsFor(bucket: Bucket, calls: number): number;
+  /** How many tokens of `bucket` requests have taken so far: one per HTTP attempt. */
+  taken(bucket: Bucket): number;
 }
 
 function abortion(signal: AbortSignal): Promise<never> {
@@ -92,6 +94,7 @@ function abortion(signal: AbortSignal): Promise<never> {
  */
 export class RequestPacer implements Pacer {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly takes = new Map<string, number>();
 
   constructor(readonly share: number) {
     if (!(share > 0 && share <= 1))
@@ -99,6 +102,7 @@ export class RequestPacer implements Pacer {
   }
 
   async take(bucket: Bucket, signal?: AbortSignal): Promise<void> {
+    this.takes.set(bucket.key, this.taken(bucket) + 1);
     const removal = this.tokens(bucket).removeTokens(1);
     if (signal === undefined) {
       await removal;
@@ -107,6 +111,10 @@ export class RequestPacer implements Pacer {
     // The token is still taken when the queue reaches it; the request just no longer waits for it.
     removal.catch(() => {});
     await Promise.race([removal, abortion(signal)]);
+  }
+
+  taken(bucket: Bucket): number {
+    return this.takes.get(bucket.key) ?? 0;
   }
 
   secondsFor(bucket: Bucket, calls: number): number {

@@ -27,6 +27,10 @@ export interface LiveSource {
   regionConcurrency?: RegionConcurrency;
   /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
   deadline?: AbortSignal;
+  /** Milliseconds left before `deadline`: regions that cannot finish in time are given up early (`NotScanned`). */
+  timeLeftMs?: () => number;
+  /** Told of each region given up, with the estimate. */
+  onNotice?: (message: string) => void;
   onProgress?: (message: string) => void;
   onStep?: (step: CollectionStep) => void;
 }
@@ -58,6 +62,8 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
     needs: sectionsNeeded(options.rules),
     regionConcurrency: source.regionConcurrency,
     deadline: source.deadline,
+    timeLeftMs: source.timeLeftMs,
+    onNotice: source.onNotice,
     onProgress: source.onProgress,
     onStep: source.onStep,
     now,

@@ -218,6 +218,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           deadline: AbortSignal.timeout(
             Math.max(0, context.getRemainingTimeInMillis() - environment.deadlineMarginMs),
           ),
+          timeLeftMs: () => context.getRemainingTimeInMillis() - environment.deadlineMarginMs,
+          onNotice: (message) => logger.warn(message),
           onProgress: (message) => logger.debug(message),
         },
       });

@@ -20,14 +20,18 @@ const VPCS = bucketOf('ec2', 'eu-west-1', 'DescribeVpcs');
 
 /** Records the bucket of every token taken, and lets each request go at once. */
 class RecordingPacer implements Pacer {
-  readonly taken: string[] = [];
+  readonly keys: string[] = [];
 
   async take(bucket: Bucket): Promise<void> {
-    this.taken.push(bucket.key);
+    this.keys.push(bucket.key);
   }
 
   secondsFor(): number {
     return 0;
+  }
+
+  taken(bucket: Bucket): number {
+    return this.keys.filter((key) => key === bucket.key).length;
   }
 }
 
@@ -211,8 +215,43 @@ describe('AwsClients pacing', () => {
       // Assess
       expect(output.Vpcs).toEqual([]);
       expect(aws.count('DescribeVpcs')).toBe(3);
-      expect(pacer.taken).toEqual([VPCS.key, VPCS.key, VPCS.key]);
+      expect(pacer.keys).toEqual([VPCS.key, VPCS.key, VPCS.key]);
       expect(clients.counter.toJSON()).toEqual({ 'ec2:DescribeVpcs': 1 });
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it('cancels the queued requests of a region given up, and only its EC2 and SageMaker ones', async () => {
+    // Prepare: eu-west-1's EC2 requests wait for tokens that never come, until their signal aborts.
+    const aws = await startFakeAws(() => ({ body: ec2Xml('DescribeVpcs', '<vpcSet/>') }));
+    const pacer: Pacer = {
+      take: (bucket, signal) =>
+        bucket.key.startsWith('ec2/eu-west-1/')
+          ? new Promise<void>((_resolve, reject) => {
+              if (signal?.aborted) reject(signal.reason);
+              signal?.addEventListener('abort', () => reject(signal.reason));
+            })
+          : Promise.resolve(),
+      secondsFor: () => 0,
+      taken: () => 0,
+    };
+    const clients = new AwsClients({
+      overrides: { endpoint: aws.endpoint, ...fastClientOverrides(1) },
+      pacer,
+    });
+
+    try {
+      // Act
+      const waiting = clients.ec2('eu-west-1').send(new DescribeVpcsCommand({}));
+      clients.abortRegion('eu-west-1', new Error('eu-west-1 not scanned'));
+
+      // Assess
+      await expect(waiting).rejects.toThrow('eu-west-1 not scanned');
+      await expect(clients.ec2('us-east-1').send(new DescribeVpcsCommand({}))).resolves.toMatchObject({
+        Vpcs: [],
+      });
+      expect(aws.count('DescribeVpcs')).toBe(1);
     } finally {
       await aws.close();
     }

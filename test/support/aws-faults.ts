@@ -35,7 +35,7 @@ export function fastClientOverrides(maxAttempts = 4): Record<string, unknown> {
  * Lets every request go at once and estimates no time: for tests of what is collected, not of how
  * fast (test/collect/pacing.test.ts tests the pacing).
  */
-export const UNPACED: Pacer = { take: async () => {}, secondsFor: () => 0 };
+export const UNPACED: Pacer = { take: async () => {}, secondsFor: () => 0, taken: () => 0 };
 
 /** {@link AwsClients} whose clients retry up to `maxAttempts` times without waiting, unpaced. */
 export function fastClients(maxAttempts = 4): AwsClients {
