@@ -102,6 +102,8 @@ export class RequestPacer implements Pacer {
   }
 
   async take(bucket: Bucket, signal?: AbortSignal): Promise<void> {
+    // A request of a region given up, or after the deadline, must not queue for a token at all.
+    if (signal?.aborted) throw signal.reason;
     this.takes.set(bucket.key, this.taken(bucket) + 1);
     const removal = this.tokens(bucket).removeTokens(1);
     if (signal === undefined) {

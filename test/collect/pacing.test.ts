@@ -173,6 +173,8 @@ describe('RequestPacer', () => {
 
     // Assess
     await expect(waiting).rejects.toThrow('the scan deadline passed');
+    await expect(pacer.take(VPCS, stop.signal)).rejects.toThrow('the scan deadline passed');
+    expect(pacer.taken(VPCS)).toBe(2);
   });
 });
 
