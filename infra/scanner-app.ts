@@ -27,7 +27,7 @@ export const ORGANIZATION_KEYS = [
  * acknowledged in code.
  *
  * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `operationsEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
- * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
+ * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `apiRateShare`, `logLevel`,
  * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
  * `settingsLock` names the file that records what the last synth deployed, and `allowRemovals=true`
@@ -151,7 +151,8 @@ function deploymentFromContext(read: (key: string) => unknown): ScannerStackProp
     approvedVpces: list(read, 'approvedVpces'),
     skipDefaultVpcs: flag(read, 'skipDefaultVpcs'),
     notify: oneOf(read, 'notify', NOTIFY_MODES),
-    regionConcurrency: count(read, 'regionConcurrency'),
+    regionConcurrency: read('regionConcurrency') === 'all' ? 'all' : count(read, 'regionConcurrency'),
+    apiRateShare: share(read, 'apiRateShare'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
     reservedConcurrency: concurrency(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
@@ -204,6 +205,16 @@ function percentage(read: (key: string) => unknown, key: string): number | undef
   const parsed = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
     throw new Error(`${key}: expected a percentage from 0 to 100, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+function share(read: (key: string) => unknown, key: string): number | undefined {
+  const value = read(key);
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (!(parsed > 0 && parsed <= 1)) {
+    throw new Error(`${key}: expected a share above 0 and at most 1, got ${JSON.stringify(value)}`);
   }
   return parsed;
 }

@@ -231,8 +231,11 @@ function memberSettings(environment: LambdaEnvironment): { roleName: string; buc
  */
 export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHandler {
   const { environment, logger, metrics, sns, suppressions } = dependencies;
-  const awsClients = dependencies.awsClients ?? (() => new AwsClients());
-  const memberClients = dependencies.memberClients ?? ((options) => new AwsClients(options));
+  const awsClients = dependencies.awsClients ?? (() => new AwsClients({ rateShare: environment.rateShare }));
+  // A member account's clients pace themselves on that account's own buckets.
+  const memberClients =
+    dependencies.memberClients ??
+    ((options) => new AwsClients({ ...options, rateShare: environment.rateShare }));
   const { reportsBucket } = environment;
   const securityHub = environment.securityHub ? dependencies.securityHub : undefined;
   if (environment.securityHub && securityHub === undefined) {
@@ -305,6 +308,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           deadline: AbortSignal.timeout(
             Math.max(0, context.getRemainingTimeInMillis() - environment.deadlineMarginMs),
           ),
+          timeLeftMs: () => context.getRemainingTimeInMillis() - environment.deadlineMarginMs,
+          onNotice: (message) => logger.warn(message),
           onProgress: (message) => logger.debug(message),
         },
       });
