@@ -31,11 +31,7 @@ import { type LogLevel, MAX_HORIZON_DAYS, type NotifyMode } from '../src/config/
 import { ORGANIZATION_VARIABLES } from '../src/config/organization-env.ts';
 import { parseCidrs, parseRegions, parseVpceIds } from '../src/config/parse.ts';
 import { selectRules } from '../src/engine/select.ts';
-import {
-  CONFIRMED_SUBSCRIPTIONS_METRIC,
-  METRICS_NAMESPACE,
-  SERVICE_NAME,
-} from '../src/handlers/scan-handler.ts';
+import { CONFIRMED_SUBSCRIPTIONS_METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../src/handlers/service.ts';
 import { runPrefix } from '../src/model/organization-run.ts';
 import type { Rule } from '../src/rules/types.ts';
 import { DEFAULT_HORIZON_DAYS } from '../src/suppress/suppressions.ts';

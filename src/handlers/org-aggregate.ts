@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadAggregateEnvironment } from '../config/organization-env.ts';
 import { type AggregateHandler, createAggregateHandler } from './org-aggregate-handler.ts';
-import { SERVICE_NAME } from './scan-handler.ts';
+import { SERVICE_NAME } from './service.ts';
 
 // Cold start: a bad environment fails the initialisation with a message naming the variable.
 const environment = loadAggregateEnvironment(process.env);

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { AwsClients } from '../collect/clients.ts';
 import { loadPlanEnvironment } from '../config/organization-env.ts';
 import { createPlanHandler, type PlanHandler } from './org-plan-handler.ts';
-import { SERVICE_NAME } from './scan-handler.ts';
+import { SERVICE_NAME } from './service.ts';
 
 // Cold start: a bad environment fails the initialisation with a message naming the variable.
 const environment = loadPlanEnvironment(process.env);

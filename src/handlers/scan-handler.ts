@@ -30,11 +30,7 @@ import { checkTopicReach } from '../report/sns-subscriptions.ts';
 import type { Rule } from '../rules/types.ts';
 import type { Suppression } from '../suppress/suppressions.ts';
 import { parseScanEvent, type ScanRequest } from './event.ts';
-
-export const SERVICE_NAME = 'sagemaker-compliance-scanner';
-export const METRICS_NAMESPACE = 'SageMakerComplianceScanner';
-/** Emitted by a scan that could list the findings topic's subscriptions; the stack alarms on 0. */
-export const CONFIRMED_SUBSCRIPTIONS_METRIC = 'ConfirmedSubscriptions';
+import { CONFIRMED_SUBSCRIPTIONS_METRIC } from './service.ts';
 
 export interface ScanHandlerDependencies {
   environment: LambdaEnvironment;

@@ -3,7 +3,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadDeployedSuppressions, loadLambdaEnvironment } from '../config/env.ts';
-import { createScanHandler, METRICS_NAMESPACE, type ScanHandler, SERVICE_NAME } from './scan-handler.ts';
+import { createScanHandler, type ScanHandler } from './scan-handler.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service.ts';
 
 // Cold start: a bad environment fails the function's initialisation with a message that names the
 // variable, before any invocation can run half-configured.

@@ -8,7 +8,7 @@ import { QUIET_HOURS, ScannerStack } from '../../infra/scanner-stack.ts';
 import { UNRESOLVED_VALUE_BYTES } from '../../infra/validate.ts';
 import { type AnySection, SECTIONS } from '../../src/collect/sections/index.ts';
 import { loadLambdaEnvironment } from '../../src/config/env.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../src/handlers/scan-handler.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../src/handlers/service.ts';
 import { RULES } from '../../src/rules/index.ts';
 
 // Unit tests skip esbuild; `npm test` runs the real bundling through `cdk synth`.
