@@ -7,6 +7,11 @@
  * forge text, so `admin\u00ADrole` must not read as `adminrole`.
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Default_Ignorable_Code_Point}]/gu;
+/**
+ * Anything but printable ASCII and the line break: text without it has nothing {@link INVISIBLE}
+ * matches, and this plain class scans a 200 MB report in a fraction of the Unicode one's time.
+ */
+const BEYOND_PRINTABLE_ASCII = /[^\x20-\x7e\n]/;
 
 /**
  * Names and tags come from AWS accounts and may hold control characters, escapes or invisible
@@ -29,6 +34,7 @@ export function printable(text: string): string {
  * escapeInvisible(JSON.stringify({ name: 'a\u202Eb' })); // '{"name":"a\\u202eb"}'
  */
 export function escapeInvisible(json: string): string {
+  if (!BEYOND_PRINTABLE_ASCII.test(json)) return json;
   return json.replace(INVISIBLE, (character) =>
     character === '\n'
       ? character

@@ -92,4 +92,12 @@ describe('escapeInvisible', () => {
     // Assess
     expect(json).toBe('{\n  "tag": "\\udb40\\udc41"\n}');
   });
+
+  it('escapes DEL and C1 controls, which JSON.stringify leaves raw, in text that is otherwise plain ASCII', () => {
+    // Act
+    const json = escapeInvisible(JSON.stringify({ name: 'a\u007fb\u009b2Jc' }));
+
+    // Assess
+    expect(json).toBe('{"name":"a\\u007fb\\u009b2Jc"}');
+  });
 });
