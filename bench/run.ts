@@ -239,7 +239,13 @@ if (!values['startup-only']) {
         .map(([operation, n]) => `${operation.split(':')[1]} ${n} (${m.throttled[operation] ?? 0})`)
         .join(
           ', ',
-        )}${m.collectionErrors.length > 0 ? `; collection errors: ${m.collectionErrors.join(', ')}` : ''}.`,
+        )}${m.collectionErrors.length > 0 ? `; collection errors: ${m.collectionErrors.join(', ')}` : ''}${
+        m.errorResults > 0
+          ? `; ERROR results: ${Object.entries(m.errorReasons)
+              .map(([reason, n]) => `${n} × ${reason.slice(0, 120)}…`)
+              .join('; ')}`
+          : ''
+      }.`,
     );
   }
 }
