@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { DEFAULT_LATENCY } from './aws-limits.ts';
+import {
+  type BucketLimit,
+  DEFAULT_LATENCY,
+  EC2_NON_MUTATING,
+  IAM_ACCOUNT,
+  SAGEMAKER_ACTION,
+} from './aws-limits.ts';
 import type { ServerReady } from './aws-server.ts';
 import type { WireStats } from './aws-world.ts';
 import { compileCacheTrial } from './compile-cache.ts';
@@ -201,9 +207,15 @@ const sizes = [
 for (const size of sizes) {
   if (!(size in SIZES)) throw new Error(`--sizes: "${size}" is not one of ${Object.keys(SIZES).join(', ')}`);
 }
+const rate = (limit: BucketLimit) => `${limit.capacity} tokens, ${limit.refillPerSecond}/s`;
 log(
-  `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; AWS modelled as ${values['latency-base']} ms + ${values['latency-per-kib']} ms per KiB of answer, EC2 buckets 100/20 s⁻¹ per action and region, IAM 20/10 s⁻¹ per account, SageMaker 20/10 s⁻¹ per action and region`,
+  `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}`,
 );
+if (!values['startup-only']) {
+  log(
+    `AWS modelled as ${values['latency-base']} ms + ${values['latency-per-kib']} ms per KiB of answer; buckets: EC2 ${rate(EC2_NON_MUTATING)} per action and region, IAM ${rate(IAM_ACCOUNT)} per account, SageMaker ${rate(SAGEMAKER_ACTION)} per action and region`,
+  );
+}
 const measurements: SizeMeasurement[] = [];
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const thousands = (n: number) => n.toLocaleString('en-US');
