@@ -87,6 +87,8 @@ async function measureScan(size: SizeName): Promise<SizeMeasurement> {
       encoding: 'utf8',
       maxBuffer: 16 * 2 ** 20,
       env: QUIET,
+      // A collector that never finishes is a failed bench, not a hung one.
+      timeout: 30 * 60_000,
     },
   );
   server.stdin.write('stats\n');
