@@ -2,7 +2,7 @@ import { DescribeVpcEndpointsCommand, DescribeVpcsCommand } from '@aws-sdk/clien
 import { GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
 import { ListNotebookInstancesCommand } from '@aws-sdk/client-sagemaker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ModelledAws, modelledAws, worldAnswer } from '../../bench/aws-world.ts';
+import { bucketOfCall, type ModelledAws, modelledAws, worldAnswer } from '../../bench/aws-world.ts';
 import { syntheticAccount } from '../../bench/synthetic.ts';
 import { wireClients } from '../faults/wire-world.ts';
 import { type FakeAws, startFakeAws } from '../support/aws-faults.ts';
@@ -113,5 +113,54 @@ describe('the bench server behind the real SDK', () => {
     expect(details.RoleDetailList).toEqual(account.iam.roles);
     expect(details.Policies).toEqual(account.iam.policies);
     expect(details.IsTruncated).toBe(false);
+  });
+});
+
+describe('bucketOfCall', () => {
+  const call = (query: string) => {
+    const params = new URLSearchParams(query);
+    return { action: params.get('Action') ?? '', params, region: REGION, service: 'ec2' };
+  };
+
+  it('reads the filter and the pagination of a DescribeSecurityGroups query to pick its bucket', () => {
+    // Act
+    const bare = bucketOfCall(call('Action=DescribeSecurityGroups&Version=2016-11-15'));
+    const filtered = bucketOfCall(
+      call('Action=DescribeSecurityGroups&Filter.1.Name=group-id&Filter.1.Value.1=sg-1&Version=2016-11-15'),
+    );
+    const paginated = bucketOfCall(call('Action=DescribeSecurityGroups&MaxResults=1000&Version=2016-11-15'));
+
+    // Assess
+    expect(bare?.key).toBe(`ec2/111122223333/${REGION}/DescribeSecurityGroups/unfiltered`);
+    expect(filtered?.key).toBe(`ec2/111122223333/${REGION}/DescribeSecurityGroups`);
+    expect(paginated?.key).toBe(`ec2/111122223333/${REGION}/DescribeSecurityGroups`);
+  });
+});
+
+describe('worldAnswer', () => {
+  it('answers a call it does not know with HTTP 400 naming it, and DescribeOrganization as a standalone account', () => {
+    // Prepare
+    const world = worldAnswer(account);
+    const params = new URLSearchParams();
+
+    // Act
+    const unknown = world({ action: 'DescribeInstances', params, region: REGION, service: 'ec2' });
+    const organization = world({
+      action: 'DescribeOrganization',
+      params,
+      region: 'us-east-1',
+      service: 'organizations',
+    });
+
+    // Assess
+    expect(unknown).toEqual({
+      status: 400,
+      body: `bench world: no answer for ec2:DescribeInstances in "${REGION}"`,
+    });
+    expect(organization.status).toBe(400);
+    expect(JSON.parse(organization.body)).toEqual({
+      __type: 'AWSOrganizationsNotInUseException',
+      Message: 'not in an organization',
+    });
   });
 });
