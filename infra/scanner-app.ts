@@ -14,7 +14,7 @@ export const STACK_NAME = 'SageMakerComplianceScanner';
  * acknowledged in code.
  *
  * Context keys: `settingsFile` (a JSON or YAML file with the keys below, instead of them), `alertEmails`, `operationsEmails`, `schedule`, `timeZone`, `regions` (`all` or a comma list), `rules`,
- * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `logLevel`,
+ * `allowedSourceCidrs`, `skipDefaultVpcs`, `notify`, `regionConcurrency`, `apiRateShare`, `logLevel`,
  * `reservedConcurrency` (a number or `off`), `suppressionsFile`, `tagSuppressions`, `suppressionHorizonDays`,
  * `reportRetentionDays`, `securityHub`, `chatNotifications`. Comma lists may also be JSON arrays (from cdk.json).
  * `settingsLock` names the file that records what the last synth deployed, and `allowRemovals=true`
@@ -103,7 +103,8 @@ export function propsFromContext(read: (key: string) => unknown): ScannerStackPr
     approvedVpces: list(read, 'approvedVpces'),
     skipDefaultVpcs: flag(read, 'skipDefaultVpcs'),
     notify: oneOf(read, 'notify', NOTIFY_MODES),
-    regionConcurrency: count(read, 'regionConcurrency'),
+    regionConcurrency: read('regionConcurrency') === 'all' ? 'all' : count(read, 'regionConcurrency'),
+    apiRateShare: share(read, 'apiRateShare'),
     logLevel: oneOf(read, 'logLevel', LOG_LEVELS),
     reservedConcurrency: concurrency(read, 'reservedConcurrency'),
     suppressionsFile: text(read, 'suppressionsFile'),
@@ -146,6 +147,16 @@ function count(read: (key: string) => unknown, key: string): number | undefined 
   const parsed = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) {
     throw new Error(`${key}: expected a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+function share(read: (key: string) => unknown, key: string): number | undefined {
+  const value = read(key);
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (!(parsed > 0 && parsed <= 1)) {
+    throw new Error(`${key}: expected a share above 0 and at most 1, got ${JSON.stringify(value)}`);
   }
   return parsed;
 }

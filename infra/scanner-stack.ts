@@ -99,7 +99,10 @@ export interface ScannerStackProps extends StackProps {
   skipDefaultVpcs?: boolean;
   /** `always` also mails the nightly all-clear; `never` only returns reports. Default `on-findings`. */
   notify?: NotifyMode;
-  regionConcurrency?: number;
+  /** Regions read at once, or `all` (the handler's default). */
+  regionConcurrency?: number | 'all';
+  /** The share of each documented AWS request rate the scan may use (API_RATE_SHARE). Default: the handler's 0.5. */
+  apiRateShare?: number;
   logLevel?: LogLevel;
   /**
    * Default {@link DEFAULT_RESERVED_CONCURRENCY}, so two scans never overlap. `off` where the
@@ -811,5 +814,6 @@ function scanEnvironment(topic: sns.Topic, props: ScannerStackProps): Record<str
     NODE_OPTIONS: '--enable-source-maps',
   };
   if (props.regionConcurrency !== undefined) environment.REGION_CONCURRENCY = String(props.regionConcurrency);
+  if (props.apiRateShare !== undefined) environment.API_RATE_SHARE = String(props.apiRateShare);
   return environment;
 }

@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_REGION_CONCURRENCY } from './collect/defaults.ts';
+import {
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  DEFAULT_CLI_RATE_SHARE,
+  DEFAULT_REGION_CONCURRENCY,
+  type RegionConcurrency,
+} from './collect/defaults.ts';
 import { AccountUnidentifiedError } from './collect/errors.ts';
 import { type AccountChoice, type AccountFlags, parseAccountFlags } from './config/accounts.ts';
 import {
   parseCidrs,
   parsePositiveInteger,
+  parseRateShare,
+  parseRegionConcurrency,
   parseRegions,
   parseSeverities,
   parseSeverity,
@@ -57,6 +64,7 @@ interface ScopeFlags extends AccountFlags {
   rules?: string;
   severity?: string;
   regionConcurrency?: string;
+  rateShare?: string;
   timeout?: string;
   quiet?: boolean;
 }
@@ -203,7 +211,8 @@ function hasFindings(report: Report, failOn: Severity | undefined): boolean {
 interface Scope {
   accounts: AccountChoice;
   regions: string[] | 'all' | undefined;
-  regionConcurrency: number;
+  regionConcurrency: RegionConcurrency;
+  rateShare: number;
   timeoutSeconds?: number;
 }
 
@@ -215,7 +224,11 @@ function scopeFrom(flags: ScopeFlags): Scope {
     regionConcurrency:
       flags.regionConcurrency === undefined
         ? DEFAULT_REGION_CONCURRENCY
-        : parsePositiveInteger(flags.regionConcurrency, '--region-concurrency'),
+        : parseRegionConcurrency(flags.regionConcurrency, '--region-concurrency'),
+    rateShare:
+      flags.rateShare === undefined
+        ? DEFAULT_CLI_RATE_SHARE
+        : parseRateShare(flags.rateShare, '--rate-share'),
     timeoutSeconds:
       flags.timeout === undefined ? undefined : parsePositiveInteger(flags.timeout, '--timeout', 86_400),
   };
@@ -293,6 +306,7 @@ async function liveSource(
       counter,
       credentials: sourceCredentials,
       onAnswer,
+      rateShare: scope.rateShare,
     }),
     ...(selection
       ? {
@@ -304,17 +318,29 @@ async function liveSource(
             sourceCredentials,
             stsConfig: io.clientOverrides,
             clientsFor: (credentials) =>
-              new AwsClients({ overrides: io.clientOverrides, counter, credentials, onAnswer }),
+              new AwsClients({
+                overrides: io.clientOverrides,
+                counter,
+                credentials,
+                onAnswer,
+                rateShare: scope.rateShare,
+              }),
           },
         }
       : {}),
     regions,
     homeRegion: homeRegion ?? (regions as string[])[0] ?? 'us-east-1',
     regionConcurrency: scope.regionConcurrency,
-    deadline:
-      scope.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(scope.timeoutSeconds * 1000),
+    ...(scope.timeoutSeconds === undefined ? {} : timeout(scope.timeoutSeconds)),
+    onNotice: (message) => io.stderr.write(`warning: ${message}\n`),
     onStep: live && ((step) => live.step(step)),
   };
+}
+
+/** `--timeout`: the deadline, and the time left before it for the estimate of each region's calls. */
+function timeout(seconds: number): { deadline: AbortSignal; timeLeftMs: () => number } {
+  const end = Date.now() + seconds * 1000;
+  return { deadline: AbortSignal.timeout(seconds * 1000), timeLeftMs: () => end - Date.now() };
 }
 
 /**
@@ -615,7 +641,14 @@ function addScopeOptions(command: Command, kind: 'scan' | 'snapshot'): Command {
       '--severity <list>',
       `only the rules of these severities (${SEVERITIES.join(', ')}; default: any)`,
     )
-    .option('--region-concurrency <n>', `regions read in parallel (default ${DEFAULT_REGION_CONCURRENCY})`)
+    .option(
+      '--region-concurrency <n>',
+      `regions read in parallel, a number or all (default ${DEFAULT_REGION_CONCURRENCY}: each region has its own AWS buckets)`,
+    )
+    .option(
+      '--rate-share <fraction>',
+      `share of each documented AWS request rate to use, per account, region and bucket (default ${DEFAULT_CLI_RATE_SHARE})`,
+    )
     .option(
       '--timeout <seconds>',
       kind === 'scan'

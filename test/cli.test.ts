@@ -183,6 +183,11 @@ describe('cli exit codes', () => {
       names: ['--region-concurrency', '"0"'],
     },
     {
+      case: '--rate-share 2 with --input',
+      argv: () => ['scan', '--input', clean, '--rate-share', '2'],
+      names: ['--rate-share: "2" is not a share above 0 and at most 1'],
+    },
+    {
       case: '--timeout 0 with --input',
       argv: () => ['scan', '--input', clean, '--timeout', '0'],
       names: ['--timeout', '"0"'],
@@ -816,6 +821,31 @@ describe('cli output', () => {
     expect(err).toBe(message);
   });
 
+  it('reads every region at once unless told otherwise, and says so in --help', async () => {
+    // Act
+    const help = await run(['scan', '--help']);
+    const all = await run([
+      'scan',
+      '--input',
+      clean,
+      '--rules',
+      VPC_RULES,
+      '--region-concurrency',
+      'all',
+      '--rate-share',
+      '0.25',
+    ]);
+
+    // Assess
+    expect(help.out.replace(/\s+/g, ' ')).toContain(
+      '--region-concurrency <n> regions read in parallel, a number or all (default all: each region has its own AWS buckets)',
+    );
+    expect(help.out.replace(/\s+/g, ' ')).toContain(
+      '--rate-share <fraction> share of each documented AWS request rate to use, per account, region and bucket (default 0.8)',
+    );
+    expect(all.code).toBe(0);
+  });
+
   it.each([
     ['compact in a pipe', [], false, false],
     ['indented with --pretty', ['--pretty'], false, true],
@@ -844,6 +874,7 @@ describe('cli output', () => {
         '--allowed-cidrs',
         '--quiet',
         '--region-concurrency',
+        '--rate-share',
         '--timeout',
         '--suppressions',
         '--suppression-horizon-days',
@@ -867,6 +898,7 @@ describe('cli output', () => {
         '--severity',
         '--quiet',
         '--region-concurrency',
+        '--rate-share',
         '--timeout',
       ],
     ],
@@ -892,6 +924,7 @@ describe('cli output', () => {
       '--rules',
       '--severity',
       '--region-concurrency',
+      '--rate-share',
       '--timeout',
       '--quiet',
       '--profile',

@@ -4,6 +4,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { DEFAULT_LAMBDA_RATE_SHARE } from './defaults.ts';
+import { bucketOf, type Pacer, RequestPacer } from './pacing.ts';
 import { checkResponse, IncompleteResponseError } from './responses.ts';
 
 /**
@@ -48,15 +50,22 @@ function unparsableAnswer(operation: string, error: unknown): IncompleteResponse
 }
 
 type Handler = (args: { input: object }) => Promise<{ output: unknown }>;
+type Middleware = (next: Handler, context: { commandName?: string }) => Handler;
 
 interface ScannerClient {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   middlewareStack: {
-    add(
-      middleware: (next: Handler, context: { commandName?: string }) => Handler,
-      options: { step: 'initialize'; name: string; priority: 'high' },
+    add(middleware: Middleware, options: { step: 'initialize'; name: string; priority: 'high' }): void;
+    addRelativeTo(
+      middleware: Middleware,
+      options: { relation: 'after'; toMiddleware: string; name: string },
     ): void;
   };
+}
+
+/** `DescribeVpcsCommand` → `DescribeVpcs`, from the middleware context (class names do not survive minification). */
+function operationOf(context: { commandName?: string }): string {
+  return (context.commandName ?? 'Unknown').replace(/Command$/, '');
 }
 
 export interface ClientOptions {
@@ -70,16 +79,28 @@ export interface ClientOptions {
   overrides?: Record<string, unknown>;
   /** Told the operation (`iam:GetAccountAuthorizationDetails`…) of each answer that passed its checks, for a progress display. */
   onAnswer?: (operation: string) => void;
+  /** The share of each documented request rate these clients may use; default {@link DEFAULT_LAMBDA_RATE_SHARE}. */
+  rateShare?: number;
+  /** Paces every HTTP attempt; default a {@link RequestPacer} at `rateShare`, one per account's clients. */
+  pacer?: Pacer;
 }
+
+/** The services whose clients call one region's endpoint for that region's resources. */
+const REGIONAL_SERVICES = new Set(['ec2', 'sagemaker']);
 
 /** One client per service and region, created on first use and shared by every collector. */
 export class AwsClients {
   readonly counter: ApiCallCounter;
+  /** The buckets of this account's requests: each client's attempts take their tokens here. */
+  readonly pacer: Pacer;
   private readonly cache = new Map<string, ScannerClient>();
   private readonly stop = new AbortController();
+  /** Per region, for the regional services' clients (EC2, SageMaker): the account-wide ones go on. */
+  private readonly regionStops = new Map<string, AbortController>();
 
   constructor(private readonly options: ClientOptions = {}) {
     this.counter = options.counter ?? new ApiCallCounter();
+    this.pacer = options.pacer ?? new RequestPacer(options.rateShare ?? DEFAULT_LAMBDA_RATE_SHARE);
     // Every request in flight listens for the cancellation: more than Node's default warning limit.
     setMaxListeners(Number.POSITIVE_INFINITY, this.stop.signal);
   }
@@ -109,6 +130,20 @@ export class AwsClients {
     this.stop.abort(new Error('the scan deadline passed'));
   }
 
+  /** Cancels the EC2 and SageMaker requests of `region`, queued or in flight, and every later one: the region is given up. */
+  abortRegion(region: string, reason: Error): void {
+    this.regionStop(region).abort(reason);
+  }
+
+  private regionStop(region: string): AbortController {
+    const known = this.regionStops.get(region);
+    if (known) return known;
+    const created = new AbortController();
+    setMaxListeners(Number.POSITIVE_INFINITY, created.signal);
+    this.regionStops.set(region, created);
+    return created;
+  }
+
   private client<T>(service: string, region: string, create: (config: object) => T): T {
     const key = `${service}/${region}`;
     const existing = this.cache.get(key);
@@ -130,9 +165,29 @@ export class AwsClients {
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
     const client = created as unknown as ScannerClient;
-    this.watch(client, service);
+    const stop = REGIONAL_SERVICES.has(service)
+      ? AbortSignal.any([this.stop.signal, this.regionStop(region).signal])
+      : this.stop.signal;
+    setMaxListeners(Number.POSITIVE_INFINITY, stop);
+    this.watch(client, service, stop);
+    this.pace(client, service, region, stop);
     this.cache.set(key, client);
     return created;
+  }
+
+  /**
+   * Below the retries, so that every HTTP attempt, a retry too, takes a token of its AWS bucket
+   * before it is signed and sent. The adaptive retries still back off when AWS throttles anyway
+   * (another tool in the account spent the tokens): they are the safety net, not the pacing.
+   */
+  private pace(client: ScannerClient, service: string, region: string, stop: AbortSignal): void {
+    client.middlewareStack.addRelativeTo(
+      (next, context) => async (args) => {
+        await this.pacer.take(bucketOf(service, region, operationOf(context)), stop);
+        return next(args);
+      },
+      { relation: 'after', toMiddleware: 'retryMiddleware', name: 'scannerPacing' },
+    );
   }
 
   /**
@@ -140,10 +195,10 @@ export class AwsClients {
    * operation's name comes from the middleware context, which minification leaves intact (a
    * command's class name does not survive it).
    */
-  private watch(client: ScannerClient, service: string): void {
+  private watch(client: ScannerClient, service: string, stop: AbortSignal): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const operation = `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+        const operation = `${service}:${operationOf(context)}`;
         this.counter.record(operation);
         const result = await next(args).catch((error: unknown) => {
           throw unparsableAnswer(operation, error) ?? error;
@@ -158,7 +213,7 @@ export class AwsClients {
     const prototype = Object.getPrototypeOf(client) as ScannerClient;
     client.send = async (command, options) => {
       const output = await prototype.send.call(client, command, {
-        abortSignal: this.stop.signal,
+        abortSignal: stop,
         ...options,
       });
       return output;

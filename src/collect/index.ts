@@ -4,7 +4,7 @@ import { UserInputError } from '../model/errors.ts';
 import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
-import { DEFAULT_REGION_CONCURRENCY } from './defaults.ts';
+import { DEFAULT_REGION_CONCURRENCY, type RegionConcurrency } from './defaults.ts';
 import { listEnabledRegions } from './ec2.ts';
 import { AccountUnidentifiedError, collectionError, describeAwsError } from './errors.ts';
 import { accountAlias, type CallerAccount, whoAmI } from './identity.ts';
@@ -22,7 +22,7 @@ export interface LiveCollectOptions {
   /** Where account-wide calls go (STS, DescribeRegions, IAM) when `regions` does not say. */
   homeRegion: string;
   needs: ReadonlySet<InventorySection>;
-  regionConcurrency?: number;
+  regionConcurrency?: RegionConcurrency;
   /**
    * The scan's deadline (the Lambda's remaining time less its margin, the CLI's `--timeout`). When
    * it aborts, requests in flight are cancelled, and every section not read by then, started or
@@ -30,6 +30,14 @@ export interface LiveCollectOptions {
    */
   deadline?: AbortSignal;
   onProgress?: (message: string) => void;
+  /**
+   * Milliseconds left before `deadline` (the Lambda's remaining time less its margin, what is left of
+   * `--timeout`). With it, a region whose announced calls cannot finish in time at the paced rate
+   * is given up early: its results are ERROR (`NotScanned`) with the estimate, and it says so.
+   */
+  timeLeftMs?: () => number;
+  /** Told what the operator should know although the scan goes on: a region given up, and why. */
+  onNotice?: (message: string) => void;
   /** Told the regions to read once they are known, then each region once it is done, read or not. */
   onStep?: (step: CollectionStep) => void;
   now?: () => Date;
@@ -48,7 +56,7 @@ export type CollectionStep =
 export interface LiveCollection {
   inventory: Inventory;
   regions: string[];
-  /** False when the deadline cut the scan short or the regions could not be listed. */
+  /** False when the deadline cut the scan short, a region was given up, or the regions could not be listed. */
   complete: boolean;
 }
 
@@ -180,7 +188,8 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
 
   const regionSections = REGION_SECTION_IDS.filter((section) => needs.has(section));
   let complete = true;
-  const limit = pLimit(options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY);
+  const concurrency = options.regionConcurrency ?? DEFAULT_REGION_CONCURRENCY;
+  const limit = pLimit(concurrency === 'all' ? Number.POSITIVE_INFINITY : concurrency);
   const step = options.onStep ?? (() => {});
   step({ kind: 'regions', regions: regionSections.length === 0 ? [] : regions });
   const regionReads =
@@ -206,8 +215,14 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               partition: caller.partition,
               needs,
               deadline,
+              timing: options.timeLeftMs && { timeLeftMs: options.timeLeftMs, pacer: clients.pacer },
+              abandon: (reason) => clients.abortRegion(region, reason),
             });
-            progress(`${region} read`);
+            const skipped = inventory.collectionErrors?.find((error) => error.code === 'NotScanned');
+            if (skipped) {
+              complete = false;
+              options.onNotice?.(`Region ${region} of account ${caller.accountId} ${skipped.message}`);
+            } else progress(`${region} read`);
             return inventory;
           }).finally(() => step({ kind: 'region-done', region })),
         );

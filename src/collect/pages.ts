@@ -12,7 +12,8 @@ export class InconsistentPaginationError extends Error {
  * when a continuation token repeats, or when a resource comes back on a later page (a page served
  * again under a new token): judged as it is, that listing would report one resource twice under
  * one result id. The SDK's paginators follow a repeated token forever (or, with `stopOnSameToken`,
- * end early with part of the listing), and neither may reach a rule.
+ * end early with part of the listing), and neither may reach a rule. `onMore` is told of each
+ * continuation token before the next page is asked for (the scan's estimate of the calls due).
  *
  * @example
  * const pages = distinctPages(paginateDescribeVpcs(config, {}), 'DescribeVpcs', (p) => p.NextToken, (p) => (p.Vpcs ?? []).map((v) => v.VpcId));
@@ -22,6 +23,7 @@ export async function* distinctPages<Page>(
   operation: string,
   tokenOf: (page: Page) => string | undefined,
   idsOf: (page: Page) => readonly (string | undefined)[],
+  onMore: () => void = () => {},
 ): AsyncGenerator<Page> {
   const tokens = new Set<string>();
   const ids = new Set<string>();
@@ -32,6 +34,7 @@ export async function* distinctPages<Page>(
         throw new InconsistentPaginationError(`${operation} returned the continuation token ${token} twice`);
       }
       tokens.add(token);
+      onMore();
     }
     for (const id of idsOf(page)) {
       if (id === undefined) continue;

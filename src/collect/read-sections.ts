@@ -1,4 +1,5 @@
 import type { CollectionError, InventorySection } from '../model/inventory.ts';
+import type { RegionBudget } from './budget.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_FINISHED } from './deadline.ts';
 import { collectionError } from './errors.ts';
 import type { AnySection } from './sections/index.ts';
@@ -16,6 +17,8 @@ export interface SectionRun {
   partition: string;
   /** When it aborts, the sections still being read become `DeadlineExceeded` errors. */
   deadline?: AbortSignal;
+  /** The region's calls against the time left; once it gives the region up, what is unread is `NotScanned`. */
+  budget?: RegionBudget;
 }
 
 /**
@@ -25,7 +28,9 @@ export interface SectionRun {
  * section could not be read is not read (`DependencyFailed`).
  */
 export async function readSections(run: SectionRun): Promise<CollectionError[]> {
-  const { sections, into, deadline } = run;
+  const { sections, into, budget } = run;
+  const stops = [run.deadline, budget?.signal].filter((signal) => signal !== undefined);
+  const deadline = stops.length > 1 ? AbortSignal.any(stops) : stops[0];
   const byId = new Map<InventorySection, AnySection>(sections.map((section) => [section.id, section]));
   const errors: CollectionError[] = [];
   const failed = new Set<InventorySection>();
@@ -50,6 +55,7 @@ export async function readSections(run: SectionRun): Promise<CollectionError[]> 
       accountId: run.accountId,
       partition: run.partition,
       inventory: into as CollectContext<ClientName, SectionScope>['inventory'],
+      expect: (operation, calls) => budget?.expect(section.client, operation, calls),
     };
     try {
       // Stored only when the read finished in time: a read that loses the race with the deadline
@@ -58,8 +64,9 @@ export async function readSections(run: SectionRun): Promise<CollectionError[]> 
       if (value !== undefined) into[section.id] = value;
     } catch (error) {
       failed.add(section.id);
-      // A request cancelled at the deadline may report its AbortError first.
-      const cause = deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error;
+      // A request cancelled at the deadline, or with its region given up, may report its AbortError first.
+      const cause =
+        budget?.skipped ?? (run.deadline?.aborted ? new DeadlineExceededError(NOT_FINISHED) : error);
       errors.push(collectionError(section.id, cause));
     }
   };

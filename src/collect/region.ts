@@ -1,4 +1,7 @@
 import type { InventorySection, RegionInventory, RegionSection } from '../model/inventory.ts';
+import { RegionBudget } from './budget.ts';
+import { collectionError } from './errors.ts';
+import type { Pacer } from './pacing.ts';
 import { readSections } from './read-sections.ts';
 import { type AnySection, REGION_SECTION_IDS, sectionsOfScope, sectionsToRead } from './sections/index.ts';
 import type { ClientName, SectionClients } from './sections/types.ts';
@@ -12,6 +15,13 @@ export interface RegionRequest {
   needs: ReadonlySet<InventorySection>;
   /** When it aborts, the sections still being read become `DeadlineExceeded` errors. */
   deadline?: AbortSignal;
+  /**
+   * Milliseconds left before the deadline, and the pacer whose buckets the region's calls drain:
+   * with both, a region whose announced calls cannot finish in time is given up early.
+   */
+  timing?: { timeLeftMs: () => number; pacer: Pacer };
+  /** Cancels the region's requests still queued or in flight, once it is given up. */
+  abandon?: (reason: Error) => void;
 }
 
 /**
@@ -21,7 +31,11 @@ export interface RegionRequest {
  * Sections read only for others (the endpoints whose subnets are read) are not kept.
  */
 export async function collectRegion(request: RegionRequest): Promise<RegionInventory> {
-  const { clients, region, needs } = request;
+  const { clients, region, needs, timing } = request;
+  const budget = timing && new RegionBudget({ ...timing, region });
+  budget?.signal.addEventListener('abort', () => request.abandon?.(budget.signal.reason as Error), {
+    once: true,
+  });
   const read = new Set(sectionsToRead(needs));
   const sections: RegionSection[] = REGION_SECTION_IDS.filter((section) => needs.has(section));
   const inventory: RegionInventory = { region, sections };
@@ -33,7 +47,11 @@ export async function collectRegion(request: RegionRequest): Promise<RegionInven
     accountId: request.accountId,
     partition: request.partition,
     deadline: request.deadline,
+    budget,
   });
+  // A region given up is not judged on the part read before: every one of its results is ERROR.
+  const skipped = budget?.skipped;
+  if (skipped) return { region, sections, collectionErrors: [collectionError('*', skipped)] };
   for (const section of REGION_SECTION_IDS)
     if (read.has(section) && !needs.has(section)) delete inventory[section];
   if (errors.length > 0) inventory.collectionErrors = errors;

@@ -1,5 +1,9 @@
 import * as z from 'zod';
-import { DEFAULT_REGION_CONCURRENCY } from '../collect/defaults.ts';
+import {
+  DEFAULT_LAMBDA_RATE_SHARE,
+  DEFAULT_REGION_CONCURRENCY,
+  type RegionConcurrency,
+} from '../collect/defaults.ts';
 import { selectRules } from '../engine/select.ts';
 import { UserInputError } from '../model/errors.ts';
 import { RULES } from '../rules/index.ts';
@@ -9,6 +13,8 @@ import {
   parseBoolean,
   parseCidrs,
   parsePositiveInteger,
+  parseRateShare,
+  parseRegionConcurrency,
   parseRegions,
   parseVpceIds,
   splitList,
@@ -47,7 +53,9 @@ export interface LambdaEnvironment {
   approvedVpces: string[];
   skipDefaultVpcs: boolean;
   notify: NotifyMode;
-  regionConcurrency: number;
+  regionConcurrency: RegionConcurrency;
+  /** The share of each documented AWS request rate the scan may use (API_RATE_SHARE). */
+  rateShare: number;
   logLevel: LogLevel;
   deadlineMarginMs: number;
   /** Where reports are stored and the previous one is read from; no history without it. */
@@ -80,6 +88,7 @@ const variables = z.object({
   SKIP_DEFAULT_VPCS: z.string().optional(),
   NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
   REGION_CONCURRENCY: z.string().optional(),
+  API_RATE_SHARE: z.string().optional(),
   LOG_LEVEL: z
     .string()
     .transform((value) => value.toUpperCase())
@@ -199,7 +208,11 @@ export function loadLambdaEnvironment(
     regionConcurrency:
       values.REGION_CONCURRENCY === undefined
         ? DEFAULT_REGION_CONCURRENCY
-        : parsePositiveInteger(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
+        : parseRegionConcurrency(values.REGION_CONCURRENCY, 'environment variable REGION_CONCURRENCY'),
+    rateShare:
+      values.API_RATE_SHARE === undefined
+        ? DEFAULT_LAMBDA_RATE_SHARE
+        : parseRateShare(values.API_RATE_SHARE, 'environment variable API_RATE_SHARE'),
     logLevel: values.LOG_LEVEL,
     deadlineMarginMs:
       1000 *

@@ -92,6 +92,27 @@ export function parsePositiveInteger(value: string, source: string, max = 64): n
   return number;
 }
 
+/** `all`, or a whole number of regions from 1 to 64; `source` names the option or variable in the error. */
+export function parseRegionConcurrency(value: string, source: string): number | 'all' {
+  if (value.trim().toLowerCase() === 'all') return 'all';
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 64) {
+    throw new UserInputError(`${source}: "${value}" is not all or a whole number from 1 to 64`);
+  }
+  return number;
+}
+
+/** A share of the documented AWS request rates: a number above 0 and at most 1 (`0.5` is half). */
+export function parseRateShare(value: string, source: string): number {
+  const number = Number(value.trim());
+  if (value.trim() === '' || !(number > 0 && number <= 1)) {
+    throw new UserInputError(
+      `${source}: "${value}" is not a share above 0 and at most 1 (e.g. 0.5 for half)`,
+    );
+  }
+  return number;
+}
+
 export function parseBoolean(value: string, source: string): boolean {
   const normalized = value.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(normalized)) return true;

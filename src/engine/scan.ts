@@ -1,5 +1,6 @@
 import { type AccountsPlan, collectAccounts } from '../collect/accounts.ts';
 import type { AwsClients } from '../collect/clients.ts';
+import type { RegionConcurrency } from '../collect/defaults.ts';
 import { type CollectionStep, collectLive } from '../collect/index.ts';
 import type { RuleConfig } from '../model/config.ts';
 import type { Inventory } from '../model/inventory.ts';
@@ -23,9 +24,13 @@ export interface LiveSource {
   accounts?: AccountsPlan;
   regions: string[] | 'all';
   homeRegion: string;
-  regionConcurrency?: number;
+  regionConcurrency?: RegionConcurrency;
   /** Aborts when the scan must stop: what is unread by then is ERROR (`DeadlineExceeded`). */
   deadline?: AbortSignal;
+  /** Milliseconds left before `deadline`: regions that cannot finish in time are given up early (`NotScanned`). */
+  timeLeftMs?: () => number;
+  /** Told of each region given up, with the estimate. */
+  onNotice?: (message: string) => void;
   onProgress?: (message: string) => void;
   onStep?: (step: CollectionStep) => void;
 }
@@ -57,6 +62,8 @@ export async function runScan(options: ScanOptions): Promise<ScanOutcome> {
     needs: sectionsNeeded(options.rules),
     regionConcurrency: source.regionConcurrency,
     deadline: source.deadline,
+    timeLeftMs: source.timeLeftMs,
+    onNotice: source.onNotice,
     onProgress: source.onProgress,
     onStep: source.onStep,
     now,

@@ -169,7 +169,7 @@ function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): 
  */
 export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHandler {
   const { environment, logger, metrics, sns, suppressions } = dependencies;
-  const awsClients = dependencies.awsClients ?? (() => new AwsClients());
+  const awsClients = dependencies.awsClients ?? (() => new AwsClients({ rateShare: environment.rateShare }));
   const { reportsBucket } = environment;
   const securityHub = environment.securityHub ? dependencies.securityHub : undefined;
   if (environment.securityHub && securityHub === undefined) {
@@ -218,6 +218,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           deadline: AbortSignal.timeout(
             Math.max(0, context.getRemainingTimeInMillis() - environment.deadlineMarginMs),
           ),
+          timeLeftMs: () => context.getRemainingTimeInMillis() - environment.deadlineMarginMs,
+          onNotice: (message) => logger.warn(message),
           onProgress: (message) => logger.debug(message),
         },
       });

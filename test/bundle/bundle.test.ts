@@ -160,7 +160,7 @@ describe('Lambda bundle', () => {
 
     // Assess
     expect(run.stdout).toBe(
-      'UserInputError: environment variable REGION_CONCURRENCY: "lots" is not a whole number from 1 to 64\n',
+      'UserInputError: environment variable REGION_CONCURRENCY: "lots" is not all or a whole number from 1 to 64\n',
     );
   });
 

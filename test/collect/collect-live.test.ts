@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClients } from '../../src/collect/clients.ts';
 import { collectLive } from '../../src/collect/index.ts';
 import { runScan } from '../../src/engine/scan.ts';
@@ -264,6 +264,37 @@ describe('live collection with aws-sdk-client-mock', () => {
     );
     expect(report.results[1]?.message).toContain('DeadlineExceeded: not reached before the scan deadline');
     expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
+  });
+
+  it('reads every region at once by default: each has its own buckets, so none waits for another', async () => {
+    // Prepare
+    const regions = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'us-east-1', 'us-west-2'];
+    let inFlight = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    ec2.on(DescribeVpcsCommand).callsFake(async () => {
+      inFlight += 1;
+      await gate;
+      return { Vpcs: [] };
+    });
+
+    // Act
+    const collecting = collectLive({
+      clients: new AwsClients(),
+      regions,
+      homeRegion: 'eu-west-1',
+      needs: new Set(['vpcs']),
+    });
+
+    // Assess
+    await vi.waitFor(() => expect(inFlight).toBe(regions.length));
+    release();
+    const { inventory } = await collecting;
+    expect(inventory.accounts[0]?.regions.map((region) => [region.region, region.vpcs])).toEqual(
+      regions.map((region) => [region, []]),
+    );
   });
 
   it('stops with a user error naming the credentials when the account cannot be identified', async () => {

@@ -6,6 +6,7 @@ import {
   IAM_XMLNS,
   queryXml,
   STS_XMLNS,
+  UNPACED,
   type WireAnswer,
   type WireCall,
 } from '../support/aws-faults.ts';
@@ -236,9 +237,10 @@ export function bareAnswer(action: string): string {
   return ec2Xml(action, '');
 }
 
-/** Clients that send everything to `endpoint`, with fast retries (and `options` on top). */
+/** Clients that send everything to `endpoint`, with fast retries, unpaced (and `options` on top). */
 export function wireClients(endpoint: string, options: ClientOptions = {}) {
   return new AwsClients({
+    pacer: UNPACED,
     ...options,
     overrides: { endpoint, ...fastClientOverrides(options.maxAttempts ?? 2), ...options.overrides },
   });

@@ -31,7 +31,8 @@ describe('loadLambdaEnvironment', () => {
       approvedVpces: [],
       skipDefaultVpcs: false,
       notify: 'on-findings',
-      regionConcurrency: 4,
+      regionConcurrency: 'all',
+      rateShare: 0.5,
       logLevel: 'INFO',
       deadlineMarginMs: DEFAULT_DEADLINE_MARGIN_SECONDS * 1000,
       reportsBucket: undefined,
@@ -54,6 +55,7 @@ describe('loadLambdaEnvironment', () => {
       SKIP_DEFAULT_VPCS: 'true',
       NOTIFY: 'always',
       REGION_CONCURRENCY: '8',
+      API_RATE_SHARE: '0.25',
       LOG_LEVEL: 'debug',
       DEADLINE_MARGIN_SECONDS: '120',
       FINDINGS_TOPIC_ARN: '',
@@ -73,6 +75,7 @@ describe('loadLambdaEnvironment', () => {
       skipDefaultVpcs: true,
       notify: 'always',
       regionConcurrency: 8,
+      rateShare: 0.25,
       logLevel: 'DEBUG',
       deadlineMarginMs: 120_000,
       reportsBucket: 'compliance-reports-123456789012',
@@ -150,7 +153,19 @@ describe('loadLambdaEnvironment', () => {
     ],
     [
       { AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: '0' },
-      /^environment variable REGION_CONCURRENCY: "0" is not a whole number/,
+      /^environment variable REGION_CONCURRENCY: "0" is not all or a whole number from 1 to 64$/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', API_RATE_SHARE: '50%' },
+      /^environment variable API_RATE_SHARE: "50%" is not a share above 0 and at most 1 \(e\.g\. 0\.5 for half\)$/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', API_RATE_SHARE: '1.5' },
+      /^environment variable API_RATE_SHARE: "1\.5" is not a share above 0 and at most 1/,
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', API_RATE_SHARE: '0' },
+      /^environment variable API_RATE_SHARE: "0" is not a share above 0 and at most 1/,
     ],
     [
       { AWS_REGION: 'eu-west-1', LOG_LEVEL: 'verbose' },
@@ -163,6 +178,18 @@ describe('loadLambdaEnvironment', () => {
     // Assess
     expect(load).toThrow(UserInputError);
     expect(load).toThrow(message);
+  });
+
+  it.each([
+    ['all', 'all'],
+    ['ALL', 'all'],
+    ['64', 64],
+  ])('reads REGION_CONCURRENCY=%s as %s', (value, expected) => {
+    // Act
+    const environment = loadLambdaEnvironment({ AWS_REGION: 'eu-west-1', REGION_CONCURRENCY: value });
+
+    // Assess
+    expect(environment.regionConcurrency).toBe(expected);
   });
 
   it('fails the cold start of the handler module when a variable is malformed', async () => {

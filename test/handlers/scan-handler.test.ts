@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
@@ -418,6 +419,42 @@ describe('scan handler', () => {
     const [publish] = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
     expect(publish?.Subject).toMatch(/\(incomplete\)$/);
     expect(JSON.parse(publish?.Message ?? '{}').email).toContain('The scan is INCOMPLETE');
+  });
+
+  it('gives up a region whose calls cannot finish before the deadline at the paced rate, says so in the log, and reports it as ERROR', async () => {
+    // Prepare: 600 VPCs with a SageMaker endpoint are 1,200 DescribeVpcAttribute calls: (1,200 − 50) / 10
+    // per second (half of EC2's rate) = 115 s, and 150 s remain less the 60 s margin.
+    const handler = handlerWith({
+      FINDINGS_TOPIC_ARN: TOPIC,
+      SCAN_REGIONS: 'eu-west-1',
+      RULES: 'vpc-sagemaker-private-dns',
+    });
+    const vpcs = Array.from({ length: 600 }, (_, index) => vpc(`vpc-${String(index).padStart(17, '0')}`));
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    ec2
+      .on(DescribeVpcEndpointsCommand)
+      .resolves({ VpcEndpoints: vpcs.map((each) => endpoint(each.VpcId as string, 'api')) });
+
+    // Act
+    const report = await handler({}, { getRemainingTimeInMillis: () => 150_000 });
+
+    // Assess
+    const estimate =
+      'not scanned: the estimated 1,200 calls need about 115 s at the paced rate, more than the 90 s left';
+    expect(report.complete).toBe(false);
+    expect(report.results.map((result: Result) => [result.region, result.status])).toEqual([
+      ['eu-west-1', 'ERROR'],
+    ]);
+    expect(report.results[0]?.message).toContain(`NotScanned: ${estimate}`);
+    expect(ec2.commandCalls(DescribeVpcAttributeCommand)).toHaveLength(0);
+    expect(
+      logs()
+        .filter((entry) => entry.level === 'WARN')
+        .map((entry) => entry.message),
+    ).toEqual([
+      `Region eu-west-1 of account ${ACCOUNT} ${estimate}`,
+      'Scan incomplete: what was not read before the deadline is ERROR',
+    ]);
   });
 
   it('fails the invocation after logging the delivered parts when a publish fails', async () => {

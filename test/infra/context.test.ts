@@ -39,6 +39,17 @@ describe('deployment context', () => {
     });
   });
 
+  it('reads the region concurrency `all` and the API rate share from -c values', () => {
+    // Act
+    const props = propsFromContext(reader({ regionConcurrency: 'all', apiRateShare: '0.25' }));
+
+    // Assess
+    expect({ regionConcurrency: props.regionConcurrency, apiRateShare: props.apiRateShare }).toEqual({
+      regionConcurrency: 'all',
+      apiRateShare: 0.25,
+    });
+  });
+
   it('turns the reserved concurrency off with `off`, for accounts whose quota is still 10', () => {
     // Act
     const props = propsFromContext(reader({ reservedConcurrency: 'off' }));
@@ -76,6 +87,8 @@ describe('deployment context', () => {
       /reservedConcurrency: expected a whole number of at least 1, or off, got "0"/,
     ],
     ['reservedConcurrency', 'none', /reservedConcurrency: expected a whole number of at least 1, or off/],
+    ['apiRateShare', '1.5', /apiRateShare: expected a share above 0 and at most 1, got "1.5"/],
+    ['apiRateShare', 'half', /apiRateShare: expected a share above 0 and at most 1, got "half"/],
     ['skipDefaultVpcs', 'maybe', /skipDefaultVpcs: expected true or false/],
     ['tagSuppressions', 'yes', /tagSuppressions: expected true or false/],
     ['reportRetentionDays', '1y', /reportRetentionDays: expected a whole number of at least 1/],

@@ -79,6 +79,8 @@ beforeAll(() => {
     tagSuppressions: true,
     suppressionHorizonDays: 400,
     reportRetentionDays: 30,
+    regionConcurrency: 'all',
+    apiRateShare: 0.3,
   });
   template = Template.fromStack(stack);
   customised = Template.fromStack(customisedStack);
@@ -160,7 +162,7 @@ describe('the scan function', () => {
     expect(parsed.allowedSourceCidrs).toEqual([]);
   });
 
-  it('passes the chosen regions, rules, CIDRs and reserved concurrency through', () => {
+  it('passes the chosen regions, rules, CIDRs, reserved concurrency, region concurrency and rate share through', () => {
     // Act
     const [fn] = Object.values(customised.findResources('AWS::Lambda::Function'));
 
@@ -179,6 +181,8 @@ describe('the scan function', () => {
       SUPPRESSIONS_FILE: '/var/task/suppressions.json',
       SUPPRESSION_HORIZON_DAYS: '400',
       TAG_SUPPRESSIONS: 'true',
+      REGION_CONCURRENCY: 'all',
+      API_RATE_SHARE: '0.3',
     });
   });
 

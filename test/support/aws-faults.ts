@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { AwsClients } from '../../src/collect/clients.ts';
+import type { Pacer } from '../../src/collect/pacing.ts';
 
 /**
  * Canned AWS behaviour beneath the SDK's retry middleware, so that retries, throttling and
@@ -30,9 +31,15 @@ export function fastClientOverrides(maxAttempts = 4): Record<string, unknown> {
   };
 }
 
-/** {@link AwsClients} whose clients retry up to `maxAttempts` times without waiting. */
+/**
+ * Lets every request go at once and estimates no time: for tests of what is collected, not of how
+ * fast (test/collect/pacing.test.ts tests the pacing).
+ */
+export const UNPACED: Pacer = { take: async () => {}, secondsFor: () => 0, taken: () => 0 };
+
+/** {@link AwsClients} whose clients retry up to `maxAttempts` times without waiting, unpaced. */
 export function fastClients(maxAttempts = 4): AwsClients {
-  return new AwsClients({ overrides: fastClientOverrides(maxAttempts) });
+  return new AwsClients({ overrides: fastClientOverrides(maxAttempts), pacer: UNPACED });
 }
 
 interface MiddlewareClient {

@@ -27,5 +27,6 @@ export function collectContext<C extends ClientName, Scope extends SectionScope 
       C,
       Scope
     >['inventory'],
+    expect: () => {},
   };
 }

@@ -41,13 +41,15 @@ export const sagemakerDomains: SectionDefinition<
   async collect(context) {
     const { DescribeDomainCommand, paginateListDomains } = await import('../sdk.ts');
     if (!sageMakerAsked(context)) return undefined;
-    const { client } = context;
+    const { client, expect } = context;
     const ids: string[] = [];
     const pages = paginateListDomains({ client, pageSize: SAGEMAKER_PAGE_SIZE }, {});
     const idsOf = (page: ListDomainsCommandOutput) => (page.Domains ?? []).map((domain) => domain.DomainId);
-    for await (const page of distinctPages(pages, 'ListDomains', (p) => p.NextToken, idsOf)) {
+    const more = () => expect('ListDomains', 1);
+    for await (const page of distinctPages(pages, 'ListDomains', (p) => p.NextToken, idsOf, more)) {
       for (const id of idsOf(page)) if (id !== undefined) ids.push(id);
     }
+    expect('DescribeDomain', ids.length);
     const limit = pLimit(DESCRIBE_CONCURRENCY);
     const described = await Promise.all(
       ids.map((DomainId) => limit(() => client.send(new DescribeDomainCommand({ DomainId })))),

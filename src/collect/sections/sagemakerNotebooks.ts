@@ -49,14 +49,22 @@ export const sagemakerNotebooks: SectionDefinition<
   async collect(context) {
     const { DescribeNotebookInstanceCommand, paginateListNotebookInstances } = await import('../sdk.ts');
     if (!sageMakerAsked(context)) return undefined;
-    const { client } = context;
+    const { client, expect } = context;
     const names: string[] = [];
     const pages = paginateListNotebookInstances({ client, pageSize: SAGEMAKER_PAGE_SIZE }, {});
     const namesOf = (page: ListNotebookInstancesCommandOutput) =>
       (page.NotebookInstances ?? []).map((notebook) => notebook.NotebookInstanceName);
-    for await (const page of distinctPages(pages, 'ListNotebookInstances', (p) => p.NextToken, namesOf)) {
+    const more = () => expect('ListNotebookInstances', 1);
+    for await (const page of distinctPages(
+      pages,
+      'ListNotebookInstances',
+      (p) => p.NextToken,
+      namesOf,
+      more,
+    )) {
       for (const name of namesOf(page)) if (name !== undefined) names.push(name);
     }
+    expect('DescribeNotebookInstance', names.length);
     const limit = pLimit(DESCRIBE_CONCURRENCY);
     const described = await Promise.all(
       names.map((NotebookInstanceName) =>

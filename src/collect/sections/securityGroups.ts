@@ -67,12 +67,13 @@ export const securityGroups: SectionDefinition<'securityGroups', 'region', 'ec2'
   ),
   unique: [{ field: 'GroupId', noun: 'security group' }],
   requires: ['vpcEndpoints'],
-  async collect({ client, inventory, partition, region }) {
+  async collect({ client, inventory, partition, region, expect }) {
     const names = new Set(serviceNamesOf(REACHABLE_ENDPOINT_KINDS, partition, region));
     const groupIds = new Set<string>();
     for (const endpoint of inventory.vpcEndpoints ?? [])
       if (endpoint.ServiceName !== undefined && names.has(endpoint.ServiceName))
         for (const group of endpoint.Groups ?? []) if (group.GroupId) groupIds.add(group.GroupId);
+    expect('DescribeSecurityGroups', Math.ceil(groupIds.size / GROUP_IDS_PER_CALL));
     return plain(await readGroups(client, [...groupIds].sort()));
   },
 };

@@ -52,7 +52,7 @@ export const subnets: SectionDefinition<'subnets', 'region', 'ec2', Plain<Subnet
     }),
   ),
   requires: ['vpcEndpoints', 'sagemakerNotebooks', 'sagemakerDomains'],
-  async collect({ client, inventory }) {
+  async collect({ client, inventory, expect }) {
     const subnetIds = new Set<string>();
     for (const notebook of inventory.sagemakerNotebooks ?? [])
       if (notebook.SubnetId) subnetIds.add(notebook.SubnetId);
@@ -60,6 +60,7 @@ export const subnets: SectionDefinition<'subnets', 'region', 'ec2', Plain<Subnet
       for (const id of domain.SubnetIds ?? []) subnetIds.add(id);
     for (const endpoint of inventory.vpcEndpoints ?? [])
       for (const id of endpoint.SubnetIds ?? []) subnetIds.add(id);
+    expect('DescribeSubnets', Math.ceil(subnetIds.size / SUBNET_IDS_PER_CALL));
     return plain(await readSubnets(client, [...subnetIds].sort()));
   },
 };

@@ -45,6 +45,12 @@ export interface CollectContext<Client extends ClientName, Scope extends Section
    * and `after` that the scan reads has settled (read, or recorded as a collection error).
    */
   inventory: Readonly<Scope extends 'region' ? RegionInventory : AccountInventory>;
+  /**
+   * Says that `calls` requests of `operation` (e.g. `DescribeVpcAttribute`) are about to go, before
+   * a batch or the next page: a region scan whose calls still due cannot finish before the deadline
+   * at the paced rate is given up here (this throws), rather than cut off half-way.
+   */
+  expect(operation: string, calls: number): void;
 }
 
 /**

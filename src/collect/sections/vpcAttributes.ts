@@ -71,7 +71,7 @@ export const vpcAttributes: SectionDefinition<
   ),
   requires: ['vpcs', 'vpcEndpoints'],
   after: ['sagemakerNotebooks', 'sagemakerDomains', 'subnets'],
-  async collect({ client, inventory, accountId, partition, region }) {
+  async collect({ client, inventory, accountId, partition, region, expect }) {
     const ownedVpcIds = new Set(
       (inventory.vpcs ?? [])
         .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === accountId)
@@ -90,6 +90,8 @@ export const vpcAttributes: SectionDefinition<
       if (vpcId) used.add(vpcId);
     }
     for (const domain of inventory.sagemakerDomains ?? []) if (domain.VpcId) used.add(domain.VpcId);
-    return readDnsAttributes(client, [...used].filter((vpcId) => ownedVpcIds.has(vpcId)).sort());
+    const vpcIds = [...used].filter((vpcId) => ownedVpcIds.has(vpcId)).sort();
+    expect('DescribeVpcAttribute', 2 * vpcIds.length);
+    return readDnsAttributes(client, vpcIds);
   },
 };

@@ -46,7 +46,7 @@ export const vpcEndpoints: SectionDefinition<'vpcEndpoints', 'region', 'ec2', Pl
     }),
   ),
   unique: [{ field: 'VpcEndpointId', noun: 'endpoint' }],
-  async collect({ client, partition, region }) {
+  async collect({ client, partition, region, expect }) {
     const { paginateDescribeVpcEndpoints } = await import('../sdk.ts');
     const endpoints: VpcEndpoint[] = [];
     const paginator = paginateDescribeVpcEndpoints(
@@ -62,6 +62,7 @@ export const vpcEndpoints: SectionDefinition<'vpcEndpoints', 'region', 'ec2', Pl
       'DescribeVpcEndpoints',
       (p) => p.NextToken,
       endpointIds,
+      () => expect('DescribeVpcEndpoints', 1),
     )) {
       endpoints.push(...(page.VpcEndpoints ?? []));
     }

@@ -25,12 +25,13 @@ export const vpcs: SectionDefinition<'vpcs', 'region', 'ec2', Plain<Vpc>[]> = {
     }),
   ),
   unique: [{ field: 'VpcId', noun: 'VPC' }],
-  async collect({ client }) {
+  async collect({ client, expect }) {
     const { paginateDescribeVpcs } = await import('../sdk.ts');
     const listed: Vpc[] = [];
     const pages = paginateDescribeVpcs({ client, pageSize: EC2_PAGE_SIZE }, {});
     const vpcIds = (page: DescribeVpcsCommandOutput) => (page.Vpcs ?? []).map((vpc) => vpc.VpcId);
-    for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken, vpcIds)) {
+    const more = () => expect('DescribeVpcs', 1);
+    for await (const page of distinctPages(pages, 'DescribeVpcs', (p) => p.NextToken, vpcIds, more)) {
       listed.push(...(page.Vpcs ?? []));
     }
     return plain(listed);

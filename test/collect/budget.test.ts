@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { NotScannedError, RegionBudget } from '../../src/collect/budget.ts';
+import { type Bucket, bucketOf, type Pacer, RequestPacer } from '../../src/collect/pacing.ts';
+
+const REGION = 'eu-west-1';
+const ATTRIBUTES = bucketOf('ec2', REGION, 'DescribeVpcAttribute');
+
+/** A pacer whose tokens this test hands out: `take` counts, nothing waits. */
+class CountingPacer implements Pacer {
+  private readonly real = new RequestPacer(0.5);
+  private readonly counts = new Map<string, number>();
+
+  async take(bucket: Bucket): Promise<void> {
+    this.counts.set(bucket.key, this.taken(bucket) + 1);
+  }
+
+  secondsFor(bucket: Bucket, calls: number): number {
+    return this.real.secondsFor(bucket, calls);
+  }
+
+  taken(bucket: Bucket): number {
+    return this.counts.get(bucket.key) ?? 0;
+  }
+}
+
+describe('RegionBudget', () => {
+  it('lets the calls go when they fit in the time left at the paced rate', () => {
+    // Prepare: half of EC2's rate is a burst of 50, then 10 per second: 950 calls need 90 s.
+    const budget = new RegionBudget({
+      pacer: new RequestPacer(0.5),
+      region: REGION,
+      timeLeftMs: () => 90_000,
+    });
+
+    // Act
+    budget.expect('ec2', 'DescribeVpcAttribute', 950);
+
+    // Assess
+    expect(budget.skipped).toBeUndefined();
+    expect(budget.signal.aborted).toBe(false);
+  });
+
+  it('gives the region up, saying how many calls need how long against the time left, when they do not fit', () => {
+    // Prepare
+    const budget = new RegionBudget({
+      pacer: new RequestPacer(0.5),
+      region: REGION,
+      timeLeftMs: () => 540_400,
+    });
+
+    // Act
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 7_400);
+
+    // Assess: (7,400 − 50) / 10 per second = 735 s.
+    const message =
+      'not scanned: the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left';
+    expect(announce).toThrow(new NotScannedError(message));
+    expect(budget.skipped?.message).toBe(message);
+    expect(budget.signal.reason).toBe(budget.skipped);
+    expect(() => budget.expect('ec2', 'DescribeVpcs', 1)).toThrow(message);
+  });
+
+  it('counts only the calls still due: those that took their token are done', async () => {
+    // Prepare
+    const pacer = new CountingPacer();
+    let left = 100_000;
+    const budget = new RegionBudget({ pacer, region: REGION, timeLeftMs: () => left });
+    budget.expect('ec2', 'DescribeVpcAttribute', 1_000);
+    for (let call = 0; call < 900; call += 1) await pacer.take(ATTRIBUTES);
+
+    // Act: 100 due and 1,000 more, 1,100 − 50 at 10 per second = 105 s, against 100 s.
+    left = 100_000;
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 1_000);
+
+    // Assess
+    expect(announce).toThrow(
+      'not scanned: the estimated 1,100 calls need about 105 s at the paced rate, more than the 100 s left',
+    );
+  });
+
+  it('adds the time of every bucket the region still has calls due in', () => {
+    // Prepare: SageMaker's assumed 20 and 10 per second, halved: 5 per second after a burst of 10.
+    const budget = new RegionBudget({
+      pacer: new CountingPacer(),
+      region: REGION,
+      timeLeftMs: () => 150_000,
+    });
+    budget.expect('sagemaker', 'DescribeNotebookInstance', 510);
+
+    // Act: 100 s of notebooks, then (1,050 − 50) / 10 = 100 s of attributes.
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 1_050);
+
+    // Assess
+    expect(announce).toThrow(
+      'not scanned: the estimated 1,560 calls need about 200 s at the paced rate, more than the 150 s left',
+    );
+  });
+
+  it('gives the region up at once when the deadline has already passed and anything is due beyond the burst', () => {
+    // Prepare
+    const budget = new RegionBudget({ pacer: new CountingPacer(), region: REGION, timeLeftMs: () => -5_000 });
+
+    // Act
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 51);
+
+    // Assess
+    expect(announce).toThrow(
+      'not scanned: the estimated 51 calls need about 1 s at the paced rate, more than the 0 s left',
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
+import type { Bucket, Pacer } from '../../src/collect/pacing.ts';
+import { runScan } from '../../src/engine/scan.ts';
+import { selectRules } from '../../src/engine/select.ts';
+import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
+import type { Report } from '../../src/model/report.ts';
+import {
+  ec2Xml,
+  type FakeAws,
+  fastClientOverrides,
+  startFakeAws,
+  type WireCall,
+} from '../support/aws-faults.ts';
+import { fakeIo } from '../support/cli-io.ts';
+import { healthy, WIRE_ACCOUNT_ID, WIRE_REGION, wireClients } from './wire-world.ts';
+
+const RULES = selectRules(['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns']);
+
+/**
+ * Lets every request go at once and counts the tokens taken, but prices each DescribeVpcAttribute
+ * call at 100 s of its bucket: a region with one VPC to check needs 200 s, whatever the clock.
+ */
+class SlowAttributesPacer implements Pacer {
+  private readonly counts = new Map<string, number>();
+
+  async take(bucket: Bucket): Promise<void> {
+    this.counts.set(bucket.key, this.taken(bucket) + 1);
+  }
+
+  secondsFor(bucket: Bucket, calls: number): number {
+    return bucket.key.endsWith('/DescribeVpcAttribute') ? calls * 100 : 0;
+  }
+
+  taken(bucket: Bucket): number {
+    return this.counts.get(bucket.key) ?? 0;
+  }
+}
+
+let aws: FakeAws | undefined;
+
+afterEach(async () => {
+  await aws?.close();
+  aws = undefined;
+});
+
+async function scanWithTimeLeft(timeLeftMs: number) {
+  aws = await startFakeAws(healthy);
+  const notices: string[] = [];
+  const { report } = await runScan({
+    rules: RULES,
+    config: DEFAULT_RULE_CONFIG,
+    source: {
+      kind: 'live',
+      clients: wireClients(aws.endpoint, { pacer: new SlowAttributesPacer() }),
+      regions: [WIRE_REGION],
+      homeRegion: WIRE_REGION,
+      deadline: new AbortController().signal,
+      timeLeftMs: () => timeLeftMs,
+      onNotice: (message) => notices.push(message),
+    },
+  });
+  return { report, notices, attributeCalls: aws.count('DescribeVpcAttribute') };
+}
+
+describe('a region whose calls cannot finish before the deadline', () => {
+  it('is read and judged when its announced calls fit in the time left', async () => {
+    // Act
+    const { report, notices, attributeCalls } = await scanWithTimeLeft(250_000);
+
+    // Assess
+    expect(report.results.map((result) => [result.ruleId, result.status])).toEqual([
+      ['vpc-sagemaker-endpoints', 'PASS'],
+      ['vpc-sagemaker-private-dns', 'PASS'],
+      ['vpc-sagemaker-private-dns', 'PASS'],
+    ]);
+    expect({ complete: report.complete, notices, attributeCalls }).toEqual({
+      complete: true,
+      notices: [],
+      attributeCalls: 2,
+    });
+  });
+
+  it('is given up before its DescribeVpcAttribute calls go: every result of it ERROR with the estimate, never PASS, and the scan says so', async () => {
+    // Act
+    const { report, notices, attributeCalls } = await scanWithTimeLeft(150_000);
+
+    // Assess
+    const estimate =
+      'not scanned: the estimated 2 calls need about 200 s at the paced rate, more than the 150 s left';
+    expect(report.results.map((result) => [result.ruleId, result.region, result.status])).toEqual([
+      ['vpc-sagemaker-endpoints', WIRE_REGION, 'ERROR'],
+      ['vpc-sagemaker-private-dns', WIRE_REGION, 'ERROR'],
+    ]);
+    for (const result of report.results) expect(result.message).toContain(`NotScanned: ${estimate}`);
+    expect({ complete: report.complete, notices, attributeCalls }).toEqual({
+      complete: false,
+      notices: [`Region ${WIRE_REGION} of account ${WIRE_ACCOUNT_ID} ${estimate}`],
+      attributeCalls: 0,
+    });
+  });
+});
+
+describe('the CLI with --timeout', () => {
+  /** 600 VPCs, each with a SageMaker API endpoint: 1,200 DescribeVpcAttribute calls to make. */
+  const VPC_IDS = Array.from({ length: 600 }, (_, index) => `vpc-${index.toString(16).padStart(17, '0')}`);
+
+  function manyVpcs(call: WireCall) {
+    if (call.action === 'DescribeVpcs') {
+      const items = VPC_IDS.map(
+        (vpcId) =>
+          `<item><vpcId>${vpcId}</vpcId><ownerId>${WIRE_ACCOUNT_ID}</ownerId><state>available</state><isDefault>false</isDefault></item>`,
+      );
+      return { body: ec2Xml('DescribeVpcs', `<vpcSet>${items.join('')}</vpcSet>`) };
+    }
+    if (call.action === 'DescribeVpcEndpoints') {
+      const items = VPC_IDS.map(
+        (vpcId, index) =>
+          `<item><vpcEndpointId>vpce-${index.toString(16).padStart(17, '0')}</vpcEndpointId><vpcEndpointType>Interface</vpcEndpointType><vpcId>${vpcId}</vpcId><serviceName>com.amazonaws.${WIRE_REGION}.sagemaker.api</serviceName><state>available</state><ownerId>${WIRE_ACCOUNT_ID}</ownerId></item>`,
+      );
+      return { body: ec2Xml('DescribeVpcEndpoints', `<vpcEndpointSet>${items.join('')}</vpcEndpointSet>`) };
+    }
+    return healthy(call);
+  }
+
+  it('gives up the region whose calls need more than the time left at its default share, warns on stderr and exits 1', async () => {
+    // Prepare: at 0.8 of EC2's rate, a burst of 80 then 16 per second: (1,200 − 80) / 16 = 70 s, against 60.
+    aws = await startFakeAws(manyVpcs);
+    const io = fakeIo({
+      env: { AWS_REGION: WIRE_REGION },
+      clientOverrides: { endpoint: aws.endpoint, ...fastClientOverrides(2) },
+    });
+
+    // Act
+    const exitCode = await main(
+      ['scan', '--rules', 'vpc-sagemaker-private-dns', '--timeout', '60', '--format', 'json'],
+      io,
+    );
+
+    // Assess
+    const report = JSON.parse(io.out()) as Report;
+    expect(exitCode).toBe(1);
+    expect(report.complete).toBe(false);
+    expect(report.results.map((result) => result.status)).toEqual(['ERROR']);
+    expect(aws.count('DescribeVpcAttribute')).toBe(0);
+    expect(io.err()).toMatch(
+      new RegExp(
+        `^warning: Region ${WIRE_REGION} of account ${WIRE_ACCOUNT_ID} not scanned: the estimated 1,200 calls need about 70 s at the paced rate, more than the 5\\d s left\n`,
+        'm',
+      ),
+    );
+  });
+});
