@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_LAMBDA_RATE_SHARE } from '../src/collect/defaults.ts';
 import {
   type BucketLimit,
   DEFAULT_LATENCY,
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: DEFAULT_SIZES.join(',') },
     /** Also the huge account, which EC2's buckets alone hold to about three minutes. */
     huge: { type: 'boolean', default: false },
+    /** The share of each AWS rate the collector's pacing uses (default: the collector's own, the Lambda's). */
+    'rate-share': { type: 'string' },
     'import-runs': { type: 'string', default: '7' },
     /** Only the start-up and bundle measurements, not the synthetic accounts. */
     'startup-only': { type: 'boolean', default: false },
@@ -80,9 +83,10 @@ async function measureScan(size: SizeName): Promise<SizeMeasurement> {
     return line.value as string;
   };
   const ready = JSON.parse(await nextLine('its endpoint')) as ServerReady;
+  const share = values['rate-share'] ? ['--rate-share', values['rate-share']] : [];
   const scan = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/scan-once.ts', '--endpoint', ready.endpoint],
+    ['--import', 'tsx', 'bench/scan-once.ts', '--endpoint', ready.endpoint, ...share],
     {
       encoding: 'utf8',
       maxBuffer: 16 * 2 ** 20,
@@ -215,7 +219,7 @@ log(
 );
 if (!values['startup-only']) {
   log(
-    `AWS modelled as ${values['latency-base']} ms + ${values['latency-per-kib']} ms per KiB of answer; buckets: EC2 ${rate(EC2_NON_MUTATING)} per action and region, IAM ${rate(IAM_ACCOUNT)} per account, SageMaker ${rate(SAGEMAKER_ACTION)} per action and region`,
+    `AWS modelled as ${values['latency-base']} ms + ${values['latency-per-kib']} ms per KiB of answer; buckets: EC2 ${rate(EC2_NON_MUTATING)} per action and region, IAM ${rate(IAM_ACCOUNT)} per account, SageMaker ${rate(SAGEMAKER_ACTION)} per action and region; the collector paces itself at ${values['rate-share'] ?? `its default rate share, ${DEFAULT_LAMBDA_RATE_SHARE}`}`,
   );
 }
 const measurements: SizeMeasurement[] = [];

@@ -24,12 +24,14 @@ export interface ScanMeasurement {
   peakRssMb: number;
 }
 
-const { values } = parseArgs({ options: { endpoint: { type: 'string' } } });
+const { values } = parseArgs({ options: { endpoint: { type: 'string' }, 'rate-share': { type: 'string' } } });
 if (!values.endpoint) throw new Error('--endpoint (the bench server, http://127.0.0.1:PORT) is required');
 
-// The collector's own defaults (retries, timeouts, region concurrency, pacing): only where its
-// requests go and whose credentials sign them is the bench's.
+// The collector's own defaults (retries, timeouts, region concurrency, pacing at the Lambda's rate
+// share): only where its requests go, whose credentials sign them and, when asked, the rate share
+// are the bench's.
 const clients = new AwsClients({
+  ...(values['rate-share'] ? { rateShare: Number(values['rate-share']) } : {}),
   overrides: {
     endpoint: values.endpoint,
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
