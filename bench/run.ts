@@ -1,21 +1,39 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_LAMBDA_RATE_SHARE } from '../src/collect/defaults.ts';
+import {
+  type BucketLimit,
+  DEFAULT_LATENCY,
+  EC2_NON_MUTATING,
+  IAM_ACCOUNT,
+  SAGEMAKER_ACTION,
+} from './aws-limits.ts';
+import type { ServerReady } from './aws-server.ts';
+import type { WireStats } from './aws-world.ts';
 import { compileCacheTrial } from './compile-cache.ts';
 import type { OrganizationMeasurement } from './organization.ts';
 import { accountSize } from './organization-accounts.ts';
 import { measurePrincipals } from './principals.ts';
-import type { SizeMeasurement } from './scan-once.ts';
+import type { ScanMeasurement } from './scan-once.ts';
 import { SIZES, type SizeName } from './synthetic.ts';
 
+const DEFAULT_SIZES: SizeName[] = ['small', 'medium', 'large'];
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    latency: { type: 'string', default: '40' },
-    sizes: { type: 'string', default: Object.keys(SIZES).join(',') },
+    /** The latency model: a fixed part per answer and a part per KiB of it (see bench/aws-limits.ts). */
+    'latency-base': { type: 'string', default: String(DEFAULT_LATENCY.baseMs) },
+    'latency-per-kib': { type: 'string', default: String(DEFAULT_LATENCY.perKibMs) },
+    sizes: { type: 'string', default: DEFAULT_SIZES.join(',') },
+    /** Also the huge account, which EC2's buckets alone hold to about three minutes. */
+    huge: { type: 'boolean', default: false },
+    /** The share of each AWS rate the collector's pacing uses (default: the collector's own, the Lambda's). */
+    'rate-share': { type: 'string' },
     'import-runs': { type: 'string', default: '7' },
     /** Only the start-up and bundle measurements, not the synthetic accounts. */
     'startup-only': { type: 'boolean', default: false },
@@ -23,6 +41,8 @@ const { values } = parseArgs({
     'organization-accounts': { type: 'string', default: '500' },
     /** The Distributed Map's MaxConcurrency, as the stack deploys it by default. */
     'max-concurrency': { type: 'string', default: '20' },
+    /** Only the synthetic accounts, not the start-up and bundle measurements. */
+    'scans-only': { type: 'boolean', default: false },
   },
 });
 const BUNDLE = 'dist/scan/index.mjs';
@@ -30,24 +50,74 @@ const log = (text: string) => {
   if (!values.json) process.stdout.write(`${text}\n`);
 };
 
-function measureScan(size: SizeName, concurrency: number): SizeMeasurement {
-  const child = spawnSync(
+/** One size, measured: what the server served and the scan's own numbers. */
+interface SizeMeasurement extends ScanMeasurement {
+  size: SizeName;
+  vpcs: number;
+  iamItems: number;
+  minimumCalls: Record<string, number>;
+  lowerBoundMs: number;
+  boundBy: string;
+  attempts: Record<string, number>;
+  throttled: Record<string, number>;
+  loadAverage: { before: number; after: number };
+}
+
+const QUIET = { ...process.env, NODE_NO_WARNINGS: '1' };
+
+/** Starts the modelled AWS for `size`, runs one scan against it in a fresh process, then reads what it served. */
+async function measureScan(size: SizeName): Promise<SizeMeasurement> {
+  const loadBefore = loadavg()[0] as number;
+  const server = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      'bench/scan-once.ts',
+      'bench/aws-server.ts',
       '--size',
       size,
-      '--concurrency',
-      String(concurrency),
-      '--latency',
-      values.latency,
+      '--latency-base',
+      values['latency-base'],
+      '--latency-per-kib',
+      values['latency-per-kib'],
     ],
-    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+    { stdio: ['pipe', 'pipe', 'inherit'], env: QUIET },
   );
-  if (child.status !== 0) throw new Error(`bench of ${size} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as SizeMeasurement;
+  const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (what: string) => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`bench server of ${size} exited before it sent ${what}`);
+    return line.value as string;
+  };
+  const ready = JSON.parse(await nextLine('its endpoint')) as ServerReady;
+  const share = values['rate-share'] ? ['--rate-share', values['rate-share']] : [];
+  const scan = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/scan-once.ts', '--endpoint', ready.endpoint, ...share],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 * 2 ** 20,
+      env: QUIET,
+      // A collector that never finishes is a failed bench, not a hung one.
+      timeout: 30 * 60_000,
+    },
+  );
+  server.stdin.write('stats\n');
+  const stats = JSON.parse(await nextLine('its stats')) as WireStats;
+  if (scan.status !== 0) throw new Error(`bench of ${size} failed: ${scan.stderr}`);
+  const measured = JSON.parse(scan.stdout.trim().split('\n').at(-1) as string) as ScanMeasurement;
+  const { vpcs, roles, users, groups, policies } = SIZES[size];
+  return {
+    size,
+    vpcs,
+    iamItems: roles + users + groups + policies,
+    minimumCalls: ready.minimumCalls,
+    lowerBoundMs: ready.lowerBoundMs,
+    boundBy: ready.boundBy,
+    ...stats,
+    ...measured,
+    loadAverage: { before: loadBefore, after: loadavg()[0] as number },
+  };
 }
 
 const median = (numbers: number[]) =>
@@ -149,37 +219,99 @@ function measureBundle() {
 }
 
 const total = (calls: Record<string, number>) => Object.values(calls).reduce((sum, n) => sum + n, 0);
-const sizes = values.sizes.split(',') as SizeName[];
+const sizes = [
+  ...(values.sizes.split(',') as SizeName[]),
+  ...(values.huge ? (['huge'] as const) : []),
+].filter((size, index, all) => all.indexOf(size) === index);
+for (const size of sizes) {
+  if (!(size in SIZES)) throw new Error(`--sizes: "${size}" is not one of ${Object.keys(SIZES).join(', ')}`);
+}
+const rate = (limit: BucketLimit) => `${limit.capacity} tokens, ${limit.refillPerSecond}/s`;
 log(
-  `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, latency ${values.latency} ms per call`,
+  `Benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}`,
 );
+if (!values['startup-only']) {
+  log(
+    `AWS modelled as ${values['latency-base']} ms + ${values['latency-per-kib']} ms per KiB of answer; buckets: EC2 ${rate(EC2_NON_MUTATING)} per action and region, IAM ${rate(IAM_ACCOUNT)} per account, SageMaker ${rate(SAGEMAKER_ACTION)} per action and region; the collector paces itself at ${values['rate-share'] ?? `its default rate share, ${DEFAULT_LAMBDA_RATE_SHARE}`}`,
+  );
+}
 const measurements: SizeMeasurement[] = [];
-let concurrencyComparison: { size: SizeName; serial: SizeMeasurement; parallel: SizeMeasurement } | undefined;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const thousands = (n: number) => n.toLocaleString('en-US');
 if (!values['startup-only']) {
   log('');
   log(
-    '| size | VPCs | IAM items | API calls (minimum) | extra | collect s | evaluate CPU ms | peak RSS MB | results | results/s |',
+    '| size | VPCs | IAM items | API operations (minimum) | HTTP attempts | throttled | collect wall | lower bound | wall / bound | collect CPU | evaluate CPU | peak RSS | results (ERROR) | load avg |',
   );
-  log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+  log('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const size of sizes) {
-    const m = measureScan(size, 4);
+    const m = await measureScan(size);
     measurements.push(m);
-    const byOperation = Object.entries(m.apiCalls)
-      .map(([operation, count]) => `${operation.split(':')[1]} ${count} (${m.minimumCalls[operation] ?? 0})`)
-      .join(', ');
+    const operations = total(m.operations);
+    const minimum = total(m.minimumCalls);
+    const attempts = total(m.attempts);
+    const throttled = total(m.throttled);
     log(
-      `| ${size} | ${m.vpcs} | ${m.iamItems} | ${byOperation} | ${total(m.apiCalls) - total(m.minimumCalls)} | ${(m.collectMs / 1000).toFixed(1)} | ${m.evaluateCpuMs} | ${m.peakRssMb} | ${m.results} | ${m.resultsPerSecond} |`,
+      `| ${size} | ${thousands(m.vpcs)} | ${thousands(m.iamItems)} | ${thousands(operations)} (${thousands(minimum)}) | ${thousands(attempts)} | ${thousands(throttled)} (${((100 * throttled) / attempts).toFixed(1)} %) | ${seconds(m.collectMs)} s | ${seconds(m.lowerBoundMs)} s | ${(m.collectMs / m.lowerBoundMs).toFixed(2)} | ${seconds(m.collectCpuMs)} s | ${thousands(m.evaluateCpuMs)} ms | ${m.peakRssMb} MB | ${thousands(m.results)} (${thousands(m.errorResults)}) | ${m.loadAverage.before.toFixed(1)}–${m.loadAverage.after.toFixed(1)} |`,
     );
   }
-  const size: SizeName = sizes.includes('large') ? 'large' : (sizes.at(-1) as SizeName);
-  const serial = measureScan(size, 1);
-  const parallel = measurements.find((m) => m.size === size) as SizeMeasurement;
-  concurrencyComparison = { size, serial, parallel };
+  for (const m of measurements) {
+    const off = Object.keys({ ...m.operations, ...m.minimumCalls })
+      .filter((operation) => m.operations[operation] !== m.minimumCalls[operation])
+      .map(
+        (operation) =>
+          `${operation} ${m.operations[operation] ?? 0} (minimum ${m.minimumCalls[operation] ?? 0})`,
+      );
+    log('');
+    log(
+      `${m.size}: ${off.length === 0 ? 'every operation at its minimum' : `NOT at the minimum: ${off.join(', ')}`}; lower bound set by ${m.boundBy}; attempts (throttled) by operation: ${Object.entries(
+        m.attempts,
+      )
+        .map(([operation, n]) => `${operation.split(':')[1]} ${n} (${m.throttled[operation] ?? 0})`)
+        .join(
+          ', ',
+        )}${m.collectionErrors.length > 0 ? `; collection errors: ${m.collectionErrors.join(', ')}` : ''}${
+        m.errorResults > 0
+          ? `; ERROR results: ${Object.entries(m.errorReasons)
+              .map(([reason, n]) => `${n} × ${reason.slice(0, 120)}…`)
+              .join('; ')}`
+          : ''
+      }.`,
+    );
+  }
+}
+function logBundle(bundle: ReturnType<typeof measureBundle>): void {
   log('');
   log(
-    `Region concurrency on ${size}: 1 region at a time ${(serial.collectMs / 1000).toFixed(1)} s, 4 at a time ${(parallel.collectMs / 1000).toFixed(1)} s (same ${total(serial.apiCalls)} calls).`,
+    `Lambda bundle ${dirname(BUNDLE)}/ (entry and chunks): ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`,
   );
+  for (const start of bundle.coldStarts) {
+    log(
+      `  Node ${start.node}: cold import median ${start.coldImportMedianMs} ms vs empty Node start ${start.emptyNodeMedianMs} ms (${(start.coldImportMedianMs / start.emptyNodeMedianMs).toFixed(1)}×; target ≤ 6× on Node 24), bundle target ≤ 1,434 KiB (1.4 MiB).`,
+    );
+  }
+  const cache = bundle.compileCache;
+  if (cache) {
+    const uid = (accepted: boolean | undefined) =>
+      accepted === undefined ? 'not tried' : accepted ? 'accepted' : 'rejected';
+    log(
+      `  Compile cache built at bundle time (${(cache.cacheBytes / 1024).toFixed(0)} KiB) from a ${cache.readOnly ? 'read-only' : 'writable (no mount namespace here)'} task directory: ${uid(cache.acceptedSameUid)} as the uid that built it, ${uid(cache.acceptedOtherUid)} as another uid; cold import ${cache.withoutCacheMedianMs} ms without it, ${cache.withCacheMedianMs} ms with it.`,
+    );
+  }
+  log('');
+  log(
+    `CLI start-up (${CLI_BIN}, median of ${values['import-runs']} runs after one that fills the compile cache):`,
+  );
+  for (const start of bundle.cliStarts) {
+    const ratios = Object.entries(start.medianMs).map(
+      ([name, ms]) => `${name} ${ms} ms (${(ms / start.emptyNodeMedianMs).toFixed(1)}×)`,
+    );
+    log(
+      `  Node ${start.node}: empty node -e 0 ${start.emptyNodeMedianMs} ms; ${ratios.join(', ')}; target ≤ 3×.`,
+    );
+  }
 }
+
 const principals = values['startup-only'] ? undefined : measurePrincipals(log);
 function measureOrganization(phase: 'plan' | 'aggregate', throttleEvery: number): OrganizationMeasurement {
   const child = spawnSync(
@@ -193,7 +325,7 @@ function measureOrganization(phase: 'plan' | 'aggregate', throttleEvery: number)
       '--accounts',
       values['organization-accounts'],
       '--latency',
-      values.latency,
+      values['latency-base'],
       '--throttle-every',
       String(throttleEvery),
     ],
@@ -231,7 +363,7 @@ if (!values['startup-only']) {
   const accounts = Number(values['organization-accounts']);
   log('');
   log(
-    `Organization of ${accounts} accounts (${values.latency} ms per request, 20 OUs, every 20th account large, every 4th medium):`,
+    `Organization of ${accounts} accounts (${values['latency-base']} ms per request, 20 OUs, every 20th account large, every 4th medium):`,
   );
   for (const m of plan) {
     log(
@@ -258,38 +390,10 @@ if (!values['startup-only']) {
   );
 }
 
-const bundle = measureBundle();
-log('');
-log(
-  `Lambda bundle ${dirname(BUNDLE)}/ (entry and chunks): ${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped).`,
-);
-for (const start of bundle.coldStarts) {
-  log(
-    `  Node ${start.node}: cold import median ${start.coldImportMedianMs} ms vs empty Node start ${start.emptyNodeMedianMs} ms (${(start.coldImportMedianMs / start.emptyNodeMedianMs).toFixed(1)}×; target ≤ 6× on Node 24), bundle target ≤ 1,434 KiB (1.4 MiB).`,
-  );
-}
-const cache = bundle.compileCache;
-if (cache) {
-  const uid = (accepted: boolean | undefined) =>
-    accepted === undefined ? 'not tried' : accepted ? 'accepted' : 'rejected';
-  log(
-    `  Compile cache built at bundle time (${(cache.cacheBytes / 1024).toFixed(0)} KiB) from a ${cache.readOnly ? 'read-only' : 'writable (no mount namespace here)'} task directory: ${uid(cache.acceptedSameUid)} as the uid that built it, ${uid(cache.acceptedOtherUid)} as another uid; cold import ${cache.withoutCacheMedianMs} ms without it, ${cache.withCacheMedianMs} ms with it.`,
-  );
-}
-log('');
-log(
-  `CLI start-up (${CLI_BIN}, median of ${values['import-runs']} runs after one that fills the compile cache):`,
-);
-for (const start of bundle.cliStarts) {
-  const ratios = Object.entries(start.medianMs).map(
-    ([name, ms]) => `${name} ${ms} ms (${(ms / start.emptyNodeMedianMs).toFixed(1)}×)`,
-  );
-  log(
-    `  Node ${start.node}: empty node -e 0 ${start.emptyNodeMedianMs} ms; ${ratios.join(', ')}; target ≤ 3×.`,
-  );
-}
+const bundle = values['scans-only'] ? undefined : measureBundle();
+if (bundle) logBundle(bundle);
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ node: process.version, latencyMs: Number(values.latency), sizes: measurements, concurrencyComparison, principals, organization, bundle }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, latency: { baseMs: Number(values['latency-base']), perKibMs: Number(values['latency-per-kib']) }, sizes: measurements, principals, organization, bundle }, null, 2)}\n`,
   );
 }

@@ -4,55 +4,50 @@ import { collectLive } from '../src/collect/index.ts';
 import { evaluate } from '../src/engine/evaluate.ts';
 import { sectionsNeeded } from '../src/engine/select.ts';
 import { RULES } from '../src/rules/index.ts';
-import { minimumCalls, serveAccount } from './mock-aws.ts';
-import { REGIONS, SIZES, type SizeName, syntheticAccount } from './synthetic.ts';
+import { REGIONS } from './synthetic.ts';
 
-/** One measured scan of one synthetic account, in a fresh process so peak RSS is its own. */
-export interface SizeMeasurement {
-  size: SizeName;
-  vpcs: number;
-  iamItems: number;
-  regionConcurrency: number;
-  latencyMs: number;
-  apiCalls: Record<string, number>;
-  minimumCalls: Record<string, number>;
+/**
+ * One scan of the account a bench server serves, in a fresh process so that CPU and peak RSS are
+ * the scanner's own (the synthetic account lives in the server's process).
+ */
+export interface ScanMeasurement {
+  operations: Record<string, number>;
   collectMs: number;
+  collectCpuMs: number;
   evaluateCpuMs: number;
   evaluateWallMs: number;
   results: number;
-  resultsPerSecond: number;
-  rssBeforeScanMb: number;
+  errorResults: number;
+  /** The ERROR results by rule and message, to tell a throttled section from the world's own gaps. */
+  errorReasons: Record<string, number>;
+  collectionErrors: string[];
   peakRssMb: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    size: { type: 'string', default: 'small' },
-    concurrency: { type: 'string', default: '4' },
-    latency: { type: 'string', default: '40' },
+const { values } = parseArgs({ options: { endpoint: { type: 'string' }, 'rate-share': { type: 'string' } } });
+if (!values.endpoint) throw new Error('--endpoint (the bench server, http://127.0.0.1:PORT) is required');
+
+// The collector's own defaults (retries, timeouts, region concurrency, pacing at the Lambda's rate
+// share): only where its requests go, whose credentials sign them and, when asked, the rate share
+// are the bench's.
+const clients = new AwsClients({
+  ...(values['rate-share'] ? { rateShare: Number(values['rate-share']) } : {}),
+  overrides: {
+    endpoint: values.endpoint,
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
   },
 });
-const size = values.size as SizeName;
-if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
-const regionConcurrency = Number(values.concurrency);
-const latencyMs = Number(values.latency);
 
-const account = syntheticAccount(size);
-const clients = new AwsClients({
-  overrides: { credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } },
-});
-serveAccount(account, latencyMs, clients);
-const rssBeforeScanMb = process.memoryUsage().rss / 2 ** 20;
-
+const collectCpuStart = process.cpuUsage();
 const collectStart = performance.now();
 const { inventory } = await collectLive({
   clients,
   regions: REGIONS,
   homeRegion: REGIONS[0] as string,
   needs: sectionsNeeded(RULES),
-  regionConcurrency,
 });
 const collectMs = performance.now() - collectStart;
+const collectCpu = process.cpuUsage(collectCpuStart);
 
 // Collect the garbage of the collection first, so that the evaluation's CPU time is the rules' own.
 (globalThis as { gc?: () => void }).gc?.();
@@ -65,20 +60,29 @@ const evaluation = evaluate(inventory, RULES, {
 const evaluateWallMs = performance.now() - evaluateStart;
 const cpu = process.cpuUsage(cpuStart);
 
-const measurement: SizeMeasurement = {
-  size,
-  vpcs: SIZES[size].vpcs,
-  iamItems: SIZES[size].roles + SIZES[size].users + SIZES[size].groups + SIZES[size].policies,
-  regionConcurrency,
-  latencyMs,
-  apiCalls: clients.counter.toJSON(),
-  minimumCalls: minimumCalls(account, sectionsNeeded(RULES)),
+const errors = evaluation.results.filter((result) => result.status === 'ERROR');
+const collectionErrors = inventory.accounts.flatMap((account) => [
+  ...(account.unreadable ? [`account: ${account.unreadable.code}`] : []),
+  ...(account.collectionErrors ?? []).map((error) => `${error.section}: ${error.code}`),
+  ...account.regions.flatMap((region) =>
+    (region.collectionErrors ?? []).map((error) => `${region.region} ${error.section}: ${error.code}`),
+  ),
+]);
+const measurement: ScanMeasurement = {
+  operations: clients.counter.toJSON(),
   collectMs: Math.round(collectMs),
+  collectCpuMs: Math.round((collectCpu.user + collectCpu.system) / 1000),
   evaluateCpuMs: Math.round((cpu.user + cpu.system) / 1000),
   evaluateWallMs: Math.round(evaluateWallMs),
   results: evaluation.results.length,
-  resultsPerSecond: Math.round(evaluation.results.length / ((collectMs + evaluateWallMs) / 1000)),
-  rssBeforeScanMb: Math.round(rssBeforeScanMb),
+  errorResults: errors.length,
+  errorReasons: errors.reduce<Record<string, number>>((reasons, result) => {
+    // One line per kind of reason, not per resource: ids and numbers are left out.
+    const reason = `${result.ruleId}: ${result.message.replace(/\b[a-z]+-[0-9a-f]+\b/g, '…').replace(/\d+/g, 'N')}`;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+    return reasons;
+  }, {}),
+  collectionErrors,
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 process.stdout.write(`${JSON.stringify(measurement)}\n`);

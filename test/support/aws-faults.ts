@@ -212,12 +212,21 @@ export function afterMarker(marker: string): (input: Record<string, unknown>) =>
 /**
  * One request that reached a {@link FakeAws} server: the operation (the query-protocol `Action`, or
  * the operation of a JSON protocol's `X-Amz-Target` such as `SageMaker.ListDomains`), the query
- * parameters, and the JSON body of a JSON-protocol request.
+ * parameters, the JSON body of a JSON-protocol request, and the region and service the SDK signed
+ * it for (from the SigV4 credential scope; empty when unsigned).
  */
 export interface WireCall {
   action: string;
   params: URLSearchParams;
   json?: Record<string, unknown>;
+  region: string;
+  service: string;
+}
+
+/** `Credential=AKID/20261201/eu-west-1/ec2/aws4_request` in a SigV4 `Authorization` header. */
+function signedScope(authorization: string | undefined): { region: string; service: string } {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? '');
+  return { region: scope?.[1] ?? '', service: scope?.[2] ?? '' };
 }
 
 /** What the server does with a request: answer it, or accept it and never answer. */
@@ -235,12 +244,15 @@ export interface FakeAws {
 /**
  * A local HTTP server that speaks the AWS query protocols (EC2, IAM, STS) and the JSON protocol
  * (SageMaker's awsJson1_1) to the real SDK, so its
- * serializers, deserializers, retries and HTTP handler timeouts are what a test exercises.
+ * serializers, deserializers, retries and HTTP handler timeouts are what a test exercises. An
+ * answer may be a promise, for a server that takes its time (the bench's latency model).
  *
  * @example
  * const aws = await startFakeAws((call) => (call.action === 'DescribeVpcs' ? { body: '' } : healthy(call)));
  */
-export async function startFakeAws(answer: (call: WireCall) => WireAnswer): Promise<FakeAws> {
+export async function startFakeAws(
+  answer: (call: WireCall) => WireAnswer | Promise<WireAnswer>,
+): Promise<FakeAws> {
   const calls: WireCall[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
@@ -249,18 +261,24 @@ export async function startFakeAws(answer: (call: WireCall) => WireAnswer): Prom
     request.on('data', (chunk: string) => {
       text += chunk;
     });
-    request.on('end', () => {
+    request.on('end', async () => {
       const target = request.headers['x-amz-target'];
+      const scope = signedScope(request.headers.authorization);
       const call: WireCall =
         typeof target === 'string'
           ? {
               action: target.slice(target.indexOf('.') + 1),
               params: new URLSearchParams(),
               json: JSON.parse(text || '{}') as Record<string, unknown>,
+              ...scope,
             }
-          : { action: new URLSearchParams(text).get('Action') ?? '', params: new URLSearchParams(text) };
+          : {
+              action: new URLSearchParams(text).get('Action') ?? '',
+              params: new URLSearchParams(text),
+              ...scope,
+            };
       calls.push(call);
-      const reply = answer(call);
+      const reply = await answer(call);
       if (reply === 'silent') return;
       response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/xml' });
       response.end(reply.body);

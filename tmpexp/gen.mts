@@ -1,2 +1,0 @@
-import { writePrincipalSnapshot } from '../bench/principal-snapshot.ts';
-console.log(writePrincipalSnapshot('/tmp/p50k.json'));
