@@ -22,8 +22,8 @@ export interface SectionRun {
 }
 
 /**
- * Reads each section once its `requires`, `consults` and `after` among `sections` have settled,
- * independent ones in parallel. A section whose calls fail is left out and its error recorded, so
+ * Reads each section once its `requires` and `consults` among `sections` have settled,
+ * independent ones in parallel; a section waits for its `after` ones itself. A section whose calls fail is left out and its error recorded, so
  * that the rules needing it report ERROR while the other sections still count; one whose required
  * section could not be read is not read (`DependencyFailed`).
  */
@@ -37,8 +37,10 @@ export async function readSections(run: SectionRun): Promise<CollectionError[]> 
   const settled = new Map<InventorySection, Promise<void>>();
 
   const attempt = async (section: AnySection): Promise<void> => {
-    const first = [...(section.requires ?? []), ...(section.consults ?? []), ...(section.after ?? [])];
-    await Promise.all(first.filter((id) => byId.has(id)).map((id) => settle(id)));
+    const settleAll = async (ids: readonly InventorySection[]) => {
+      await Promise.all(ids.filter((id) => byId.has(id)).map((id) => settle(id)));
+    };
+    await settleAll([...(section.requires ?? []), ...(section.consults ?? [])]);
     const broken = (section.requires ?? []).filter((id) => failed.has(id));
     if (broken.length > 0) {
       failed.add(section.id);
@@ -56,6 +58,7 @@ export async function readSections(run: SectionRun): Promise<CollectionError[]> 
       partition: run.partition,
       inventory: into as CollectContext<ClientName, SectionScope>['inventory'],
       expect: (operation, calls) => budget?.expect(section.client, operation, calls),
+      afterSettled: () => settleAll(section.after ?? []),
     };
     try {
       // Stored only when the read finished in time: a read that loses the race with the deadline

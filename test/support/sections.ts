@@ -28,5 +28,6 @@ export function collectContext<C extends ClientName, Scope extends SectionScope 
       Scope
     >['inventory'],
     expect: () => {},
+    afterSettled: async () => {},
   };
 }

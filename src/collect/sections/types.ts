@@ -41,10 +41,13 @@ export interface CollectContext<Client extends ClientName, Scope extends Section
   accountId: string;
   partition: string;
   /**
-   * What this scan has read so far in the section's scope: every section of `requires`, `consults`
-   * and `after` that the scan reads has settled (read, or recorded as a collection error).
+   * What this scan has read so far in the section's scope: every section of `requires` and
+   * `consults` that the scan reads has settled (read, or recorded as a collection error), and those
+   * of `after` too once {@link afterSettled} has resolved.
    */
   inventory: Readonly<Scope extends 'region' ? RegionInventory : AccountInventory>;
+  /** Resolves once every section of `after` that the scan reads has settled. */
+  afterSettled(): Promise<void>;
   /**
    * Says that `calls` requests of `operation` (e.g. `DescribeVpcAttribute`) are about to go, before
    * a batch or the next page: a region scan whose calls still due cannot finish before the deadline
@@ -87,7 +90,11 @@ export interface SectionDefinition<
    * could not be: it only uses them to skip calls, e.g. where a service is not offered.
    */
   consults?: readonly InventorySection[];
-  /** Sections read before this one when the scan reads them for other reasons; this one uses what they hold. */
+  /**
+   * Sections this one also uses when the scan reads them for other reasons. It starts without
+   * them and waits for them itself (`context.afterSettled()`), so that its first calls overlap
+   * theirs: they take tokens from other throttling buckets.
+   */
   after?: readonly InventorySection[];
   /**
    * Reads the section: every page, each resource once. `undefined` leaves it out without an

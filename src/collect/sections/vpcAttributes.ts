@@ -38,7 +38,7 @@ async function readDnsAttributes(
       }),
     ),
   );
-  return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(entries);
 }
 
 /**
@@ -71,27 +71,40 @@ export const vpcAttributes: SectionDefinition<
   ),
   requires: ['vpcs', 'vpcEndpoints'],
   after: ['sagemakerNotebooks', 'sagemakerDomains', 'subnets'],
-  async collect({ client, inventory, accountId, partition, region, expect }) {
+  async collect({ client, inventory, accountId, partition, region, expect, afterSettled }) {
     const ownedVpcIds = new Set(
       (inventory.vpcs ?? [])
         .filter((vpc) => vpc.OwnerId === undefined || vpc.OwnerId === accountId)
         .map((vpc) => vpc.VpcId),
     );
     const required = new Set(serviceNamesOf(SAGEMAKER_ENDPOINT_KINDS, partition, region));
-    const used = new Set<string>();
+    const endpointVpcs = new Set<string>();
     for (const endpoint of inventory.vpcEndpoints ?? []) {
-      if (endpoint.VpcId && required.has(endpoint.ServiceName ?? '')) used.add(endpoint.VpcId);
+      if (endpoint.VpcId && required.has(endpoint.ServiceName ?? '')) endpointVpcs.add(endpoint.VpcId);
     }
-    // The private path of a notebook or domain is judged on its VPC's DNS attributes too; a
-    // notebook's VPC is that of its subnet.
-    const subnetVpcs = new Map((inventory.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
-    for (const notebook of inventory.sagemakerNotebooks ?? []) {
-      const vpcId = notebook.SubnetId ? subnetVpcs.get(notebook.SubnetId) : undefined;
-      if (vpcId) used.add(vpcId);
-    }
-    for (const domain of inventory.sagemakerDomains ?? []) if (domain.VpcId) used.add(domain.VpcId);
-    const vpcIds = [...used].filter((vpcId) => ownedVpcIds.has(vpcId)).sort();
-    expect('DescribeVpcAttribute', 2 * vpcIds.length);
-    return readDnsAttributes(client, vpcIds);
+    const first = [...endpointVpcs].filter((vpcId) => ownedVpcIds.has(vpcId)).sort();
+    expect('DescribeVpcAttribute', 2 * first.length);
+    // The endpoints' VPCs are read at once, while the notebooks and domains are still being
+    // described (another bucket): then the VPCs only they run in.
+    const workloadVpcs = afterSettled().then(() => {
+      // A notebook's VPC is that of its subnet.
+      const subnetVpcs = new Map((inventory.subnets ?? []).map((subnet) => [subnet.SubnetId, subnet.VpcId]));
+      const used = new Set<string>();
+      for (const notebook of inventory.sagemakerNotebooks ?? []) {
+        const vpcId = notebook.SubnetId ? subnetVpcs.get(notebook.SubnetId) : undefined;
+        if (vpcId) used.add(vpcId);
+      }
+      for (const domain of inventory.sagemakerDomains ?? []) if (domain.VpcId) used.add(domain.VpcId);
+      const more = [...used].filter((vpcId) => ownedVpcIds.has(vpcId) && !endpointVpcs.has(vpcId)).sort();
+      if (more.length > 0) expect('DescribeVpcAttribute', 2 * more.length);
+      return readDnsAttributes(client, more);
+    });
+    const [endpointAttributes, workloadAttributes] = await Promise.all([
+      readDnsAttributes(client, first),
+      workloadVpcs,
+    ]);
+    return Object.fromEntries(
+      Object.entries({ ...endpointAttributes, ...workloadAttributes }).sort(([a], [b]) => a.localeCompare(b)),
+    );
   },
 };

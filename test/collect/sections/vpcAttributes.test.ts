@@ -112,4 +112,41 @@ describe('the vpcAttributes section', () => {
     expect(Object.keys(attributes ?? {})).toEqual(['vpc-domain', 'vpc-notebook']);
     expect(ec2.commandCalls(DescribeVpcAttributeCommand)).toHaveLength(4);
   });
+
+  it("asks for the endpoint VPCs' attributes before the notebooks and domains are read, then for the VPCs only they run in", async () => {
+    // Prepare
+    ec2
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsSupport' })
+      .resolves({ EnableDnsSupport: { Value: true } });
+    ec2
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsHostnames' })
+      .resolves({ EnableDnsHostnames: { Value: true } });
+    const context = collectContext<'ec2'>(new EC2Client({ region: REGION }), {
+      vpcs: [vpc('vpc-api'), vpc('vpc-notebook')],
+      vpcEndpoints: [endpoint('vpce-1', 'vpc-api', serviceName(REGION, 'sagemaker.api'))],
+    });
+    let settleNotebooks = () => {};
+    const notebooksRead = new Promise<void>((resolve) => {
+      settleNotebooks = resolve;
+    });
+    const askedFor = () =>
+      ec2.commandCalls(DescribeVpcAttributeCommand).map((call) => call.args[0].input.VpcId);
+
+    // Act
+    const reading = vpcAttributes.collect({ ...context, afterSettled: () => notebooksRead });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const beforeNotebooks = askedFor();
+    Object.assign(context.inventory, {
+      subnets: [subnet('subnet-n', 'vpc-notebook')],
+      sagemakerNotebooks: [notebook('nb-1', 'subnet-n')],
+      sagemakerDomains: [domain('d-1', 'one', 'vpc-api', [])],
+    });
+    settleNotebooks();
+    const attributes = await reading;
+
+    // Assess
+    expect(beforeNotebooks).toEqual(['vpc-api', 'vpc-api']);
+    expect(askedFor().sort()).toEqual(['vpc-api', 'vpc-api', 'vpc-notebook', 'vpc-notebook']);
+    expect(Object.keys(attributes ?? {})).toEqual(['vpc-api', 'vpc-notebook']);
+  });
 });
