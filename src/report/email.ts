@@ -109,13 +109,21 @@ export function formatSubject(report: Report, part?: Pick<MessagePart, 'number' 
         : `[OK] SageMaker compliance ${account}: ${resolved}all ${plural(pass, 'check')} pass`;
   }
   if (!report.complete) text += ' (incomplete)';
+  return fitSubject(text, part);
+}
+
+/**
+ * An SNS subject from `text` and the part number: printable ASCII only (SNS rejects control and
+ * non-ASCII characters in subjects), cut to {@link MAX_SUBJECT_LENGTH} with the part kept.
+ */
+export function fitSubject(text: string, part?: Pick<MessagePart, 'number' | 'count'>): string {
   const suffix = part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
-  // SNS rejects subjects with control or non-ASCII characters.
-  text = printable(text).replace(/[^\u0020-\u007e]/g, '?');
-  if (text.length + suffix.length > MAX_SUBJECT_LENGTH) {
-    text = `${text.slice(0, MAX_SUBJECT_LENGTH - suffix.length - 3)}...`;
-  }
-  return `${text}${suffix}`;
+  const ascii = printable(text).replace(/[^\u0020-\u007e]/g, '?');
+  const fitted =
+    ascii.length + suffix.length > MAX_SUBJECT_LENGTH
+      ? `${ascii.slice(0, MAX_SUBJECT_LENGTH - suffix.length - 3)}...`
+      : ascii;
+  return `${fitted}${suffix}`;
 }
 
 function countsBySeverity(report: Report): string {

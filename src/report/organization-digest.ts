@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { MAX_SUBJECT_LENGTH, wrapped } from './email.ts';
+import { fitSubject, wrapped } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -311,12 +311,7 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
   } else {
     text = `[OK] ${head}: all ${plural(totals.pass, 'check')} pass`;
   }
-  const suffix = part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
-  text = printable(text).replace(/[^\u0020-\u007e]/g, '?');
-  if (text.length + suffix.length > MAX_SUBJECT_LENGTH) {
-    text = `${text.slice(0, MAX_SUBJECT_LENGTH - suffix.length - 3)}...`;
-  }
-  return `${text}${suffix}`;
+  return fitSubject(text, part);
 }
 
 function findingLine(finding: DigestFinding): string {
