@@ -9,7 +9,7 @@ import {
   type OrganizationDigest,
 } from './organization-digest.ts';
 import { printable } from './sanitize.ts';
-import { type PublishItem, publishBytes, SNS_MAX_BYTES } from './sns.ts';
+import { halved, type PublishItem, publishBytes, SNS_MAX_BYTES } from './sns.ts';
 
 /** Findings per account in the JSON variant; the stored digest holds them all. */
 export const DIGEST_JSON_FINDINGS_PER_ACCOUNT = 100;
@@ -176,13 +176,7 @@ export function buildDigestNotifications(
     if (oversized === undefined) return built;
     const chunk = chunks[tooBig] as DigestChangedAccount[];
     if (chunk.length > 1) {
-      const half = Math.ceil(chunk.length / 2);
-      chunks = [
-        ...chunks.slice(0, tooBig),
-        chunk.slice(0, half),
-        chunk.slice(half),
-        ...chunks.slice(tooBig + 1),
-      ];
+      chunks = halved(chunks, tooBig);
     } else if (tooBig === 0 && cleanAccountsListed) {
       cleanAccountsListed = false;
     } else if (tooBig === 0 && chunk.length > 0) {

@@ -251,13 +251,7 @@ export function buildNotifications(
     if (oversized === undefined) return built;
     const chunk = chunks[tooBig] as Result[];
     if (chunk.length > 1) {
-      const half = Math.ceil(chunk.length / 2);
-      chunks = [
-        ...chunks.slice(0, tooBig),
-        chunk.slice(0, half),
-        chunk.slice(half),
-        ...chunks.slice(tooBig + 1),
-      ];
+      chunks = halved(chunks, tooBig);
     } else if (
       chunk.length === 1 &&
       Object.keys((chunk[0] as Result).evidence).length > 0 &&
@@ -270,6 +264,13 @@ export function buildNotifications(
       );
     }
   }
+}
+
+/** `chunks` with the one at `index` cut in two halves: for a part that came out over SNS's limit. */
+export function halved<Item>(chunks: readonly Item[][], index: number): Item[][] {
+  const chunk = chunks[index] ?? [];
+  const half = Math.ceil(chunk.length / 2);
+  return [...chunks.slice(0, index), chunk.slice(0, half), chunk.slice(half), ...chunks.slice(index + 1)];
 }
 
 /** Thrown when a part could not be published after the SDK's retries; says what did get through. */
