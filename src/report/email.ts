@@ -430,7 +430,7 @@ function skippedSection(report: Report): string[] {
  * than that, each continuation indented further. A word longer than a line (a link) is never
  * broken: it gets a line of its own, since a broken link opens nothing.
  */
-export function wrapped(line: string): string[] {
+function wrapped(line: string): string[] {
   if (line.length < PERSISTING_LINE_LIMIT) return [line];
   const indent = `${/^ */.exec(line)?.[0] ?? ''}${CONTINUATION_INDENT}`;
   const lines: string[] = [];
@@ -487,6 +487,11 @@ export function formatEmail(
     '--',
     `Sent by ${report.tool.name} ${report.tool.version}. The machine-readable report is in the JSON variant of this notification.`,
   );
+  return emailBody(lines);
+}
+
+/** The email text of `lines`: each wrapped under the line limit, at most one blank line in a row. */
+export function emailBody(lines: readonly string[]): string {
   return `${lines
     .flatMap((line) => line.split('\n'))
     .flatMap(wrapped)

@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { fitSubject, wrapped } from './email.ts';
+import { emailBody, fitSubject } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -472,10 +472,5 @@ export function formatDigestEmail(
     '--',
     `Sent by ${digest.tool.name} ${digest.tool.version}. Each account's report is under reports/<accountId>/ in the reports bucket.`,
   );
-  return `${lines
-    .flatMap((line) => line.split('\n'))
-    .flatMap(wrapped)
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd()}\n`;
+  return emailBody(lines);
 }
