@@ -4,9 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
-import { DEFAULT_ROLE_SESSION_NAME } from '../collect/accounts.ts';
 import { AwsClients, type ClientOptions } from '../collect/clients.ts';
 import { hasIncompleteResponses } from '../collect/errors.ts';
 import { plannedOrganization } from '../collect/organization.ts';
@@ -174,11 +172,6 @@ function recordTopicReach(logger: Logger, metrics: Metrics, reach: TopicReach): 
   return 0;
 }
 
-/** The member role of an Organization run's account, as the scan assumes it. */
-function memberRoleArn(partition: string, accountId: string, roleName: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
-}
-
 /** What the Distributed Map keeps of one account's scan: the digest reads the stored report. */
 function accountOutcome(
   report: Report,
@@ -256,6 +249,8 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
       const request = parseScanEvent(event);
       const member = request.organizationAccount;
       const memberSetup = member === undefined ? undefined : memberSettings(environment);
+      // The member role's credentials as the scan assumed them, for the Security Hub import too.
+      let memberCredentials: ClientOptions['credentials'];
       const notify = effectiveNotify(request, environment);
       const topicArn = environment.findingsTopicArn;
       if (notify !== 'never' && topicArn === undefined) {
@@ -291,7 +286,10 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
                     accountIds: [member.account.accountId],
                     roleName: memberSetup.roleName,
                   },
-                  clientsFor: (credentials) => memberClients({ credentials, counter: clients.counter }),
+                  clientsFor: (credentials) => {
+                    memberCredentials = credentials;
+                    return memberClients({ credentials, counter: clients.counter });
+                  },
                   stsConfig: dependencies.memberStsConfig,
                   organization: plannedOrganization(
                     new Map([[member.account.accountId, member.account.organization]]),
@@ -381,22 +379,12 @@ export function createScanHandler(dependencies: ScanHandlerDependencies): ScanHa
           // Imported here, not at cold start: the client's finding schema is a fifth of the bundle
           // and most deployments leave Security Hub off.
           const { importFindings } = await import('../report/security-hub.ts');
-          const credentials =
-            memberSetup === undefined || accountId === undefined
-              ? undefined
-              : fromTemporaryCredentials({
-                  params: {
-                    RoleArn: memberRoleArn(inventory.partition, accountId, memberSetup.roleName),
-                    RoleSessionName: DEFAULT_ROLE_SESSION_NAME,
-                  },
-                  clientConfig: { region: environment.homeRegion, ...dependencies.memberStsConfig },
-                });
           scanErrors += recordImport(
             logger,
             metrics,
             await importFindings(
               toAsffFindings(report, asffOptions),
-              ({ region }) => securityHub(region, credentials),
+              ({ region }) => securityHub(region, memberCredentials),
               workflowChanges(report, asffOptions),
             ),
           );
