@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLE } from './lambda-bundle.ts';
 import { pureSdkSchemas } from './pure-sdk-schemas.ts';
 
@@ -37,6 +37,25 @@ export interface BundleResult {
   bytes: number;
 }
 
+/**
+ * What the Lambda functions and the CLI are bundled alike with: split ESM chunks, each package's
+ * ESM build, the shared banner and version, and the SDK schema plugin.
+ */
+const SHARED_OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  mainFields: [...LAMBDA_BUNDLE.mainFields],
+  banner: { js: LAMBDA_BUNDLE.banner },
+  define: { ...LAMBDA_BUNDLE.define },
+  plugins: [pureSdkSchemas],
+  metafile: true,
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
 /** The modules esbuild wrote, and their size: source maps and the metafile are not code. */
 function modulesOf(metafile: Metafile): Pick<BundleResult, 'files' | 'bytes'> {
   const modules = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
@@ -61,22 +80,11 @@ export async function bundleLambda(name: LambdaName, outDir: string): Promise<Bu
   await mkdir(outDir, { recursive: true });
   const result = await build({
     entryPoints: { index: LAMBDA_ENTRIES[name] },
+    ...SHARED_OPTIONS,
     outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
     target: LAMBDA_BUNDLE.target,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: { js: LAMBDA_BUNDLE.banner },
-    define: { ...LAMBDA_BUNDLE.define },
-    plugins: [pureSdkSchemas],
     minify: true,
     sourcemap: true,
-    metafile: true,
-    logLevel: 'warning',
   });
   return { outfile: join(outDir, 'index.mjs'), metafile: result.metafile, ...modulesOf(result.metafile) };
 }
@@ -98,22 +106,11 @@ export async function bundleCli(outDir = DEFAULT_CLI_OUT_DIR): Promise<BundleRes
   await rm(outDir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { [CLI_ENTRY_NAME]: CLI_ENTRY_POINT },
+    ...SHARED_OPTIONS,
     outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
     target: CLI_TARGET,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: { js: LAMBDA_BUNDLE.banner },
-    define: { ...LAMBDA_BUNDLE.define },
-    plugins: [pureSdkSchemas],
     minifyWhitespace: true,
     minifySyntax: true,
-    metafile: true,
-    logLevel: 'warning',
   });
   return {
     outfile: join(outDir, `${CLI_ENTRY_NAME}.mjs`),
