@@ -50,16 +50,37 @@ function principalResourceType(principal: Principal): string {
   return principal.kind === 'user' ? 'AWS::IAM::User' : 'AWS::IAM::Role';
 }
 
-function scpEvidence(scps: AccountScps, verdict: Verdict): Record<string, unknown> {
-  if (!scps.evaluated) return { scpsEvaluated: false, scpsNotEvaluated: scps.reason };
-  return {
-    scpsEvaluated: true,
-    serviceControlPolicies: {
+type EvaluatedScps = Extract<AccountScps, { evaluated: true }>;
+
+/** By the account's SCPs, then by verdict. */
+const scpEvidenceOf = new WeakMap<EvaluatedScps, WeakMap<Verdict, Record<string, unknown>>>();
+
+/**
+ * The SCP part of the evidence, one object for all the principals of one verdict: the account's
+ * SCPs and what they say at the address judged are the same for each, and the JSON report writes a
+ * shared object once.
+ */
+function serviceControlPolicyEvidence(scps: EvaluatedScps, verdict: Verdict): Record<string, unknown> {
+  let byVerdict = scpEvidenceOf.get(scps);
+  if (!byVerdict) {
+    byVerdict = new WeakMap();
+    scpEvidenceOf.set(scps, byVerdict);
+  }
+  let evidence = byVerdict.get(verdict);
+  if (!evidence) {
+    evidence = {
       considered: scps.considered,
       ...(scps.note ? { note: scps.note } : {}),
       ...(verdict.scps ?? {}),
-    },
-  };
+    };
+    byVerdict.set(verdict, evidence);
+  }
+  return evidence;
+}
+
+function scpEvidence(scps: AccountScps, verdict: Verdict): Record<string, unknown> {
+  if (!scps.evaluated) return { scpsEvaluated: false, scpsNotEvaluated: scps.reason };
+  return { scpsEvaluated: true, serviceControlPolicies: serviceControlPolicyEvidence(scps, verdict) };
 }
 
 /** How the SCPs limit a grant, for a PASS message; empty when they changed nothing. */
