@@ -8,6 +8,7 @@ import {
   type StatementRef,
   type Verdict,
 } from './evaluate.ts';
+import { identity } from './identity.ts';
 import { type CompiledPolicy, compilePolicy, unreadablePolicy } from './policy.ts';
 import type { AccountTarget } from './request.ts';
 
@@ -308,19 +309,6 @@ export function trustedPrincipals(document: PolicyDocumentInput | undefined): st
     }
   }
   return [...found];
-}
-
-const identities = new WeakMap<object, number>();
-let nextIdentity = 0;
-
-/** A number for the object itself, not its contents: equal numbers mean the very same object. */
-function identity(object: object): number {
-  let id = identities.get(object);
-  if (id === undefined) {
-    id = nextIdentity++;
-    identities.set(object, id);
-  }
-  return id;
 }
 
 const trustOf = new WeakMap<Role, string[]>();

@@ -8,6 +8,7 @@ import {
   type Truth,
 } from './conditions.ts';
 import { globIntersects } from './glob.ts';
+import { identity } from './identity.ts';
 import {
   formatAddress,
   type IpFamily,
@@ -266,6 +267,12 @@ function truthColumn(
   return holds.map((held) => (held ? rest : TRUTH_CODE.false)).join('');
 }
 
+/**
+ * By the pieces (shared by the sets that hold the same ranged statements, see {@link piecesOf}),
+ * then by statement: a statement's truth at each piece is a function of the two alone.
+ */
+const truthColumns = new WeakMap<readonly IpPiece[], WeakMap<CompiledStatement, string>>();
+
 /** A caller through an interface endpoint: no `aws:SourceIp`, endpoint keys present with unknown values. */
 const PRIVATE_LINK_CONTEXT: RequestContext = new Map<string, KeyState>([
   ['aws:sourceip', { kind: 'absent' }],
@@ -369,9 +376,21 @@ class Evaluator {
   ): IpPiece[] {
     if (pieces.length === 0) return [];
     const first = contextOf(pieces[0] as IpPiece);
-    const columns = this.consulted
-      .filter((statement) => addressFreeTruth(statement, first) === null)
-      .map((statement) => truthColumn(statement, pieces, contextOf));
+    let byStatement = truthColumns.get(pieces);
+    if (!byStatement) {
+      byStatement = new WeakMap();
+      truthColumns.set(pieces, byStatement);
+    }
+    const columns: string[] = [];
+    for (const statement of this.consulted) {
+      if (addressFreeTruth(statement, first) !== null) continue;
+      let column = byStatement.get(statement);
+      if (column === undefined) {
+        column = truthColumn(statement, pieces, contextOf);
+        byStatement.set(statement, column);
+      }
+      columns.push(column);
+    }
     const decisions = new Map<string, boolean>();
     return pieces.filter((piece, index) => {
       let key = '';
@@ -549,6 +568,37 @@ function scpVerdict(
   };
 }
 
+const piecesByStatements = new WeakMap<Approval, Map<string, IpPiece[]>>();
+
+/**
+ * The address space cut at the ranges of the statements, made once for every set that holds the
+ * same range-bearing statements: the cuts depend on the ranges alone, and many principals hold the
+ * same few ranged grants and Denies among policies that differ otherwise.
+ */
+function piecesOf(statements: readonly StatementRef[], approval: Approval): IpPiece[] {
+  const ranged = [...new Set(statements.map((ref) => ref.statement))].filter(
+    (statement) => statement.ipRanges.length > 0,
+  );
+  const key = ranged
+    .map(identity)
+    .sort((a, b) => a - b)
+    .join(',');
+  let byStatements = piecesByStatements.get(approval);
+  if (!byStatements) {
+    byStatements = new Map();
+    piecesByStatements.set(approval, byStatements);
+  }
+  let pieces = byStatements.get(key);
+  if (!pieces) {
+    pieces = splitAddressSpace(
+      ranged.flatMap((statement) => statement.ipRanges),
+      approval.ranges,
+    );
+    byStatements.set(key, pieces);
+  }
+  return pieces;
+}
+
 /**
  * Judges whether the request (the set's presigned-URL action on any resource of the account, from an
  * internet address) is allowed from outside the approved ranges. With no approved ranges, FAIL
@@ -559,10 +609,7 @@ function scpVerdict(
 export function evaluatePolicySet(set: PolicySet, approval: Approval): Verdict {
   const evaluator = new Evaluator(set);
   const statements = allStatements(set);
-  const pieces = splitAddressSpace(
-    statements.flatMap((ref) => ref.statement.ipRanges),
-    approval.ranges,
-  );
+  const pieces = piecesOf(statements, approval);
   const noRanges = approval.ranges.length === 0;
   // Made only for the pieces judged one by one: most are decided by their class.
   const contexts = new Map<IpPiece, InternetContext>();
