@@ -82,8 +82,12 @@ export class AccountIam {
   private readonly groups = new Map<string, Group>();
   private readonly groupRefs = new Map<string, StatementRef[]>();
   private readonly inline = new Map<PolicyDocumentInput | undefined, CompiledPolicy>();
-  /** A policy attached the same way to many principals is one list of references, and its evidence is made once. */
-  private readonly attachedRefs = new Map<string, StatementRef[]>();
+  /**
+   * By policy ARN, name and attachment: a policy attached the same way to many principals is one
+   * list of references, and its evidence is made once. Nested maps, as a joined key would be a
+   * new string for every attachment of every principal.
+   */
+  private readonly attachedRefs = new Map<string, Map<string, Map<string, StatementRef[]>>>();
 
   constructor(
     private readonly details: IamAuthorizationDetails,
@@ -100,14 +104,20 @@ export class AccountIam {
   private managedRefs(attached: Attached, attachment: string): StatementRef[] {
     const arn = attached.PolicyArn ?? '';
     const name = attached.PolicyName ?? arn.split('/').pop() ?? arn;
-    const key = `${arn}\u0000${name}\u0000${attachment}`;
-    let statements = this.attachedRefs.get(key);
+    let byAttachment = this.attachedRefs.get(arn)?.get(name);
+    if (!byAttachment) {
+      byAttachment = new Map();
+      const byName = this.attachedRefs.get(arn) ?? new Map<string, Map<string, StatementRef[]>>();
+      byName.set(name, byAttachment);
+      this.attachedRefs.set(arn, byName);
+    }
+    let statements = byAttachment.get(attachment);
     if (!statements) {
       const known = this.managed.get(arn);
       const compiled =
         known?.compiled ?? unreadablePolicy(`managed policy ${arn} is not in the IAM data`, this.target);
       statements = refs(compiled, { name, arn, attachment });
-      this.attachedRefs.set(key, statements);
+      byAttachment.set(attachment, statements);
     }
     return statements;
   }

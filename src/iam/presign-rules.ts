@@ -3,7 +3,7 @@ import { GLOBAL_REGION, type ResultDraft, type SkippedScope } from '../model/res
 import { sageMakerOffered, sameValue, shellQuote } from '../rules/support.ts';
 import type { RuleContext, RuleOutput } from '../rules/types.ts';
 import { type AccountIam, accountIam, type EditablePolicy, type Principal } from './account.ts';
-import { evaluatePolicySet, type PolicySet, type Verdict } from './evaluate.ts';
+import { type Approval, evaluatePolicySet, type PolicySet, type Verdict } from './evaluate.ts';
 import { DOMAIN_URL, NOTEBOOK_URL, type PresignedUrlAction } from './request.ts';
 import {
   approvalOf,
@@ -95,6 +95,29 @@ function scpPhrase(verdict: Verdict): string {
   return ` (the service control policies refuse it${where}: ${reasons.join('; ')})`;
 }
 
+const phrases = new WeakMap<Verdict, string>();
+
+/**
+ * Where a FAIL or PASS verdict lets the principal create URLs from, and through what: one phrase
+ * for every principal of the verdict (the approval is the scan's one configuration).
+ */
+function verdictPhrase(verdict: Verdict, approval: Approval): string {
+  let phrase = phrases.get(verdict);
+  if (phrase === undefined) {
+    if (verdict.status === 'FAIL') {
+      phrase = `from ${describeOrigin(verdict, approval)} through ${verdict.grants.map(describeStatement).join('; ')}`;
+    } else {
+      const limit = scpPhrase(verdict);
+      phrase =
+        verdict.allowedFrom.length === 0
+          ? `from no address${limit || ' (no grant reaches a caller on the internet: a deny or its permissions boundary blocks it, or it holds only through a VPC endpoint)'}`
+          : `only from ${listed(verdict.allowedFrom)}${limit}`;
+    }
+    phrases.set(verdict, phrase);
+  }
+  return phrase;
+}
+
 function judgePrincipal(
   check: PresignCheck,
   iam: AccountIam,
@@ -126,7 +149,6 @@ function judgePrincipal(
     evidence,
   };
   if (verdict.status === 'FAIL') {
-    const through = verdict.grants.map(describeStatement).join('; ');
     const command =
       principal.kind === 'user'
         ? `aws iam put-user-policy --user-name ${shellQuote(principal.name)}`
@@ -134,10 +156,7 @@ function judgePrincipal(
     return {
       ...base,
       status: 'FAIL',
-      message: withNote(
-        `${who} can create ${presign.urls} from ${describeOrigin(verdict, approval)} through ${through}.`,
-        note,
-      ),
+      message: withNote(`${who} can create ${presign.urls} ${verdictPhrase(verdict, approval)}.`, note),
       remediation: `For ${principal.kind} ${principal.name}, ${guardrailHint(context, presign)} (${command} --policy-name ${check.guardrailPolicyName} --policy-document file://deny.json), or remove the grant.`,
     };
   }
@@ -152,15 +171,10 @@ function judgePrincipal(
       remediation: `Fix or replace the unreadable policy (${problems[0] ?? 'see evidence'}), then scan again.`,
     };
   }
-  const limit = scpPhrase(verdict);
-  const restricted =
-    verdict.allowedFrom.length === 0
-      ? `from no address${limit || ' (no grant reaches a caller on the internet: a deny or its permissions boundary blocks it, or it holds only through a VPC endpoint)'}`
-      : `only from ${listed(verdict.allowedFrom)}${limit}`;
   return {
     ...base,
     status: 'PASS',
-    message: withNote(`${who} can create ${presign.urls} ${restricted}.`, note),
+    message: withNote(`${who} can create ${presign.urls} ${verdictPhrase(verdict, approval)}.`, note),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { VpcEndpoint } from '@aws-sdk/client-ec2';
 import { accountIam, type Principal } from '../iam/account.ts';
 import { type StatementRef, statementEvidence } from '../iam/evaluate.ts';
+import type { CompiledStatement } from '../iam/policy.ts';
 import { DOMAIN_URL, NOTEBOOK_URL, splitArn } from '../iam/request.ts';
 import { describeStatement, midSentence, missingIamError } from '../iam/rule-support.ts';
 import { type AccountInventory, describeMissingSection, type Plain } from '../model/inventory.ts';
@@ -99,16 +100,33 @@ function accountEndpoints(account: AccountInventory, partition: string): Account
   return found;
 }
 
-function namedValues(principal: Principal, action: string): NamedValue[] {
-  const refs = [...principal.set.identity, ...(principal.set.boundary ?? [])];
-  return refs.flatMap((ref) =>
-    ref.statement.clauses.flatMap((clause) => {
+type EndpointValue = Pick<NamedValue, 'key' | 'value' | 'like'>;
+
+/** A statement's endpoint values, read once: thousands of principals hold the same attached statements. */
+const endpointValuesOf = new WeakMap<CompiledStatement, EndpointValue[]>();
+
+function endpointValues(statement: CompiledStatement): EndpointValue[] {
+  let values = endpointValuesOf.get(statement);
+  if (!values) {
+    values = statement.clauses.flatMap((clause) => {
       const key = ENDPOINT_KEYS.get(clause.key.toLowerCase());
       if (!key) return [];
       const like = clause.matchOperator.endsWith('Like');
-      return clause.values.map((value) => ({ key, value, like, action, ref }));
-    }),
-  );
+      return clause.values.map((value) => ({ key, value, like }));
+    });
+    endpointValuesOf.set(statement, values);
+  }
+  return values;
+}
+
+function namedValues(principal: Principal, action: string): NamedValue[] {
+  const named: NamedValue[] = [];
+  for (const refs of [principal.set.identity, principal.set.boundary ?? []]) {
+    for (const ref of refs) {
+      for (const value of endpointValues(ref.statement)) named.push({ ...value, action, ref });
+    }
+  }
+  return named;
 }
 
 function compareText(a: string, b: string): number {
