@@ -1,11 +1,13 @@
+import { NOT_SCANNED } from '../model/inventory.ts';
 import { type Bucket, bucketOf, type Pacer } from './pacing.ts';
 
 /**
  * A region the scan chose not to read, because its known calls could not finish before the
- * deadline at the paced rate: better said up front than cut off half-way.
+ * deadline at the paced rate: better said up front than cut off half-way. Its message is the
+ * estimate against the time left alone, for a sentence that says "not scanned" once.
  */
 export class NotScannedError extends Error {
-  override readonly name = 'NotScanned';
+  override readonly name = NOT_SCANNED;
 }
 
 export interface RegionBudgetOptions {
@@ -71,7 +73,7 @@ export class RegionBudget {
     const left = Math.max(0, this.options.timeLeftMs()) / 1000;
     if (seconds <= left) return;
     const error = new NotScannedError(
-      `not scanned: the estimated ${calls.toLocaleString('en-US')} calls need about ${Math.ceil(seconds)} s at the paced rate, more than the ${Math.floor(left)} s left`,
+      `the estimated ${calls.toLocaleString('en-US')} calls need about ${Math.ceil(seconds)} s at the paced rate, more than the ${Math.floor(left)} s left`,
     );
     this.stop.abort(error);
     throw error;

@@ -1,7 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { UserInputError } from '../model/errors.ts';
-import type { CollectionError, Inventory, InventorySection, RegionInventory } from '../model/inventory.ts';
+import {
+  type CollectionError,
+  type Inventory,
+  type InventorySection,
+  NOT_SCANNED,
+  type RegionInventory,
+} from '../model/inventory.ts';
 import type { AwsClients } from './clients.ts';
 import { beforeDeadline, DeadlineExceededError, NOT_STARTED } from './deadline.ts';
 import { DEFAULT_REGION_CONCURRENCY, type RegionConcurrency } from './defaults.ts';
@@ -219,10 +225,12 @@ export async function collectLive(options: LiveCollectOptions): Promise<LiveColl
               timing: options.timeLeftMs && { timeLeftMs: options.timeLeftMs, pacer: clients.pacer },
               abandon: (reason) => clients.abortRegion(region, reason),
             });
-            const skipped = inventory.collectionErrors?.find((error) => error.code === 'NotScanned');
+            const skipped = inventory.collectionErrors?.find((error) => error.code === NOT_SCANNED);
             if (skipped) {
               complete = false;
-              options.onNotice?.(`Region ${region} of account ${caller.accountId} ${skipped.message}`);
+              options.onNotice?.(
+                `Region ${region} of account ${caller.accountId} not scanned: ${skipped.message}`,
+              );
             } else progress(`${region} read`);
             return inventory;
           }).finally(() => step({ kind: 'region-done', region })),

@@ -26,8 +26,16 @@ const NAMED_PRINCIPALS = 3;
 
 export interface EndpointPolicyVerdict {
   status: 'PASS' | 'FAIL' | 'ERROR';
-  /** PASS: what was shown; FAIL: what is refused; ERROR: what could not be judged. */
+  /**
+   * PASS: what was shown; FAIL: what is refused; ERROR: what could not be judged. One clause that
+   * starts "its endpoint policy", to follow a colon or, capitalized, to be a sentence.
+   */
   summary: string;
+  /**
+   * ERROR: what is to be fixed for the policy to be judged. `iam`: the policy names principals and
+   * the account's users and roles were not read; `policy`: the policy itself is in doubt.
+   */
+  unjudgedFor?: 'iam' | 'policy';
   evidence: Record<string, unknown>;
 }
 
@@ -135,14 +143,29 @@ function named(labels: readonly string[]): string {
   return labels.length > NAMED_PRINCIPALS ? `${shown} and ${labels.length - NAMED_PRINCIPALS} more` : shown;
 }
 
-/** `sagemaker:CreateApp to role A, role B (statement 1 (Sid X) denies it)`, grouped by reason. */
-function describeEntries(action: string, entries: ActionJudgement['refused']): string[] {
-  const byReason = new Map<string, string[]>();
-  for (const { principal, outcome } of entries) {
-    const reason = 'reason' in outcome ? outcome.reason : '';
-    byReason.set(reason, [...(byReason.get(reason) ?? []), principal]);
+/**
+ * `sagemaker:CreatePresignedDomainUrl, sagemaker:CreateApp for role A, role B (statement 1 (Sid X)
+ * denies it)`: the principals of an action grouped by reason, and the actions whose principals and
+ * reason are the same named together, so that each reason is said once.
+ */
+function describeEntries(judgements: readonly ActionJudgement[], kind: 'refused' | 'unknown'): string[] {
+  const groups = new Map<string, { actions: string[]; labels: string[]; reason: string }>();
+  for (const judgement of judgements) {
+    const byReason = new Map<string, string[]>();
+    for (const { principal, outcome } of judgement[kind]) {
+      const reason = 'reason' in outcome ? outcome.reason : '';
+      byReason.set(reason, [...(byReason.get(reason) ?? []), principal]);
+    }
+    for (const [reason, labels] of byReason) {
+      const key = JSON.stringify([reason, labels]);
+      const group = groups.get(key);
+      if (group) group.actions.push(judgement.action);
+      else groups.set(key, { actions: [judgement.action], labels, reason });
+    }
   }
-  return [...byReason].map(([reason, labels]) => `${action} for ${named(labels)} (${reason})`);
+  return [...groups.values()].map(
+    ({ actions, labels, reason }) => `${actions.join(', ')} for ${named(labels)} (${reason})`,
+  );
 }
 
 function outcomeEvidence(entries: ActionJudgement['refused']) {
@@ -180,6 +203,7 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
     return {
       status: 'ERROR',
       summary: `its endpoint policy cannot be read: ${policy.problem}`,
+      unjudgedFor: 'policy',
       evidence: { ...base, problem: policy.problem },
     };
   }
@@ -197,12 +221,13 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
   let principalsJudged: string | number = 'every principal of the account';
   if (anyone.every((judgement) => judgement.refused.length === 0)) {
     if (!where.account.iam) {
-      const reasons = anyone.flatMap((judgement) => describeEntries(judgement.action, judgement.unknown));
+      const reasons = describeEntries(anyone, 'unknown');
       const error = findCollectionError(where.account.collectionErrors, 'iam');
       const missing = error ? `${error.code}: ${error.message}` : 'the inventory has no iam section';
       return {
         status: 'ERROR',
-        summary: `its endpoint policy could not be judged without the account's users and roles (${missing}): ${reasons.join('; ')}`,
+        summary: `its endpoint policy is not known to allow ${reasons.join('; ')}, and the account's users and roles, to judge it for each, were not read (${missing})`,
+        unjudgedFor: 'iam',
         evidence: { ...base, missingSection: 'iam', ...(error ? { collectionError: error } : {}) },
       };
     }
@@ -212,6 +237,7 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
         status: 'ERROR',
         summary:
           'its endpoint policy names principals, and the iam section lists no users or roles of the account to judge it for',
+        unjudgedFor: 'policy',
         evidence: { ...base, principalsJudged: 0 },
       };
     }
@@ -230,10 +256,10 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
       judgements.filter((j) => j.unknown.length > 0).map((j) => [j.action, outcomeEvidence(j.unknown)]),
     ),
   };
-  const refused = judgements.flatMap((judgement) => describeEntries(judgement.action, judgement.refused));
-  const unknown = judgements.flatMap((judgement) => describeEntries(judgement.action, judgement.unknown));
+  const refused = describeEntries(judgements, 'refused');
+  const unknown = describeEntries(judgements, 'unknown');
   if (refused.length > 0) {
-    const alsoUnknown = unknown.length > 0 ? `; it could not judge ${unknown.join('; ')}` : '';
+    const alsoUnknown = unknown.length > 0 ? `; it is not known to allow ${unknown.join('; ')}` : '';
     return {
       status: 'FAIL',
       summary: `its endpoint policy refuses ${refused.join('; ')}${alsoUnknown}`,
@@ -243,7 +269,8 @@ export function judgeEndpointPolicy(where: Where): EndpointPolicyVerdict {
   if (unknown.length > 0) {
     return {
       status: 'ERROR',
-      summary: `its endpoint policy could not be judged for ${unknown.join('; ')}`,
+      summary: `its endpoint policy is not known to allow ${unknown.join('; ')}`,
+      unjudgedFor: 'policy',
       evidence,
     };
   }

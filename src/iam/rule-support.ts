@@ -21,6 +21,10 @@ export function approvalOf(context: RuleContext): Approval {
 
 const approvals = new WeakMap<readonly string[], Approval>();
 
+/** What gets the account's IAM data read; without a full stop, to end a remediation or join other fixes. */
+export const IAM_READ_FIX =
+  'Grant the scanner iam:GetAccountAuthorizationDetails (see `sagemaker-compliance-scanner rules`) and scan again';
+
 /** One ERROR per account whose IAM data is missing, quoting why collection did not get it. */
 export function missingIamError(account: AccountInventory, resourceType: string): ResultDraft {
   const error = findCollectionError(account.collectionErrors, 'iam');
@@ -32,8 +36,7 @@ export function missingIamError(account: AccountInventory, resourceType: string)
     resourceType,
     resourceId: `${account.accountId}/iam`,
     message: `Could not judge the IAM principals and policies of account ${account.accountId}: ${reason}.`,
-    remediation:
-      'Grant the scanner iam:GetAccountAuthorizationDetails (see `sagemaker-compliance-scanner rules`) and scan again.',
+    remediation: `${IAM_READ_FIX}.`,
     evidence: { missingSection: 'iam', ...(error ? { collectionError: error } : {}) },
   };
 }

@@ -136,6 +136,12 @@ export interface Inventory {
   accounts: AccountInventory[];
 }
 
+/**
+ * The code of a region the scan chose not to read, because its calls could not finish in the time
+ * left at the paced rate: nothing failed, so its message is the estimate, not an AWS error.
+ */
+export const NOT_SCANNED = 'NotScanned';
+
 /** The collection error that explains why `section` is missing, if the collector recorded one. */
 export function findCollectionError(
   errors: CollectionError[] | undefined,
@@ -146,13 +152,16 @@ export function findCollectionError(
 
 /**
  * A missing section as an ERROR message names it: it could not be read (quoting the collection
- * error), or it was not collected, because the snapshot was taken for other rules or predates the
- * record of what was collected.
+ * error), its region was not scanned (with the estimate), or it was not collected, because the
+ * snapshot was taken for other rules or predates the record of what was collected.
  *
  * @example describeMissingSection(region, 'vpcs') // 'vpcs (UnauthorizedOperation: …), which could not be read'
  */
 export function describeMissingSection(region: RegionInventory, section: RegionSection): string {
   const error = findCollectionError(region.collectionErrors, section);
+  if (error?.code === NOT_SCANNED) {
+    return `${section}, not read because the region was not scanned (${NOT_SCANNED}): ${error.message}`;
+  }
   if (error) return `${section} (${error.code}: ${error.message}), which could not be read`;
   if (region.sections === undefined) {
     return `${section}, not collected (the inventory does not record which sections were collected)`;

@@ -2,7 +2,9 @@ import type { Vpc, VpcEndpoint } from '@aws-sdk/client-ec2';
 import {
   type AccountInventory,
   describeMissingSection,
+  findCollectionError,
   type InventorySection,
+  NOT_SCANNED,
   type Plain,
   type RegionInventory,
   type RegionSection,
@@ -92,9 +94,13 @@ export interface RegionScope {
   region: RegionInventory;
 }
 
+/** What lets a region given up on its estimate finish next time: more time, a faster pace, or less to read. */
+const NOT_SCANNED_REMEDIATION =
+  "Give the scan more time (the Lambda's timeout, up to 15 minutes, or the CLI's --timeout), a higher rate share (API_RATE_SHARE, or the CLI's --rate-share), or fewer regions (SCAN_REGIONS, or the CLI's --regions), and scan again.";
+
 /**
  * One ERROR result for a region that lacks sections the rule needs, saying of each whether it could
- * not be read or was not collected.
+ * not be read or was not collected; for a region not scanned, that alone, with the estimate.
  */
 export function missingSectionErrors(
   scope: RegionScope,
@@ -105,18 +111,34 @@ export function missingSectionErrors(
       section !== 'iam' && section !== 'organization' && scope.region[section] === undefined,
   );
   if (missing.length === 0) return [];
+  const where = {
+    status: 'ERROR',
+    accountId: scope.account.accountId,
+    region: scope.region.region,
+    resourceType: 'AWS::EC2::Region',
+    resourceId: scope.region.region,
+    evidence: { missingSections: missing },
+  } as const;
+  // A region given up on its estimate misses every section for that one reason: said once, with its own fix.
+  const notScanned = missing
+    .map((section) => findCollectionError(scope.region.collectionErrors, section))
+    .find((error) => error?.code === NOT_SCANNED);
+  if (notScanned) {
+    return [
+      {
+        ...where,
+        message: `Could not judge region ${scope.region.region}: it was not scanned (${NOT_SCANNED}), because ${notScanned.message}.`,
+        remediation: NOT_SCANNED_REMEDIATION,
+      },
+    ];
+  }
   const reasons = missing.map((section) => describeMissingSection(scope.region, section));
   return [
     {
-      status: 'ERROR',
-      accountId: scope.account.accountId,
-      region: scope.region.region,
-      resourceType: 'AWS::EC2::Region',
-      resourceId: scope.region.region,
+      ...where,
       message: `Could not judge region ${scope.region.region}: missing ${reasons.join('; ')}.`,
       remediation:
         'Grant the scanner the read permissions listed by `sagemaker-compliance-scanner rules`, check that the region is enabled, and scan again.',
-      evidence: { missingSections: missing },
     },
   ];
 }

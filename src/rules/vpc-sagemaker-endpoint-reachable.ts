@@ -5,6 +5,7 @@ import {
   judgeEndpointPolicy,
 } from '../iam/endpoint-policy.ts';
 import { type IpRange, parseIpRange } from '../iam/ip.ts';
+import { IAM_READ_FIX } from '../iam/rule-support.ts';
 import type { Plain } from '../model/inventory.ts';
 import type { ResultDraft } from '../model/result.ts';
 import {
@@ -207,6 +208,18 @@ function policyFix(region: string, endpointId: string): string {
   return `Let the account’s principals through the endpoint: write a policy that allows ${actions} for them on the account’s resources to endpoint-policy.json, then aws ec2 modify-vpc-endpoint --region ${shellQuote(region)} --vpc-endpoint-id ${shellQuote(endpointId)} --policy-document file://endpoint-policy.json (or --reset-policy for the default full-access policy)`;
 }
 
+/** What lets the policy be judged next time: the IAM read it was judged against, or the policy itself. */
+function unjudgedPolicyFix(policy: EndpointPolicyVerdict, region: string, endpointId: string): string {
+  return policy.unjudgedFor === 'iam'
+    ? IAM_READ_FIX
+    : `Fix or replace the endpoint policy (see evidence), then scan again: ${policyFix(region, endpointId)}`;
+}
+
+/** The policy's summary as a sentence of its own. */
+function policySentence(policy: EndpointPolicyVerdict): string {
+  return `${policy.summary.charAt(0).toUpperCase()}${policy.summary.slice(1)}.`;
+}
+
 function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDraft {
   const { accountId } = data.scope.account;
   const region = data.scope.region.region;
@@ -297,26 +310,26 @@ function judgeEndpoint(data: RegionData, endpoint: Plain<VpcEndpoint>): ResultDr
     problems.push(policy.summary);
     fixes.push(policyFix(region, endpointId));
   }
-  const policyNotJudged =
-    policy?.status === 'ERROR' ? ` Could not judge its endpoint policy: ${policy.summary}.` : '';
   if (problems.length === 0 && policy?.status === 'ERROR') {
     return {
       ...base,
       status: 'ERROR',
       message: `Could not judge ${label}: ${policy.summary}. Its security groups and Availability Zones pass.`,
-      remediation: `Fix or replace the endpoint policy (see evidence), then scan again: ${policyFix(region, endpointId)}.`,
+      remediation: `${unjudgedPolicyFix(policy, region, endpointId)}.`,
     };
   }
   if (problems.length === 0) {
-    const policySentence = policy
-      ? `${policy.summary.charAt(0).toUpperCase()}${policy.summary.slice(1)}.`
+    const judged = policy
+      ? policySentence(policy)
       : 'Its endpoint policy is not required to allow anything here and is not judged.';
     return {
       ...base,
       status: 'PASS',
-      message: `${label} accepts HTTPS from ${uncoveredBlocks.length === 0 ? 'every CIDR block of the VPC' : 'the security groups of its notebooks and Studio domains'} and spans ${zones.length} Availability Zones (${zones.join(', ')}). ${policySentence}`,
+      message: `${label} accepts HTTPS from ${uncoveredBlocks.length === 0 ? 'every CIDR block of the VPC' : 'the security groups of its notebooks and Studio domains'} and spans ${zones.length} Availability Zones (${zones.join(', ')}). ${judged}`,
     };
   }
+  const policyNotJudged = policy?.status === 'ERROR' ? ` ${policySentence(policy)}` : '';
+  if (policy?.status === 'ERROR') fixes.push(unjudgedPolicyFix(policy, region, endpointId));
   return {
     ...base,
     status: 'FAIL',

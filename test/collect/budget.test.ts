@@ -52,8 +52,7 @@ describe('RegionBudget', () => {
     const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 7_400);
 
     // Assess: (7,400 − 50) / 10 per second = 735 s.
-    const message =
-      'not scanned: the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left';
+    const message = 'the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left';
     expect(announce).toThrow(new NotScannedError(message));
     expect(budget.skipped?.message).toBe(message);
     expect(budget.signal.reason).toBe(budget.skipped);
@@ -74,7 +73,7 @@ describe('RegionBudget', () => {
 
     // Assess
     expect(announce).toThrow(
-      'not scanned: the estimated 1,100 calls need about 105 s at the paced rate, more than the 100 s left',
+      'the estimated 1,100 calls need about 105 s at the paced rate, more than the 100 s left',
     );
   });
 
@@ -92,7 +91,7 @@ describe('RegionBudget', () => {
 
     // Assess
     expect(announce).toThrow(
-      'not scanned: the estimated 1,560 calls need about 200 s at the paced rate, more than the 150 s left',
+      'the estimated 1,560 calls need about 200 s at the paced rate, more than the 150 s left',
     );
   });
 
@@ -105,7 +104,7 @@ describe('RegionBudget', () => {
 
     // Assess
     expect(announce).toThrow(
-      'not scanned: the estimated 51 calls need about 1 s at the paced rate, more than the 0 s left',
+      'the estimated 51 calls need about 1 s at the paced rate, more than the 0 s left',
     );
   });
 });

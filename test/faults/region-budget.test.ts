@@ -86,16 +86,20 @@ describe('a region whose calls cannot finish before the deadline', () => {
     const { report, notices, attributeCalls } = await scanWithTimeLeft(150_000);
 
     // Assess
-    const estimate =
-      'not scanned: the estimated 2 calls need about 200 s at the paced rate, more than the 150 s left';
+    const estimate = 'the estimated 2 calls need about 200 s at the paced rate, more than the 150 s left';
     expect(report.results.map((result) => [result.ruleId, result.region, result.status])).toEqual([
       ['vpc-sagemaker-endpoints', WIRE_REGION, 'ERROR'],
       ['vpc-sagemaker-private-dns', WIRE_REGION, 'ERROR'],
     ]);
-    for (const result of report.results) expect(result.message).toContain(`NotScanned: ${estimate}`);
+    for (const result of report.results) {
+      expect([result.message, result.remediation]).toEqual([
+        `Could not judge region ${WIRE_REGION}: it was not scanned (NotScanned), because ${estimate}.`,
+        "Give the scan more time (the Lambda's timeout, up to 15 minutes, or the CLI's --timeout), a higher rate share (API_RATE_SHARE, or the CLI's --rate-share), or fewer regions (SCAN_REGIONS, or the CLI's --regions), and scan again.",
+      ]);
+    }
     expect({ complete: report.complete, notices, attributeCalls }).toEqual({
       complete: false,
-      notices: [`Region ${WIRE_REGION} of account ${WIRE_ACCOUNT_ID} ${estimate}`],
+      notices: [`Region ${WIRE_REGION} of account ${WIRE_ACCOUNT_ID} not scanned: ${estimate}`],
       attributeCalls: 0,
     });
   });

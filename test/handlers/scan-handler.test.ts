@@ -439,20 +439,21 @@ describe('scan handler', () => {
     const report = await handler({}, { getRemainingTimeInMillis: () => 150_000 });
 
     // Assess
-    const estimate =
-      'not scanned: the estimated 1,200 calls need about 115 s at the paced rate, more than the 90 s left';
+    const estimate = 'the estimated 1,200 calls need about 115 s at the paced rate, more than the 90 s left';
     expect(report.complete).toBe(false);
     expect(report.results.map((result: Result) => [result.region, result.status])).toEqual([
       ['eu-west-1', 'ERROR'],
     ]);
-    expect(report.results[0]?.message).toContain(`NotScanned: ${estimate}`);
+    expect(report.results[0]?.message).toBe(
+      `Could not judge region eu-west-1: it was not scanned (NotScanned), because ${estimate}.`,
+    );
     expect(ec2.commandCalls(DescribeVpcAttributeCommand)).toHaveLength(0);
     expect(
       logs()
         .filter((entry) => entry.level === 'WARN')
         .map((entry) => entry.message),
     ).toEqual([
-      `Region eu-west-1 of account ${ACCOUNT} ${estimate}`,
+      `Region eu-west-1 of account ${ACCOUNT} not scanned: ${estimate}`,
       'Scan incomplete: what was not read before the deadline is ERROR',
     ]);
   });

@@ -254,7 +254,7 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     {
       case: 'an Allow that leaves the actions out with NotAction',
       document: policy({ Effect: 'Allow', Principal: '*', NotAction: 'sagemaker:Create*', Resource: '*' }),
-      refused: `${NOTEBOOK_URL} for any principal of the account (no statement allows it); ${DOMAIN_URL} for any principal of the account (no statement allows it); ${CREATE_APP} for any principal of the account (no statement allows it)`,
+      refused: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for any principal of the account (no statement allows it)`,
     },
     {
       case: 'an Allow only for another account’s principals',
@@ -264,7 +264,7 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
         Action: '*',
         Resource: '*',
       }),
-      refused: `${NOTEBOOK_URL} for any principal of the account (no statement allows it); ${DOMAIN_URL} for any principal of the account (no statement allows it); ${CREATE_APP} for any principal of the account (no statement allows it)`,
+      refused: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for any principal of the account (no statement allows it)`,
     },
     {
       case: 'an Allow for a service principal only',
@@ -274,12 +274,12 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
         Action: '*',
         Resource: '*',
       }),
-      refused: `${NOTEBOOK_URL} for any principal of the account (no statement allows it); ${DOMAIN_URL} for any principal of the account (no statement allows it); ${CREATE_APP} for any principal of the account (no statement allows it)`,
+      refused: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for any principal of the account (no statement allows it)`,
     },
     {
       case: 'an Allow through another endpoint only (aws:SourceVpce)',
       document: policy({ ...allowAll, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0other' } } }),
-      refused: `${NOTEBOOK_URL} for any principal of the account (no statement allows it); ${DOMAIN_URL} for any principal of the account (no statement allows it); ${CREATE_APP} for any principal of the account (no statement allows it)`,
+      refused: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for any principal of the account (no statement allows it)`,
     },
     {
       case: 'an Allow on notebooks of another region only',
@@ -314,7 +314,7 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     // Assess
     expect(verdict).toMatchObject({
       status: 'FAIL',
-      summary: `its endpoint policy refuses ${NOTEBOOK_URL} for user alice (no statement allows it); ${DOMAIN_URL} for user alice (no statement allows it); ${CREATE_APP} for user alice (no statement allows it)`,
+      summary: `its endpoint policy refuses ${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice (no statement allows it)`,
       evidence: { principalsJudged: 2 },
     });
   });
@@ -335,7 +335,7 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     // Assess
     expect(verdict).toMatchObject({
       status: 'FAIL',
-      summary: `its endpoint policy refuses ${NOTEBOOK_URL} for user alice (statement 1 (Sid DataTeamOnly) denies it); ${DOMAIN_URL} for user alice (statement 1 (Sid DataTeamOnly) denies it); ${CREATE_APP} for user alice (statement 1 (Sid DataTeamOnly) denies it)`,
+      summary: `its endpoint policy refuses ${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice (statement 1 (Sid DataTeamOnly) denies it)`,
     });
   });
 
@@ -377,12 +377,12 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
         ...allowAll,
         Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } },
       }),
-      reason: `${NOTEBOOK_URL} for user alice, role DataScientist (statement 0 may allow it, not surely: its condition StringEquals aws:PrincipalOrgID [o-abc123def4] depends on aws:PrincipalOrgID, which the snapshot does not tell)`,
+      reason: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice, role DataScientist (statement 0 may allow it, not surely: its condition StringEquals aws:PrincipalOrgID [o-abc123def4] depends on aws:PrincipalOrgID, which the snapshot does not tell)`,
     },
     {
       case: 'an Allow for the account id, which an endpoint policy may read as the root user only',
       document: policy({ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: '*', Resource: '*' }),
-      reason: `${NOTEBOOK_URL} for user alice, role DataScientist (statement 0 may allow it, not surely: its Principal: an account id (or its root ARN) as principal of an endpoint policy grants the account root user only`,
+      reason: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice, role DataScientist (statement 0 may allow it, not surely: its Principal: an account id (or its root ARN) as principal of an endpoint policy grants the account root user only, not its users and roles (VPC User Guide, "Control access to VPC endpoints using endpoint policies"), while elsewhere it stands for the whole account: which one AWS applies here is not known)`,
     },
     {
       case: 'an Allow for one session of a role',
@@ -400,20 +400,23 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
           Resource: '*',
         },
       ),
-      reason: `${NOTEBOOK_URL} for role DataScientist (statement 0 may allow it, not surely: its Principal: it names one session of the role (arn:aws:sts::${ACCOUNT}:assumed-role/DataScientist/jane), not every session)`,
+      reason: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for role DataScientist (statement 0 may allow it, not surely: its Principal: it names one session of the role (arn:aws:sts::${ACCOUNT}:assumed-role/DataScientist/jane), not every session)`,
     },
     {
       case: 'an unknown condition operator',
       document: policy({ ...allowAll, Condition: { StringFancy: { 'aws:PrincipalAccount': ACCOUNT } } }),
-      reason: `${NOTEBOOK_URL} for user alice, role DataScientist (statement 0 may allow it, not surely: its condition is not understood (unknown condition operator StringFancy))`,
+      reason: `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice, role DataScientist (statement 0 may allow it, not surely: its condition is not understood (unknown condition operator StringFancy))`,
     },
-  ])('gives ERROR (could not judge) for $case', ({ document, reason }) => {
+  ])('gives ERROR (not known to allow), each reason once, for $case', ({ document, reason }) => {
     // Act
     const verdict = judge(document);
 
     // Assess
-    expect(verdict.status).toBe('ERROR');
-    expect(verdict.summary).toContain(`its endpoint policy could not be judged for ${reason}`);
+    expect(verdict).toMatchObject({
+      status: 'ERROR',
+      summary: `its endpoint policy is not known to allow ${reason}`,
+      unjudgedFor: 'policy',
+    });
   });
 
   it('fails what it can prove and names what it could not judge beside it', () => {
@@ -427,10 +430,8 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
 
     // Assess
     expect(verdict.status).toBe('FAIL');
-    expect(verdict.summary).toMatch(
-      new RegExp(
-        `^its endpoint policy refuses ${CREATE_APP} for any principal of the account \\(statement 1 \\(Sid NoApps\\) denies it\\); it could not judge ${NOTEBOOK_URL} for any principal of the account`,
-      ),
+    expect(verdict.summary).toBe(
+      `its endpoint policy refuses ${CREATE_APP} for any principal of the account (statement 1 (Sid NoApps) denies it); it is not known to allow ${NOTEBOOK_URL}, ${DOMAIN_URL} for any principal of the account (statement 0 may allow it, not surely: its condition StringEquals aws:PrincipalTag/team [ml] depends on aws:PrincipalTag/team, which the snapshot does not tell)`,
     );
   });
 
@@ -480,8 +481,27 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     const verdict = judge(document);
 
     // Assess
-    expect(verdict.status).toBe('ERROR');
+    expect(verdict).toMatchObject({ status: 'ERROR', unjudgedFor: 'policy' });
     expect(verdict.summary).toContain(`its endpoint policy cannot be read: ${problem}`);
+  });
+
+  it('gives ERROR when principals decide and the iam section lists no user or role but service-linked ones', () => {
+    // Act
+    const verdict = judge(
+      policy({ Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: '*', Resource: '*' }),
+      {
+        iam: { ...iam, UserDetailList: [], RoleDetailList: iam.RoleDetailList?.slice(1) },
+      },
+    );
+
+    // Assess
+    expect(verdict).toMatchObject({
+      status: 'ERROR',
+      summary:
+        'its endpoint policy names principals, and the iam section lists no users or roles of the account to judge it for',
+      unjudgedFor: 'policy',
+      evidence: { principalsJudged: 0 },
+    });
   });
 
   it('gives ERROR when principals decide and the iam section is missing, and passes the default without it', () => {
@@ -498,11 +518,18 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     const defaultWithoutIam = judge(undefined, {});
 
     // Assess
-    expect(withoutIam).toMatchObject({ status: 'ERROR', evidence: { missingSection: 'iam' } });
-    expect(withoutIam.summary).toMatch(
-      /^its endpoint policy could not be judged without the account's users and roles \(the inventory has no iam section\): sagemaker:CreatePresignedNotebookInstanceUrl for any principal of the account \(statement 0 may allow it, not surely: its Principal: it names arn:aws:iam::111122223333:role\/DataScientist, and the request is judged for any principal\)/,
-    );
-    expect(denied.summary).toContain('(AccessDenied: not authorized to GetAccountAuthorizationDetails)');
+    const reason = `${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for any principal of the account (statement 0 may allow it, not surely: its Principal: it names ${ROLE_ARN}, and the request is judged for any principal)`;
+    expect(withoutIam).toMatchObject({
+      status: 'ERROR',
+      summary: `its endpoint policy is not known to allow ${reason}, and the account's users and roles, to judge it for each, were not read (the inventory has no iam section)`,
+      unjudgedFor: 'iam',
+      evidence: { missingSection: 'iam' },
+    });
+    expect(denied).toMatchObject({
+      status: 'ERROR',
+      summary: `its endpoint policy is not known to allow ${reason}, and the account's users and roles, to judge it for each, were not read (AccessDenied: not authorized to GetAccountAuthorizationDetails)`,
+      unjudgedFor: 'iam',
+    });
     expect(defaultWithoutIam.status).toBe('PASS');
   });
 });

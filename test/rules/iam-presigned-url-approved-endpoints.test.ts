@@ -233,6 +233,28 @@ describe('iam-presigned-url-approved-endpoints', () => {
     );
   });
 
+  it('gives ERROR saying a region was not scanned, with its estimate, not that its endpoints could not be read', () => {
+    // Prepare
+    const notScanned: RegionInventory = {
+      region: 'us-east-1',
+      sections: ['vpcEndpoints'],
+      collectionErrors: [
+        {
+          section: '*',
+          code: 'NotScanned',
+          message: 'the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left',
+        },
+      ],
+    };
+    // Act
+    const result = only(contextOf(userWith(doc(onlyThrough('vpce-0east'))), [EU, notScanned]));
+    // Assess
+    expect(result.status).toBe('ERROR');
+    expect(result.message).toBe(
+      'Could not judge user alice: aws:SourceVpce vpce-0east in policy p0 (inline), statement 0: no endpoint has this ID is not among the endpoints read, and us-east-1 is missing vpcEndpoints, not read because the region was not scanned (NotScanned): the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left.',
+    );
+  });
+
   it('gives one ERROR when the iam section is missing', () => {
     // Prepare
     const context = contextOf({});

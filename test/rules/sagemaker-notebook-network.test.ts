@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SageMakerNotebook } from '../../src/model/inventory.ts';
+import type { RegionInventory, SageMakerNotebook } from '../../src/model/inventory.ts';
 import { resultId } from '../../src/model/result.ts';
 import { rule } from '../../src/rules/sagemaker-notebook-network.ts';
 import { ACCOUNT_ID, inventory, notebook, region, runRule } from '../support/inventory.ts';
@@ -171,6 +171,37 @@ describe('sagemaker-notebook-network', () => {
     expect(results[0]?.message).toBe(
       'Could not judge region eu-west-1: missing sagemakerNotebooks (AccessDeniedException: not authorized), which could not be read.',
     );
+  });
+
+  it('returns one ERROR for a region the scan did not scan, giving the estimate once and the fix for it', () => {
+    // Prepare
+    const notScanned: RegionInventory = {
+      region: REGION,
+      sections: ['endpointServices', 'sagemakerNotebooks'],
+      collectionErrors: [
+        {
+          section: '*',
+          code: 'NotScanned',
+          message: 'the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left',
+        },
+      ],
+    };
+
+    // Act
+    const { results } = runRule(rule, inventory([notScanned]));
+
+    // Assess
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      status: 'ERROR',
+      resourceType: 'AWS::EC2::Region',
+      resourceId: REGION,
+      evidence: { missingSections: ['endpointServices', 'sagemakerNotebooks'] },
+    });
+    expect([results[0]?.message, results[0]?.remediation]).toEqual([
+      'Could not judge region eu-west-1: it was not scanned (NotScanned), because the estimated 7,400 calls need about 735 s at the paced rate, more than the 540 s left.',
+      "Give the scan more time (the Lambda's timeout, up to 15 minutes, or the CLI's --timeout), a higher rate share (API_RATE_SHARE, or the CLI's --rate-share), or fewer regions (SCAN_REGIONS, or the CLI's --regions), and scan again.",
+    ]);
   });
 
   it.each([

@@ -541,19 +541,86 @@ describe('vpc-sagemaker-endpoint-reachable', () => {
             `^Could not judge Endpoint vpce-a \\(${API.replaceAll('.', '\\.')}\\) in VPC ${VPC_ID}: its endpoint policy cannot be read: the policy document does not parse as JSON .*\\. Its security groups and Availability Zones pass\\.$`,
           ),
         ),
-        remediation: expect.stringContaining(fix),
+        remediation: `Fix or replace the endpoint policy (see evidence), then scan again: Let the account’s principals through the endpoint: write a policy that allows ${POLICY_ACTIONS} for them on the account’s resources to endpoint-policy.json, then ${fix}.`,
       });
     });
 
-    it('fails on the security groups and says the policy could not be judged beside it', () => {
+    it('fails on the security groups and says, once, that the policy cannot be read beside it', () => {
       // Act
       const { results } = runRule(rule, world({ policy: '{"Statement": [', groups: [group(SG)] }));
 
       // Assess
       expect(results[0]?.status).toBe('FAIL');
       expect(results[0]?.message).toMatch(
-        /allow no inbound TCP 443 from 10\.0\.0\.0\/16\. Could not judge its endpoint policy: its endpoint policy cannot be read: /,
+        /allow no inbound TCP 443 from 10\.0\.0\.0\/16\. Its endpoint policy cannot be read: the policy document does not parse as JSON [^:]*\.$/,
       );
+      expect(results[0]?.remediation).toBe(
+        `Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/16}]' ; Fix or replace the endpoint policy (see evidence), then scan again: Let the account’s principals through the endpoint: write a policy that allows ${POLICY_ACTIONS} for them on the account’s resources to endpoint-policy.json, then ${fix}`,
+      );
+    });
+
+    describe('naming principals, when the account’s users and roles were not read', () => {
+      const namesRole = endpointPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:role/DataScientist` },
+        Action: '*',
+        Resource: '*',
+      });
+      const reason = `its endpoint policy is not known to allow ${POLICY_ACTIONS} for any principal of the account (statement 0 may allow it, not surely: its Principal: it names arn:aws:iam::${ACCOUNT_ID}:role/DataScientist, and the request is judged for any principal), and the account's users and roles, to judge it for each, were not read (AccessDenied: not authorized to GetAccountAuthorizationDetails)`;
+      const iamFix =
+        'Grant the scanner iam:GetAccountAuthorizationDetails (see `sagemaker-compliance-scanner rules`) and scan again';
+
+      function withoutIam(options: Parameters<typeof world>[0]): ReturnType<typeof world> {
+        const judged = world(options);
+        const account = judged.accounts[0] as NonNullable<(typeof judged.accounts)[0]>;
+        delete account.iam;
+        account.collectionErrors = [
+          {
+            section: 'iam',
+            code: 'AccessDenied',
+            message: 'not authorized to GetAccountAuthorizationDetails',
+          },
+        ];
+        return judged;
+      }
+
+      it('gives ERROR saying why once for the three actions, and asks for the IAM read, not a new policy', () => {
+        // Act
+        const { results } = runRule(rule, withoutIam({ policy: namesRole }));
+
+        // Assess
+        expect(results[0]).toMatchObject({
+          status: 'ERROR',
+          message: `Could not judge Endpoint vpce-a (${API}) in VPC ${VPC_ID}: ${reason}. Its security groups and Availability Zones pass.`,
+          remediation: `${iamFix}.`,
+          evidence: {
+            endpointPolicy: {
+              status: 'ERROR',
+              judged: true,
+              document: 'attached',
+              actions: POLICY_ACTIONS.split(', '),
+              missingSection: 'iam',
+              collectionError: {
+                section: 'iam',
+                code: 'AccessDenied',
+                message: 'not authorized to GetAccountAuthorizationDetails',
+              },
+            },
+          },
+        });
+      });
+
+      it('fails on the security groups, says why the policy is not judged as a sentence of its own, and asks for the IAM read too', () => {
+        // Act
+        const { results } = runRule(rule, withoutIam({ policy: namesRole, groups: [group(SG)] }));
+
+        // Assess
+        expect(results[0]).toMatchObject({
+          status: 'FAIL',
+          message: `Endpoint vpce-a (${API}) in VPC ${VPC_ID} cannot carry all its traffic: its security groups ${SG} allow no inbound TCP 443 from 10.0.0.0/16. I${reason.slice(1)}.`,
+          remediation: `Let HTTPS in from the VPC: aws ec2 authorize-security-group-ingress --region ${REGION} --group-id ${SG} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=10.0.0.0/16}]' ; ${iamFix}`,
+        });
+      });
     });
 
     it.each([
