@@ -48,7 +48,19 @@ export interface DigestCounts {
   newOrRegressed: number;
 }
 
-export type DigestAccountStatus = 'clean' | 'failing' | 'error' | 'not scanned' | 'incomplete';
+/**
+ * What a reader does about an account. `role not assumed`: STS denied the member role (missing, or
+ * it does not trust the scanner), so fix the deployment; `not scanned`: no report to judge, for
+ * the reason the digest names; `incomplete`: the scan stopped early; `ERROR results`: the account
+ * was scanned and some checks could not be made, so read its ERROR results.
+ */
+export type DigestAccountStatus =
+  | 'clean'
+  | 'failing'
+  | 'ERROR results'
+  | 'role not assumed'
+  | 'not scanned'
+  | 'incomplete';
 
 export interface DigestAccount extends DigestCounts {
   accountId: string;
@@ -141,15 +153,26 @@ export interface DigestAccountSummary {
   rules: DigestRule[];
 }
 
+/** True when STS refused the member role itself, as the `account-access` ERROR records it. */
+function roleDenied(report: Report): boolean {
+  const access = report.results.find((result) => result.ruleId === ACCOUNT_ACCESS_ID);
+  const unreadable = access?.evidence?.unreadable as { code?: unknown; message?: unknown } | undefined;
+  return (
+    unreadable?.code === 'AccessDenied' &&
+    typeof unreadable.message === 'string' &&
+    unreadable.message.startsWith('could not assume role ')
+  );
+}
+
 function accountStatus(
   outcome: AccountScanOutcome,
   problem: string | undefined,
   report: Report,
   fail: number,
-) {
-  if (outcome.status === 'unreadable') return 'error';
+): DigestAccountStatus {
+  if (outcome.status === 'unreadable') return roleDenied(report) ? 'role not assumed' : 'not scanned';
   if (problem !== undefined) return 'incomplete';
-  if (report.summary.error > 0) return 'error';
+  if (report.summary.error > 0) return 'ERROR results';
   return fail > 0 ? 'failing' : 'clean';
 }
 
@@ -380,6 +403,23 @@ function column(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 2)}… ` : text.padEnd(width);
 }
 
+/** What to do about each status that is neither clean nor failing, for the lines under the table. */
+const STATUS_MEANING: Partial<Record<DigestAccountStatus, string>> = {
+  'ERROR results': 'scanned, but some checks could not be made: read the ERROR results in its report',
+  'role not assumed':
+    'not judged: STS denied the member role (missing, or not trusting the scanner): fix its deployment',
+  'not scanned': 'not judged: no readable report, for the reason named above',
+  incomplete: 'the scan stopped early: what it did not reach is ERROR in its report',
+};
+
+function statusLegend(accounts: readonly DigestAccount[]): string[] {
+  const present = new Set(accounts.map((account) => account.status));
+  const lines = Object.entries(STATUS_MEANING)
+    .filter(([status]) => present.has(status as DigestAccountStatus))
+    .map(([status, meaning]) => `  ${status}: ${meaning}`);
+  return lines.length === 0 ? [] : ['', ...lines];
+}
+
 function accountsSection(digest: OrganizationDigest, part: DigestPart): string[] {
   const shown = part.cleanAccountsListed
     ? digest.accounts
@@ -395,6 +435,7 @@ function accountsSection(digest: OrganizationDigest, part: DigestPart): string[]
       (account) =>
         `  ${column(accountLabel(account), 40)}${String(account.pass).padStart(6)}${String(account.fail).padStart(6)}${String(account.error).padStart(6)}${String(account.muted).padStart(6)}${String(account.newOrRegressed).padStart(6)}  ${account.status}`,
     ),
+    ...statusLegend(shown),
   ];
 }
 

@@ -56,6 +56,10 @@ function code(text: string): string {
   return `\`${printable(text).replaceAll('`', "'")}\``;
 }
 
+function statusOf(digest: OrganizationDigest, accountId: string): string {
+  return digest.accounts.find((account) => account.accountId === accountId)?.status ?? 'not scanned';
+}
+
 /** The chat variant: a short markdown digest listing the part's new and regressed findings. */
 export function digestChatNotification(digest: OrganizationDigest, part: DigestPart): ChatNotification {
   const { totals } = digest;
@@ -78,7 +82,12 @@ export function digestChatNotification(digest: OrganizationDigest, part: DigestP
           `*Not fully scanned (${digest.errored.length})*`,
           ...digest.errored
             .slice(0, CHAT_LIST_LIMIT)
-            .map((account) => `• ${code(account.accountId)}: ${printable(account.reason)}`.slice(0, 400)),
+            .map((account) =>
+              `• ${code(account.accountId)} (${statusOf(digest, account.accountId)}): ${printable(account.reason)}`.slice(
+                0,
+                400,
+              ),
+            ),
           ...(digest.errored.length > CHAT_LIST_LIMIT
             ? [`…and ${digest.errored.length - CHAT_LIST_LIMIT} more in the digest`]
             : []),

@@ -337,6 +337,9 @@ describe.runIf(motoAvailable())(
         ].sort(),
       );
       expect(digest.managementAccount).toEqual({ accountId: MOTO_ACCOUNT_ID, covered: 'scanned' });
+      expect(digest.accounts.find((account) => account.accountId === accounts.noRole)?.status).toBe(
+        'role not assumed',
+      );
       expect(digest.totals).toMatchObject({ accounts: 6, pass: 3, fail: 2, error: 1, accountsErrored: 1 });
     });
 

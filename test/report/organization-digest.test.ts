@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PERSISTING_LINE_LIMIT } from '../../src/report/email.ts';
 import { buildDigest, formatDigestEmail, summarizeAccount } from '../../src/report/organization-digest.ts';
 import { buildDigestNotifications } from '../../src/report/organization-sns.ts';
+import { aReport, aResult } from '../fixtures/email/report.ts';
 import {
   BUCKET,
   GENERATED_AT,
@@ -95,15 +96,94 @@ describe('Organization digest', () => {
     ]);
     expect(digest.managementAccount).toEqual({ accountId: MANAGEMENT, covered: 'errored' });
     expect(digest.totals).toEqual({
-      accounts: 7,
+      accounts: 8,
       accountsFailing: 3,
       accountsErrored: 4,
-      pass: 2,
+      pass: 3,
       fail: 16,
-      error: 1,
+      error: 2,
       muted: 0,
       newOrRegressed: 14,
     });
+  });
+
+  it('gives an account whose member role STS denied a status of its own, apart from a scanned account with ERROR results', () => {
+    // Act
+    const { accounts } = night();
+
+    // Assess
+    expect(accounts.map((account) => [account.accountId, account.status])).toEqual([
+      ['111111111111', 'failing'],
+      ['222222222222', 'failing'],
+      ['333333333333', 'clean'],
+      ['444444444444', 'role not assumed'],
+      ['555555555555', 'incomplete'],
+      ['666666666666', 'not scanned'],
+      ['777777777777', 'ERROR results'],
+      [MANAGEMENT, 'not scanned'],
+    ]);
+  });
+
+  it('counts an account whose member role could not be assumed for another reason than a denial as not scanned', () => {
+    // Prepare
+    const [, , , noRole] = organizationNight();
+    const throttled = '444444444444';
+    const report = aReport(
+      [
+        {
+          ...aResult({ ruleId: 'account-access', status: 'ERROR', region: 'global', resourceId: throttled }),
+          evidence: {
+            unreadable: {
+              code: 'Throttling',
+              message: `could not assume role arn:aws:iam::${throttled}:role/SageMakerComplianceMember (sts:AssumeRole): Rate exceeded`,
+            },
+          },
+        },
+      ],
+      { scope: { accounts: [throttled], regions: ['eu-west-1'], rules: ['account-access'], skipped: [] } },
+    );
+
+    // Act
+    const summary = summarizeAccount({
+      accountId: throttled,
+      accountName: 'sandbox-no-role',
+      outcome: {
+        accountId: throttled,
+        status: 'unreadable',
+        reportKey: 'reports/444444444444/a.json',
+        complete: true,
+        summary: { pass: 0, fail: 0, error: 1, muted: 0 },
+      },
+      report,
+    });
+
+    // Assess
+    expect(noRole?.account.status).toBe('role not assumed');
+    expect(summary.account.status).toBe('not scanned');
+  });
+
+  it('says under the totals per account what each status present asks of the reader', () => {
+    // Act
+    const email = formatDigestEmail(night());
+
+    // Assess
+    const table = email.slice(email.indexOf('TOTALS PER ACCOUNT'), email.indexOf('TOTALS PER RULE'));
+    expect(table).toContain(
+      '  444444444444 (sandbox-no-role)               0     0     1     0     0  role not assumed\n',
+    );
+    expect(table).toContain(
+      '  777777777777 (ml-dev)                        1     0     1     0     0  ERROR results\n',
+    );
+    expect(table).toContain(
+      [
+        '',
+        '  ERROR results: scanned, but some checks could not be made: read the ERROR results in its report',
+        '  role not assumed: not judged: STS denied the member role (missing, or not trusting the scanner): fix its deployment',
+        '  not scanned: not judged: no readable report, for the reason named above',
+        '  incomplete: the scan stopped early: what it did not reach is ERROR in its report',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('counts per rule the results and the accounts failing it', () => {
@@ -122,7 +202,7 @@ describe('Organization digest', () => {
     ).toEqual([
       ['account-access', 0, 0, 1, 0],
       ['iam-principal-presigned-url-source-ip', 0, 1, 0, 1],
-      ['vpc-sagemaker-endpoints', 2, 15, 0, 3],
+      ['vpc-sagemaker-endpoints', 3, 15, 1, 3],
     ]);
   });
 
@@ -155,7 +235,7 @@ describe('Organization digest notifications', () => {
     expect(notifications).toHaveLength(1);
     const input = notifications[0]?.input;
     expect(input?.Subject).toBe(
-      '[FAIL] SageMaker compliance, Organization of 7 accounts: 14 new in 2, 16 failing, 4 errored',
+      '[FAIL] SageMaker compliance, Organization of 8 accounts: 14 new in 2, 16 failing, 4 errored',
     );
     const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
     expect(Object.keys(message)).toEqual(['default', 'email', 'https']);
@@ -168,6 +248,12 @@ describe('Organization digest notifications', () => {
     const chat = JSON.parse(message.https as string);
     expect(chat.content.description).toContain('*New or regressed (14)*');
     expect(chat.content.description).toContain('…and 4 more in the digest');
+    expect(chat.content.description).toContain(
+      '• `444444444444` (role not assumed): Could not scan account 444444444444: could not assume role',
+    );
+    expect(chat.content.description).toContain(
+      '• `666666666666` (not scanned): its scan failed (Map item FAILED: States.Timeout: the task timed out)',
+    );
   });
 
   it('leaves the chat variant out when the chat setting is off', () => {
