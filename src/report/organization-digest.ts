@@ -453,15 +453,22 @@ function rulesSection(digest: OrganizationDigest): string[] {
   ];
 }
 
+/** How the management account was covered, with the real cause when it was not fully scanned. */
+function managementCoverage(digest: OrganizationDigest, accountId: string): string {
+  const account = digest.accounts.find((entry) => entry.accountId === accountId);
+  const reason = digest.errored.find((entry) => entry.accountId === accountId)?.reason;
+  if (account === undefined) return 'not in the plan (excluded, or outside the OUs scanned)';
+  if (reason === undefined) return 'scanned (SCPs never apply to it)';
+  if (account.status === 'role not assumed') {
+    return 'NOT scanned: STS denied its member role (see below). A service-managed StackSet does not deploy to the management account: create the member role there with a plain stack, or fix its trust policy if it exists';
+  }
+  return `NOT ${account.status === 'incomplete' ? 'fully ' : ''}scanned: ${printable(reason).replace(/\.$/, '')}`;
+}
+
 function managementLine(digest: OrganizationDigest): string[] {
   const management = digest.managementAccount;
   if (management === undefined) return [];
-  const how = {
-    scanned: 'scanned (SCPs never apply to it)',
-    errored: 'NOT scanned: see below (StackSets do not deploy the member role there; create it by hand)',
-    'not planned': 'not in the plan (excluded, or outside the OUs scanned)',
-  }[management.covered];
-  return [`Management account ${management.accountId}: ${how}.`];
+  return [`Management account ${management.accountId}: ${managementCoverage(digest, management.accountId)}.`];
 }
 
 /** The digest with only some changed accounts: one SNS part's share of the listing. */

@@ -1,15 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { PERSISTING_LINE_LIMIT } from '../../src/report/email.ts';
-import { buildDigest, formatDigestEmail, summarizeAccount } from '../../src/report/organization-digest.ts';
+import {
+  buildDigest,
+  type DigestAccountSummary,
+  formatDigestEmail,
+  summarizeAccount,
+} from '../../src/report/organization-digest.ts';
 import { buildDigestNotifications } from '../../src/report/organization-sns.ts';
-import { aReport, aResult } from '../fixtures/email/report.ts';
 import {
   BUCKET,
   GENERATED_AT,
   MANAGEMENT,
   organizationNight,
   RUN_ID,
+  unreadableAccount,
 } from '../fixtures/organization/digest.ts';
 
 const golden = new URL('../fixtures/organization/digest-email.golden.txt', import.meta.url);
@@ -23,6 +28,16 @@ function night() {
     accounts: organizationNight(),
     storedAt: `s3://${BUCKET}/reports/organization/2026/03/01/${RUN_ID}.json`,
   });
+}
+
+/** An account of the night, standing in for the management account. */
+function asManagement(summary: DigestAccountSummary | undefined): DigestAccountSummary {
+  const { account, errored } = summary as DigestAccountSummary;
+  return {
+    ...(summary as DigestAccountSummary),
+    account: { ...account, accountId: MANAGEMENT },
+    ...(errored ? { errored: { ...errored, accountId: MANAGEMENT } } : {}),
+  };
 }
 
 describe('Organization digest', () => {
@@ -125,41 +140,16 @@ describe('Organization digest', () => {
   });
 
   it('counts an account whose member role could not be assumed for another reason than a denial as not scanned', () => {
-    // Prepare
-    const [, , , noRole] = organizationNight();
-    const throttled = '444444444444';
-    const report = aReport(
-      [
-        {
-          ...aResult({ ruleId: 'account-access', status: 'ERROR', region: 'global', resourceId: throttled }),
-          evidence: {
-            unreadable: {
-              code: 'Throttling',
-              message: `could not assume role arn:aws:iam::${throttled}:role/SageMakerComplianceMember (sts:AssumeRole): Rate exceeded`,
-            },
-          },
-        },
-      ],
-      { scope: { accounts: [throttled], regions: ['eu-west-1'], rules: ['account-access'], skipped: [] } },
-    );
-
     // Act
-    const summary = summarizeAccount({
-      accountId: throttled,
-      accountName: 'sandbox-no-role',
-      outcome: {
-        accountId: throttled,
-        status: 'unreadable',
-        reportKey: 'reports/444444444444/a.json',
-        complete: true,
-        summary: { pass: 0, fail: 0, error: 1, muted: 0 },
-      },
-      report,
-    });
+    const throttled = unreadableAccount('444444444444', 'sandbox-no-role', 'Throttling', 'Rate exceeded');
+    const denied = unreadableAccount('444444444444', 'sandbox-no-role');
 
     // Assess
-    expect(noRole?.account.status).toBe('role not assumed');
-    expect(summary.account.status).toBe('not scanned');
+    expect(throttled.account.status).toBe('not scanned');
+    expect(throttled.errored?.reason).toBe(
+      'Could not scan account 444444444444: could not assume role arn:aws:iam::444444444444:role/SageMakerComplianceMember (sts:AssumeRole): Rate exceeded (Throttling); no rule judged it.',
+    );
+    expect(denied.account.status).toBe('role not assumed');
   });
 
   it('says under the totals per account what each status present asks of the reader', () => {
@@ -184,6 +174,53 @@ describe('Organization digest', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it.each([
+    [
+      'STS denied its member role',
+      () => unreadableAccount(MANAGEMENT, 'management'),
+      'Management account 999988887777: NOT scanned: STS denied its member role (see below). A service-managed StackSet does not deploy to the management account: create the member role there with a plain stack, or fix its trust policy if it exists.',
+    ],
+    [
+      'its role could not be assumed for another reason',
+      () => unreadableAccount(MANAGEMENT, 'management', 'Throttling', 'Rate exceeded'),
+      'Management account 999988887777: NOT scanned: Could not scan account 999988887777: could not assume role arn:aws:iam::999988887777:role/SageMakerComplianceMember (sts:AssumeRole): Rate exceeded (Throttling); no rule judged it.',
+    ],
+    [
+      'the Map Run has no result for it',
+      () =>
+        summarizeAccount({
+          accountId: MANAGEMENT,
+          accountName: 'management',
+          failure: 'the Map Run has no result for it',
+        }),
+      'Management account 999988887777: NOT scanned: the Map Run has no result for it.',
+    ],
+    [
+      'its scan stopped early',
+      () => asManagement(organizationNight()[4]),
+      'Management account 999988887777: NOT fully scanned: the scan is incomplete: it stopped before the Lambda deadline, and what it did not reach is ERROR in its report.',
+    ],
+    [
+      'it was scanned',
+      () => asManagement(organizationNight()[2]),
+      'Management account 999988887777: scanned (SCPs never apply to it).',
+    ],
+  ])('states how the management account was covered when %s', (_case, management, line) => {
+    // Act
+    const email = formatDigestEmail(
+      buildDigest({
+        runId: RUN_ID,
+        generatedAt: GENERATED_AT,
+        managementAccountId: MANAGEMENT,
+        accounts: [management()],
+      }),
+    );
+
+    // Assess
+    const unwrapped = email.replaceAll('\n    ', ' ').split('\n');
+    expect(unwrapped.filter((text) => text.startsWith('Management account'))).toEqual([line]);
   });
 
   it('counts per rule the results and the accounts failing it', () => {
