@@ -315,6 +315,11 @@ function accountLabel(account: { accountId: string; accountName: string }): stri
     : `${account.accountId} (${printable(account.accountName)})`;
 }
 
+/** Muted FAILs are accepted exceptions, not fixes: the resources still fail the check. */
+function mutedStillFailing(muted: number): string {
+  return `${plural(muted, 'muted finding')} still ${muted === 1 ? 'fails' : 'fail'}`;
+}
+
 /**
  * The subject: what happened across the Organization, in under 100 ASCII characters.
  *
@@ -331,6 +336,8 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
     text = `[FAIL] ${head}: nothing new, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}${errored}`;
   } else if (totals.error > 0 || totals.accountsErrored > 0) {
     text = `[ERROR] ${head}: nothing failing, ${plural(totals.error, 'error')}${errored}`;
+  } else if (totals.muted > 0) {
+    text = `[OK] ${head}: ${mutedStillFailing(totals.muted)}`;
   } else {
     text = `[OK] ${head}: all ${plural(totals.pass, 'check')} pass`;
   }
@@ -512,7 +519,12 @@ export function formatDigestEmail(
   ];
   if (part.number === 1) lines.push(...accountsSection(digest, part), ...rulesSection(digest));
   if (totals.fail + totals.error + totals.accountsErrored === 0) {
-    lines.push('', 'Every check passed in every account: no action needed.');
+    lines.push(
+      '',
+      totals.muted === 0
+        ? 'Every check passed in every account: no action needed.'
+        : `Nothing fails outside the accepted exceptions, but ${mutedStillFailing(totals.muted)}: muted is not fixed (each account's report lists them).`,
+    );
   }
   if (digest.storedAt !== undefined) lines.push('', `Full digest: ${printable(digest.storedAt)}`);
   lines.push(

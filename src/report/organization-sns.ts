@@ -68,7 +68,7 @@ export function digestChatNotification(digest: OrganizationDigest, part: DigestP
   );
   const shown = findings.slice(0, CHAT_LIST_LIMIT);
   const lines = [
-    `${totals.accounts} accounts: ${totals.fail} failing in ${totals.accountsFailing}, ${totals.error} could not be checked, ${totals.newOrRegressed} new or regressed.`,
+    `${totals.accounts} accounts: ${totals.fail} failing in ${totals.accountsFailing}, ${totals.error} could not be checked, ${totals.newOrRegressed} new or regressed${totals.muted > 0 ? `; ${totals.muted} muted, still failing` : ''}.`,
     ...(shown.length > 0 ? [`*New or regressed (${findings.length})*`] : []),
     ...shown.map(({ account, finding }) =>
       `• *${finding.severity}* ${code(account.accountId)} ${code(finding.ruleId)} ${code(finding.resourceId)} (${printable(finding.region)}): ${printable(finding.message)} Fix: ${printable(finding.fix)}`.slice(

@@ -12,6 +12,7 @@ import {
   BUCKET,
   GENERATED_AT,
   MANAGEMENT,
+  mutedAccount,
   organizationNight,
   RUN_ID,
   unreadableAccount,
@@ -221,6 +222,36 @@ describe('Organization digest', () => {
     // Assess
     const unwrapped = email.replaceAll('\n    ', ' ').split('\n');
     expect(unwrapped.filter((text) => text.startsWith('Management account'))).toEqual([line]);
+  });
+
+  it.each([
+    [1, 'muted finding still fails'],
+    [2, 'muted findings still fail'],
+  ])('says that %i muted problems still fail, not that every check passes', (muted, phrase) => {
+    // Prepare
+    const digest = buildDigest({
+      runId: RUN_ID,
+      generatedAt: GENERATED_AT,
+      accounts: [mutedAccount('333333333333', 'sandbox', muted)],
+    });
+
+    // Act
+    const [notification] = buildDigestNotifications(digest, TOPIC, { chat: true });
+    const email = formatDigestEmail(digest);
+
+    // Assess
+    expect(digest.totals).toMatchObject({ pass: 1, fail: 0, error: 0, muted, accountsErrored: 0 });
+    expect(notification?.input.Subject).toBe(
+      `[OK] SageMaker compliance, Organization of 1 account: ${muted} ${phrase}`,
+    );
+    expect(email).toContain(
+      `\nNothing fails outside the accepted exceptions, but ${muted} ${phrase}: muted is not fixed (each account's report lists them).\n`,
+    );
+    expect(email).not.toContain('Every check passed');
+    const chat = JSON.parse(JSON.parse(notification?.input.Message ?? '{}').https);
+    expect(chat.content.description).toBe(
+      `1 accounts: 0 failing in 0, 0 could not be checked, 0 new or regressed; ${muted} muted, still failing.`,
+    );
   });
 
   it('counts per rule the results and the accounts failing it', () => {
