@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { emailBody, fitSubject } from './email.ts';
+import { emailBody, fitSubjectClauses } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -321,27 +321,46 @@ function mutedStillFailing(muted: number): string {
 }
 
 /**
- * The subject: what happened across the Organization, in under 100 ASCII characters.
+ * The subject: what happened across the Organization, in under 100 ASCII characters. Counts come
+ * most telling first; one that does not fit whole is left to the email.
  *
- * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization of 12 accounts: 3 new in 2 accounts, 9 failing'
+ * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization: 3 new or regressed findings in 2 accounts, 9 failing'
  */
 export function digestSubject(digest: OrganizationDigest, part?: { number: number; count: number }): string {
   const { totals } = digest;
-  const errored = totals.accountsErrored > 0 ? `, ${totals.accountsErrored} errored` : '';
-  const head = `SageMaker compliance, Organization of ${plural(totals.accounts, 'account')}`;
-  let text: string;
+  const errored = totals.accountsErrored > 0 ? [`${totals.accountsErrored} errored`] : [];
+  const head = 'SageMaker compliance, Organization: ';
   if (totals.newOrRegressed > 0) {
-    text = `[FAIL] ${head}: ${totals.newOrRegressed} new in ${digest.changed.length}, ${totals.fail} failing${errored}`;
-  } else if (totals.fail > 0) {
-    text = `[FAIL] ${head}: nothing new, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}${errored}`;
-  } else if (totals.error > 0 || totals.accountsErrored > 0) {
-    text = `[ERROR] ${head}: nothing failing, ${plural(totals.error, 'error')}${errored}`;
-  } else if (totals.muted > 0) {
-    text = `[OK] ${head}: ${mutedStillFailing(totals.muted)}`;
-  } else {
-    text = `[OK] ${head}: all ${plural(totals.pass, 'check')} pass`;
+    return fitSubjectClauses(
+      `[FAIL] ${head}`,
+      [
+        `${plural(totals.newOrRegressed, 'new or regressed finding')} in ${plural(digest.changed.length, 'account')}`,
+        `${totals.fail} failing`,
+        ...errored,
+      ],
+      part,
+    );
   }
-  return fitSubject(text, part);
+  if (totals.fail > 0) {
+    return fitSubjectClauses(
+      `[FAIL] ${head}`,
+      ['nothing new', `${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}`, ...errored],
+      part,
+    );
+  }
+  if (totals.error > 0 || totals.accountsErrored > 0) {
+    return fitSubjectClauses(
+      `[ERROR] ${head}`,
+      ['nothing failing', plural(totals.error, 'error'), ...errored],
+      part,
+    );
+  }
+  if (totals.muted > 0) return fitSubjectClauses(`[OK] ${head}`, [mutedStillFailing(totals.muted)], part);
+  return fitSubjectClauses(
+    `[OK] ${head}`,
+    [`all ${plural(totals.pass, 'check')} pass in ${plural(totals.accounts, 'account')}`],
+    part,
+  );
 }
 
 function findingLine(finding: DigestFinding): string {

@@ -347,7 +347,7 @@ describe.runIf(motoAvailable())(
       // Assess
       expect(delivered).toHaveLength(1);
       expect(delivered[0]?.Subject).toBe(
-        '[FAIL] SageMaker compliance, Organization of 6 accounts: 2 new in 2, 2 failing, 1 errored',
+        '[FAIL] SageMaker compliance, Organization: 2 new or regressed findings in 2 accounts, 2 failing',
       );
       const machine = JSON.parse(delivered[0]?.Message ?? '{}') as OrganizationDigest;
       expect(machine.runId).toBe(EXECUTION_NAME);

@@ -13,6 +13,7 @@ import {
   GENERATED_AT,
   MANAGEMENT,
   mutedAccount,
+  newFindingsAccount,
   organizationNight,
   RUN_ID,
   unreadableAccount,
@@ -241,9 +242,7 @@ describe('Organization digest', () => {
 
     // Assess
     expect(digest.totals).toMatchObject({ pass: 1, fail: 0, error: 0, muted, accountsErrored: 0 });
-    expect(notification?.input.Subject).toBe(
-      `[OK] SageMaker compliance, Organization of 1 account: ${muted} ${phrase}`,
-    );
+    expect(notification?.input.Subject).toBe(`[OK] SageMaker compliance, Organization: ${muted} ${phrase}`);
     expect(email).toContain(
       `\nNothing fails outside the accepted exceptions, but ${muted} ${phrase}: muted is not fixed (each account's report lists them).\n`,
     );
@@ -303,7 +302,7 @@ describe('Organization digest notifications', () => {
     expect(notifications).toHaveLength(1);
     const input = notifications[0]?.input;
     expect(input?.Subject).toBe(
-      '[FAIL] SageMaker compliance, Organization of 8 accounts: 14 new in 2, 16 failing, 4 errored',
+      '[FAIL] SageMaker compliance, Organization: 14 new or regressed findings in 2 accounts, 16 failing',
     );
     const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
     expect(Object.keys(message)).toEqual(['default', 'email', 'https']);
@@ -321,6 +320,39 @@ describe('Organization digest notifications', () => {
     );
     expect(chat.content.description).toContain(
       '• `666666666666` (not scanned): its scan failed (Map item FAILED: States.Timeout: the task timed out)',
+    );
+  });
+
+  it.each([
+    [[1], '[FAIL] SageMaker compliance, Organization: 1 new or regressed finding in 1 account, 1 failing'],
+    [
+      [2, 3],
+      '[FAIL] SageMaker compliance, Organization: 5 new or regressed findings in 2 accounts, 5 failing',
+    ],
+  ])('names the unit of the new or regressed count: findings %j', (counts, subject) => {
+    // Prepare
+    const accounts = counts.map((count, index) => newFindingsAccount(`11111111111${index}`, 'prod', count));
+
+    // Act
+    const [notification] = buildDigestNotifications(
+      buildDigest({ runId: RUN_ID, generatedAt: GENERATED_AT, accounts }),
+      TOPIC,
+    );
+
+    // Assess
+    expect(notification?.input.Subject).toBe(subject);
+  });
+
+  it('leaves a count that does not fit the subject whole to the email, and keeps the part number', () => {
+    // Act
+    const notifications = buildDigestNotifications(night(), TOPIC, { maxBytes: 12_000 });
+
+    // Assess
+    expect(notifications.map(({ input }) => input.Subject)).toEqual(
+      notifications.map(
+        (_, index) =>
+          `[FAIL] SageMaker compliance, Organization: 14 new or regressed findings in 2 accounts (part ${index + 1}/${notifications.length})`,
+      ),
     );
   });
 
