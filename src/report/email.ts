@@ -35,7 +35,8 @@ export function singlePart(report: Report): MessagePart {
   return { results, number: 1, count: 1, totalResults: results.length };
 }
 
-function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+/** `1 account`, `2 accounts`: the count with its noun agreeing. */
+export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;
 }
 

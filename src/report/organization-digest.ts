@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { emailBody, fitSubjectClauses } from './email.ts';
+import { emailBody, fitSubjectClauses, plural } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -305,14 +305,20 @@ export function buildDigest(input: DigestInput): OrganizationDigest {
   };
 }
 
-function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : pluralNoun}`;
-}
-
 function accountLabel(account: { accountId: string; accountName: string }): string {
   return account.accountName === ''
     ? account.accountId
     : `${account.accountId} (${printable(account.accountName)})`;
+}
+
+/** Accounts not fully scanned: a word apart from ERROR results, which are counted in `error`. */
+export function notFullyScanned(accounts: number): string {
+  return `${plural(accounts, 'account')} not fully scanned`;
+}
+
+/** Results that could not be judged: always `ERROR results`, never a word for accounts. */
+export function errorResults(results: number): string {
+  return plural(results, 'ERROR result');
 }
 
 /** Muted FAILs are accepted exceptions, not fixes: the resources still fail the check. */
@@ -328,7 +334,8 @@ function mutedStillFailing(muted: number): string {
  */
 export function digestSubject(digest: OrganizationDigest, part?: { number: number; count: number }): string {
   const { totals } = digest;
-  const errored = totals.accountsErrored > 0 ? [`${totals.accountsErrored} errored`] : [];
+  const unscanned = totals.accountsErrored > 0 ? [notFullyScanned(totals.accountsErrored)] : [];
+  const errors = totals.error > 0 ? [errorResults(totals.error)] : [];
   const head = 'SageMaker compliance, Organization: ';
   if (totals.newOrRegressed > 0) {
     return fitSubjectClauses(
@@ -336,7 +343,8 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
       [
         `${plural(totals.newOrRegressed, 'new or regressed finding')} in ${plural(digest.changed.length, 'account')}`,
         `${totals.fail} failing`,
-        ...errored,
+        ...unscanned,
+        ...errors,
       ],
       part,
     );
@@ -344,16 +352,17 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
   if (totals.fail > 0) {
     return fitSubjectClauses(
       `[FAIL] ${head}`,
-      ['nothing new', `${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}`, ...errored],
+      [
+        'nothing new',
+        `${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}`,
+        ...unscanned,
+        ...errors,
+      ],
       part,
     );
   }
   if (totals.error > 0 || totals.accountsErrored > 0) {
-    return fitSubjectClauses(
-      `[ERROR] ${head}`,
-      ['nothing failing', plural(totals.error, 'error'), ...errored],
-      part,
-    );
+    return fitSubjectClauses(`[ERROR] ${head}`, ['nothing failing', ...unscanned, ...errors], part);
   }
   if (totals.muted > 0) return fitSubjectClauses(`[OK] ${head}`, [mutedStillFailing(totals.muted)], part);
   return fitSubjectClauses(
@@ -523,9 +532,11 @@ export function formatDigestEmail(
   const { totals } = digest;
   const lines = [
     `SageMaker compliance digest of ${plural(totals.accounts, 'account')} of the Organization, run ${printable(digest.runId)}, generated ${digest.generatedAt} (UTC).`,
-    `Results: ${totals.pass} passing, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${totals.error} could not be checked${totals.muted > 0 ? `, ${totals.muted} muted as accepted exceptions` : ''}; ${totals.newOrRegressed} new or regressed since each account's previous scan.`,
+    `Results: ${totals.pass} passing, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${errorResults(totals.error)} (could not be checked)${totals.muted > 0 ? `, ${totals.muted} muted as accepted exceptions` : ''}; ${plural(totals.newOrRegressed, 'new or regressed finding')} since each account's previous scan.`,
     ...(totals.accountsErrored > 0
-      ? [`${plural(totals.accountsErrored, 'account')} could not be fully scanned: named below.`]
+      ? [
+          `${notFullyScanned(totals.accountsErrored)}, named below: the counts above leave out what was not read in them.`,
+        ]
       : []),
     ...managementLine(digest),
     ...(part.count > 1

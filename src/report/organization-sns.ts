@@ -1,11 +1,14 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { CHAT_LIST_LIMIT, type ChatNotification } from './chat.ts';
+import { plural } from './email.ts';
 import {
   type DigestChangedAccount,
   type DigestFinding,
   type DigestPart,
   digestSubject,
+  errorResults,
   formatDigestEmail,
+  notFullyScanned,
   type OrganizationDigest,
 } from './organization-digest.ts';
 import { printable } from './sanitize.ts';
@@ -68,7 +71,7 @@ export function digestChatNotification(digest: OrganizationDigest, part: DigestP
   );
   const shown = findings.slice(0, CHAT_LIST_LIMIT);
   const lines = [
-    `${totals.accounts} accounts: ${totals.fail} failing in ${totals.accountsFailing}, ${totals.error} could not be checked, ${totals.newOrRegressed} new or regressed${totals.muted > 0 ? `; ${totals.muted} muted, still failing` : ''}.`,
+    `${plural(totals.accounts, 'account')}: ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${errorResults(totals.error)}, ${plural(totals.newOrRegressed, 'new or regressed finding')}${totals.accountsErrored > 0 ? `; ${notFullyScanned(totals.accountsErrored)}` : ''}${totals.muted > 0 ? `; ${totals.muted} muted, still failing` : ''}.`,
     ...(shown.length > 0 ? [`*New or regressed (${findings.length})*`] : []),
     ...shown.map(({ account, finding }) =>
       `• *${finding.severity}* ${code(account.accountId)} ${code(finding.ruleId)} ${code(finding.resourceId)} (${printable(finding.region)}): ${printable(finding.message)} Fix: ${printable(finding.fix)}`.slice(

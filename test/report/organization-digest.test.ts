@@ -249,7 +249,7 @@ describe('Organization digest', () => {
     expect(email).not.toContain('Every check passed');
     const chat = JSON.parse(JSON.parse(notification?.input.Message ?? '{}').https);
     expect(chat.content.description).toBe(
-      `1 accounts: 0 failing in 0, 0 could not be checked, 0 new or regressed; ${muted} muted, still failing.`,
+      `1 account: 0 failing in 0 accounts, 0 ERROR results, 0 new or regressed findings; ${muted} muted, still failing.`,
     );
   });
 
@@ -353,6 +353,68 @@ describe('Organization digest notifications', () => {
         (_, index) =>
           `[FAIL] SageMaker compliance, Organization: 14 new or regressed findings in 2 accounts (part ${index + 1}/${notifications.length})`,
       ),
+    );
+  });
+
+  it.each([
+    [
+      'accounts without a report and no ERROR result',
+      () => [
+        summarizeAccount({
+          accountId: '666666666666',
+          accountName: 'a',
+          failure: 'the Map Run has no result for it',
+        }),
+        summarizeAccount({
+          accountId: '666666666667',
+          accountName: 'b',
+          failure: 'the Map Run has no result for it',
+        }),
+      ],
+      '[ERROR] SageMaker compliance, Organization: nothing failing, 2 accounts not fully scanned',
+    ],
+    [
+      'an account whose member role STS denied (its ERROR result does not fit whole)',
+      () => [unreadableAccount('444444444444', 'sandbox-no-role')],
+      '[ERROR] SageMaker compliance, Organization: nothing failing, 1 account not fully scanned',
+    ],
+    [
+      'a scanned account with an ERROR result',
+      () => [organizationNight()[6] as DigestAccountSummary],
+      '[ERROR] SageMaker compliance, Organization: nothing failing, 1 ERROR result',
+    ],
+    [
+      'an incomplete scan with a persisting FAIL (the account not fully scanned does not fit whole)',
+      () => [organizationNight()[4] as DigestAccountSummary],
+      '[FAIL] SageMaker compliance, Organization: nothing new, 1 failing in 1 account',
+    ],
+  ])(
+    'counts accounts not fully scanned apart from ERROR results in the subject: %s',
+    (_case, accounts, subject) => {
+      // Act
+      const [notification] = buildDigestNotifications(
+        buildDigest({ runId: RUN_ID, generatedAt: GENERATED_AT, accounts: accounts() }),
+        TOPIC,
+      );
+
+      // Assess
+      expect(notification?.input.Subject).toBe(subject);
+    },
+  );
+
+  it('words the totals of the email and the chat digest with ERROR results apart from accounts not fully scanned', () => {
+    // Act
+    const [notification] = buildDigestNotifications(night(), TOPIC, { chat: true });
+
+    // Assess
+    const message = JSON.parse(notification?.input.Message ?? '{}') as Record<string, string>;
+    expect(message.email?.split('\n').slice(1, 3)).toEqual([
+      "Results: 3 passing, 16 failing in 3 accounts, 2 ERROR results (could not be checked); 14 new or regressed findings since each account's previous scan.",
+      '4 accounts not fully scanned, named below: the counts above leave out what was not read in them.',
+    ]);
+    const chat = JSON.parse(message.https as string);
+    expect(chat.content.description.split('\n')[0]).toBe(
+      '8 accounts: 16 failing in 3 accounts, 2 ERROR results, 14 new or regressed findings; 4 accounts not fully scanned.',
     );
   });
 
