@@ -290,6 +290,9 @@ describe('Organization digest', () => {
     expect(management.errored?.reason).toBe('x');
     expect(digest.managementAccount).toEqual({ accountId: '000000000000', covered: 'not planned' });
     expect(formatDigestEmail(digest)).toContain('Every check passed in every account: no action needed.');
+    expect(buildDigestNotifications(digest, TOPIC)[0]?.input.Subject).toBe(
+      '[OK] SageMaker compliance, Organization: all 1 check pass in 1 account',
+    );
   });
 });
 
