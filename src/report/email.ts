@@ -35,7 +35,8 @@ export function singlePart(report: Report): MessagePart {
   return { results, number: 1, count: 1, totalResults: results.length };
 }
 
-function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+/** `1 account`, `2 accounts`: the count with its noun agreeing. */
+export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;
 }
 
@@ -112,12 +113,36 @@ export function formatSubject(report: Report, part?: Pick<MessagePart, 'number' 
   return fitSubject(text, part);
 }
 
+function partSuffix(part?: Pick<MessagePart, 'number' | 'count'>): string {
+  return part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
+}
+
+/**
+ * A subject of `lead` and, in their order, each of `clauses` that fits whole: a subject never ends
+ * in half a count. The first clause is always there ({@link fitSubject} cuts it if it must).
+ *
+ * @example fitSubjectClauses('[FAIL] SageMaker compliance, Organization: ', ['3 new or regressed findings in 2 accounts', '9 failing'])
+ */
+export function fitSubjectClauses(
+  lead: string,
+  clauses: readonly string[],
+  part?: Pick<MessagePart, 'number' | 'count'>,
+): string {
+  const room = MAX_SUBJECT_LENGTH - partSuffix(part).length;
+  const [first = '', ...rest] = clauses;
+  let text = `${lead}${first}`;
+  for (const clause of rest) {
+    if (text.length + 2 + clause.length <= room) text = `${text}, ${clause}`;
+  }
+  return fitSubject(text, part);
+}
+
 /**
  * An SNS subject from `text` and the part number: printable ASCII only (SNS rejects control and
  * non-ASCII characters in subjects), cut to {@link MAX_SUBJECT_LENGTH} with the part kept.
  */
 export function fitSubject(text: string, part?: Pick<MessagePart, 'number' | 'count'>): string {
-  const suffix = part && part.count > 1 ? ` (part ${part.number}/${part.count})` : '';
+  const suffix = partSuffix(part);
   const ascii = printable(text).replace(/[^\u0020-\u007e]/g, '?');
   const fitted =
     ascii.length + suffix.length > MAX_SUBJECT_LENGTH

@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { emailBody, fitSubject } from './email.ts';
+import { emailBody, fitSubjectClauses, plural } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -48,7 +48,19 @@ export interface DigestCounts {
   newOrRegressed: number;
 }
 
-export type DigestAccountStatus = 'clean' | 'failing' | 'error' | 'not scanned' | 'incomplete';
+/**
+ * What a reader does about an account. `role not assumed`: STS denied the member role (missing, or
+ * it does not trust the scanner), so fix the deployment; `not scanned`: no report to judge, for
+ * the reason the digest names; `incomplete`: the scan stopped early; `ERROR results`: the account
+ * was scanned and some checks could not be made, so read its ERROR results.
+ */
+export type DigestAccountStatus =
+  | 'clean'
+  | 'failing'
+  | 'ERROR results'
+  | 'role not assumed'
+  | 'not scanned'
+  | 'incomplete';
 
 export interface DigestAccount extends DigestCounts {
   accountId: string;
@@ -141,15 +153,26 @@ export interface DigestAccountSummary {
   rules: DigestRule[];
 }
 
+/** True when STS refused the member role itself, as the `account-access` ERROR records it. */
+function roleDenied(report: Report): boolean {
+  const access = report.results.find((result) => result.ruleId === ACCOUNT_ACCESS_ID);
+  const unreadable = access?.evidence?.unreadable as { code?: unknown; message?: unknown } | undefined;
+  return (
+    unreadable?.code === 'AccessDenied' &&
+    typeof unreadable.message === 'string' &&
+    unreadable.message.startsWith('could not assume role ')
+  );
+}
+
 function accountStatus(
   outcome: AccountScanOutcome,
   problem: string | undefined,
   report: Report,
   fail: number,
-) {
-  if (outcome.status === 'unreadable') return 'error';
+): DigestAccountStatus {
+  if (outcome.status === 'unreadable') return roleDenied(report) ? 'role not assumed' : 'not scanned';
   if (problem !== undefined) return 'incomplete';
-  if (report.summary.error > 0) return 'error';
+  if (report.summary.error > 0) return 'ERROR results';
   return fail > 0 ? 'failing' : 'clean';
 }
 
@@ -282,36 +305,71 @@ export function buildDigest(input: DigestInput): OrganizationDigest {
   };
 }
 
-function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : pluralNoun}`;
-}
-
 function accountLabel(account: { accountId: string; accountName: string }): string {
   return account.accountName === ''
     ? account.accountId
     : `${account.accountId} (${printable(account.accountName)})`;
 }
 
+/** Accounts not fully scanned: a word apart from ERROR results, which are counted in `error`. */
+export function notFullyScanned(accounts: number): string {
+  return `${plural(accounts, 'account')} not fully scanned`;
+}
+
+/** Results that could not be judged: always `ERROR results`, never a word for accounts. */
+export function errorResults(results: number): string {
+  return plural(results, 'ERROR result');
+}
+
+/** Muted FAILs are accepted exceptions, not fixes: the resources still fail the check. */
+function mutedStillFailing(muted: number): string {
+  return `${plural(muted, 'muted finding')} still ${muted === 1 ? 'fails' : 'fail'}`;
+}
+
 /**
- * The subject: what happened across the Organization, in under 100 ASCII characters.
+ * The subject: what happened across the Organization, in under 100 ASCII characters. Counts come
+ * most telling first; one that does not fit whole is left to the email.
  *
- * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization of 12 accounts: 3 new in 2 accounts, 9 failing'
+ * @example digestSubject(digest) // '[FAIL] SageMaker compliance, Organization: 3 new or regressed findings in 2 accounts, 9 failing'
  */
 export function digestSubject(digest: OrganizationDigest, part?: { number: number; count: number }): string {
   const { totals } = digest;
-  const errored = totals.accountsErrored > 0 ? `, ${totals.accountsErrored} errored` : '';
-  const head = `SageMaker compliance, Organization of ${plural(totals.accounts, 'account')}`;
-  let text: string;
+  const unscanned = totals.accountsErrored > 0 ? [notFullyScanned(totals.accountsErrored)] : [];
+  const errors = totals.error > 0 ? [errorResults(totals.error)] : [];
+  const head = 'SageMaker compliance, Organization: ';
   if (totals.newOrRegressed > 0) {
-    text = `[FAIL] ${head}: ${totals.newOrRegressed} new in ${digest.changed.length}, ${totals.fail} failing${errored}`;
-  } else if (totals.fail > 0) {
-    text = `[FAIL] ${head}: nothing new, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}${errored}`;
-  } else if (totals.error > 0 || totals.accountsErrored > 0) {
-    text = `[ERROR] ${head}: nothing failing, ${plural(totals.error, 'error')}${errored}`;
-  } else {
-    text = `[OK] ${head}: all ${plural(totals.pass, 'check')} pass`;
+    return fitSubjectClauses(
+      `[FAIL] ${head}`,
+      [
+        `${plural(totals.newOrRegressed, 'new or regressed finding')} in ${plural(digest.changed.length, 'account')}`,
+        `${totals.fail} failing`,
+        ...unscanned,
+        ...errors,
+      ],
+      part,
+    );
   }
-  return fitSubject(text, part);
+  if (totals.fail > 0) {
+    return fitSubjectClauses(
+      `[FAIL] ${head}`,
+      [
+        'nothing new',
+        `${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}`,
+        ...unscanned,
+        ...errors,
+      ],
+      part,
+    );
+  }
+  if (totals.error > 0 || totals.accountsErrored > 0) {
+    return fitSubjectClauses(`[ERROR] ${head}`, ['nothing failing', ...unscanned, ...errors], part);
+  }
+  if (totals.muted > 0) return fitSubjectClauses(`[OK] ${head}`, [mutedStillFailing(totals.muted)], part);
+  return fitSubjectClauses(
+    `[OK] ${head}`,
+    [`all ${plural(totals.pass, 'check')} pass in ${plural(totals.accounts, 'account')}`],
+    part,
+  );
 }
 
 function findingLine(finding: DigestFinding): string {
@@ -380,6 +438,23 @@ function column(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 2)}… ` : text.padEnd(width);
 }
 
+/** What to do about each status that is neither clean nor failing, for the lines under the table. */
+const STATUS_MEANING: Partial<Record<DigestAccountStatus, string>> = {
+  'ERROR results': 'scanned, but some checks could not be made: read the ERROR results in its report',
+  'role not assumed':
+    'not judged: STS denied the member role (missing, or not trusting the scanner): fix its deployment',
+  'not scanned': 'not judged: no readable report, for the reason named above',
+  incomplete: 'the scan stopped early: what it did not reach is ERROR in its report',
+};
+
+function statusLegend(accounts: readonly DigestAccount[]): string[] {
+  const present = new Set(accounts.map((account) => account.status));
+  const lines = Object.entries(STATUS_MEANING)
+    .filter(([status]) => present.has(status as DigestAccountStatus))
+    .map(([status, meaning]) => `  ${status}: ${meaning}`);
+  return lines.length === 0 ? [] : ['', ...lines];
+}
+
 function accountsSection(digest: OrganizationDigest, part: DigestPart): string[] {
   const shown = part.cleanAccountsListed
     ? digest.accounts
@@ -395,6 +470,7 @@ function accountsSection(digest: OrganizationDigest, part: DigestPart): string[]
       (account) =>
         `  ${column(accountLabel(account), 40)}${String(account.pass).padStart(6)}${String(account.fail).padStart(6)}${String(account.error).padStart(6)}${String(account.muted).padStart(6)}${String(account.newOrRegressed).padStart(6)}  ${account.status}`,
     ),
+    ...statusLegend(shown),
   ];
 }
 
@@ -412,15 +488,22 @@ function rulesSection(digest: OrganizationDigest): string[] {
   ];
 }
 
+/** How the management account was covered, with the real cause when it was not fully scanned. */
+function managementCoverage(digest: OrganizationDigest, accountId: string): string {
+  const account = digest.accounts.find((entry) => entry.accountId === accountId);
+  const reason = digest.errored.find((entry) => entry.accountId === accountId)?.reason;
+  if (account === undefined) return 'not in the plan (excluded, or outside the OUs scanned)';
+  if (reason === undefined) return 'scanned (SCPs never apply to it)';
+  if (account.status === 'role not assumed') {
+    return 'NOT scanned: STS denied its member role (see below). A service-managed StackSet does not deploy to the management account: create the member role there with a plain stack, or fix its trust policy if it exists';
+  }
+  return `NOT ${account.status === 'incomplete' ? 'fully ' : ''}scanned: ${printable(reason).replace(/\.$/, '')}`;
+}
+
 function managementLine(digest: OrganizationDigest): string[] {
   const management = digest.managementAccount;
   if (management === undefined) return [];
-  const how = {
-    scanned: 'scanned (SCPs never apply to it)',
-    errored: 'NOT scanned: see below (StackSets do not deploy the member role there; create it by hand)',
-    'not planned': 'not in the plan (excluded, or outside the OUs scanned)',
-  }[management.covered];
-  return [`Management account ${management.accountId}: ${how}.`];
+  return [`Management account ${management.accountId}: ${managementCoverage(digest, management.accountId)}.`];
 }
 
 /** The digest with only some changed accounts: one SNS part's share of the listing. */
@@ -449,9 +532,11 @@ export function formatDigestEmail(
   const { totals } = digest;
   const lines = [
     `SageMaker compliance digest of ${plural(totals.accounts, 'account')} of the Organization, run ${printable(digest.runId)}, generated ${digest.generatedAt} (UTC).`,
-    `Results: ${totals.pass} passing, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${totals.error} could not be checked${totals.muted > 0 ? `, ${totals.muted} muted as accepted exceptions` : ''}; ${totals.newOrRegressed} new or regressed since each account's previous scan.`,
+    `Results: ${totals.pass} passing, ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${errorResults(totals.error)} (could not be checked)${totals.muted > 0 ? `, ${totals.muted} muted as accepted exceptions` : ''}; ${plural(totals.newOrRegressed, 'new or regressed finding')} since each account's previous scan.`,
     ...(totals.accountsErrored > 0
-      ? [`${plural(totals.accountsErrored, 'account')} could not be fully scanned: named below.`]
+      ? [
+          `${notFullyScanned(totals.accountsErrored)}, named below: the counts above leave out what was not read in them.`,
+        ]
       : []),
     ...managementLine(digest),
     ...(part.count > 1
@@ -464,7 +549,12 @@ export function formatDigestEmail(
   ];
   if (part.number === 1) lines.push(...accountsSection(digest, part), ...rulesSection(digest));
   if (totals.fail + totals.error + totals.accountsErrored === 0) {
-    lines.push('', 'Every check passed in every account: no action needed.');
+    lines.push(
+      '',
+      totals.muted === 0
+        ? 'Every check passed in every account: no action needed.'
+        : `Nothing fails outside the accepted exceptions, but ${mutedStillFailing(totals.muted)}: muted is not fixed (each account's report lists them).`,
+    );
   }
   if (digest.storedAt !== undefined) lines.push('', `Full digest: ${printable(digest.storedAt)}`);
   lines.push(

@@ -1,11 +1,14 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { CHAT_LIST_LIMIT, type ChatNotification } from './chat.ts';
+import { plural } from './email.ts';
 import {
   type DigestChangedAccount,
   type DigestFinding,
   type DigestPart,
   digestSubject,
+  errorResults,
   formatDigestEmail,
+  notFullyScanned,
   type OrganizationDigest,
 } from './organization-digest.ts';
 import { printable } from './sanitize.ts';
@@ -56,6 +59,10 @@ function code(text: string): string {
   return `\`${printable(text).replaceAll('`', "'")}\``;
 }
 
+function statusOf(digest: OrganizationDigest, accountId: string): string {
+  return digest.accounts.find((account) => account.accountId === accountId)?.status ?? 'not scanned';
+}
+
 /** The chat variant: a short markdown digest listing the part's new and regressed findings. */
 export function digestChatNotification(digest: OrganizationDigest, part: DigestPart): ChatNotification {
   const { totals } = digest;
@@ -64,7 +71,7 @@ export function digestChatNotification(digest: OrganizationDigest, part: DigestP
   );
   const shown = findings.slice(0, CHAT_LIST_LIMIT);
   const lines = [
-    `${totals.accounts} accounts: ${totals.fail} failing in ${totals.accountsFailing}, ${totals.error} could not be checked, ${totals.newOrRegressed} new or regressed.`,
+    `${plural(totals.accounts, 'account')}: ${totals.fail} failing in ${plural(totals.accountsFailing, 'account')}, ${errorResults(totals.error)}, ${plural(totals.newOrRegressed, 'new or regressed finding')}${totals.accountsErrored > 0 ? `; ${notFullyScanned(totals.accountsErrored)}` : ''}${totals.muted > 0 ? `; ${totals.muted} muted, still failing` : ''}.`,
     ...(shown.length > 0 ? [`*New or regressed (${findings.length})*`] : []),
     ...shown.map(({ account, finding }) =>
       `• *${finding.severity}* ${code(account.accountId)} ${code(finding.ruleId)} ${code(finding.resourceId)} (${printable(finding.region)}): ${printable(finding.message)} Fix: ${printable(finding.fix)}`.slice(
@@ -78,7 +85,12 @@ export function digestChatNotification(digest: OrganizationDigest, part: DigestP
           `*Not fully scanned (${digest.errored.length})*`,
           ...digest.errored
             .slice(0, CHAT_LIST_LIMIT)
-            .map((account) => `• ${code(account.accountId)}: ${printable(account.reason)}`.slice(0, 400)),
+            .map((account) =>
+              `• ${code(account.accountId)} (${statusOf(digest, account.accountId)}): ${printable(account.reason)}`.slice(
+                0,
+                400,
+              ),
+            ),
           ...(digest.errored.length > CHAT_LIST_LIMIT
             ? [`…and ${digest.errored.length - CHAT_LIST_LIMIT} more in the digest`]
             : []),

@@ -337,6 +337,9 @@ describe.runIf(motoAvailable())(
         ].sort(),
       );
       expect(digest.managementAccount).toEqual({ accountId: MOTO_ACCOUNT_ID, covered: 'scanned' });
+      expect(digest.accounts.find((account) => account.accountId === accounts.noRole)?.status).toBe(
+        'role not assumed',
+      );
       expect(digest.totals).toMatchObject({ accounts: 6, pass: 3, fail: 2, error: 1, accountsErrored: 1 });
     });
 
@@ -344,7 +347,7 @@ describe.runIf(motoAvailable())(
       // Assess
       expect(delivered).toHaveLength(1);
       expect(delivered[0]?.Subject).toBe(
-        '[FAIL] SageMaker compliance, Organization of 6 accounts: 2 new in 2, 2 failing, 1 errored',
+        '[FAIL] SageMaker compliance, Organization: 2 new or regressed findings in 2 accounts, 2 failing',
       );
       const machine = JSON.parse(delivered[0]?.Message ?? '{}') as OrganizationDigest;
       expect(machine.runId).toBe(EXECUTION_NAME);
