@@ -568,33 +568,50 @@ function scpVerdict(
   };
 }
 
-const piecesByStatements = new WeakMap<Approval, Map<string, IpPiece[]>>();
+/**
+ * A number for a statement's set of `aws:SourceIp` ranges: statements naming the same ranges (one
+ * policy compiled for each action, or several policies listing the same offices) get the same one.
+ * Ranges are compared by identity, as {@link parseIpRange} returns one object per text.
+ */
+const rangeSetIds = new Map<string, number>();
+const rangeSetOf = new WeakMap<CompiledStatement, number>();
+
+function rangeSetId(statement: CompiledStatement): number {
+  let id = rangeSetOf.get(statement);
+  if (id === undefined) {
+    const key = [...new Set(statement.ipRanges.map(identity))].sort((a, b) => a - b).join(',');
+    id = rangeSetIds.get(key);
+    if (id === undefined) {
+      id = rangeSetIds.size;
+      rangeSetIds.set(key, id);
+    }
+    rangeSetOf.set(statement, id);
+  }
+  return id;
+}
+
+const piecesByRanges = new WeakMap<Approval, Map<string, IpPiece[]>>();
 
 /**
- * The address space cut at the ranges of the statements, made once for every set that holds the
- * same range-bearing statements: the cuts depend on the ranges alone, and many principals hold the
- * same few ranged grants and Denies among policies that differ otherwise.
+ * The address space cut at the ranges of the statements, made once for every set whose statements
+ * name the same ranges: the cuts depend on the ranges alone, and many principals hold the same few
+ * ranged grants and Denies among policies that differ otherwise.
  */
 function piecesOf(statements: readonly StatementRef[], approval: Approval): IpPiece[] {
-  const ranged = [...new Set(statements.map((ref) => ref.statement))].filter(
-    (statement) => statement.ipRanges.length > 0,
-  );
-  const key = ranged
-    .map(identity)
-    .sort((a, b) => a - b)
-    .join(',');
-  let byStatements = piecesByStatements.get(approval);
-  if (!byStatements) {
-    byStatements = new Map();
-    piecesByStatements.set(approval, byStatements);
+  const ranged = statements.filter((ref) => ref.statement.ipRanges.length > 0);
+  const key = [...new Set(ranged.map((ref) => rangeSetId(ref.statement)))].sort((a, b) => a - b).join(',');
+  let byRanges = piecesByRanges.get(approval);
+  if (!byRanges) {
+    byRanges = new Map();
+    piecesByRanges.set(approval, byRanges);
   }
-  let pieces = byStatements.get(key);
+  let pieces = byRanges.get(key);
   if (!pieces) {
     pieces = splitAddressSpace(
-      ranged.flatMap((statement) => statement.ipRanges),
+      ranged.flatMap((ref) => ref.statement.ipRanges),
       approval.ranges,
     );
-    byStatements.set(key, pieces);
+    byRanges.set(key, pieces);
   }
   return pieces;
 }
