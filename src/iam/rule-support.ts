@@ -64,8 +64,25 @@ export function describeOrigin(verdict: Verdict, approval: Approval): string {
   return `${verdict.offendingAddress} (outside the approved ranges)`;
 }
 
-/** The evidence every IAM verdict carries. */
+const evidenceOf = new WeakMap<Verdict, { context: RuleContext; evidence: Record<string, unknown> }>();
+
+/**
+ * The evidence every IAM verdict carries, made once per verdict: every principal of the verdict
+ * cites the same statements and ranges.
+ */
 export function verdictEvidence(
+  verdict: Verdict,
+  context: RuleContext,
+  presign: PresignedUrlAction,
+): Record<string, unknown> {
+  const known = evidenceOf.get(verdict);
+  if (known?.context === context) return known.evidence;
+  const evidence = freshVerdictEvidence(verdict, context, presign);
+  evidenceOf.set(verdict, { context, evidence });
+  return evidence;
+}
+
+function freshVerdictEvidence(
   verdict: Verdict,
   context: RuleContext,
   presign: PresignedUrlAction,
@@ -85,9 +102,21 @@ export function verdictEvidence(
   return evidence;
 }
 
-/** The fix that fits the approved ranges (or the lack of them). */
+const hints = new WeakMap<readonly string[], Map<string, string>>();
+
+/** The fix that fits the approved ranges (or the lack of them); written once per action for every principal. */
 export function guardrailHint(context: RuleContext, presign: PresignedUrlAction): string {
   const ranges = context.config.allowedSourceCidrs;
-  const list = ranges.length > 0 ? JSON.stringify(ranges) : '["<approved CIDRs>"]';
-  return `add a statement {"Effect":"Deny","Action":"${presign.action}","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":${list}}}}`;
+  let byAction = hints.get(ranges);
+  if (!byAction) {
+    byAction = new Map();
+    hints.set(ranges, byAction);
+  }
+  let hint = byAction.get(presign.action);
+  if (hint === undefined) {
+    const list = ranges.length > 0 ? JSON.stringify(ranges) : '["<approved CIDRs>"]';
+    hint = `add a statement {"Effect":"Deny","Action":"${presign.action}","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":${list}}}}`;
+    byAction.set(presign.action, hint);
+  }
+  return hint;
 }
