@@ -47,19 +47,39 @@ export function globMatch(
 
 /**
  * The Deny-union search asks the same few pattern pairs again and again; the answers are kept, up
- * to a bound, so a table is filled once per pair rather than once per question.
+ * to a bound, so a table is filled once per pair rather than once per question. Keyed by nested
+ * maps, as a joined key would be a new string for every question.
  */
-const answers = new Map<string, boolean>();
-const MAX_REMEMBERED = 100_000;
+class Answers {
+  private readonly byFirst = new Map<string, Map<string, boolean>>();
+  private size = 0;
 
-function remembered(key: string, compute: () => boolean): boolean {
-  const known = answers.get(key);
-  if (known !== undefined) return known;
-  const answer = compute();
-  if (answers.size >= MAX_REMEMBERED) answers.clear();
-  answers.set(key, answer);
-  return answer;
+  constructor(private readonly compute: (first: string, second: string) => boolean) {}
+
+  answer(first: string, second: string): boolean {
+    let bySecond = this.byFirst.get(first);
+    const known = bySecond?.get(second);
+    if (known !== undefined) return known;
+    const answer = this.compute(first, second);
+    if (this.size >= MAX_REMEMBERED) {
+      this.byFirst.clear();
+      this.size = 0;
+      bySecond = undefined;
+    }
+    if (!bySecond) {
+      bySecond = new Map();
+      this.byFirst.set(first, bySecond);
+    }
+    bySecond.set(second, answer);
+    this.size++;
+    return answer;
+  }
 }
+
+const MAX_REMEMBERED = 100_000;
+/** By the characters the right pattern's wildcards exclude: a few fixed sets. */
+const intersections = new Map<string, Answers>();
+const inclusions = new Answers((outer, inner) => includes(outer, inner));
 
 /**
  * Whether some string matches both patterns (exact: a product of the two automata). The wildcards
@@ -67,9 +87,12 @@ function remembered(key: string, compute: () => boolean): boolean {
  * its separators (an ARN's `:` and `/`) then denotes only strings with exactly those separators.
  */
 export function globIntersects(left: string, right: string, rightWildcardsExclude = ''): boolean {
-  return remembered(`i\u0000${left}\u0000${right}\u0000${rightWildcardsExclude}`, () =>
-    intersects(left, right, rightWildcardsExclude),
-  );
+  let answers = intersections.get(rightWildcardsExclude);
+  if (!answers) {
+    answers = new Answers((first, second) => intersects(first, second, rightWildcardsExclude));
+    intersections.set(rightWildcardsExclude, answers);
+  }
+  return answers.answer(left, right);
 }
 
 function intersects(left: string, right: string, rightWildcardsExclude: string): boolean {
@@ -105,7 +128,7 @@ function intersects(left: string, right: string, rightWildcardsExclude: string):
  * languages such as `?*` and `*?`; callers use it only where false is the cautious answer.
  */
 export function globIncludes(outer: string, inner: string): boolean {
-  return remembered(`c\u0000${outer}\u0000${inner}`, () => includes(outer, inner));
+  return inclusions.answer(outer, inner);
 }
 
 function includes(outer: string, inner: string): boolean {
