@@ -312,7 +312,12 @@ function logBundle(bundle: ReturnType<typeof measureBundle>): void {
   }
 }
 
-const principals = values['startup-only'] ? undefined : measurePrincipals(log);
+const principals = values['startup-only']
+  ? undefined
+  : measurePrincipals(
+      log,
+      [process.execPath, lambdaNode()].filter((node): node is string => node !== undefined),
+    );
 function measureOrganization(phase: 'plan' | 'aggregate', throttleEvery: number): OrganizationMeasurement {
   const child = spawnSync(
     process.execPath,
