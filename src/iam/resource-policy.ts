@@ -4,6 +4,7 @@ import {
   compileConditions,
   describeClause,
   evaluateClauses,
+  lowerKey,
   type RequestContext,
   type Truth,
 } from './conditions.ts';
@@ -53,6 +54,8 @@ export interface ResourceRequest {
   principal: RequestPrincipal;
   /** What is known of the request's condition keys (lower case); keys left out may hold anything. */
   context: RequestContext;
+  /** Why some of the keys left out of `context` are unknown (lower case), when not for want of data. */
+  unknownBecause?: ReadonlyMap<string, string>;
 }
 
 export type RequestOutcome =
@@ -246,8 +249,12 @@ function bearing(statement: ResourceStatement, request: ResourceRequest): Bearin
       reason = `its ${statement.principal ? 'Principal' : 'NotPrincipal'}: ${who.reason}`;
     else if (conditionTruth === 'error')
       reason = `its condition is not understood (${clause?.notUnderstood})`;
-    else
-      reason = `its condition ${clause ? describeClause(clause) : ''} depends on ${clause?.variables?.length ? `the policy variables ${clause.variables.join(', ')}` : clause?.key}, which the snapshot does not tell`;
+    else if (clause?.variables?.length)
+      reason = `its condition ${describeClause(clause)} depends on the policy variables ${clause.variables.join(', ')}, which the snapshot does not tell`;
+    else {
+      const why = clause && request.unknownBecause?.get(lowerKey(clause.key));
+      reason = `its condition ${clause ? describeClause(clause) : ''} depends on ${clause?.key}, which ${why ?? 'the snapshot does not tell'}`;
+    }
   }
   return { statement, truth, covers, ...(reason ? { reason } : {}) };
 }
