@@ -17,7 +17,7 @@ import { resourceMayMatch, statementElement, stringList, VARIABLES_VERSION } fro
  * names whom each statement is for with `Principal` or `NotPrincipal`. The question it answers is
  * whether one principal's call of one action on a set of resources is allowed, refused, or cannot
  * be told from the snapshot. Action, Resource and Condition mean what they mean in identity
- * policies (conditions.ts, request.ts).
+ * policies, read by the same code (statement-elements.ts, conditions.ts, request.ts).
  */
 
 /** The `Principal` or `NotPrincipal` of a statement, by principal type (`AWS`, `Service`, ...). */
