@@ -4,7 +4,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import type { AggregateEnvironment } from '../config/organization-env.ts';
-import { type ListedExecution, readMapResults, readText } from '../history/map-results.ts';
+import { type ListedExecution, parseJsonText, readJson, readMapResults } from '../history/map-results.ts';
 import { describeStoreError } from '../history/store.ts';
 import {
   type AccountScanOutcome,
@@ -56,13 +56,23 @@ export function digestKey(runId: string, at: Date): string {
 /** What the Map Run says of one account: its scan's outcome, or why there is none. */
 type MapVerdict = { outcome: AccountScanOutcome } | { failure: string };
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
+/** The JSON value of a field of a Map Run record, or why there is none (`what` names the field). */
+function recordJson(text: string | undefined, what: string): { value: unknown } | { problem: string } {
   try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+    return { value: parseJsonText(text ?? '', what) };
+  } catch (error) {
+    return { problem: (error as Error).message };
   }
+}
+
+/** A succeeded execution's verdict: its output, if that is the scan outcome of its account. */
+function succeededVerdict(record: ListedExecution['record'], accountId: string): MapVerdict {
+  const output = recordJson(record.Output, 'its output');
+  if ('problem' in output) return { failure: `its scan succeeded, but ${output.problem}` };
+  const outcome = accountScanOutcome.safeParse(output.value);
+  return outcome.success && outcome.data.accountId === accountId
+    ? { outcome: outcome.data }
+    : { failure: 'its scan succeeded, but its output is not the scan outcome of this account' };
 }
 
 /**
@@ -72,22 +82,20 @@ function parseJson(text: string | undefined): unknown {
 function verdictsOf(executions: readonly ListedExecution[], logger: Logger): Map<string, MapVerdict> {
   const verdicts = new Map<string, MapVerdict>();
   for (const { file, record } of executions) {
-    const event = organizationAccountEvent.safeParse(parseJson(record.Input));
+    const input = recordJson(record.Input, 'its input');
+    const event = organizationAccountEvent.safeParse('value' in input ? input.value : undefined);
     if (!event.success) {
       logger.error('A Map Run execution names no account of the plan', {
         execution: record.ExecutionArn ?? record.Name,
         status: record.Status,
+        ...('problem' in input ? { problem: input.problem } : {}),
       });
       continue;
     }
     const { accountId } = event.data.account;
     let verdict: MapVerdict;
     if (file === 'SUCCEEDED') {
-      const outcome = accountScanOutcome.safeParse(parseJson(record.Output));
-      verdict =
-        outcome.success && outcome.data.accountId === accountId
-          ? { outcome: outcome.data }
-          : { failure: 'its scan succeeded, but its output is not the scan outcome of this account' };
+      verdict = succeededVerdict(record, accountId);
     } else if (file === 'PENDING') {
       verdict = { failure: 'its scan never ran: the Map Run ended before it started' };
     } else {
@@ -124,7 +132,7 @@ export function createAggregateHandler(dependencies: AggregateHandlerDependencie
     const { runId, plan, results } = parseRunPayload(aggregateInput, event, 'aggregate input');
     const planned = parseRunPayload(
       z.array(planItem),
-      parseJson(await readText(s3, plan.bucket, plan.key)),
+      await readJson(s3, plan.bucket, plan.key, 'the plan'),
       `the plan s3://${plan.bucket}/${plan.key}`,
     );
     const verdicts = verdictsOf(await readMapResults(s3, results), logger);
@@ -190,7 +198,7 @@ export function createAggregateHandler(dependencies: AggregateHandlerDependencie
     try {
       const report = parseRunPayload(
         storedReport,
-        parseJson(await readText(s3, bucket, outcome.reportKey)),
+        await readJson(s3, bucket, outcome.reportKey, 'the report'),
         `the report s3://${bucket}/${outcome.reportKey}`,
       ) as unknown as Report;
       if (!report.scope.accounts.includes(accountId)) {

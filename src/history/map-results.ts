@@ -43,14 +43,32 @@ export interface ListedExecution {
   record: MapExecutionRecord;
 }
 
-function parsed<T>(schema: z.ZodType<T>, text: string, where: string): T {
-  let value: unknown;
+const END_OF_INPUT = 'Unexpected end of JSON input';
+
+/**
+ * The value of a JSON text, or a {@link UserInputError} naming `what` (the S3 object, or the field
+ * that holds the text) and what is wrong: empty; cut short (V8 stops at its end, with messages that
+ * differ between Node versions); or not valid JSON at a position V8 names.
+ *
+ * @example parseJsonText('[1,', 'the plan s3://b/k') // throws "the plan s3://b/k is not valid JSON: it ends at position 3 before its value is complete (…)"
+ */
+export function parseJsonText(text: string, what: string): unknown {
+  if (text.trim() === '') throw new UserInputError(`${what} is empty`);
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${where}: not JSON (${(error as Error).message})`);
+    const message = (error as Error).message;
+    const position = /\bposition (\d+)/.exec(message)?.[1];
+    const end = text.trimEnd().length;
+    const cut = message === END_OF_INPUT || (position !== undefined && Number(position) >= end);
+    throw new UserInputError(
+      `${what} is not valid JSON: ${cut ? `it ends at position ${end} before its value is complete (${message})` : message}`,
+    );
   }
-  const result = schema.safeParse(value);
+}
+
+function parsed<T>(schema: z.ZodType<T>, text: string, where: string): T {
+  const result = schema.safeParse(parseJsonText(text, where));
   if (!result.success) {
     const issue = result.error.issues[0] as z.core.$ZodIssue;
     throw new UserInputError(`${where}: ${jsonPath(issue.path)}: ${issue.message}`);
@@ -58,12 +76,20 @@ function parsed<T>(schema: z.ZodType<T>, text: string, where: string): T {
   return result.data;
 }
 
-/** An S3 object's text; an empty or absent body is an error naming the object, never "no results". */
-export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+/** An S3 object's text, as it is: an absent body is an empty text. */
+async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = (await response.Body?.transformToString('utf8')) ?? '';
-  if (text.trim() === '') throw new UserInputError(`s3://${bucket}/${key} is empty`);
-  return text;
+  return (await response.Body?.transformToString('utf8')) ?? '';
+}
+
+/**
+ * The JSON value of an S3 object; an empty or absent body, or text that is not JSON, is an error
+ * naming the object (`what` says which one it is: "the plan", "the report"), never "no results".
+ *
+ * @example await readJson(s3, 'bucket', 'organization/runs/r1/plan.json', 'the plan')
+ */
+export async function readJson(s3: S3Client, bucket: string, key: string, what: string): Promise<unknown> {
+  return parseJsonText(await readText(s3, bucket, key), `${what} s3://${bucket}/${key}`);
 }
 
 /**
@@ -76,11 +102,10 @@ export async function readMapResults(
   s3: S3Client,
   manifest: { Bucket: string; Key: string },
 ): Promise<ListedExecution[]> {
-  const where = `s3://${manifest.Bucket}/${manifest.Key}`;
   const { DestinationBucket, ResultFiles } = parsed(
     mapResultManifest,
     await readText(s3, manifest.Bucket, manifest.Key),
-    `the Map Run manifest ${where}`,
+    `the Map Run manifest s3://${manifest.Bucket}/${manifest.Key}`,
   );
   const files = (['SUCCEEDED', 'FAILED', 'PENDING'] as const).flatMap((status) =>
     ResultFiles[status].map((file) => ({ status, key: file.Key })),

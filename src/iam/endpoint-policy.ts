@@ -1,6 +1,7 @@
 import type { VpcEndpoint } from '@aws-sdk/client-ec2';
 import { type AccountInventory, findCollectionError, type Plain } from '../model/inventory.ts';
 import type { KeyState, RequestContext } from './conditions.ts';
+import { VPC_ONLY_KEYS } from './evaluate.ts';
 import {
   compileResourcePolicy,
   judgeResourceRequest,
@@ -21,6 +22,14 @@ export const ENDPOINT_POLICY_ACTIONS: readonly { action: string; resource: strin
 ];
 
 const SERVICE_LINKED_PATH = '/aws-service-role/';
+
+/** The endpoint keys that only the services listed for them carry (see `requestContext`). */
+const NOT_SENT_BY_SAGEMAKER: ReadonlyMap<string, string> = new Map(
+  VPC_ONLY_KEYS.filter((entry) => !entry.everyService).map((entry) => [
+    entry.key.toLowerCase(),
+    'a SageMaker call may not carry: the IAM condition keys reference does not list SageMaker among the services that support it',
+  ]),
+);
 /** Principals named in a message; the evidence lists them all. */
 const NAMED_PRINCIPALS = 3;
 
@@ -71,6 +80,12 @@ function principalsOf(account: AccountInventory): AccountPrincipal[] {
  * through an interface endpoint has no `aws:SourceIp` (its `aws:VpcSourceIp` is some address of
  * the VPC); a role calls with a session, so its type is `AssumedRole`. The Organization id is known
  * only when the organization section was read. Every other key may hold anything.
+ *
+ * `aws:VpceAccount`, `aws:VpceOrgID` and `aws:VpceOrgPaths` are among them: the IAM global
+ * condition keys reference lists the services that support each, and SageMaker is not one of them
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-vpceaccount),
+ * so a SageMaker call through the endpoint may lack them whoever owns the endpoint (as
+ * `VPC_ONLY_KEYS` in evaluate.ts has it, `everyService: false`).
  */
 function requestContext(where: Where, principal: AccountPrincipal | undefined): RequestContext {
   const { partition, region, account, endpoint } = where;
@@ -82,7 +97,6 @@ function requestContext(where: Where, principal: AccountPrincipal | undefined): 
       'aws:sourcevpcarn',
       text(`arn:${partition}:ec2:${region}:${endpoint.OwnerId ?? account.accountId}:vpc/${endpoint.VpcId}`),
     ],
-    ['aws:vpceaccount', text(endpoint.OwnerId ?? account.accountId)],
     ['aws:sourceip', { kind: 'absent' }],
     ['aws:vpcsourceip', { kind: 'present' }],
     ['aws:principalaccount', text(account.accountId)],
@@ -130,6 +144,7 @@ function judgeAction(
       scope: scopeOf(where, entry.resource),
       principal: principal ?? { accountId: where.account.accountId },
       context: requestContext(where, principal),
+      unknownBecause: NOT_SENT_BY_SAGEMAKER,
     });
     const label = principal?.label ?? 'any principal of the account';
     if (outcome.kind === 'refused') judgement.refused.push({ principal: label, outcome });

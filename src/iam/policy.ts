@@ -1,7 +1,7 @@
 import type { PolicyDocumentInput } from '../model/inventory.ts';
 import { type ConditionClause, compileConditions } from './conditions.ts';
 import { decodePolicyDocument } from './document.ts';
-import { globIncludes, globIntersects } from './glob.ts';
+import { globIncludes } from './glob.ts';
 import type { IpRange } from './ip.ts';
 import {
   type AccountTarget,
@@ -11,6 +11,7 @@ import {
   resourceCovers,
   splitArn,
 } from './request.ts';
+import { resourceMayMatch, statementElement, VARIABLES_VERSION } from './statement-elements.ts';
 import { parseTemplate, variablesOf } from './variables.ts';
 
 /**
@@ -50,12 +51,6 @@ export interface CompiledPolicy {
   statements: CompiledStatement[];
   /** Whether any Allow statement can grant the action (conditions aside). */
   grants: boolean;
-}
-
-function stringList(value: unknown): string[] | undefined {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
-  return undefined;
 }
 
 /** A statement (or document) that cannot be read stands for both a grant and a deny of unknown reach. */
@@ -145,24 +140,13 @@ function compileStatement(
   if (effect !== 'Allow' && effect !== 'Deny') {
     return unreadable(index, `${where} has no Effect of Allow or Deny`, target, known);
   }
-  if ((statement.Action === undefined) === (statement.NotAction === undefined)) {
-    return unreadable(index, `${where} needs exactly one of Action and NotAction`, target, known);
-  }
-  const actions = stringList(statement.Action ?? statement.NotAction);
-  if (!actions)
-    return unreadable(index, `${where} has an Action that is not a string or list of strings`, target, known);
-  if ((statement.Resource === undefined) === (statement.NotResource === undefined)) {
-    return unreadable(index, `${where} needs exactly one of Resource and NotResource`, target, known);
-  }
-  const resources = stringList(statement.Resource ?? statement.NotResource);
-  if (!resources) {
-    return unreadable(
-      index,
-      `${where} has a Resource that is not a string or list of strings`,
-      target,
-      known,
-    );
-  }
+  const actionElement = statementElement(statement, 'Action');
+  if (typeof actionElement === 'string') return unreadable(index, `${where} ${actionElement}`, target, known);
+  const resourceElement = statementElement(statement, 'Resource');
+  if (typeof resourceElement === 'string')
+    return unreadable(index, `${where} ${resourceElement}`, target, known);
+  const actions = actionElement.entries;
+  const resources = resourceElement.entries;
   const withVariables = variables && resources.some((entry) => entry.includes('${'));
   const badVariable = withVariables ? malformedVariable(resources) : undefined;
   if (badVariable) return unreadable(index, `${where}: ${badVariable}`, target, known);
@@ -170,8 +154,8 @@ function compileStatement(
   if (problem) return unreadable(index, `${where}: ${problem}`, target, known);
 
   const named = actions.some((pattern) => actionMatches(pattern, target.presign.action));
-  if (statement.Action !== undefined ? !named : named) return [];
-  const onResource = statement.Resource !== undefined;
+  if (actionElement.negated ? named : !named) return [];
+  const onResource = !resourceElement.negated;
   const patternsOf = (widen: boolean) =>
     withVariables
       ? resources.map((entry) => entryPattern(entry, widen)).filter((entry) => entry !== undefined)
@@ -217,9 +201,6 @@ function compileStatement(
   return [compiled];
 }
 
-/** Only this version of the policy language has policy variables (IAM User Guide, "Version"). */
-const VARIABLES_VERSION = '2012-10-17';
-
 /**
  * The statements of a policy document that bear on the target's presigned-URL action in the
  * account. A document that does not parse, or a malformed statement, becomes a statement
@@ -246,22 +227,10 @@ export function unreadablePolicy(problem: string, target: AccountTarget): Compil
   return { statements: unreadable(-1, problem, target), grants: true };
 }
 
-/**
- * Whether a `NotResource` entry could match an ARN of `scope`, so that the statement might leave
- * that resource out. Real notebook and user-profile ARNs hold no `:` or `/` beyond the ARN's own
- * separators (regions, account ids, notebook names, domain ids and profile names cannot contain
- * them), and a scope spells every separator out, so the wildcards of `scope` stand for none; the entry's wildcards may still span anything, which over-approximates
- * AWS's matching whether or not a wildcard spans segments there. Over-approximated: the cautious
- * side for a Deny.
- */
-function notResourceMayMatch(entry: string, scope: string): boolean {
-  return globIntersects(entry, scope, ':/');
-}
-
 /** Whether a Deny statement surely covers every ARN of `scope`. */
 export function denyCovers(statement: CompiledStatement, scope: string): boolean {
   if (statement.resource) return statement.patterns.some((entry) => resourceCovers(entry, scope));
-  return !statement.patterns.some((entry) => notResourceMayMatch(entry, scope));
+  return !statement.patterns.some((entry) => resourceMayMatch(entry, scope));
 }
 
 /**
@@ -271,7 +240,7 @@ export function denyCovers(statement: CompiledStatement, scope: string): boolean
  * entry's where the entry's is the narrower; anything else keeps the whole scope.
  */
 function leftOut(entry: string, scope: string): string | undefined {
-  if (!notResourceMayMatch(entry, scope)) return undefined;
+  if (!resourceMayMatch(entry, scope)) return undefined;
   const outer = splitArn(entry);
   const inner = splitArn(scope);
   if (!outer || !inner || entry.split(':').length !== scope.split(':').length) return scope;

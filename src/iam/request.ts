@@ -86,7 +86,7 @@ export function splitArn(pattern: string): ArnParts | undefined {
 
 /**
  * The name part of a scope: exactly `nameParts` segments, so that the scope's wildcards never need
- * to stand for a `/` (see `notResourceMayMatch` in policy.ts). A real name has exactly
+ * to stand for a `/` (see `resourceMayMatch` in statement-elements.ts). A real name has exactly
  * `nameParts - 1` slashes, so an entry's name with as many literal slashes matches segment by
  * segment, one with more matches no real resource, and one with fewer can match only where a
  * wildcard spans a slash: it is widened to every name.

@@ -4,19 +4,20 @@ import {
   compileConditions,
   describeClause,
   evaluateClauses,
+  lowerKey,
   type RequestContext,
   type Truth,
 } from './conditions.ts';
 import { decodePolicyDocument } from './document.ts';
-import { globIntersects } from './glob.ts';
 import { actionMatches, resourceCovers } from './request.ts';
+import { resourceMayMatch, statementElement, stringList, VARIABLES_VERSION } from './statement-elements.ts';
 
 /**
  * The resource-policy mode of the evaluator: a policy attached to a resource (here a VPC endpoint)
  * names whom each statement is for with `Principal` or `NotPrincipal`. The question it answers is
  * whether one principal's call of one action on a set of resources is allowed, refused, or cannot
  * be told from the snapshot. Action, Resource and Condition mean what they mean in identity
- * policies (conditions.ts, request.ts).
+ * policies, read by the same code (statement-elements.ts, conditions.ts, request.ts).
  */
 
 /** The `Principal` or `NotPrincipal` of a statement, by principal type (`AWS`, `Service`, ...). */
@@ -53,6 +54,8 @@ export interface ResourceRequest {
   principal: RequestPrincipal;
   /** What is known of the request's condition keys (lower case); keys left out may hold anything. */
   context: RequestContext;
+  /** Why some of the keys left out of `context` are unknown (lower case), when not for want of data. */
+  unknownBecause?: ReadonlyMap<string, string>;
 }
 
 export type RequestOutcome =
@@ -63,13 +66,6 @@ export type RequestOutcome =
 
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
 
-function stringList(value: unknown): string[] | undefined {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string'))
-    return value as string[];
-  return undefined;
-}
-
 function principalElement(value: unknown): { element: PrincipalElement } | string {
   if (value === '*') return { element: '*' };
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -79,6 +75,8 @@ function principalElement(value: unknown): { element: PrincipalElement } | strin
     if (!PRINCIPAL_TYPES.includes(type)) return `names the unknown principal type ${JSON.stringify(type)}`;
     const list = stringList(entries);
     if (!list) return `${type} is not a string or a list of strings`;
+    // Whom an empty list names is not documented, and a NotPrincipal of no one would apply to all.
+    if (list.length === 0) return `${type} is an empty list`;
     const wildcard = list.find((entry) => entry !== '*' && /[*?]/.test(entry));
     // IAM refuses wildcards in principals, except "*" alone (IAM User Guide, "Principal").
     if (wildcard)
@@ -88,9 +86,6 @@ function principalElement(value: unknown): { element: PrincipalElement } | strin
   if (Object.keys(element).length === 0) return 'names no principal';
   return { element };
 }
-
-/** Only this version of the policy language has policy variables (IAM User Guide, "Version"). */
-const VARIABLES_VERSION = '2012-10-17';
 
 function compileStatement(raw: unknown, index: number, variables: boolean): ResourceStatement | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'is not an object';
@@ -105,20 +100,14 @@ function compileStatement(raw: unknown, index: number, variables: boolean): Reso
   if (typeof principal === 'string') return `has a ${principalName} that ${principal}`;
   if (principalName === 'Principal') compiled.principal = principal.element;
   else compiled.notPrincipal = principal.element;
-  for (const [element, negated] of [
-    ['Action', 'NotAction'],
-    ['Resource', 'NotResource'],
-  ] as const) {
-    if ((statement[element] === undefined) === (statement[negated] === undefined))
-      return `needs exactly one of ${element} and ${negated}`;
-    const name = statement[element] !== undefined ? element : negated;
-    const list = stringList(statement[name]);
-    if (!list) return `has a ${name} that is not a string or a list of strings`;
-    const field = (
-      { Action: 'action', NotAction: 'notAction', Resource: 'resource', NotResource: 'notResource' } as const
-    )[name];
-    compiled[field] = list;
-  }
+  const action = statementElement(statement, 'Action');
+  if (typeof action === 'string') return action;
+  if (action.negated) compiled.notAction = action.entries;
+  else compiled.action = action.entries;
+  const resource = statementElement(statement, 'Resource');
+  if (typeof resource === 'string') return resource;
+  if (resource.negated) compiled.notResource = resource.entries;
+  else compiled.resource = resource.entries;
   const { clauses, problem } = compileConditions(statement.Condition, variables);
   if (problem) return `has a malformed Condition (${problem})`;
   compiled.clauses = clauses;
@@ -225,25 +214,17 @@ function actionNamed(statement: ResourceStatement, action: string): boolean {
   return statement.action ? named : !named;
 }
 
-/**
- * Real SageMaker names hold no `:` or `/`, and a scope spells every separator out: its wildcards
- * stand for neither (see `notResourceMayMatch` in policy.ts).
- */
-function mayMatch(entry: string, scope: string): boolean {
-  return globIntersects(entry, scope, ':/');
-}
-
 /** Whether the statement covers every resource of the scope, and whether it reaches any. */
 function resourceReach(statement: ResourceStatement, scope: string): { covers: boolean; reaches: boolean } {
   if (statement.resource) {
     return {
       covers: statement.resource.some((entry) => resourceCovers(entry, scope)),
-      reaches: statement.resource.some((entry) => mayMatch(entry, scope)),
+      reaches: statement.resource.some((entry) => resourceMayMatch(entry, scope)),
     };
   }
   const entries = statement.notResource ?? [];
   return {
-    covers: !entries.some((entry) => mayMatch(entry, scope)),
+    covers: !entries.some((entry) => resourceMayMatch(entry, scope)),
     reaches: !entries.some((entry) => resourceCovers(entry, scope)),
   };
 }
@@ -268,8 +249,12 @@ function bearing(statement: ResourceStatement, request: ResourceRequest): Bearin
       reason = `its ${statement.principal ? 'Principal' : 'NotPrincipal'}: ${who.reason}`;
     else if (conditionTruth === 'error')
       reason = `its condition is not understood (${clause?.notUnderstood})`;
-    else
-      reason = `its condition ${clause ? describeClause(clause) : ''} depends on ${clause?.variables?.length ? `the policy variables ${clause.variables.join(', ')}` : clause?.key}, which the snapshot does not tell`;
+    else if (clause?.variables?.length)
+      reason = `its condition ${describeClause(clause)} depends on the policy variables ${clause.variables.join(', ')}, which the snapshot does not tell`;
+    else {
+      const why = clause && request.unknownBecause?.get(lowerKey(clause.key));
+      reason = `its condition ${clause ? describeClause(clause) : ''} depends on ${clause?.key}, which ${why ?? 'the snapshot does not tell'}`;
+    }
   }
   return { statement, truth, covers, ...(reason ? { reason } : {}) };
 }

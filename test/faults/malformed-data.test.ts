@@ -66,7 +66,7 @@ const EXPECTED_ERRORS: [string, string, RegExp][] = [
   [
     'iam-policy-presigned-url-source-ip',
     RUNNER_INLINE,
-    /^Could not judge inline policy runner-notebooks of role notebook-runner: statement 0 has an Action that is not a string or list of strings\.$/,
+    /^Could not judge inline policy runner-notebooks of role notebook-runner: statement 0 has an Action that is not a string or a list of strings\.$/,
   ],
   [
     'iam-principal-presigned-url-source-ip',

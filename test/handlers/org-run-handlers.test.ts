@@ -284,6 +284,107 @@ describe('aggregate handler', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
+  /** The text cut after its last comma: what a write that stopped short leaves. */
+  const truncate = (key: string): string => {
+    const text = bucket.get(key) as string;
+    const cut = text.slice(0, text.lastIndexOf(',') + 1);
+    bucket.set(key, cut);
+    return cut;
+  };
+  const spoil = (key: string, how: 'truncated' | 'empty'): string => {
+    if (how === 'empty') {
+      bucket.set(key, '');
+      return `s3://${BUCKET}/${key} is empty`;
+    }
+    return `s3://${BUCKET}/${key} is not valid JSON: it ends at position ${truncate(key).length} before its value is complete (`;
+  };
+
+  it.each([
+    { kind: 'the Map Run manifest', key: `${results}/manifest.json`, how: 'truncated' },
+    { kind: 'the Map Run manifest', key: `${results}/manifest.json`, how: 'empty' },
+    { kind: 'the Map Run result file', key: `${results}/SUCCEEDED_0.json`, how: 'truncated' },
+    { kind: 'the Map Run result file', key: `${results}/FAILED_0.json`, how: 'empty' },
+    { kind: 'the plan', key: planOutput.key, how: 'truncated' },
+    { kind: 'the plan', key: planOutput.key, how: 'empty' },
+  ] as const)(
+    'fails on $kind when it is $how, naming the object and what is wrong',
+    async ({ kind, key, how }) => {
+      // Prepare
+      writeRun();
+      const problem = spoil(key, how);
+
+      // Act
+      const run = aggregate()(input);
+
+      // Assess
+      await expect(run).rejects.toThrow(`${kind} ${problem}`);
+      await expect(run).rejects.not.toThrow('received undefined');
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(bucket.has(`reports/organization/2026/03/01/${RUN_ID}.json`)).toBe(false);
+    },
+  );
+
+  it.each(['truncated', 'empty'] as const)(
+    'shows an account whose report is %s as not scanned, with the reason, never as clean',
+    async (how) => {
+      // Prepare
+      writeRun();
+      const problem = spoil('reports/111111111111/2026/03/01/a.json', how);
+
+      // Act
+      const output = await aggregate()(input);
+
+      // Assess
+      const digest = JSON.parse(bucket.get(output.digestKey) as string) as OrganizationDigest;
+      expect(digest.errored.find((account) => account.accountId === '111111111111')?.reason).toContain(
+        `its report could not be read: the report ${problem}`,
+      );
+      expect(digest.changed).toEqual([]);
+      expect(output.accountsErrored).toBe(5);
+    },
+  );
+
+  it('shows an account whose report is garbled mid-text as not scanned, naming where the JSON breaks', async () => {
+    // Prepare
+    writeRun();
+    const key = 'reports/111111111111/2026/03/01/a.json';
+    const text = bucket.get(key) as string;
+    const colon = text.indexOf(':');
+    bucket.set(key, `${text.slice(0, colon)};${text.slice(colon + 1)}`);
+
+    // Act
+    const output = await aggregate()(input);
+
+    // Assess
+    const digest = JSON.parse(bucket.get(output.digestKey) as string) as OrganizationDigest;
+    const reason = digest.errored.find((account) => account.accountId === '111111111111')?.reason;
+    expect(reason).toContain(
+      `its report could not be read: the report s3://${BUCKET}/${key} is not valid JSON: `,
+    );
+    expect(reason).toContain(`at position ${colon}`);
+    expect(reason).not.toContain('before its value is complete');
+  });
+
+  it('shows an account whose succeeded execution has a truncated output as not scanned, saying so', async () => {
+    // Prepare
+    writeRun();
+    const file = `${results}/SUCCEEDED_0.json`;
+    const records = JSON.parse(bucket.get(file) as string) as { Output: string }[];
+    const output = (records[0] as { Output: string }).Output;
+    (records[0] as { Output: string }).Output = output.slice(0, output.lastIndexOf(',') + 1);
+    bucket.set(file, JSON.stringify(records));
+
+    // Act
+    const aggregated = await aggregate()(input);
+
+    // Assess
+    const digest = JSON.parse(bucket.get(aggregated.digestKey) as string) as OrganizationDigest;
+    expect(digest.errored.find((account) => account.accountId === '111111111111')?.reason).toContain(
+      `its scan succeeded, but its output is not valid JSON: it ends at position ${output.lastIndexOf(',') + 1} before its value is complete (`,
+    );
+    expect(digest.changed).toEqual([]);
+  });
+
   it('refuses an input that drifted from the contract, naming the field', async () => {
     // Act
     const run = aggregate()({ ...input, results: { bucket: BUCKET } });

@@ -419,6 +419,48 @@ describe('endpoint policy of the SageMaker api endpoint', () => {
     });
   });
 
+  const NOT_SENT =
+    'a SageMaker call may not carry: the IAM condition keys reference does not list SageMaker among the services that support it';
+
+  it.each([
+    { key: 'aws:VpceAccount', value: ACCOUNT },
+    { key: 'aws:VpceOrgID', value: 'o-abc123def4' },
+    { key: 'aws:VpceOrgPaths', value: 'o-abc123def4/r-ab12/*' },
+  ])(
+    'gives ERROR, never PASS, for an Allow that hinges on $key, which SageMaker is not documented to send',
+    ({ key, value }) => {
+      // Act
+      const verdict = judge(policy({ ...allowAll, Condition: { StringLike: { [key]: value } } }));
+
+      // Assess
+      expect(verdict).toMatchObject({
+        status: 'ERROR',
+        summary: `its endpoint policy is not known to allow ${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice, role DataScientist (statement 0 may allow it, not surely: its condition StringLike ${key} [${value}] depends on ${key}, which ${NOT_SENT})`,
+        unjudgedFor: 'policy',
+      });
+    },
+  );
+
+  it('gives ERROR, never PASS, for a Deny unless aws:VpceAccount is the endpoint owner', () => {
+    // Act
+    const verdict = judge(
+      policy(allowAll, {
+        Sid: 'OwnEndpointsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:VpceAccount': ACCOUNT } },
+      }),
+    );
+
+    // Assess
+    expect(verdict).toMatchObject({
+      status: 'ERROR',
+      summary: `its endpoint policy is not known to allow ${NOTEBOOK_URL}, ${DOMAIN_URL}, ${CREATE_APP} for user alice, role DataScientist (statement 1 (Sid OwnEndpointsOnly) may deny it: its condition StringNotEquals aws:VpceAccount [${ACCOUNT}] depends on aws:VpceAccount, which ${NOT_SENT})`,
+    });
+  });
+
   it('fails what it can prove and names what it could not judge beside it', () => {
     // Act
     const verdict = judge(
