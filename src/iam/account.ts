@@ -34,8 +34,8 @@ export interface Principal {
   set: PolicySet;
   /** Whether any identity statement can grant the action (conditions aside). */
   grants: boolean;
-  /** Roles: who may assume them, from the trust policy. */
-  trustedPrincipals?: string[];
+  /** Roles: who may assume them, from the trust policy, read only for the roles a result cites. */
+  trustedPrincipals?: () => string[];
 }
 
 /** A policy that someone can edit, judged on its own by the policy rule. */
@@ -95,7 +95,10 @@ export class AccountIam {
   ) {
     for (const policy of details.Policies ?? []) {
       if (policy.Arn)
-        this.managed.set(policy.Arn, { policy, compiled: compilePolicy(defaultDocument(policy), target) });
+        this.managed.set(policy.Arn, {
+          policy,
+          compiled: compilePolicy(decodedOnce(details, defaultDocument(policy)), target),
+        });
     }
     for (const group of details.GroupDetailList ?? [])
       if (group.GroupName) this.groups.set(group.GroupName, group);
@@ -126,7 +129,7 @@ export class AccountIam {
   private compileInline(document: PolicyDocumentInput | undefined): CompiledPolicy {
     let compiled = this.inline.get(document);
     if (!compiled) {
-      compiled = compilePolicy(document, this.target);
+      compiled = compilePolicy(decodedOnce(this.details, document), this.target);
       this.inline.set(document, compiled);
     }
     return compiled;
@@ -208,7 +211,7 @@ export class AccountIam {
           this.managedRefs(attached, 'attached directly'),
         ),
       ]);
-      principal.trustedPrincipals = trustedPrincipalsOf(role);
+      principal.trustedPrincipals = () => trustedPrincipalsOf(role);
       return principal;
     });
     return this.roleList;
@@ -297,6 +300,36 @@ export class AccountIam {
     }
     return policies;
   }
+}
+
+/** By the IAM data they come from, each document's decoded form (or the document itself, if it does not decode). */
+const decodedDocuments = new WeakMap<
+  IamAuthorizationDetails,
+  Map<PolicyDocumentInput, PolicyDocumentInput>
+>();
+
+/**
+ * A document decoded once for every action it is compiled for. Keyed by the text, so that the same
+ * inline policy on a thousand roles is decoded once; one that does not decode is kept as it is,
+ * for {@link compilePolicy} to name its problem.
+ */
+function decodedOnce(
+  details: IamAuthorizationDetails,
+  document: PolicyDocumentInput | undefined,
+): PolicyDocumentInput | undefined {
+  if (document === undefined) return undefined;
+  let byDocument = decodedDocuments.get(details);
+  if (!byDocument) {
+    byDocument = new Map();
+    decodedDocuments.set(details, byDocument);
+  }
+  let decoded = byDocument.get(document);
+  if (decoded === undefined) {
+    const result = decodePolicyDocument(document);
+    decoded = result.ok ? result.document : document;
+    byDocument.set(document, decoded);
+  }
+  return decoded;
 }
 
 /** The principals a trust policy lets assume the role, as `Type:value` strings; unreadable → a note. */

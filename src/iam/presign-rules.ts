@@ -139,7 +139,7 @@ function judgePrincipal(
     ...(scps ? scpEvidence(scps, verdict) : { scpsEvaluated: false }),
     ...note?.evidence,
   };
-  if (principal.trustedPrincipals) evidence.trustedPrincipals = principal.trustedPrincipals;
+  if (principal.trustedPrincipals) evidence.trustedPrincipals = principal.trustedPrincipals();
   const base = {
     accountId,
     region: GLOBAL_REGION,
