@@ -15,53 +15,88 @@ const WALKED_DEPTH = 2;
  * Compact JSON text of each result exactly as `JSON.stringify` writes it, with the text of a
  * shared part written once. The results of a large account share much of their evidence (the
  * statements and SCP evidence of one verdict, cited by every principal that holds it: over half of
- * a 50,000-principal report), which `JSON.stringify` would write afresh each time.
+ * a 50,000-principal report), which `JSON.stringify` would write afresh each time. The text is
+ * gathered as parts and joined once per chunk, so no string is built member by member.
  */
 class CompactWriter {
+  /** The parts of the chunk being gathered, and their length. */
+  parts: string[] = [];
+  length = 0;
   private readonly written = new Map<object, string>();
-  private readonly quoted = new Map<string, string>();
+  /** `"name":` and `,"name":` of each member name: names repeat in every result. */
+  private readonly names = new Map<string, [string, string]>();
 
-  /** `undefined` where `JSON.stringify` writes nothing: undefined, a function or a symbol. */
-  value(value: unknown, key: string, depth: number): string | undefined {
-    if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  /** Whether anything was written: `JSON.stringify` writes nothing for undefined, a function or a symbol. */
+  write(value: unknown, key: string, depth: number): boolean {
+    if (typeof value !== 'object' || value === null) {
+      const text: string | undefined = JSON.stringify(value);
+      if (text === undefined) return false;
+      this.add(text);
+      return true;
+    }
     const known = this.written.get(value);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.add(known);
+      return true;
+    }
     // toJSON is given the member's name, so its answer is not reused under another.
     if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-      return this.value((value as { toJSON: (key: string) => unknown }).toJSON(key), key, depth);
-    if (depth < WALKED_DEPTH && isPlain(value)) return this.walked(value, depth);
-    const text = JSON.stringify(value);
-    this.written.set(value, text);
+      return this.write((value as { toJSON: (key: string) => unknown }).toJSON(key), key, depth);
+    if (depth < WALKED_DEPTH && isPlain(value)) this.walk(value, depth);
+    else {
+      const text = JSON.stringify(value);
+      this.written.set(value, text);
+      this.add(text);
+    }
+    return true;
+  }
+
+  add(text: string): void {
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  /** The gathered text, which starts the next chunk afresh. */
+  take(): string {
+    const text = this.parts.join('');
+    this.parts = [];
+    this.length = 0;
     return text;
   }
 
-  private walked(value: object, depth: number): string {
+  private walk(value: object, depth: number): void {
     if (Array.isArray(value)) {
-      let text = '[';
+      this.add('[');
       for (let index = 0; index < value.length; index++) {
-        if (index > 0) text += ',';
-        text += this.value(value[index], String(index), depth + 1) ?? 'null';
+        if (index > 0) this.add(',');
+        if (!this.write(value[index], String(index), depth + 1)) this.add('null');
       }
-      return `${text}]`;
+      this.add(']');
+      return;
     }
-    let text = '{';
+    this.add('{');
+    let first = true;
     for (const member of Object.keys(value)) {
-      const json = this.value((value as Record<string, unknown>)[member], member, depth + 1);
-      if (json === undefined) continue;
-      if (text.length > 1) text += ',';
-      text += `${this.quote(member)}:${json}`;
+      const mark = this.parts.length;
+      const [leading, following] = this.name(member);
+      this.add(first ? leading : following);
+      if (this.write((value as Record<string, unknown>)[member], member, depth + 1)) first = false;
+      else {
+        this.length -= (this.parts[mark] as string).length;
+        this.parts.length = mark;
+      }
     }
-    return `${text}}`;
+    this.add('}');
   }
 
-  /** Member names repeat in every result. */
-  private quote(name: string): string {
-    let quoted = this.quoted.get(name);
-    if (quoted === undefined) {
-      quoted = JSON.stringify(name);
-      this.quoted.set(name, quoted);
+  private name(member: string): [string, string] {
+    let forms = this.names.get(member);
+    if (!forms) {
+      const quoted = JSON.stringify(member);
+      forms = [`${quoted}:`, `,${quoted}:`];
+      this.names.set(member, forms);
     }
-    return quoted;
+    return forms;
   }
 }
 
@@ -83,40 +118,40 @@ function isPlain(value: object): boolean {
  */
 export function* jsonChunks(report: Report, options: { pretty?: boolean } = {}): Generator<string> {
   const indent = options.pretty ? 2 : undefined;
-  const compact = new CompactWriter();
+  const text = new CompactWriter();
   // JSON.stringify escapes line breaks inside strings: a raw one is indentation, which nests.
   const nested = (json: string, depth: number) =>
     indent === undefined ? json : json.replaceAll('\n', `\n${' '.repeat(indent * depth)}`);
-  const stringify = (value: unknown, key: string, nesting: number) => {
-    if (indent === undefined) return compact.value(value, key, 0);
+  /** Whether anything was written, as {@link CompactWriter.write} says. */
+  const write = (value: unknown, key: string, nesting: number): boolean => {
+    if (indent === undefined) return text.write(value, key, 0);
     const json: string | undefined = JSON.stringify(value, null, indent);
-    return json === undefined ? undefined : nested(json, nesting);
+    if (json === undefined) return false;
+    text.add(nested(json, nesting));
+    return true;
   };
   const newline = (depth: number) => (indent === undefined ? '' : `\n${' '.repeat(indent * depth)}`);
   const colon = indent === undefined ? ':' : ': ';
-  let pending = '';
   // The members JSON.stringify writes: it leaves out undefined values, functions and symbols.
   const members = Object.entries(report).filter(
     ([, value]) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol',
   );
-  pending += '{';
+  text.add('{');
   for (const [index, [key, value]] of members.entries()) {
-    pending += `${index > 0 ? ',' : ''}${newline(1)}${JSON.stringify(key)}${colon}`;
+    text.add(`${index > 0 ? ',' : ''}${newline(1)}${JSON.stringify(key)}${colon}`);
     if (Array.isArray(value) && value.length > 0) {
-      pending += '[';
+      text.add('[');
       for (let position = 0; position < value.length; position++) {
-        const json = stringify(value[position] ?? null, String(position), 2) ?? 'null';
-        pending += `${position > 0 ? ',' : ''}${newline(2)}${json}`;
-        if (pending.length >= CHUNK_CHARACTERS) {
-          yield escapeInvisible(pending);
-          pending = '';
-        }
+        if (position > 0) text.add(',');
+        text.add(newline(2));
+        if (!write(value[position] ?? null, String(position), 2)) text.add('null');
+        if (text.length >= CHUNK_CHARACTERS) yield escapeInvisible(text.take());
       }
-      pending += `${newline(1)}]`;
-    } else pending += stringify(value, key, 1) ?? 'null';
+      text.add(`${newline(1)}]`);
+    } else if (!write(value, key, 1)) text.add('null');
   }
-  pending += `${newline(0)}}\n`;
-  yield escapeInvisible(pending);
+  text.add(`${newline(0)}}\n`);
+  yield escapeInvisible(text.take());
 }
 
 /**
