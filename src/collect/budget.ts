@@ -22,16 +22,19 @@ export interface RegionBudgetOptions {
  * Each section announces a batch before it sends it (the DNS attributes of N VPCs, the describes of
  * N notebooks, the page after a NextToken): as soon as the calls still due, at the paced rate of
  * their buckets, need more time than is left, the region is given up, its requests cancelled, and
- * its results become ERROR with the estimate. The estimate adds the buckets' times, although
- * independent buckets drain side by side: it errs towards skipping a region that might just have
- * fitted, never towards one cut off mid-way.
+ * its results become ERROR with the estimate. A call stays due until its final answer: a throttled
+ * attempt and its retries finish nothing, and the tokens they took are gone from the bucket, so
+ * retries make the estimate longer, never shorter. A call in flight is still priced at a token
+ * although it already took one. The estimate adds the buckets' times, although independent
+ * buckets drain side by side: it errs towards skipping a region that might just have fitted,
+ * never towards one cut off mid-way.
  *
  * @example
  * const budget = new RegionBudget({ pacer, region: 'eu-west-1', timeLeftMs: () => deadlineAt - Date.now() });
  * budget.expect('ec2', 'DescribeVpcAttribute', 7_400); // throws NotScannedError if it cannot finish
  */
 export class RegionBudget {
-  private readonly announced = new Map<string, { bucket: Bucket; calls: number; takenBefore: number }>();
+  private readonly announced = new Map<string, { bucket: Bucket; calls: number; finishedBefore: number }>();
   private readonly stop = new AbortController();
 
   constructor(private readonly options: RegionBudgetOptions) {}
@@ -57,7 +60,8 @@ export class RegionBudget {
     const bucket = bucketOf(service, this.options.region, operation);
     const known = this.announced.get(bucket.key);
     if (known) known.calls += calls;
-    else this.announced.set(bucket.key, { bucket, calls, takenBefore: this.options.pacer.taken(bucket) });
+    else
+      this.announced.set(bucket.key, { bucket, calls, finishedBefore: this.options.pacer.finished(bucket) });
     this.check();
   }
 
@@ -65,8 +69,8 @@ export class RegionBudget {
     const { pacer } = this.options;
     let calls = 0;
     let seconds = 0;
-    for (const { bucket, calls: expected, takenBefore } of this.announced.values()) {
-      const due = Math.max(0, expected - (pacer.taken(bucket) - takenBefore));
+    for (const { bucket, calls: expected, finishedBefore } of this.announced.values()) {
+      const due = Math.max(0, expected - (pacer.finished(bucket) - finishedBefore));
       calls += due;
       seconds += pacer.secondsFor(bucket, due);
     }

@@ -169,7 +169,7 @@ export class AwsClients {
       ? AbortSignal.any([this.stop.signal, this.regionStop(region).signal])
       : this.stop.signal;
     setMaxListeners(Number.POSITIVE_INFINITY, stop);
-    this.watch(client, service, stop);
+    this.watch(client, service, region, stop);
     this.pace(client, service, region, stop);
     this.cache.set(key, client);
     return created;
@@ -191,18 +191,21 @@ export class AwsClients {
   }
 
   /**
-   * Above the retries, so a retried request counts once and an answer is checked once. The
-   * operation's name comes from the middleware context, which minification leaves intact (a
-   * command's class name does not survive it).
+   * Above the retries, so a retried request counts once, an answer is checked once, and the pacer
+   * learns that an operation is finished only from its final answer (a region's time estimate
+   * counts it due until then). The operation's name comes from the middleware context, which
+   * minification leaves intact (a command's class name does not survive it).
    */
-  private watch(client: ScannerClient, service: string, stop: AbortSignal): void {
+  private watch(client: ScannerClient, service: string, region: string, stop: AbortSignal): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = `${service}:${operationOf(context)}`;
         this.counter.record(operation);
-        const result = await next(args).catch((error: unknown) => {
-          throw unparsableAnswer(operation, error) ?? error;
-        });
+        const result = await next(args)
+          .catch((error: unknown) => {
+            throw unparsableAnswer(operation, error) ?? error;
+          })
+          .finally(() => this.pacer.finish(bucketOf(service, region, operationOf(context))));
         checkResponse(operation, args.input as Record<string, unknown>, result.output);
         this.options.onAnswer?.(operation);
         return result;

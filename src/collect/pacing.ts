@@ -68,14 +68,25 @@ export function bucketOf(service: string, region: string, operation: string): Bu
   }
 }
 
-/** Takes one token of a bucket before each HTTP attempt, and tells how long queued calls will take. */
+/**
+ * Takes one token of a bucket before each HTTP attempt, counts the operations that have their
+ * final answer, and tells how long queued calls will take.
+ */
 export interface Pacer {
   /** Resolves when the request may go; rejects with `signal`'s reason if it aborts first. */
   take(bucket: Bucket, signal?: AbortSignal): Promise<void>;
   /** Seconds that `calls` more requests to `bucket` need at the paced rate, beyond the tokens it holds now. */
   secondsFor(bucket: Bucket, calls: number): number;
-  /** How many tokens of `bucket` requests have taken so far: one per HTTP attempt. */
-  taken(bucket: Bucket): number;
+  /**
+   * Records that one operation of `bucket` has its final answer, output or error, after all its
+   * retries: it takes no more tokens.
+   */
+  finish(bucket: Bucket): void;
+  /**
+   * How many operations of `bucket` have had their final answer: a retried operation counts once,
+   * when its last attempt is answered, however many tokens its attempts took.
+   */
+  finished(bucket: Bucket): number;
 }
 
 function abortion(signal: AbortSignal): Promise<never> {
@@ -94,7 +105,7 @@ function abortion(signal: AbortSignal): Promise<never> {
  */
 export class RequestPacer implements Pacer {
   private readonly buckets = new Map<string, TokenBucket>();
-  private readonly takes = new Map<string, number>();
+  private readonly finishes = new Map<string, number>();
 
   constructor(readonly share: number) {
     if (!(share > 0 && share <= 1))
@@ -104,7 +115,6 @@ export class RequestPacer implements Pacer {
   async take(bucket: Bucket, signal?: AbortSignal): Promise<void> {
     // A request of a region given up, or after the deadline, must not queue for a token at all.
     if (signal?.aborted) throw signal.reason;
-    this.takes.set(bucket.key, this.taken(bucket) + 1);
     const removal = this.tokens(bucket).removeTokens(1);
     if (signal === undefined) {
       await removal;
@@ -115,8 +125,12 @@ export class RequestPacer implements Pacer {
     await Promise.race([removal, abortion(signal)]);
   }
 
-  taken(bucket: Bucket): number {
-    return this.takes.get(bucket.key) ?? 0;
+  finish(bucket: Bucket): void {
+    this.finishes.set(bucket.key, this.finished(bucket) + 1);
+  }
+
+  finished(bucket: Bucket): number {
+    return this.finishes.get(bucket.key) ?? 0;
   }
 
   secondsFor(bucket: Bucket, calls: number): number {

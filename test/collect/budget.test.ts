@@ -5,21 +5,26 @@ import { type Bucket, bucketOf, type Pacer, RequestPacer } from '../../src/colle
 const REGION = 'eu-west-1';
 const ATTRIBUTES = bucketOf('ec2', REGION, 'DescribeVpcAttribute');
 
-/** A pacer whose tokens this test hands out: `take` counts, nothing waits. */
+/**
+ * A pacer whose answers this test hands out: `take` lets every attempt go at once, `finish`
+ * counts, and the time is that of a fresh bucket at half the rate, whatever was taken.
+ */
 class CountingPacer implements Pacer {
   private readonly real = new RequestPacer(0.5);
-  private readonly counts = new Map<string, number>();
+  private readonly finishes = new Map<string, number>();
 
-  async take(bucket: Bucket): Promise<void> {
-    this.counts.set(bucket.key, this.taken(bucket) + 1);
-  }
+  async take(): Promise<void> {}
 
   secondsFor(bucket: Bucket, calls: number): number {
     return this.real.secondsFor(bucket, calls);
   }
 
-  taken(bucket: Bucket): number {
-    return this.counts.get(bucket.key) ?? 0;
+  finish(bucket: Bucket): void {
+    this.finishes.set(bucket.key, this.finished(bucket) + 1);
+  }
+
+  finished(bucket: Bucket): number {
+    return this.finishes.get(bucket.key) ?? 0;
   }
 }
 
@@ -59,22 +64,56 @@ describe('RegionBudget', () => {
     expect(() => budget.expect('ec2', 'DescribeVpcs', 1)).toThrow(message);
   });
 
-  it('counts only the calls still due: those that took their token are done', async () => {
+  it('counts only the calls still due: those that have their final answer are done', () => {
     // Prepare
     const pacer = new CountingPacer();
-    let left = 100_000;
-    const budget = new RegionBudget({ pacer, region: REGION, timeLeftMs: () => left });
+    const budget = new RegionBudget({ pacer, region: REGION, timeLeftMs: () => 100_000 });
     budget.expect('ec2', 'DescribeVpcAttribute', 1_000);
-    for (let call = 0; call < 900; call += 1) await pacer.take(ATTRIBUTES);
+    for (let call = 0; call < 900; call += 1) pacer.finish(ATTRIBUTES);
 
     // Act: 100 due and 1,000 more, 1,100 − 50 at 10 per second = 105 s, against 100 s.
-    left = 100_000;
     const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 1_000);
 
     // Assess
     expect(announce).toThrow(
       'the estimated 1,100 calls need about 105 s at the paced rate, more than the 100 s left',
     );
+  });
+
+  it('still counts as due a call whose attempts were throttled and retried, until its final answer', async () => {
+    // Prepare: 600 calls announced; 400 of them throttled and retried once, 800 tokens, none answered yet.
+    const pacer: Pacer = new CountingPacer();
+    const budget = new RegionBudget({ pacer, region: REGION, timeLeftMs: () => 60_000 });
+    budget.expect('ec2', 'DescribeVpcAttribute', 600);
+    for (let attempt = 0; attempt < 800; attempt += 1) await pacer.take(ATTRIBUTES);
+
+    // Act: the 600 due and 100 more, (700 − 50) / 10 per second = 65 s, against 60 s.
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 100);
+
+    // Assess
+    expect(announce).toThrow(
+      'the estimated 700 calls need about 65 s at the paced rate, more than the 60 s left',
+    );
+  });
+
+  it('prices the tokens that retried attempts took from the bucket: a region that fits by its attempts does not by its answers', async () => {
+    // Prepare: half of EC2's rate, a burst of 50. 60 calls announced; 20 of them answered after a
+    // throttled first attempt: 40 tokens gone, 10 left in the bucket.
+    const pacer = new RequestPacer(0.5);
+    const budget = new RegionBudget({ pacer, region: REGION, timeLeftMs: () => 2_000 });
+    budget.expect('ec2', 'DescribeVpcAttribute', 60);
+    for (let attempt = 0; attempt < 40; attempt += 1) await pacer.take(ATTRIBUTES);
+    for (let call = 0; call < 20; call += 1) pacer.finish(ATTRIBUTES);
+
+    // Act: 40 calls due, (40 − 10) / 10 per second = 3 s, against 2 s (counted by attempts, 20 due
+    // would have needed 1 s).
+    const announce = () => budget.expect('ec2', 'DescribeVpcAttribute', 0);
+
+    // Assess
+    expect(announce).toThrow(
+      'the estimated 40 calls need about 3 s at the paced rate, more than the 2 s left',
+    );
+    expect(budget.signal.aborted).toBe(true);
   });
 
   it('adds the time of every bucket the region still has calls due in', () => {

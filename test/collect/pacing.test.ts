@@ -14,13 +14,19 @@ import {
   STS_RATE,
 } from '../../src/collect/pacing.ts';
 import { SECTIONS } from '../../src/collect/sections/index.ts';
-import { ec2Xml, fastClientOverrides, startFakeAws } from '../support/aws-faults.ts';
+import {
+  EC2_REQUEST_LIMIT_EXCEEDED,
+  ec2Xml,
+  fastClientOverrides,
+  startFakeAws,
+} from '../support/aws-faults.ts';
 
 const VPCS = bucketOf('ec2', 'eu-west-1', 'DescribeVpcs');
 
-/** Records the bucket of every token taken, and lets each request go at once. */
+/** Records the bucket of every token taken and of every operation finished, and lets each request go at once. */
 class RecordingPacer implements Pacer {
   readonly keys: string[] = [];
+  readonly finishedKeys: string[] = [];
 
   async take(bucket: Bucket): Promise<void> {
     this.keys.push(bucket.key);
@@ -30,8 +36,12 @@ class RecordingPacer implements Pacer {
     return 0;
   }
 
-  taken(bucket: Bucket): number {
-    return this.keys.filter((key) => key === bucket.key).length;
+  finish(bucket: Bucket): void {
+    this.finishedKeys.push(bucket.key);
+  }
+
+  finished(bucket: Bucket): number {
+    return this.finishedKeys.filter((key) => key === bucket.key).length;
   }
 }
 
@@ -174,7 +184,6 @@ describe('RequestPacer', () => {
     // Assess
     await expect(waiting).rejects.toThrow('the scan deadline passed');
     await expect(pacer.take(VPCS, stop.signal)).rejects.toThrow('the scan deadline passed');
-    expect(pacer.taken(VPCS)).toBe(2);
   });
 });
 
@@ -191,17 +200,14 @@ describe('AwsClients pacing', () => {
     });
   });
 
-  it('takes a token for every HTTP attempt on the wire, the SDK retries of a RequestLimitExceeded included', async () => {
+  it('takes a token for every HTTP attempt on the wire, the SDK retries of a RequestLimitExceeded included, and finishes the operation once, at its final answer', async () => {
     // Prepare
     let answered = 0;
+    const finishedBeforeEachAttempt: number[] = [];
     const aws = await startFakeAws(() => {
       answered += 1;
-      if (answered <= 2) {
-        return {
-          status: 503,
-          body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>',
-        };
-      }
+      finishedBeforeEachAttempt.push(pacer.finished(VPCS));
+      if (answered <= 2) return { status: 503, body: EC2_REQUEST_LIMIT_EXCEEDED };
       return { body: ec2Xml('DescribeVpcs', '<vpcSet/>') };
     });
     const pacer = new RecordingPacer();
@@ -218,7 +224,32 @@ describe('AwsClients pacing', () => {
       expect(output.Vpcs).toEqual([]);
       expect(aws.count('DescribeVpcs')).toBe(3);
       expect(pacer.keys).toEqual([VPCS.key, VPCS.key, VPCS.key]);
+      expect(pacer.finishedKeys).toEqual([VPCS.key]);
+      expect(finishedBeforeEachAttempt).toEqual([0, 0, 0]);
       expect(clients.counter.toJSON()).toEqual({ 'ec2:DescribeVpcs': 1 });
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it('finishes an operation throttled on every attempt once, when the SDK gives up its retries', async () => {
+    // Prepare
+    const aws = await startFakeAws(() => ({ status: 503, body: EC2_REQUEST_LIMIT_EXCEEDED }));
+    const pacer = new RecordingPacer();
+    const clients = new AwsClients({
+      overrides: { endpoint: aws.endpoint, ...fastClientOverrides(4) },
+      pacer,
+    });
+
+    try {
+      // Act
+      const sent = clients.ec2('eu-west-1').send(new DescribeVpcsCommand({}));
+
+      // Assess
+      await expect(sent).rejects.toThrow('Request limit exceeded.');
+      expect(aws.count('DescribeVpcs')).toBe(4);
+      expect(pacer.keys).toEqual([VPCS.key, VPCS.key, VPCS.key, VPCS.key]);
+      expect(pacer.finishedKeys).toEqual([VPCS.key]);
     } finally {
       await aws.close();
     }
@@ -236,7 +267,8 @@ describe('AwsClients pacing', () => {
             })
           : Promise.resolve(),
       secondsFor: () => 0,
-      taken: () => 0,
+      finish: () => {},
+      finished: () => 0,
     };
     const clients = new AwsClients({
       overrides: { endpoint: aws.endpoint, ...fastClientOverrides(1) },

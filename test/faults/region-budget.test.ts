@@ -6,34 +6,44 @@ import { selectRules } from '../../src/engine/select.ts';
 import { DEFAULT_RULE_CONFIG } from '../../src/model/config.ts';
 import type { Report } from '../../src/model/report.ts';
 import {
+  EC2_REQUEST_LIMIT_EXCEEDED,
   ec2Xml,
   type FakeAws,
   fastClientOverrides,
   startFakeAws,
+  type WireAnswer,
   type WireCall,
 } from '../support/aws-faults.ts';
 import { fakeIo } from '../support/cli-io.ts';
-import { healthy, WIRE_ACCOUNT_ID, WIRE_REGION, wireClients } from './wire-world.ts';
+import { healthy, WIRE_ACCOUNT_ID, WIRE_REGION, WIRE_VPC_ID, wireClients } from './wire-world.ts';
 
 const RULES = selectRules(['vpc-sagemaker-endpoints', 'vpc-sagemaker-private-dns']);
 
 /**
- * Lets every request go at once and counts the tokens taken, but prices each DescribeVpcAttribute
- * call at 100 s of its bucket: a region with one VPC to check needs 200 s, whatever the clock.
+ * Lets every request go at once and counts the operations finished, but prices each call of
+ * `operation` at `secondsPerCall` of its bucket, whatever the clock: at 100 s a
+ * DescribeVpcAttribute call, a region with one VPC to check needs 200 s.
  */
-class SlowAttributesPacer implements Pacer {
-  private readonly counts = new Map<string, number>();
+class SlowOperationPacer implements Pacer {
+  private readonly finishes = new Map<string, number>();
 
-  async take(bucket: Bucket): Promise<void> {
-    this.counts.set(bucket.key, this.taken(bucket) + 1);
-  }
+  constructor(
+    private readonly operation: string,
+    private readonly secondsPerCall: number,
+  ) {}
+
+  async take(): Promise<void> {}
 
   secondsFor(bucket: Bucket, calls: number): number {
-    return bucket.key.endsWith('/DescribeVpcAttribute') ? calls * 100 : 0;
+    return bucket.key.endsWith(`/${this.operation}`) ? calls * this.secondsPerCall : 0;
   }
 
-  taken(bucket: Bucket): number {
-    return this.counts.get(bucket.key) ?? 0;
+  finish(bucket: Bucket): void {
+    this.finishes.set(bucket.key, this.finished(bucket) + 1);
+  }
+
+  finished(bucket: Bucket): number {
+    return this.finishes.get(bucket.key) ?? 0;
   }
 }
 
@@ -52,7 +62,7 @@ async function scanWithTimeLeft(timeLeftMs: number) {
     config: DEFAULT_RULE_CONFIG,
     source: {
       kind: 'live',
-      clients: wireClients(aws.endpoint, { pacer: new SlowAttributesPacer() }),
+      clients: wireClients(aws.endpoint, { pacer: new SlowOperationPacer('DescribeVpcAttribute', 100) }),
       regions: [WIRE_REGION],
       homeRegion: WIRE_REGION,
       deadline: new AbortController().signal,
@@ -102,6 +112,67 @@ describe('a region whose calls cannot finish before the deadline', () => {
       notices: [`Region ${WIRE_REGION} of account ${WIRE_ACCOUNT_ID} not scanned: ${estimate}`],
       attributeCalls: 0,
     });
+  });
+});
+
+describe('a region whose listing is throttled and retried', () => {
+  /** Three pages of VPCs; the first request for page 2 is throttled, its retry answered. */
+  function throttledSecondPage(call: WireCall): WireAnswer {
+    if (call.action !== 'DescribeVpcs') return healthy(call);
+    const token = call.params.get('NextToken');
+    if (token === null) {
+      const vpc = `<item><vpcId>${WIRE_VPC_ID}</vpcId><ownerId>${WIRE_ACCOUNT_ID}</ownerId><state>available</state><cidrBlock>10.0.0.0/16</cidrBlock><isDefault>false</isDefault></item>`;
+      return { body: ec2Xml('DescribeVpcs', `<vpcSet>${vpc}</vpcSet><nextToken>page-2</nextToken>`) };
+    }
+    const asked = aws?.calls.filter((seen) => seen.params.get('NextToken') === token).length;
+    if (token === 'page-2' && asked === 1) return { status: 503, body: EC2_REQUEST_LIMIT_EXCEEDED };
+    const next = token === 'page-2' ? '<nextToken>page-3</nextToken>' : '';
+    return { body: ec2Xml('DescribeVpcs', `<vpcSet/>${next}`) };
+  }
+
+  it('keeps the throttled page due until its retry is answered, and gives the region up when the pages left cannot finish', async () => {
+    // Prepare: each DescribeVpcs attempt takes 30 s of the 100 s left, and each page is priced at
+    // 50 s. After page 1 (70 s left) page 2 is due: 50 s fits. After page 2's throttled attempt and
+    // its answered retry (10 s left), page 3 is due: 50 s does not fit. Counted by attempts, the two
+    // of page 2 would have settled page 3 too, and the region would have been read to the end.
+    aws = await startFakeAws(throttledSecondPage);
+    const fake = aws;
+    const { report } = await runScan({
+      rules: RULES,
+      config: DEFAULT_RULE_CONFIG,
+      source: {
+        kind: 'live',
+        clients: wireClients(fake.endpoint, { pacer: new SlowOperationPacer('DescribeVpcs', 50) }),
+        regions: [WIRE_REGION],
+        homeRegion: WIRE_REGION,
+        deadline: new AbortController().signal,
+        timeLeftMs: () => 100_000 - 30_000 * fake.count('DescribeVpcs'),
+        onNotice: () => {},
+      },
+    });
+
+    // Assess
+    const estimate = 'the estimated 1 calls need about 50 s at the paced rate, more than the 10 s left';
+    expect(
+      report.results.map((result) => [result.ruleId, result.region, result.status, result.message]),
+    ).toEqual([
+      [
+        'vpc-sagemaker-endpoints',
+        WIRE_REGION,
+        'ERROR',
+        `Could not judge region ${WIRE_REGION}: it was not scanned (NotScanned), because ${estimate}.`,
+      ],
+      [
+        'vpc-sagemaker-private-dns',
+        WIRE_REGION,
+        'ERROR',
+        `Could not judge region ${WIRE_REGION}: it was not scanned (NotScanned), because ${estimate}.`,
+      ],
+    ]);
+    expect(
+      fake.calls.filter((call) => call.action === 'DescribeVpcs').map((call) => call.params.get('NextToken')),
+    ).toEqual([null, 'page-2', 'page-2']);
+    expect(report.complete).toBe(false);
   });
 });
 

@@ -35,7 +35,12 @@ export function fastClientOverrides(maxAttempts = 4): Record<string, unknown> {
  * Lets every request go at once and estimates no time: for tests of what is collected, not of how
  * fast (test/collect/pacing.test.ts tests the pacing).
  */
-export const UNPACED: Pacer = { take: async () => {}, secondsFor: () => 0, taken: () => 0 };
+export const UNPACED: Pacer = {
+  take: async () => {},
+  secondsFor: () => 0,
+  finish: () => {},
+  finished: () => 0,
+};
 
 /** {@link AwsClients} whose clients retry up to `maxAttempts` times without waiting, unpaced. */
 export function fastClients(maxAttempts = 4): AwsClients {
@@ -303,6 +308,10 @@ export async function startFakeAws(
 }
 
 const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+
+/** EC2's throttling answer on the wire (HTTP 503), which the SDK's retries take up. */
+export const EC2_REQUEST_LIMIT_EXCEEDED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>';
 
 /** An EC2 query-protocol answer: `<ActionResponse>` with a request id and `inner`. */
 export function ec2Xml(action: string, inner: string): string {
