@@ -11,6 +11,15 @@ import { UserInputError } from '../../src/model/errors.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:sagemaker-findings';
 
+/**
+ * A cold start imports the handler module, and ESM evaluates its static imports (the whole
+ * scanner: the SDK clients, the collector, the rules, the report writers, Powertools) before the
+ * body that checks the environment. The first such import in a worker also transforms that whole graph: about 2 s on
+ * an idle 2-core machine, more than vitest's 5 s default when the machine is busy. Later imports
+ * reuse the transforms (about 60 ms), but each cold-start test may run first (alone, or filtered).
+ */
+const COLD_START_TIMEOUT_MS = 30_000;
+
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.resetModules();
@@ -192,45 +201,53 @@ describe('loadLambdaEnvironment', () => {
     expect(environment.regionConcurrency).toBe(expected);
   });
 
-  it('fails the cold start of the handler module when a variable is malformed', async () => {
-    // Prepare
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('NOTIFY', 'loudly');
+  it(
+    'fails the cold start of the handler module when a variable is malformed',
+    async () => {
+      // Prepare
+      vi.stubEnv('AWS_REGION', 'eu-west-1');
+      vi.stubEnv('NOTIFY', 'loudly');
 
-    // Act
-    const load = import('../../src/handlers/scan.ts');
+      // Act
+      const load = import('../../src/handlers/scan.ts');
 
-    // Assess
-    await expect(load).rejects.toThrow(/^environment variable NOTIFY must be one of/);
-  });
+      // Assess
+      await expect(load).rejects.toThrow(/^environment variable NOTIFY must be one of/);
+    },
+    COLD_START_TIMEOUT_MS,
+  );
 
-  it('fails the cold start of the handler module when the suppressions file has a bad entry', async () => {
-    // Prepare
-    const directory = await mkdtemp(join(tmpdir(), 'suppressions-'));
-    const file = join(directory, 'suppressions.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        version: 1,
-        suppressions: [
-          { rule: 'vpc-sagemaker-endpoints', reason: 'sandbox', expires: '2099-01-01' },
-          { rule: 'vpc-sagemaker-endpoints', reason: '', expires: '2099-01-01' },
-        ],
-      }),
-    );
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('SUPPRESSIONS_FILE', file);
-    vi.stubEnv('SUPPRESSION_HORIZON_DAYS', '3650');
+  it(
+    'fails the cold start of the handler module when the suppressions file has a bad entry',
+    async () => {
+      // Prepare
+      const directory = await mkdtemp(join(tmpdir(), 'suppressions-'));
+      const file = join(directory, 'suppressions.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          version: 1,
+          suppressions: [
+            { rule: 'vpc-sagemaker-endpoints', reason: 'sandbox', expires: '2099-01-01' },
+            { rule: 'vpc-sagemaker-endpoints', reason: '', expires: '2099-01-01' },
+          ],
+        }),
+      );
+      vi.stubEnv('AWS_REGION', 'eu-west-1');
+      vi.stubEnv('SUPPRESSIONS_FILE', file);
+      vi.stubEnv('SUPPRESSION_HORIZON_DAYS', '3650');
 
-    // Act
-    const load = import('../../src/handlers/scan.ts');
+      // Act
+      const load = import('../../src/handlers/scan.ts');
 
-    // Assess
-    await expect(load).rejects.toThrow(
-      `environment variable SUPPRESSIONS_FILE: ${file}: invalid suppressions at $.suppressions[1].reason`,
-    );
-    await rm(directory, { recursive: true });
-  });
+      // Assess
+      await expect(load).rejects.toThrow(
+        `environment variable SUPPRESSIONS_FILE: ${file}: invalid suppressions at $.suppressions[1].reason`,
+      );
+      await rm(directory, { recursive: true });
+    },
+    COLD_START_TIMEOUT_MS,
+  );
 });
 
 describe('the bundled list configuration (SCAN_CONFIG_FILE)', () => {
@@ -336,21 +353,27 @@ describe('the bundled list configuration (SCAN_CONFIG_FILE)', () => {
     );
   });
 
-  it('fails the cold start of the handler module when the bundled file is not JSON', async () => {
-    // Prepare
-    const directory = await mkdtemp(join(tmpdir(), 'scan-config-'));
-    const file = join(directory, 'scan-config.json');
-    await writeFile(file, 'rules: [vpc-sagemaker-endpoints]');
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('SCAN_CONFIG_FILE', file);
+  it(
+    'fails the cold start of the handler module when the bundled file is not JSON',
+    async () => {
+      // Prepare
+      const directory = await mkdtemp(join(tmpdir(), 'scan-config-'));
+      const file = join(directory, 'scan-config.json');
+      await writeFile(file, 'rules: [vpc-sagemaker-endpoints]');
+      vi.stubEnv('AWS_REGION', 'eu-west-1');
+      vi.stubEnv('SCAN_CONFIG_FILE', file);
 
-    // Act
-    const load = import('../../src/handlers/scan.ts');
+      // Act
+      const load = import('../../src/handlers/scan.ts');
 
-    // Assess
-    await expect(load).rejects.toThrow(`environment variable SCAN_CONFIG_FILE: ${file} is not valid JSON (`);
-    await rm(directory, { recursive: true });
-  });
+      // Assess
+      await expect(load).rejects.toThrow(
+        `environment variable SCAN_CONFIG_FILE: ${file} is not valid JSON (`,
+      );
+      await rm(directory, { recursive: true });
+    },
+    COLD_START_TIMEOUT_MS,
+  );
 });
 
 describe('loadDeployedSuppressions', () => {
