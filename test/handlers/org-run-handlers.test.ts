@@ -270,6 +270,54 @@ describe('aggregate handler', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
+  it("shows a failed scan's Lambda error as its type and message, and keeps the whole Cause in the stored digest only", async () => {
+    // Prepare: the result file as Step Functions writes it for a Node.js function error
+    writeRun();
+    const message =
+      'environment variable MEMBER_ROLE_NAME is not set: an organization-account event is scanned through the member role it names';
+    const cause = JSON.stringify({
+      errorType: 'UserInputError',
+      errorMessage: message,
+      trace: [`UserInputError: ${message}`, '    at memberSettings (file:///var/task/index.mjs:12:3456)'],
+    });
+    bucket.set(
+      `${results}/FAILED_0.json`,
+      JSON.stringify([
+        {
+          ExecutionArn: 'arn:aws:states:eu-west-1:999988887777:execution:run/map-run-1:0a1b2c3d',
+          Status: 'FAILED',
+          Input: event(items[1] as PlanItem),
+          Error: 'UserInputError',
+          Cause: cause,
+        },
+      ]),
+    );
+
+    // Act
+    const output = await aggregate()(input);
+
+    // Assess
+    const digest = JSON.parse(bucket.get(output.digestKey) as string) as OrganizationDigest;
+    expect(digest.errored.find((account) => account.accountId === '222222222222')).toEqual({
+      accountId: '222222222222',
+      accountName: 'failed',
+      reason: `its scan failed (Map item FAILED: UserInputError: ${message})`,
+      mapItem: { status: 'FAILED', error: 'UserInputError', cause },
+    });
+    const email = bucket.get(output.digestKey.replace(/\.json$/, '.txt')) as string;
+    expect(email).toContain('its scan failed (Map item FAILED: UserInputError: environment variable');
+    expect(email).not.toContain('index.mjs');
+    expect(email).not.toContain('errorType');
+    const published = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);
+    const machine = JSON.parse(published.default) as OrganizationDigest;
+    expect(machine.errored.find((account) => account.accountId === '222222222222')).toEqual({
+      accountId: '222222222222',
+      accountName: 'failed',
+      reason: `its scan failed (Map item FAILED: UserInputError: ${message})`,
+    });
+    expect(published.email).not.toContain('index.mjs');
+  });
+
   it('fails on a manifest that is not a ResultWriter manifest, naming the object and field', async () => {
     // Prepare
     writeRun({ ResultFiles: 'none' });
