@@ -3,10 +3,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   DescribeOrganizationCommand,
   ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListChildrenCommand,
   ListParentsCommand,
   ListPoliciesForTargetCommand,
   ListRootsCommand,
   OrganizationsClient,
+  ParentNotFoundException,
 } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -16,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadAggregateEnvironment, loadPlanEnvironment } from '../../src/config/organization-env.ts';
 import { createAggregateHandler } from '../../src/handlers/org-aggregate-handler.ts';
 import { createPlanHandler } from '../../src/handlers/org-plan-handler.ts';
+import { UserInputError } from '../../src/model/errors.ts';
 import type { PlanItem } from '../../src/model/organization-run.ts';
 import type { OrganizationDigest } from '../../src/report/organization-digest.ts';
 import { aReport, aResult } from '../fixtures/email/report.ts';
@@ -106,6 +110,27 @@ describe('plan handler', () => {
         { type: 'ACCOUNT', id: '111111111111', policies: [] },
       ],
     });
+  });
+
+  it('names ORGANIZATION_OUS when an OU it gives is not in the Organization', async () => {
+    // Prepare
+    organizations
+      .on(ListAccountsForParentCommand)
+      .rejects(
+        new ParentNotFoundException({ message: "You specified a parent that doesn't exist.", $metadata: {} }),
+      );
+    organizations.on(ListChildrenCommand).resolves({ Children: [] });
+
+    // Act
+    const run = plan({ ORGANIZATION_OUS: 'ou-zz99-zzzzzzzz' })({ runId: RUN_ID });
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      new UserInputError(
+        "environment variable ORGANIZATION_OUS: ou-zz99-zzzzzzzz is not an OU of the Organization (You specified a parent that doesn't exist.)",
+      ),
+    );
+    expect(bucket.size).toBe(0);
   });
 
   it('fails the run when an account SCP path cannot be read, naming the account', async () => {
