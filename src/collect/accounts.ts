@@ -81,7 +81,7 @@ async function targetsOf(
   }
   let accountIds: string[];
   try {
-    accountIds = await reader.activeAccounts(selection.ous, selection.excludeAccounts);
+    accountIds = await reader.activeAccounts(selection.ous, selection.excludeAccounts, '--ous');
   } catch (error) {
     if (error instanceof UserInputError) throw error;
     const { code, message } = describeAwsError(error);

@@ -217,15 +217,22 @@ export class OrganizationReader {
    * The ACTIVE accounts to scan: every account of the Organization (`ListAccounts`), or with `ous`
    * those under these OUs at any depth (`ListAccountsForParent` and `ListChildren` for each OU of
    * the subtrees, fewer calls than walking every account up with `ListParents`), less `exclude`.
+   * An OU the Organization does not have is a {@link UserInputError} naming `ousSource`, the input
+   * that gave the OUs (`--ous`, `environment variable ORGANIZATION_OUS`).
    */
-  async activeAccounts(ous: readonly string[], exclude: readonly string[]): Promise<string[]> {
-    return (await this.activeAccountsNamed(ous, exclude)).map((account) => account.id);
+  async activeAccounts(
+    ous: readonly string[],
+    exclude: readonly string[],
+    ousSource: string,
+  ): Promise<string[]> {
+    return (await this.activeAccountsNamed(ous, exclude, ousSource)).map((account) => account.id);
   }
 
   /** {@link activeAccounts} with each account's name, as `ListAccounts` gives it (empty when it gives none). */
   async activeAccountsNamed(
     ous: readonly string[],
     exclude: readonly string[],
+    ousSource: string,
   ): Promise<{ id: string; name: string }[]> {
     let accounts: Account[];
     if (ous.length === 0) {
@@ -262,7 +269,7 @@ export class OrganizationReader {
         ]).catch((error: unknown) => {
           const { code, message } = describeAwsError(error);
           if (code === 'ParentNotFoundException')
-            throw new UserInputError(`--ous: ${ou} is not an OU of the Organization (${message})`);
+            throw new UserInputError(`${ousSource}: ${ou} is not an OU of the Organization (${message})`);
           throw error;
         });
         accounts.push(...direct);

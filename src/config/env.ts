@@ -81,12 +81,36 @@ export const MAX_HORIZON_DAYS = 3650;
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
+/*
+ * The checks of the variables every Lambda of the stack reads, shared with the Organization mode's
+ * (organization-env.ts) so that a variable is checked and explained in one way wherever it is set.
+ */
+export const AWS_REGION_VARIABLE = z
+  .string({ error: 'is not set (the Lambda runtime always sets it)' })
+  .min(1, 'is empty');
+export const TOPIC_ARN_VARIABLE = z
+  .string()
+  .regex(TOPIC_ARN, 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+export const BUCKET_VARIABLE = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)',
+  );
+export const LOG_LEVEL_VARIABLE = z
+  .string()
+  .transform((value) => value.toUpperCase())
+  .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+  .default('INFO');
+
+/** A variable that must be set; `why` says what for, in the error. Pipe it into the value's check. */
+export function requiredVariable(why: string): z.ZodString {
+  return z.string({ error: `is not set: ${why}` });
+}
+
 const variables = z.object({
-  AWS_REGION: z.string({ error: 'is not set (the Lambda runtime always sets it)' }).min(1, 'is empty'),
-  FINDINGS_TOPIC_ARN: z
-    .string()
-    .regex(TOPIC_ARN, 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
-    .optional(),
+  AWS_REGION: AWS_REGION_VARIABLE,
+  FINDINGS_TOPIC_ARN: TOPIC_ARN_VARIABLE.optional(),
   SCAN_REGIONS: z.string().optional(),
   RULES: z.string().optional(),
   ALLOWED_SOURCE_CIDRS: z.string().optional(),
@@ -95,19 +119,9 @@ const variables = z.object({
   NOTIFY: z.enum(NOTIFY_MODES, { error: `must be one of ${NOTIFY_MODES.join(', ')}` }).default('on-findings'),
   REGION_CONCURRENCY: z.string().optional(),
   API_RATE_SHARE: z.string().optional(),
-  LOG_LEVEL: z
-    .string()
-    .transform((value) => value.toUpperCase())
-    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
-    .default('INFO'),
+  LOG_LEVEL: LOG_LEVEL_VARIABLE,
   DEADLINE_MARGIN_SECONDS: z.string().optional(),
-  REPORTS_BUCKET: z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      'is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)',
-    )
-    .optional(),
+  REPORTS_BUCKET: BUCKET_VARIABLE.optional(),
   SUPPRESSIONS_FILE: z.string().optional(),
   SCAN_CONFIG_FILE: z.string().optional(),
   SUPPRESSION_HORIZON_DAYS: z.string().optional(),
@@ -120,11 +134,36 @@ const variables = z.object({
     .optional(),
 });
 
-/** Empty variables count as unset: CloudFormation and consoles often leave `KEY=` behind. */
+/**
+ * The set variables, trimmed: empty ones count as unset (CloudFormation and consoles often leave
+ * `KEY=` behind), and a space pasted around a value is not part of it.
+ */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+    Object.entries(env)
+      .map(([name, value]) => [name, value?.trim() ?? ''])
+      .filter(([, value]) => value !== ''),
   );
+}
+
+/**
+ * `env` checked against a schema of variables (see {@link withoutEmpty}); the first variable at
+ * fault is a {@link UserInputError} whose message starts with its name.
+ *
+ * @example readVariables(z.object({ AWS_REGION: AWS_REGION_VARIABLE }), process.env) // { AWS_REGION: 'eu-west-1' }
+ */
+export function readVariables<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): z.output<Schema> {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserInputError(
+      `environment variable ${String(issue?.path[0] ?? '?')} ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  return parsed.data;
 }
 
 /** The bundled file's key for each list variable it may stand in for. */
@@ -171,14 +210,7 @@ export function loadLambdaEnvironment(
   env: NodeJS.ProcessEnv,
   readText?: (file: string) => string,
 ): LambdaEnvironment {
-  const parsed = variables.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserInputError(
-      `environment variable ${String(issue?.path[0] ?? '?')} ${issue?.message ?? 'is invalid'}`,
-    );
-  }
-  const values = parsed.data;
+  const values = readVariables(variables, env);
   const bundled = bundledLists(values, readText);
   const inBundle = (key: string) =>
     `environment variable SCAN_CONFIG_FILE: ${values.SCAN_CONFIG_FILE}: ${key}`;

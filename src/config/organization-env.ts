@@ -1,6 +1,15 @@
+import * as z from 'zod';
 import { UserInputError } from '../model/errors.ts';
 import { ACCOUNT_ID, OU_ID } from './accounts.ts';
-import { LOG_LEVELS, type LogLevel } from './env.ts';
+import {
+  AWS_REGION_VARIABLE,
+  BUCKET_VARIABLE,
+  LOG_LEVEL_VARIABLE,
+  type LogLevel,
+  readVariables,
+  requiredVariable,
+  TOPIC_ARN_VARIABLE,
+} from './env.ts';
 import { parseBoolean, parseRegions, splitList } from './parse.ts';
 
 /**
@@ -16,52 +25,22 @@ export const ORGANIZATION_VARIABLES = {
   excludeAccounts: 'EXCLUDE_ACCOUNTS',
 } as const;
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const REPORTS_BUCKET = requiredVariable('the run keeps its plan, results and digest there').pipe(
+  BUCKET_VARIABLE,
+);
 
-/** Empty variables count as unset, as for the scan Lambda. */
-function variable(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function required(env: NodeJS.ProcessEnv, name: string, why: string): string {
-  const value = variable(env, name);
-  if (value === undefined) throw new UserInputError(`environment variable ${name} is not set: ${why}`);
-  return value;
-}
-
-function homeRegion(env: NodeJS.ProcessEnv): string {
-  const region = required(env, 'AWS_REGION', 'the Lambda runtime always sets it');
-  return parseRegions([region], 'environment variable AWS_REGION')[0] as string;
-}
-
-function reportsBucket(env: NodeJS.ProcessEnv): string {
-  const bucket = required(env, 'REPORTS_BUCKET', 'the run keeps its plan, results and digest there');
-  if (!BUCKET.test(bucket)) {
-    throw new UserInputError(
-      'environment variable REPORTS_BUCKET is not an S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens)',
-    );
-  }
-  return bucket;
-}
-
-function logLevel(env: NodeJS.ProcessEnv): LogLevel {
-  const level = (variable(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new UserInputError(`environment variable LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  return level as LogLevel;
-}
-
-function listOf(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, expected: string): string[] {
-  const value = variable(env, name);
+/** The variable's comma-separated items, each matching `pattern`, without repeats; none when unset. */
+function listOf(value: string | undefined, name: string, pattern: RegExp, expected: string): string[] {
   if (value === undefined) return [];
   const items = splitList(value);
   const bad = items.find((item) => !pattern.test(item));
   if (bad !== undefined)
     throw new UserInputError(`environment variable ${name}: "${bad}" is not ${expected}`);
   return [...new Set(items)];
+}
+
+function homeRegion(region: string): string {
+  return parseRegions([region], 'environment variable AWS_REGION')[0] as string;
 }
 
 /** The `plan` Lambda's configuration. */
@@ -80,12 +59,23 @@ export interface PlanEnvironment {
  * @example const environment = loadPlanEnvironment(process.env); // at module scope
  */
 export function loadPlanEnvironment(env: NodeJS.ProcessEnv): PlanEnvironment {
+  const { ous, excludeAccounts } = ORGANIZATION_VARIABLES;
+  const values = readVariables(
+    z.object({
+      AWS_REGION: AWS_REGION_VARIABLE,
+      REPORTS_BUCKET,
+      [ous]: z.string().optional(),
+      [excludeAccounts]: z.string().optional(),
+      LOG_LEVEL: LOG_LEVEL_VARIABLE,
+    }),
+    env,
+  );
   return {
-    homeRegion: homeRegion(env),
-    reportsBucket: reportsBucket(env),
-    ous: listOf(env, ORGANIZATION_VARIABLES.ous, OU_ID, 'an OU id (ou-ab12-cd34ef56) or root id (r-ab12)'),
-    excludeAccounts: listOf(env, ORGANIZATION_VARIABLES.excludeAccounts, ACCOUNT_ID, 'a 12-digit account id'),
-    logLevel: logLevel(env),
+    homeRegion: homeRegion(values.AWS_REGION),
+    reportsBucket: values.REPORTS_BUCKET,
+    ous: listOf(values[ous], ous, OU_ID, 'an OU id (ou-ab12-cd34ef56) or root id (r-ab12)'),
+    excludeAccounts: listOf(values[excludeAccounts], excludeAccounts, ACCOUNT_ID, 'a 12-digit account id'),
+    logLevel: values.LOG_LEVEL,
   };
 }
 
@@ -105,20 +95,24 @@ export interface AggregateEnvironment {
  * @example const environment = loadAggregateEnvironment(process.env); // at module scope
  */
 export function loadAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvironment {
-  const findingsTopicArn = required(env, 'FINDINGS_TOPIC_ARN', 'the digest is published there');
-  if (!TOPIC_ARN.test(findingsTopicArn)) {
-    throw new UserInputError(
-      'environment variable FINDINGS_TOPIC_ARN is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
-    );
-  }
+  const values = readVariables(
+    z.object({
+      FINDINGS_TOPIC_ARN: requiredVariable('the digest is published there').pipe(TOPIC_ARN_VARIABLE),
+      AWS_REGION: AWS_REGION_VARIABLE,
+      REPORTS_BUCKET,
+      CHAT_NOTIFICATIONS: z.string().optional(),
+      LOG_LEVEL: LOG_LEVEL_VARIABLE,
+    }),
+    env,
+  );
   return {
-    homeRegion: homeRegion(env),
-    reportsBucket: reportsBucket(env),
-    findingsTopicArn,
+    homeRegion: homeRegion(values.AWS_REGION),
+    reportsBucket: values.REPORTS_BUCKET,
+    findingsTopicArn: values.FINDINGS_TOPIC_ARN,
     chatNotifications: parseBoolean(
-      variable(env, 'CHAT_NOTIFICATIONS') ?? 'false',
+      values.CHAT_NOTIFICATIONS ?? 'false',
       'environment variable CHAT_NOTIFICATIONS',
     ),
-    logLevel: logLevel(env),
+    logLevel: values.LOG_LEVEL,
   };
 }

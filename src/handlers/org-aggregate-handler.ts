@@ -4,7 +4,13 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import pLimit from 'p-limit';
 import * as z from 'zod';
 import type { AggregateEnvironment } from '../config/organization-env.ts';
-import { type ListedExecution, parseJsonText, readJson, readMapResults } from '../history/map-results.ts';
+import {
+  describeExecutionFailure,
+  type ListedExecution,
+  parseJsonText,
+  readJson,
+  readMapResults,
+} from '../history/map-results.ts';
 import { describeStoreError } from '../history/store.ts';
 import {
   type AccountScanOutcome,
@@ -18,6 +24,7 @@ import type { Report } from '../model/report.ts';
 import {
   buildDigest,
   type DigestAccountSummary,
+  type DigestMapItemFailure,
   formatDigestEmail,
   type OrganizationDigest,
   summarizeAccount,
@@ -54,7 +61,7 @@ export function digestKey(runId: string, at: Date): string {
 }
 
 /** What the Map Run says of one account: its scan's outcome, or why there is none. */
-type MapVerdict = { outcome: AccountScanOutcome } | { failure: string };
+type MapVerdict = { outcome: AccountScanOutcome } | { failure: string; mapItem?: DigestMapItemFailure };
 
 /** The JSON value of a field of a Map Run record, or why there is none (`what` names the field). */
 function recordJson(text: string | undefined, what: string): { value: unknown } | { problem: string } {
@@ -99,8 +106,15 @@ function verdictsOf(executions: readonly ListedExecution[], logger: Logger): Map
     } else if (file === 'PENDING') {
       verdict = { failure: 'its scan never ran: the Map Run ended before it started' };
     } else {
-      const why = [record.Error, record.Cause].filter((text) => text !== undefined && text !== '').join(': ');
-      verdict = { failure: `its scan failed (Map item ${record.Status}${why ? `: ${why}` : ''})` };
+      const why = describeExecutionFailure(record.Error, record.Cause);
+      verdict = {
+        failure: `its scan failed (Map item ${record.Status}${why ? `: ${why}` : ''})`,
+        mapItem: {
+          status: record.Status,
+          ...(record.Error === undefined ? {} : { error: record.Error }),
+          ...(record.Cause === undefined ? {} : { cause: record.Cause }),
+        },
+      };
     }
     // A redriven item may be listed more than once: a success wins over the failures before it.
     if (!('outcome' in (verdicts.get(accountId) ?? {}))) verdicts.set(accountId, verdict);
@@ -185,7 +199,7 @@ export function createAggregateHandler(dependencies: AggregateHandlerDependencie
     if (verdict === undefined) {
       return summarizeAccount({ accountId, accountName, failure: 'the Map Run has no result for it' });
     }
-    if ('failure' in verdict) return summarizeAccount({ accountId, accountName, failure: verdict.failure });
+    if ('failure' in verdict) return summarizeAccount({ accountId, accountName, ...verdict });
     const { outcome } = verdict;
     if (outcome.reportKey === undefined) {
       return summarizeAccount({

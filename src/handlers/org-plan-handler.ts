@@ -4,7 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { describeAwsError } from '../collect/errors.ts';
 import { OrganizationReader } from '../collect/organization.ts';
-import type { PlanEnvironment } from '../config/organization-env.ts';
+import { ORGANIZATION_VARIABLES, type PlanEnvironment } from '../config/organization-env.ts';
 import { UserInputError } from '../model/errors.ts';
 import { type PlanItem, type PlanOutput, planInput, runPrefix } from '../model/organization-run.ts';
 import { parseRunPayload } from './run-payload.ts';
@@ -48,11 +48,13 @@ export function createPlanHandler(dependencies: PlanHandlerDependencies): PlanHa
     const reader = new OrganizationReader(dependencies.organizations);
     let accounts: { id: string; name: string }[];
     try {
-      accounts = await reader.activeAccountsNamed(environment.ous, environment.excludeAccounts);
+      accounts = await reader.activeAccountsNamed(
+        environment.ous,
+        environment.excludeAccounts,
+        `environment variable ${ORGANIZATION_VARIABLES.ous}`,
+      );
     } catch (error) {
-      if (error instanceof UserInputError) {
-        throw new UserInputError(error.message.replace(/^--ous/, 'environment variable ORGANIZATION_OUS'));
-      }
+      if (error instanceof UserInputError) throw error;
       const { code, message } = describeAwsError(error);
       throw new Error(
         `plan: could not list the accounts of the Organization (${code}: ${message}); the plan Lambda needs the management account's or a delegated administrator's organizations:ListAccounts`,

@@ -43,6 +43,54 @@ export interface ListedExecution {
   record: MapExecutionRecord;
 }
 
+/** Longest reason shown for a failed child execution; the stored digest keeps its `Error` and `Cause` whole. */
+export const EXECUTION_FAILURE_REASON_LIMIT = 300;
+
+/** The error document a Lambda runtime writes for a function error; Step Functions passes it on as `Cause`. */
+const lambdaErrorDocument = z.looseObject({ errorType: z.string().optional(), errorMessage: z.string() });
+/** A failed execution's error output, as a parent that started it receives it in `Cause`. */
+const executionError = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() });
+
+/** The readable parts of a `Cause`: the error type and message of the JSON it holds, or the text itself. */
+function causeParts(cause: string, depth = 0): (string | undefined)[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(cause);
+  } catch {
+    return [cause];
+  }
+  const lambda = lambdaErrorDocument.safeParse(value);
+  if (lambda.success) return [lambda.data.errorType, lambda.data.errorMessage];
+  const nested = executionError.safeParse(value);
+  if (nested.success && (nested.data.Error ?? nested.data.Cause) !== undefined && depth < 3) {
+    return [nested.data.Error, ...causeParts(nested.data.Cause ?? '', depth + 1)];
+  }
+  return [cause];
+}
+
+/**
+ * A failed child execution's `Error` and `Cause` as one line of at most
+ * {@link EXECUTION_FAILURE_REASON_LIMIT} characters. A Lambda task's `Cause` is the runtime's JSON
+ * error document (`errorType`, `errorMessage`, and a stack trace as `trace` from Node.js or
+ * `stackTrace` from Python), and Step Functions sets `Error` to the same `errorType`: the line keeps
+ * the type once and the message, and leaves the stack trace to the stored digest. A `Cause` that is
+ * another execution's error output (`{"Error", "Cause"}`) is read the same way; any other `Cause`
+ * is shown as its text, on one line.
+ *
+ * @example
+ * describeExecutionFailure('UserInputError', '{"errorType":"UserInputError","errorMessage":"no run id","trace":["…"]}')
+ * // 'UserInputError: no run id'
+ */
+export function describeExecutionFailure(error: string | undefined, cause: string | undefined): string {
+  const parts = [error, ...(cause === undefined ? [] : causeParts(cause))]
+    .map((part) => part?.replace(/\s+/g, ' ').trim() ?? '')
+    .filter((part) => part !== '');
+  const line = parts.filter((part, index) => part !== parts[index - 1]).join(': ');
+  return line.length <= EXECUTION_FAILURE_REASON_LIMIT
+    ? line
+    : `${line.slice(0, EXECUTION_FAILURE_REASON_LIMIT - 1)}…`;
+}
+
 const END_OF_INPUT = 'Unexpected end of JSON input';
 
 /**

@@ -15,7 +15,13 @@ export const DIGEST_ACCOUNTS_LISTED = 50;
 export type DigestAccountInput =
   | { accountId: string; accountName: string; outcome: AccountScanOutcome; report: Report }
   /** No usable report: the Map item failed or never ran, or its report could not be read. */
-  | { accountId: string; accountName: string; failure: string; outcome?: AccountScanOutcome };
+  | {
+      accountId: string;
+      accountName: string;
+      failure: string;
+      outcome?: AccountScanOutcome;
+      mapItem?: DigestMapItemFailure;
+    };
 
 export interface DigestInput {
   runId: string;
@@ -87,10 +93,19 @@ export interface DigestRule {
   accountsFailing: number;
 }
 
+/** A failed Map item as the Map Run's result file has it: `reason` shows it on one line. */
+export interface DigestMapItemFailure {
+  status: string;
+  error?: string;
+  cause?: string;
+}
+
 export interface DigestErroredAccount {
   accountId: string;
   accountName: string;
   reason: string;
+  /** The failed Map item's `Error` and `Cause` whole, stack trace included; in the stored digest only. */
+  mapItem?: DigestMapItemFailure;
 }
 
 /** The Organization digest: stored as JSON, and the source of the email and chat texts. */
@@ -196,7 +211,12 @@ export function summarizeAccount(entry: DigestAccountInput): DigestAccountSummar
         muted: 0,
         newOrRegressed: 0,
       },
-      errored: { accountId, accountName, reason: entry.failure },
+      errored: {
+        accountId,
+        accountName,
+        reason: entry.failure,
+        ...(entry.mapItem === undefined ? {} : { mapItem: entry.mapItem }),
+      },
       rules: [],
     };
   }

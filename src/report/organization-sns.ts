@@ -41,9 +41,12 @@ function jsonAccount(account: DigestChangedAccount): DigestChangedAccount & { mo
 
 /** The `default` variant: the digest with this part's share of the changed accounts. */
 function machineVariant(digest: OrganizationDigest, part: DigestPart): string {
-  const { changed: _all, accounts, rules, ...rest } = digest;
+  const { changed: _all, accounts, rules, errored, ...rest } = digest;
   return JSON.stringify({
     ...rest,
+    // A failed Map item's whole Cause (up to 32,768 characters, stack trace included) would be in
+    // every part; the stored digest, which every part points to, keeps it.
+    errored: errored.map(({ mapItem: _whole, ...account }) => account),
     part: { number: part.number, count: part.count, changedAccounts: digest.changed.length },
     changed: part.changed.map(jsonAccount),
     ...(part.number === 1

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AccountsPlan, collectAccounts } from '../../src/collect/accounts.ts';
 import { ApiCallCounter } from '../../src/collect/clients.ts';
+import { UserInputError } from '../../src/model/errors.ts';
 import { healthy, WIRE_ACCOUNT_ID, WIRE_REGION, wireClients } from '../faults/wire-world.ts';
 import {
   type FakeAws,
@@ -8,6 +9,7 @@ import {
   queryXml,
   STS_XMLNS,
   startFakeAws,
+  type WireAnswer,
   type WireCall,
 } from '../support/aws-faults.ts';
 
@@ -26,8 +28,14 @@ afterEach(async () => {
 });
 
 /** The wire world's account, reached through roles; STS refuses the roles of `refused` accounts. */
-async function collectThrough(selection: AccountsPlan['selection'], refused: string[] = []) {
+async function collectThrough(
+  selection: AccountsPlan['selection'],
+  refused: string[] = [],
+  answer: (call: WireCall) => WireAnswer | undefined = () => undefined,
+) {
   aws = await startFakeAws((call: WireCall) => {
+    const answered = answer(call);
+    if (answered !== undefined) return answered;
     if (call.action !== 'AssumeRole') return healthy(call);
     const account = call.params.get('RoleArn')?.split(':')[4] ?? '';
     return refused.includes(account) ? { status: 403, body: denied } : { body: assumed };
@@ -125,5 +133,34 @@ describe('collectAccounts', () => {
     // Assess
     await expect(collecting).rejects.toThrow('--role-arn arn:aws:iam::1234:user/x: expected a role ARN');
     expect(aws?.calls).toEqual([]);
+  });
+
+  it('names --ous when an OU it gives is not in the Organization', async () => {
+    // Prepare: Organizations' awsJson1_1 error for a parent it does not have
+    const parentNotFound = (call: WireCall): WireAnswer | undefined =>
+      call.action === 'ListAccountsForParent' || call.action === 'ListChildren'
+        ? {
+            status: 400,
+            contentType: 'application/x-amz-json-1.1',
+            body: JSON.stringify({
+              __type: 'ParentNotFoundException',
+              Message: "You specified a parent that doesn't exist.",
+            }),
+          }
+        : undefined;
+
+    // Act
+    const collecting = collectThrough(
+      { kind: 'organization', roleName: 'Scanner', ous: ['ou-zz99-zzzzzzzz'], excludeAccounts: [] },
+      [],
+      parentNotFound,
+    );
+
+    // Assess
+    await expect(collecting).rejects.toThrow(
+      new UserInputError(
+        "--ous: ou-zz99-zzzzzzzz is not an OU of the Organization (You specified a parent that doesn't exist. (HTTP 400))",
+      ),
+    );
   });
 });

@@ -247,7 +247,7 @@ describe('OrganizationReader', () => {
     });
 
     // Act
-    const accounts = await reader().activeAccounts([], [OTHER]);
+    const accounts = await reader().activeAccounts([], [OTHER], '--ous');
 
     // Assess
     expect(accounts).toEqual([MEMBER, MANAGEMENT]);
@@ -269,7 +269,7 @@ describe('OrganizationReader', () => {
       .resolves({ Children: [] });
 
     // Act
-    const accounts = await reader().activeAccounts([OU], []);
+    const accounts = await reader().activeAccounts([OU], [], '--ous');
 
     // Assess
     expect(accounts).toEqual([MEMBER, OTHER]);
@@ -277,7 +277,7 @@ describe('OrganizationReader', () => {
     expect(organizations.commandCalls(ListParentsCommand)).toHaveLength(0);
   });
 
-  it('names an OU that is not in the Organization', async () => {
+  it('names an OU that is not in the Organization, and the input that gave it', async () => {
     // Prepare
     organizations
       .on(ListAccountsForParentCommand)
@@ -285,11 +285,15 @@ describe('OrganizationReader', () => {
     organizations.on(ListChildrenCommand).resolves({ Children: [] });
 
     // Act
-    const listing = reader().activeAccounts(['ou-zz99-zzzzzzzz'], []);
+    const listing = reader().activeAccounts(
+      ['ou-zz99-zzzzzzzz'],
+      [],
+      'environment variable ORGANIZATION_OUS',
+    );
 
     // Assess
     await expect(listing).rejects.toThrow(
-      '--ous: ou-zz99-zzzzzzzz is not an OU of the Organization (no such parent)',
+      'environment variable ORGANIZATION_OUS: ou-zz99-zzzzzzzz is not an OU of the Organization (no such parent)',
     );
   });
 });

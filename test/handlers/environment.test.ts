@@ -94,6 +94,19 @@ describe('loadLambdaEnvironment', () => {
     });
   });
 
+  it('reads a value without the spaces pasted around it, as the Organization Lambdas do', () => {
+    // Act
+    const environment = loadLambdaEnvironment({
+      AWS_REGION: 'eu-west-1',
+      NOTIFY: ' always ',
+      REPORTS_BUCKET: ' compliance-reports-123456789012\n',
+    });
+
+    // Assess
+    expect(environment.notify).toBe('always');
+    expect(environment.reportsBucket).toBe('compliance-reports-123456789012');
+  });
+
   it('accepts NOTIFY=changes when there is a reports bucket to compare with', () => {
     // Act
     const environment = loadLambdaEnvironment({

@@ -3,10 +3,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   DescribeOrganizationCommand,
   ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListChildrenCommand,
   ListParentsCommand,
   ListPoliciesForTargetCommand,
   ListRootsCommand,
   OrganizationsClient,
+  ParentNotFoundException,
 } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -16,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadAggregateEnvironment, loadPlanEnvironment } from '../../src/config/organization-env.ts';
 import { createAggregateHandler } from '../../src/handlers/org-aggregate-handler.ts';
 import { createPlanHandler } from '../../src/handlers/org-plan-handler.ts';
+import { UserInputError } from '../../src/model/errors.ts';
 import type { PlanItem } from '../../src/model/organization-run.ts';
 import type { OrganizationDigest } from '../../src/report/organization-digest.ts';
 import { aReport, aResult } from '../fixtures/email/report.ts';
@@ -106,6 +110,27 @@ describe('plan handler', () => {
         { type: 'ACCOUNT', id: '111111111111', policies: [] },
       ],
     });
+  });
+
+  it('names ORGANIZATION_OUS when an OU it gives is not in the Organization', async () => {
+    // Prepare
+    organizations
+      .on(ListAccountsForParentCommand)
+      .rejects(
+        new ParentNotFoundException({ message: "You specified a parent that doesn't exist.", $metadata: {} }),
+      );
+    organizations.on(ListChildrenCommand).resolves({ Children: [] });
+
+    // Act
+    const run = plan({ ORGANIZATION_OUS: 'ou-zz99-zzzzzzzz' })({ runId: RUN_ID });
+
+    // Assess
+    await expect(run).rejects.toThrow(
+      new UserInputError(
+        "environment variable ORGANIZATION_OUS: ou-zz99-zzzzzzzz is not an OU of the Organization (You specified a parent that doesn't exist.)",
+      ),
+    );
+    expect(bucket.size).toBe(0);
   });
 
   it('fails the run when an account SCP path cannot be read, naming the account', async () => {
@@ -268,6 +293,54 @@ describe('aggregate handler', () => {
       'ACCOUNTS NOT FULLY SCANNED (4',
     );
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it("shows a failed scan's Lambda error as its type and message, and keeps the whole Cause in the stored digest only", async () => {
+    // Prepare: the result file as Step Functions writes it for a Node.js function error
+    writeRun();
+    const message =
+      'environment variable MEMBER_ROLE_NAME is not set: an organization-account event is scanned through the member role it names';
+    const cause = JSON.stringify({
+      errorType: 'UserInputError',
+      errorMessage: message,
+      trace: [`UserInputError: ${message}`, '    at memberSettings (file:///var/task/index.mjs:12:3456)'],
+    });
+    bucket.set(
+      `${results}/FAILED_0.json`,
+      JSON.stringify([
+        {
+          ExecutionArn: 'arn:aws:states:eu-west-1:999988887777:execution:run/map-run-1:0a1b2c3d',
+          Status: 'FAILED',
+          Input: event(items[1] as PlanItem),
+          Error: 'UserInputError',
+          Cause: cause,
+        },
+      ]),
+    );
+
+    // Act
+    const output = await aggregate()(input);
+
+    // Assess
+    const digest = JSON.parse(bucket.get(output.digestKey) as string) as OrganizationDigest;
+    expect(digest.errored.find((account) => account.accountId === '222222222222')).toEqual({
+      accountId: '222222222222',
+      accountName: 'failed',
+      reason: `its scan failed (Map item FAILED: UserInputError: ${message})`,
+      mapItem: { status: 'FAILED', error: 'UserInputError', cause },
+    });
+    const email = bucket.get(output.digestKey.replace(/\.json$/, '.txt')) as string;
+    expect(email).toContain('its scan failed (Map item FAILED: UserInputError: environment variable');
+    expect(email).not.toContain('index.mjs');
+    expect(email).not.toContain('errorType');
+    const published = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);
+    const machine = JSON.parse(published.default) as OrganizationDigest;
+    expect(machine.errored.find((account) => account.accountId === '222222222222')).toEqual({
+      accountId: '222222222222',
+      accountName: 'failed',
+      reason: `its scan failed (Map item FAILED: UserInputError: ${message})`,
+    });
+    expect(published.email).not.toContain('index.mjs');
   });
 
   it('fails on a manifest that is not a ResultWriter manifest, naming the object and field', async () => {
