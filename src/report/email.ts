@@ -40,6 +40,12 @@ export function plural(count: number, noun: string, pluralNoun = `${noun}s`): st
   return `${count} ${count === 1 ? noun : pluralNoun}`;
 }
 
+/** An all-clear's count of passing checks, in words that also fit one check and none. */
+export function allPassing(pass: number): string {
+  if (pass === 0) return 'no resource in scope to check';
+  return pass === 1 ? 'the 1 check passes' : `all ${pass} checks pass`;
+}
+
 function accountLabel(report: Report): string {
   const { accounts } = report.scope;
   if (accounts.length === 1) return accounts[0] as string;
@@ -107,7 +113,7 @@ export function formatSubject(report: Report, part?: Pick<MessagePart, 'number' 
     text =
       muted > 0
         ? `[OK] SageMaker compliance ${account}: ${resolved}nothing failing (${muted} muted)`
-        : `[OK] SageMaker compliance ${account}: ${resolved}all ${plural(pass, 'check')} pass`;
+        : `[OK] SageMaker compliance ${account}: ${resolved}${allPassing(pass)}`;
   }
   if (!report.complete) text += ' (incomplete)';
   return fitSubject(text, part);

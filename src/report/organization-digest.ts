@@ -3,7 +3,7 @@ import type { AccountScanOutcome } from '../model/organization-run.ts';
 import { isCountedFailure, isNewFailure, type Report } from '../model/report.ts';
 import { type Result, SEVERITIES, type Severity } from '../model/result.ts';
 import { TOOL } from './build.ts';
-import { emailBody, fitSubjectClauses, plural } from './email.ts';
+import { allPassing, emailBody, fitSubjectClauses, plural } from './email.ts';
 import { printable } from './sanitize.ts';
 
 /** New or regressed findings listed per account in the email before "and N more". */
@@ -387,7 +387,7 @@ export function digestSubject(digest: OrganizationDigest, part?: { number: numbe
   if (totals.muted > 0) return fitSubjectClauses(`[OK] ${head}`, [mutedStillFailing(totals.muted)], part);
   return fitSubjectClauses(
     `[OK] ${head}`,
-    [`all ${plural(totals.pass, 'check')} pass in ${plural(totals.accounts, 'account')}`],
+    [`${allPassing(totals.pass)} in ${plural(totals.accounts, 'account')}`],
     part,
   );
 }

@@ -382,7 +382,7 @@ describe('scan handler', () => {
     const publishes = sns.commandCalls(PublishCommand);
     expect(publishes).toHaveLength(1);
     expect(publishes[0]?.args[0].input.Subject).toBe(
-      `[OK] SageMaker compliance ${ACCOUNT}: all 0 checks pass`,
+      `[OK] SageMaker compliance ${ACCOUNT}: no resource in scope to check`,
     );
   });
 

@@ -182,7 +182,7 @@ describe('formatSubject', () => {
     {
       name: 'an all-clear',
       results: [aResult({ resourceId: 'vpc-1', status: 'PASS' })],
-      subject: '[OK] SageMaker compliance 123456789012: all 1 check pass',
+      subject: '[OK] SageMaker compliance 123456789012: the 1 check passes',
     },
   ])('summarises $name in the subject', ({ results, subject }) => {
     // Act

@@ -291,7 +291,7 @@ describe('Organization digest', () => {
     expect(digest.managementAccount).toEqual({ accountId: '000000000000', covered: 'not planned' });
     expect(formatDigestEmail(digest)).toContain('Every check passed in every account: no action needed.');
     expect(buildDigestNotifications(digest, TOPIC)[0]?.input.Subject).toBe(
-      '[OK] SageMaker compliance, Organization: all 1 check pass in 1 account',
+      '[OK] SageMaker compliance, Organization: the 1 check passes in 1 account',
     );
   });
 });

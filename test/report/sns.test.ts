@@ -150,7 +150,9 @@ describe('buildNotifications', () => {
 
     // Assess
     expect(notifications).toHaveLength(1);
-    expect(notifications[0]?.input.Subject).toBe('[OK] SageMaker compliance 123456789012: all 1 check pass');
+    expect(notifications[0]?.input.Subject).toBe(
+      '[OK] SageMaker compliance 123456789012: the 1 check passes',
+    );
     expect(notifications[0]?.input.MessageAttributes?.maxSeverity?.StringValue).toBe('none');
   });
 });
