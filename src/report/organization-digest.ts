@@ -58,10 +58,12 @@ export interface DigestCounts {
  * What a reader does about an account. `role not assumed`: STS denied the member role (missing, or
  * it does not trust the scanner), so fix the deployment; `not scanned`: no report to judge, for
  * the reason the digest names; `incomplete`: the scan stopped early; `ERROR results`: the account
- * was scanned and some checks could not be made, so read its ERROR results.
+ * was scanned and some checks could not be made, so read its ERROR results; `muted only`: nothing
+ * fails but its accepted exceptions, which still fail (muted is not fixed, so it is not `clean`).
  */
 export type DigestAccountStatus =
   | 'clean'
+  | 'muted only'
   | 'failing'
   | 'ERROR results'
   | 'role not assumed'
@@ -188,7 +190,8 @@ function accountStatus(
   if (outcome.status === 'unreadable') return roleDenied(report) ? 'role not assumed' : 'not scanned';
   if (problem !== undefined) return 'incomplete';
   if (report.summary.error > 0) return 'ERROR results';
-  return fail > 0 ? 'failing' : 'clean';
+  if (fail > 0) return 'failing';
+  return report.summary.muted > 0 ? 'muted only' : 'clean';
 }
 
 /**
@@ -465,6 +468,7 @@ const STATUS_MEANING: Partial<Record<DigestAccountStatus, string>> = {
     'not judged: STS denied the member role (missing, or not trusting the scanner): fix its deployment',
   'not scanned': 'not judged: no readable report, for the reason named above',
   incomplete: 'the scan stopped early: what it did not reach is ERROR in its report',
+  'muted only': 'nothing fails but its muted findings, accepted exceptions that still fail until fixed',
 };
 
 function statusLegend(accounts: readonly DigestAccount[]): string[] {

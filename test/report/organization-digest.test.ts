@@ -242,6 +242,10 @@ describe('Organization digest', () => {
 
     // Assess
     expect(digest.totals).toMatchObject({ pass: 1, fail: 0, error: 0, muted, accountsErrored: 0 });
+    expect(digest.accounts.map((account) => account.status)).toEqual(['muted only']);
+    expect(email).toContain(
+      '\n  muted only: nothing fails but its muted findings, accepted exceptions that still fail until fixed\n',
+    );
     expect(notification?.input.Subject).toBe(`[OK] SageMaker compliance, Organization: ${muted} ${phrase}`);
     expect(email).toContain(
       `\nNothing fails outside the accepted exceptions, but ${muted} ${phrase}: muted is not fixed (each account's report lists them).\n`,
