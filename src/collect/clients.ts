@@ -199,13 +199,14 @@ export class AwsClients {
   private watch(client: ScannerClient, service: string, region: string, stop: AbortSignal): void {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const operation = `${service}:${operationOf(context)}`;
+        const name = operationOf(context);
+        const operation = `${service}:${name}`;
         this.counter.record(operation);
         const result = await next(args)
           .catch((error: unknown) => {
             throw unparsableAnswer(operation, error) ?? error;
           })
-          .finally(() => this.pacer.finish(bucketOf(service, region, operationOf(context))));
+          .finally(() => this.pacer.finish(bucketOf(service, region, name)));
         checkResponse(operation, args.input as Record<string, unknown>, result.output);
         this.options.onAnswer?.(operation);
         return result;
