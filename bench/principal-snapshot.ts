@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Inventory } from '../src/model/inventory.ts';
+import { encode, teamPolicy } from './synthetic.ts';
 
 export const PRINCIPALS_ACCOUNT_ID = '111122223333';
 /** The approved range the bench scans with: the office of the generated policies. */
@@ -14,7 +15,6 @@ function random(seed: number): () => number {
   };
 }
 
-const encode = (document: unknown) => encodeURIComponent(JSON.stringify(document));
 const NOTEBOOK = 'sagemaker:CreatePresignedNotebookInstanceUrl';
 const DOMAIN = 'sagemaker:CreatePresignedDomainUrl';
 
@@ -118,28 +118,7 @@ function managedPolicy(i: number, next: () => number, pool: readonly string[]) {
     },
     ...presignStatements(next, pool),
   ];
-  const name = `team-policy-${i}`;
-  return {
-    PolicyName: name,
-    PolicyId: `ANPA${String(i).padStart(17, '0')}`,
-    Arn: `arn:aws:iam::${PRINCIPALS_ACCOUNT_ID}:policy/${name}`,
-    Path: '/',
-    DefaultVersionId: 'v2',
-    AttachmentCount: 1,
-    IsAttachable: true,
-    PolicyVersionList: [
-      {
-        Document: encode({ Version: '2012-10-17', Statement: statements }),
-        VersionId: 'v2',
-        IsDefaultVersion: true,
-      },
-      {
-        Document: encode({ Version: '2012-10-17', Statement: [] }),
-        VersionId: 'v1',
-        IsDefaultVersion: false,
-      },
-    ],
-  };
+  return teamPolicy(PRINCIPALS_ACCOUNT_ID, i, `ANPA${String(i).padStart(17, '0')}`, statements);
 }
 
 export interface PrincipalCounts {

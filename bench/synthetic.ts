@@ -124,7 +124,42 @@ function regionOf(region: string, vpcCount: number, next: () => number, offset: 
   return { vpcs, endpoints, serviceNames, notebooks, domains, subnets };
 }
 
-const encode = (document: unknown) => encodeURIComponent(JSON.stringify(document));
+/** A policy document as IAM sends it: URL-encoded JSON. */
+export const encode = (document: unknown) => encodeURIComponent(JSON.stringify(document));
+
+/**
+ * A customer managed policy `team-policy-<i>` as GetAccountAuthorizationDetails lists it: the
+ * statements in its default version v2, an empty v1 before it.
+ */
+export function teamPolicy(
+  accountId: string,
+  i: number,
+  policyId: string,
+  statements: unknown[],
+): ManagedPolicyDetail {
+  const name = `team-policy-${i}`;
+  return {
+    PolicyName: name,
+    PolicyId: policyId,
+    Arn: `arn:aws:iam::${accountId}:policy/${name}`,
+    Path: '/',
+    DefaultVersionId: 'v2',
+    AttachmentCount: 1,
+    IsAttachable: true,
+    PolicyVersionList: [
+      {
+        Document: encode({ Version: '2012-10-17', Statement: statements }),
+        VersionId: 'v2',
+        IsDefaultVersion: true,
+      },
+      {
+        Document: encode({ Version: '2012-10-17', Statement: [] }),
+        VersionId: 'v1',
+        IsDefaultVersion: false,
+      },
+    ],
+  };
+}
 
 /** Customer policies of realistic size: several statements, a few SageMaker grants, some guarded. */
 function customerPolicy(i: number, next: () => number): ManagedPolicyDetail {
@@ -161,28 +196,7 @@ function customerPolicy(i: number, next: () => number): ManagedPolicyDetail {
       },
     });
   }
-  const Arn = `arn:aws:iam::${ACCOUNT_ID}:policy/team-policy-${i}`;
-  return {
-    PolicyName: `team-policy-${i}`,
-    PolicyId: `ANPA${hex(i, 17).toUpperCase()}`,
-    Arn,
-    Path: '/',
-    DefaultVersionId: 'v2',
-    AttachmentCount: 1,
-    IsAttachable: true,
-    PolicyVersionList: [
-      {
-        Document: encode({ Version: '2012-10-17', Statement: statements }),
-        VersionId: 'v2',
-        IsDefaultVersion: true,
-      },
-      {
-        Document: encode({ Version: '2012-10-17', Statement: [] }),
-        VersionId: 'v1',
-        IsDefaultVersion: false,
-      },
-    ],
-  };
+  return teamPolicy(ACCOUNT_ID, i, `ANPA${hex(i, 17).toUpperCase()}`, statements);
 }
 
 function iamOf(size: (typeof SIZES)[SizeName], next: () => number): SyntheticAccount['iam'] {
